@@ -1,0 +1,24 @@
+from django.utils.translation import gettext_lazy as _
+
+from innkeeper.core.errors import Conflict
+
+
+class NoAvailability(Conflict):
+    code = "no_availability"
+
+    def __init__(self, message=None, **params):
+        super().__init__(message or _("No room of this type is free for these dates any more."), **params)
+
+
+class HoldExpired(Conflict):
+    code = "hold_expired"
+
+    def __init__(self):
+        super().__init__(_("The time to complete this booking ran out and the room was released."))
+
+
+class NotCancellable(Conflict):
+    code = "not_cancellable"
+
+    def __init__(self):
+        super().__init__(_("This booking can no longer be cancelled online. Please contact the hotel."))

@@ -1,0 +1,301 @@
+"""Writes: hold, book, confirm, cancel, change and move bookings.
+
+The write path for a stay is: lock the room type row, release lapsed holds, check the rules, pick a
+free room in one query, insert. The database's no-overlap guard is the last wall: if it ever
+fires, the caller gets NoAvailability, never a double-booked room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from innkeeper.booking import rules, selectors
+from innkeeper.booking.errors import HoldExpired, NoAvailability, NotCancellable
+from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
+from innkeeper.booking.pricing import quote
+from innkeeper.booking.references import new_reference
+from innkeeper.booking.states import CHANGEABLE, EXPIRING, Status, check_transition
+from innkeeper.booking.stays import Stay
+from innkeeper.core import db
+from innkeeper.core.errors import Conflict, InvalidInput, NotFound
+from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
+from innkeeper.hotels.selectors import rate_overrides
+
+GUEST = "guest"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class GuestDetails:
+    name: str
+    email: str
+    phone: str = ""
+
+
+def _clean_guest(guest: GuestDetails) -> GuestDetails:
+    name = " ".join((guest.name or "").split())
+    if not name:
+        raise InvalidInput(_("Please enter the guest's name."), field="guest.name", code="required")
+    if len(name) > 200:
+        raise InvalidInput(_("The name is too long."), field="guest.name", code="too_long")
+    email = (guest.email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("Please enter a valid e-mail address."), field="guest.email", code="invalid") from None
+    phone = (guest.phone or "").strip()
+    if len(phone) > 32:
+        raise InvalidInput(_("The phone number is too long."), field="guest.phone", code="too_long")
+    return GuestDetails(name, email, phone)
+
+
+def _locale(hotel: Hotel, locale: str | None) -> str:
+    offered = hotel.locales or [code for code, _name in settings.LANGUAGES]
+    if not locale:
+        return hotel.default_locale
+    if locale not in offered:
+        raise InvalidInput(_("This hotel offers these languages: %(langs)s.") % {"langs": ", ".join(offered)},
+                           field="locale", code="invalid")
+    return locale
+
+
+def _room_type(hotel: Hotel, slug: str) -> RoomType:
+    room_type = RoomType.objects.filter(hotel=hotel, slug=slug, is_active=True).select_related("hotel").first()
+    if room_type is None:
+        raise InvalidInput(_("This hotel has no room type %(slug)s.") % {"slug": slug},
+                           field="room_type", code="unknown")
+    return room_type
+
+
+def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
+    codes = list(dict.fromkeys(codes or ()))
+    found = {a.code: a for a in AddOn.objects.filter(hotel=hotel, code__in=codes, is_active=True)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise InvalidInput(_("These extras are not offered: %(codes)s.") % {"codes": ", ".join(unknown)},
+                           field="add_ons", code="unknown")
+    return [found[c] for c in codes]
+
+
+def _lock_room_types(ids) -> None:
+    # Ordered, so two writers that need the same pair of types cannot deadlock.
+    list(RoomType.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk").values_list("pk"))
+
+
+def _event(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data) -> None:
+    BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action=action, actor=actor,
+                                from_status=from_status, to_status=to_status, data=data)
+
+
+def _save_guarded(booking: Booking, **kwargs) -> None:
+    """Save, turning the database's no-overlap guard into NoAvailability."""
+    try:
+        with transaction.atomic():
+            booking.save(**kwargs)
+    except IntegrityError as exc:
+        if db.is_violation(exc, name="booking_room_overlap", sqlstate="23P01"):
+            raise NoAvailability() from exc
+        raise
+
+
+def holds_expire(*, hotel: Hotel, now: datetime, room_type: RoomType | None = None) -> int:
+    """Mark lapsed holds and unpaid checkouts EXPIRED, so their rooms are free again."""
+    qs = Booking.objects.filter(hotel=hotel, status__in=EXPIRING, hold_expires_at__lte=now)
+    if room_type is not None:
+        qs = qs.filter(room__room_type=room_type)
+    lapsed = list(qs.values_list("pk", "status"))
+    for pk, status in lapsed:
+        if Booking.objects.filter(pk=pk, status=status).update(status=Status.EXPIRED, updated_at=now):
+            BookingEvent.objects.create(hotel=hotel, booking_id=pk, action="status", actor=SYSTEM,
+                                        from_status=status, to_status=Status.EXPIRED)
+    return len(lapsed)
+
+
+def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now) -> Booking:
+    _lock_room_types([room_type.pk])
+    holds_expire(hotel=hotel, now=now, room_type=room_type)
+    overrides = rate_overrides(hotel=hotel, room_type_ids=[room_type.pk], dates=stay.dates).get(room_type.pk, {})
+    broken = rules.violation(room_type=room_type, stay=stay, guests=guests, overrides=overrides)
+    if broken:
+        raise broken
+    room = selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now).first()
+    if room is None:
+        raise NoAvailability()
+    priced = quote(hotel=hotel, room_type=room_type, stay=stay, guests=guests, add_ons=add_ons, overrides=overrides)
+    reference = new_reference()
+    while Booking.objects.filter(reference=reference).exists():  # unique index is the backstop
+        reference = new_reference()
+    booking = Booking(
+        hotel=hotel, reference=reference, room_type=room_type, room=room, kind=stay.kind,
+        check_in=stay.check_in, check_out=stay.check_out, hours=stay.hours, start=stay.start, end=stay.end,
+        blocks_until=stay.end + timedelta(minutes=room_type.turnover_minutes), status=status,
+        hold_expires_at=now + timedelta(minutes=hotel.hold_minutes) if status in EXPIRING else None,
+        guests=guests, guest_name=guest.name, guest_email=guest.email, guest_phone=guest.phone,
+        locale=locale, source=source, currency=priced.currency, subtotal=priced.subtotal, tax=priced.tax,
+        total=priced.total, quote=priced.as_dict(),
+    )
+    _save_guarded(booking, force_insert=True)
+    _save_add_ons(booking, priced)
+    _event(booking, "created", actor, to_status=status, room=room.number, total=str(priced.total))
+    return booking
+
+
+def _save_add_ons(booking: Booking, priced) -> None:
+    BookingAddOn.objects.filter(booking=booking).delete()
+    by_code = {a.code: a for a in AddOn.objects.filter(hotel_id=booking.hotel_id)}
+    BookingAddOn.objects.bulk_create([
+        BookingAddOn(hotel_id=booking.hotel_id, booking=booking, add_on=by_code[line.code],
+                     quantity=line.quantity, unit_price=line.unit_price, amount=line.amount)
+        for line in priced.lines if line.kind == "add_on"
+    ])
+
+
+def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, guest: GuestDetails,
+                   locale: str | None = None, add_ons=(), source: str = Source.DIRECT, hold: bool = False,
+                   actor: str = GUEST, now: datetime | None = None) -> Booking:
+    """Book a room of type ``room_type`` (a slug) for ``stay``.
+
+    ``hold=True`` keeps the room for the hotel's hold time while the guest finishes (e.g. pays);
+    otherwise the booking is CONFIRMED at once. Raises InvalidInput, NoAvailability or Busy.
+    """
+    now = now or timezone.now()
+    guest = _clean_guest(guest)
+    locale = _locale(hotel, locale)
+    rt = _room_type(hotel, room_type)
+    chosen = _add_ons(hotel, add_ons)
+    status = Status.HOLD if hold else Status.CONFIRMED
+    return db.write(lambda: _place(hotel=hotel, room_type=rt, stay=stay, guests=guests, guest=guest,
+                                   locale=locale, add_ons=chosen, source=source, status=status,
+                                   actor=actor, now=now))
+
+
+def _locked(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("hotel", "room_type", "room").get(pk=booking.pk)
+
+
+def booking_transition(*, booking: Booking, to: str, actor: str, reason: str = "",
+                       now: datetime | None = None) -> Booking:
+    """Move ``booking`` to status ``to`` if the status machine allows it."""
+    now = now or timezone.now()
+
+    def work():
+        b = _locked(booking)
+        lapsed = b.status in EXPIRING and b.hold_expires_at and b.hold_expires_at <= now
+        if lapsed and to not in (Status.EXPIRED, Status.CANCELLED):
+            raise HoldExpired()
+        check_transition(b.status, to)
+        before = b.status
+        b.status = to
+        fields = ["status", "updated_at"]
+        if to == Status.CONFIRMED:
+            b.hold_expires_at = None
+            fields.append("hold_expires_at")
+        if to == Status.CANCELLED:
+            b.cancelled_at, b.cancel_reason = now, reason[:255]
+            fields += ["cancelled_at", "cancel_reason"]
+        b.save(update_fields=fields)
+        _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
+        return b
+
+    return db.write(work)
+
+
+def booking_confirm(*, booking: Booking, actor: str = GUEST, now=None) -> Booking:
+    return booking_transition(booking=booking, to=Status.CONFIRMED, actor=actor, now=now)
+
+
+def booking_cancel(*, booking: Booking, actor: str, reason: str = "", now=None) -> Booking:
+    return booking_transition(booking=booking, to=Status.CANCELLED, actor=actor, reason=reason, now=now)
+
+
+def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """A guest's own cancellation: allowed until the stay starts. Cancelling twice is harmless."""
+    now = now or timezone.now()
+    if booking.status == Status.CANCELLED:
+        return booking
+    if booking.start <= now or booking.status not in CHANGEABLE:
+        raise NotCancellable()
+    return booking_cancel(booking=booking, actor=GUEST, reason="cancelled by guest", now=now)
+
+
+def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = None, actor: str,
+                        now: datetime | None = None) -> Booking:
+    """New dates (or hours) for ``booking``: same room if it is free, else another of the same type.
+
+    The price is quoted again with the booking's add-ons. Nothing changes if no room is free.
+    """
+    now = now or timezone.now()
+
+    def work():
+        _lock_room_types([booking.room_type_id, booking.room.room_type_id])
+        b = _locked(booking)
+        if b.status not in CHANGEABLE:
+            raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},
+                           code="not_changeable")
+        holds_expire(hotel=b.hotel, now=now, room_type=b.room_type)
+        n = guests or b.guests
+        overrides = rate_overrides(hotel=b.hotel, room_type_ids=[b.room_type_id], dates=stay.dates).get(
+            b.room_type_id, {})
+        broken = rules.violation(room_type=b.room_type, stay=stay, guests=n, overrides=overrides)
+        if broken:
+            raise broken
+        free = selectors.free_rooms(hotel=b.hotel, room_type=b.room_type, stay=stay, now=now,
+                                    exclude_booking_id=b.pk)
+        room = free.filter(pk=b.room_id).first() or free.first()
+        if room is None:
+            raise NoAvailability()
+        add_ons = [line.add_on for line in b.add_ons.select_related("add_on")]
+        priced = quote(hotel=b.hotel, room_type=b.room_type, stay=stay, guests=n, add_ons=add_ons,
+                       overrides=overrides)
+        before = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": b.room.number,
+                  "guests": b.guests, "total": str(b.total)}
+        b.kind, b.check_in, b.check_out, b.hours = stay.kind, stay.check_in, stay.check_out, stay.hours
+        b.start, b.end, b.room, b.guests = stay.start, stay.end, room, n
+        b.blocks_until = stay.end + timedelta(minutes=room.room_type.turnover_minutes)
+        b.subtotal, b.tax, b.total, b.quote = priced.subtotal, priced.tax, priced.total, priced.as_dict()
+        _save_guarded(b)
+        _save_add_ons(b, priced)
+        after = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": room.number,
+                 "guests": n, "total": str(b.total)}
+        _event(b, "changed", actor, before=before, after=after)
+        return b
+
+    return db.write(work)
+
+
+def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | None = None) -> Booking:
+    """Put ``booking`` in another physical room of the same hotel, if that room is free for the stay."""
+    now = now or timezone.now()
+    if room.hotel_id != booking.hotel_id:
+        raise NotFound(_("There is no such room in this hotel."))
+    if room.status != RoomStatus.AVAILABLE:
+        raise Conflict(_("Room %(number)s is out of service.") % {"number": room.number}, code="room_out_of_service")
+
+    def work():
+        _lock_room_types([booking.room.room_type_id, room.room_type_id])
+        b = _locked(booking)
+        if b.status not in CHANGEABLE | {Status.CHECKED_IN}:
+            raise Conflict(_("A booking that is %(status)s cannot be moved.") % {"status": b.status},
+                           code="not_changeable")
+        target = Room.objects.select_related("room_type").get(pk=room.pk)
+        stay = Stay(b.kind, b.start, b.end, b.check_in, b.check_out, b.hours)
+        busy = selectors.busy_room_ids(hotel=b.hotel, room_type=target.room_type, stay=stay, now=now,
+                                       exclude_booking_id=b.pk).filter(room=target)
+        if busy.exists():
+            raise NoAvailability(_("Room %(number)s is taken for these dates.") % {"number": target.number})
+        before = b.room.number
+        b.room = target
+        b.blocks_until = b.end + timedelta(minutes=target.room_type.turnover_minutes)
+        _save_guarded(b, update_fields=["room", "blocks_until", "updated_at"])
+        _event(b, "moved", actor, before=before, after=target.number)
+        return b
+
+    return db.write(work)

@@ -1,0 +1,51 @@
+"""Running a short write transaction that may meet contention."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils.translation import gettext as _
+
+from innkeeper.core.errors import Busy
+
+# deadlock_detected, serialization_failure, lock_not_available (lock_timeout)
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+def _retryable(exc: OperationalError) -> bool:
+    state = getattr(exc.__cause__, "sqlstate", None)
+    if state in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc)  # SQLite busy timeout
+
+
+def write(fn, *, attempts: int = 3):
+    """Run ``fn`` in a transaction; retry it on deadlock or lock timeout, then raise Busy.
+
+    Inside an outer transaction it runs once (a savepoint cannot be retried alone).
+    """
+    conn = transaction.get_connection()
+    nested = conn.in_atomic_block
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                if conn.vendor == "postgresql":
+                    with conn.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = %s",
+                                       [f"{settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS}ms"])
+                return fn()
+        except OperationalError as exc:
+            if not _retryable(exc):
+                raise
+            if nested or attempt == attempts:
+                raise Busy(_("The hotel is very busy right now. Please try again in a moment.")) from exc
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
+
+
+def is_violation(exc: IntegrityError, *, name: str, sqlstate: str) -> bool:
+    """Whether ``exc`` came from the named database guard (PostgreSQL sqlstate or SQLite message)."""
+    return getattr(exc.__cause__, "sqlstate", None) == sqlstate or name in str(exc)

@@ -1,0 +1,239 @@
+"""The tenant (Hotel) and what it sells: room types, rooms, per-date rates and add-ons.
+
+Every tenant-owned row carries ``hotel`` and its manager refuses to query outside a hotel scope
+(django-scopes); cross-hotel reads are done in a few named places with ``scopes_disabled()``.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+
+class BookingModel(models.TextChoices):
+    DAILY = "DAILY", _("Nightly stays")
+    HOURLY = "HOURLY", _("Hourly stays")
+    BOTH = "BOTH", _("Nightly and hourly stays")
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO currency code, e.g. EUR."))
+slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Use lowercase letters, digits and dashes."))
+
+
+class Hotel(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True, validators=[slug_validator])
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
+    default_locale = models.CharField(max_length=8, default="en")
+    locales = models.JSONField(default=list, help_text="Languages the hotel's site and messages offer.")
+
+    booking_model = models.CharField(max_length=6, choices=BookingModel.choices, default=BookingModel.DAILY)
+    check_in_time = models.TimeField(default=time(14, 0))
+    check_out_time = models.TimeField(default=time(12, 0))
+    max_nights = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
+    hold_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1)], help_text="How long a checkout in progress keeps its room.")
+    hourly_min_hours = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
+    hourly_max_hours = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
+    # Hourly stays start at or after hourly_start_hour and end by hourly_end_hour, local time, same day.
+    hourly_start_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    hourly_end_hour = models.PositiveSmallIntegerField(default=22, validators=[MaxValueValidator(24)])
+
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
+                                   validators=[MinValueValidator(0), MaxValueValidator(100)],
+                                   help_text="Percent.")
+    prices_include_tax = models.BooleanField(default=True)
+
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    theme = models.JSONField(default=dict, blank=True, help_text="Colours, logo and font for the hotel's site.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hourly_min_hours__lte=models.F("hourly_max_hours")),
+                                   name="hotel_hourly_min_le_max"),
+            models.CheckConstraint(condition=Q(hourly_start_hour__lt=models.F("hourly_end_hour")),
+                                   name="hotel_hourly_window_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class HotelDomain(models.Model):
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+    is_primary = models.BooleanField(default=False)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hotel"], condition=Q(is_primary=True),
+                                    name="hoteldomain_one_primary_per_hotel"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class RoomType(models.Model):
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="room_types")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, validators=[slug_validator])
+    description = models.TextField(blank=True)
+    base_price_nightly = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    base_price_hourly = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                            validators=[MinValueValidator(0)])
+    base_occupancy = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1)], help_text="Guests included in the price.")
+    max_occupancy = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1)])
+    extra_guest_charge = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)],
+        help_text="Per guest above base occupancy: per night for nightly stays, per stay for hourly.")
+    booking_model_override = models.CharField(max_length=6, choices=BookingModel.choices, blank=True)
+    min_hours_override = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_hours_override = models.PositiveSmallIntegerField(null=True, blank=True)
+    turnover_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Cleaning time a room needs after a stay before the next may start.")
+    amenities = models.JSONField(default=list, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["hotel", "slug"], name="roomtype_slug_per_hotel"),
+            models.CheckConstraint(condition=Q(base_occupancy__lte=models.F("max_occupancy")),
+                                   name="roomtype_base_le_max_occupancy"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def booking_model(self) -> str:
+        return self.booking_model_override or self.hotel.booking_model
+
+    @property
+    def sells_nightly(self) -> bool:
+        return self.booking_model in (BookingModel.DAILY, BookingModel.BOTH)
+
+    @property
+    def sells_hourly(self) -> bool:
+        return self.booking_model in (BookingModel.HOURLY, BookingModel.BOTH) and self.base_price_hourly is not None
+
+    @property
+    def min_hours(self) -> int:
+        return self.min_hours_override or self.hotel.hourly_min_hours
+
+    @property
+    def max_hours(self) -> int:
+        return self.max_hours_override or self.hotel.hourly_max_hours
+
+
+class RoomStatus(models.TextChoices):
+    AVAILABLE = "AVAILABLE", _("Available")
+    MAINTENANCE = "MAINTENANCE", _("Maintenance")
+    BLOCKED = "BLOCKED", _("Blocked")
+
+
+class Room(models.Model):
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="rooms")
+    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="rooms")
+    number = models.CharField(max_length=20)
+    floor = models.SmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=RoomStatus.choices, default=RoomStatus.AVAILABLE)
+    lock_id = models.CharField(max_length=64, blank=True, help_text="The smart lock's id at its provider.")
+    notes = models.TextField(blank=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["hotel", "number"], name="room_number_per_hotel")]
+        indexes = [models.Index(fields=["hotel", "room_type", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RateOverride(models.Model):
+    """What differs from the base price on one date for one room type."""
+
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="rate_overrides")
+    room_type = models.ForeignKey(RoomType, on_delete=models.CASCADE, related_name="rate_overrides")
+    date = models.DateField()
+    price_nightly = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                        validators=[MinValueValidator(0)])
+    price_hourly = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(0)])
+    closed = models.BooleanField(default=False)
+    min_stay = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                help_text="Minimum nights for stays arriving on this date.")
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["room_type", "date"], name="rateoverride_one_per_date")]
+        indexes = [models.Index(fields=["hotel", "room_type", "date"])]
+
+
+class AddOnCharge(models.TextChoices):
+    PER_STAY = "PER_STAY", _("per stay")
+    PER_NIGHT = "PER_NIGHT", _("per night")
+    PER_GUEST = "PER_GUEST", _("per guest")
+
+
+class AddOn(models.Model):
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="add_ons")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    charge = models.CharField(max_length=10, choices=AddOnCharge.choices, default=AddOnCharge.PER_STAY)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["hotel", "code"], name="addon_code_per_hotel")]
+
+    def __str__(self) -> str:
+        return self.name
