@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django_scopes import scope
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, Source
@@ -159,7 +159,8 @@ def availability(request, slug: str, q: Query[AvailabilityQuery]):
                                   hours=q.hours, now=now)
         offers = selectors.availability(hotel=hotel, stay=stay, guests=q.guests, now=now)
         return {
-            "hotel": hotel.slug, "kind": stay.kind, "start": stay.start, "end": stay.end, "guests": q.guests,
+            "hotel": hotel.slug, "kind": stay.kind, "start": stay.start.astimezone(hotel.tz),
+            "end": stay.end.astimezone(hotel.tz), "guests": q.guests,
             "room_types": [{
                 "slug": o.room_type.slug, "name": o.room_type.name, "max_occupancy": o.room_type.max_occupancy,
                 "available": o.available, "quote": o.quote.as_dict() if o.quote else None,
@@ -180,7 +181,7 @@ def booking_create(request, slug: str, payload: BookingIn):
             hotel=hotel, room_type=payload.room_type, stay=stay, guests=payload.guests,
             guest=services.GuestDetails(payload.guest.name, payload.guest.email, payload.guest.phone or ""),
             locale=payload.locale, add_ons=payload.add_ons, source=Source.API, now=now)
-        return 201, booking_out(booking)
+        return Status(201, booking_out(booking))
 
 
 @router.get("/bookings/{reference}", response={200: BookingOut, 404: Problem, 422: dict},

@@ -181,31 +181,31 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update().select_related("hotel", "room_type", "room").get(pk=booking.pk)
 
 
+def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime) -> Booking:
+    """Move the locked booking ``b`` to ``to`` if the status machine allows it."""
+    lapsed = b.status in EXPIRING and b.hold_expires_at and b.hold_expires_at <= now
+    if lapsed and to not in (Status.EXPIRED, Status.CANCELLED):
+        raise HoldExpired()
+    check_transition(b.status, to)
+    before = b.status
+    b.status = to
+    fields = ["status", "updated_at"]
+    if to == Status.CONFIRMED:
+        b.hold_expires_at = None
+        fields.append("hold_expires_at")
+    if to == Status.CANCELLED:
+        b.cancelled_at, b.cancel_reason = now, reason[:255]
+        fields += ["cancelled_at", "cancel_reason"]
+    b.save(update_fields=fields)
+    _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
+    return b
+
+
 def booking_transition(*, booking: Booking, to: str, actor: str, reason: str = "",
                        now: datetime | None = None) -> Booking:
     """Move ``booking`` to status ``to`` if the status machine allows it."""
     now = now or timezone.now()
-
-    def work():
-        b = _locked(booking)
-        lapsed = b.status in EXPIRING and b.hold_expires_at and b.hold_expires_at <= now
-        if lapsed and to not in (Status.EXPIRED, Status.CANCELLED):
-            raise HoldExpired()
-        check_transition(b.status, to)
-        before = b.status
-        b.status = to
-        fields = ["status", "updated_at"]
-        if to == Status.CONFIRMED:
-            b.hold_expires_at = None
-            fields.append("hold_expires_at")
-        if to == Status.CANCELLED:
-            b.cancelled_at, b.cancel_reason = now, reason[:255]
-            fields += ["cancelled_at", "cancel_reason"]
-        b.save(update_fields=fields)
-        _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
-        return b
-
-    return db.write(work)
+    return db.write(lambda: _apply_transition(_locked(booking), to, actor=actor, reason=reason, now=now))
 
 
 def booking_confirm(*, booking: Booking, actor: str = GUEST, now=None) -> Booking:
@@ -219,11 +219,16 @@ def booking_cancel(*, booking: Booking, actor: str, reason: str = "", now=None) 
 def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None) -> Booking:
     """A guest's own cancellation: allowed until the stay starts. Cancelling twice is harmless."""
     now = now or timezone.now()
-    if booking.status == Status.CANCELLED:
-        return booking
-    if booking.start <= now or booking.status not in CHANGEABLE:
-        raise NotCancellable()
-    return booking_cancel(booking=booking, actor=GUEST, reason="cancelled by guest", now=now)
+
+    def work():
+        b = _locked(booking)
+        if b.status == Status.CANCELLED:
+            return b
+        if b.start <= now or b.status not in CHANGEABLE:
+            raise NotCancellable()
+        return _apply_transition(b, Status.CANCELLED, actor=GUEST, reason="cancelled by guest", now=now)
+
+    return db.write(work)
 
 
 def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = None, actor: str,

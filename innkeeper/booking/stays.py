@@ -16,8 +16,10 @@ HOURLY = "HOURLY"
 @dataclass(frozen=True)
 class Stay:
     kind: str
-    start: datetime  # aware, in the hotel's zone
-    end: datetime  # aware, in the hotel's zone; the stay is [start, end)
+    # Aware instants in UTC, so that arithmetic on them (turnover, hours) is real time; Python adds
+    # to a datetime in a DST zone by wall clock. Show them in the hotel's zone with astimezone().
+    start: datetime
+    end: datetime  # the stay is [start, end)
     check_in: date  # local date the stay starts
     check_out: date | None  # nightly stays only
     hours: int | None  # hourly stays only
@@ -50,7 +52,7 @@ def nightly(hotel, check_in: date, check_out: date, *, now: datetime) -> Stay:
     tz = hotel.tz
     start = datetime.combine(check_in, hotel.check_in_time, tzinfo=tz)
     end = datetime.combine(check_out, hotel.check_out_time, tzinfo=tz)
-    return Stay(NIGHTLY, start, end, check_in, check_out, None)
+    return Stay(NIGHTLY, start.astimezone(UTC), end.astimezone(UTC), check_in, check_out, None)
 
 
 def hourly(hotel, start: datetime, hours: int, *, now: datetime) -> Stay:
@@ -73,7 +75,7 @@ def hourly(hotel, start: datetime, hours: int, *, now: datetime) -> Stay:
             % {"start": hotel.hourly_start_hour, "end": hotel.hourly_end_hour},
             field="start", code="outside_hourly_window",
         )
-    return Stay(HOURLY, start, end, start.date(), None, hours)
+    return Stay(HOURLY, start.astimezone(UTC), end.astimezone(UTC), start.date(), None, hours)
 
 
 def from_request(hotel, *, check_in=None, check_out=None, start=None, hours=None, now: datetime) -> Stay:

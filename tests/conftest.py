@@ -1,0 +1,73 @@
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scope
+
+from innkeeper.booking import services, stays
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def vendor():
+    return connection.vendor
+
+
+@pytest.fixture
+def hotel(db):
+    return factories.make_hotel(name="Moscow Inn", slug="moscow", time_zone="Europe/Moscow")
+
+
+@pytest.fixture
+def other_hotel(db):
+    return factories.make_hotel(name="Other Inn", slug="other", time_zone="America/New_York")
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def future(now) -> date:
+    """A date safely in the future for every time zone, a weekday-agnostic anchor for stays."""
+    return (now + timedelta(days=30)).date()
+
+
+@pytest.fixture
+def in_scope():
+    """Run code as a request for one hotel would: inside that hotel's scope."""
+    def run(hotel, fn, *args, **kwargs):
+        with scope(hotel=hotel):
+            return fn(*args, **kwargs)
+    return run
+
+
+@pytest.fixture
+def book(in_scope, now):
+    """Book through the service: book(hotel, room_type, check_in, check_out) or (.., start=, hours=)."""
+    def run(hotel, room_type, check_in=None, check_out=None, *, start=None, hours=None, guests=1,
+            hold=False, add_ons=(), email="guest@example.com", at=None):
+        at = at or now
+        with scope(hotel=hotel):
+            stay = stays.from_request(hotel, check_in=check_in, check_out=check_out, start=start, hours=hours,
+                                      now=at)
+            return services.booking_create(
+                hotel=hotel, room_type=room_type.slug, stay=stay, guests=guests, hold=hold, add_ons=add_ons,
+                guest=services.GuestDetails("Guest Name", email), now=at)
+    return run
+
+
+def local(hotel, day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=hotel.tz)

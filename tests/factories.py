@@ -1,0 +1,55 @@
+"""Builders for test data. They run with scopes disabled; the code under test runs inside a scope."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time
+from decimal import Decimal
+
+from django_scopes import scopes_disabled
+
+from innkeeper.hotels.models import AddOn, AddOnCharge, BookingModel, Hotel, RateOverride, Room, RoomType
+
+_seq = itertools.count(1)
+
+
+@scopes_disabled()
+def make_hotel(**fields) -> Hotel:
+    n = next(_seq)
+    defaults = dict(name=f"Hotel {n}", slug=f"hotel-{n}", time_zone="Europe/Moscow", currency="EUR",
+                    default_locale="en", locales=["en", "ru"], booking_model=BookingModel.BOTH,
+                    check_in_time=time(14), check_out_time=time(12), hourly_min_hours=2, hourly_max_hours=12,
+                    hourly_start_hour=8, hourly_end_hour=22, tax_rate=Decimal("0"), prices_include_tax=True)
+    defaults.update(fields)
+    return Hotel.objects.create(**defaults)
+
+
+@scopes_disabled()
+def make_room_type(hotel: Hotel, *, rooms: int = 0, **fields) -> RoomType:
+    n = next(_seq)
+    defaults = dict(name=f"Type {n}", slug=f"type-{n}", base_price_nightly=Decimal("100.00"),
+                    base_price_hourly=Decimal("20.00"), base_occupancy=2, max_occupancy=3,
+                    extra_guest_charge=Decimal("0"))
+    defaults.update(fields)
+    room_type = RoomType.objects.create(hotel=hotel, **defaults)
+    for _ in range(rooms):
+        make_room(room_type)
+    return room_type
+
+
+@scopes_disabled()
+def make_room(room_type: RoomType, **fields) -> Room:
+    defaults = dict(number=f"R{next(_seq)}")
+    defaults.update(fields)
+    return Room.objects.create(hotel=room_type.hotel, room_type=room_type, **defaults)
+
+
+@scopes_disabled()
+def make_override(room_type: RoomType, day, **fields) -> RateOverride:
+    return RateOverride.objects.create(hotel=room_type.hotel, room_type=room_type, date=day, **fields)
+
+
+@scopes_disabled()
+def make_add_on(hotel: Hotel, code: str, price, charge=AddOnCharge.PER_STAY, **fields) -> AddOn:
+    return AddOn.objects.create(hotel=hotel, code=code, name=fields.pop("name", code.title()),
+                                price=Decimal(price), charge=charge, **fields)

@@ -1,0 +1,81 @@
+"""The database itself refuses overlapping active stays on one room, whatever the code above does."""
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django_scopes import scopes_disabled
+
+from innkeeper.booking.models import Booking
+from innkeeper.booking.states import ACTIVE, Status
+from tests import factories
+from tests.conftest import local
+
+
+@scopes_disabled()
+def insert(room, start, end, status=Status.CONFIRMED, turnover=timedelta(0), ref=None):
+    """A bare row, as a buggy import or a hand-written SQL fix might write it."""
+    with transaction.atomic():
+        return Booking.objects.create(
+            hotel=room.hotel, reference=ref or f"T{Booking.objects.count():05d}", room_type=room.room_type,
+            room=room, kind="HOURLY", check_in=start.date(), hours=1, start=start, end=end,
+            blocks_until=end + turnover, status=status, guests=1, guest_name="x", guest_email="x@example.com",
+            locale="en", currency="EUR", subtotal=0, tax=0, total=0, quote={})
+
+
+@pytest.fixture
+def room(hotel):
+    return factories.make_room(factories.make_room_type(hotel))
+
+
+def test_migration_guards_exactly_the_active_statuses():
+    migration = importlib.import_module("innkeeper.booking.migrations.0002_no_overlap_guard")
+    assert set(migration.ACTIVE_SQL.strip("()").replace("'", "").split(", ")) == set(ACTIVE)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("status", sorted(ACTIVE))
+def test_overlapping_insert_is_refused_for_every_active_status(room, future, status):
+    hotel = room.hotel
+    insert(room, local(hotel, future, 10), local(hotel, future, 14), status=status)
+    with pytest.raises(IntegrityError):
+        insert(room, local(hotel, future, 13), local(hotel, future, 16), status=Status.CONFIRMED)
+    with scopes_disabled():
+        assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", sorted(set(Status) - ACTIVE))
+def test_inactive_stays_do_not_block(room, future, status):
+    hotel = room.hotel
+    insert(room, local(hotel, future, 10), local(hotel, future, 14), status=status)
+    insert(room, local(hotel, future, 10), local(hotel, future, 14))
+
+
+def test_touching_stays_are_fine_and_turnover_counts(room, future):
+    hotel = room.hotel
+    insert(room, local(hotel, future, 10), local(hotel, future, 12), turnover=timedelta(minutes=30))
+    with pytest.raises(IntegrityError):
+        insert(room, local(hotel, future, 12), local(hotel, future, 14))
+    insert(room, local(hotel, future, 12, 30), local(hotel, future, 14))
+
+
+def test_same_times_in_another_room_are_fine(room, future):
+    hotel = room.hotel
+    other = factories.make_room(room.room_type)
+    insert(room, local(hotel, future, 10), local(hotel, future, 14))
+    insert(other, local(hotel, future, 10), local(hotel, future, 14))
+
+
+def test_update_into_an_overlap_is_refused(room, future):
+    hotel = room.hotel
+    insert(room, local(hotel, future, 10), local(hotel, future, 12))
+    cancelled = insert(room, local(hotel, future, 11), local(hotel, future, 13), status=Status.CANCELLED)
+    other_room = factories.make_room(room.room_type)
+    moved = insert(other_room, local(hotel, future, 11), local(hotel, future, 13))
+    with scopes_disabled():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Booking.objects.filter(pk=cancelled.pk).update(status=Status.CONFIRMED)  # reinstating
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Booking.objects.filter(pk=moved.pk).update(room=room)  # moving
+        assert Booking.objects.get(pk=moved.pk).room_id == other_room.id
