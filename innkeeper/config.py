@@ -8,6 +8,8 @@ Two modes:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +30,10 @@ class Config:
     time_zone: str
 
 
-def _parse(name: str, parser, problems: list[str], *, required: bool, default=None, hint: str = ""):
-    env = environ.Env()
-    raw = env.str(name, default=None)
-    if raw is None or raw == "":
+def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
+           hint: str = ""):
+    raw = env.get(name, "").strip()
+    if not raw:
         if required:
             problems.append(f"{name} is missing{': ' + hint if hint else ''}")
         return default
@@ -86,44 +88,28 @@ def _time_zone(raw: str) -> str:
     return raw
 
 
-def load(base_dir: Path, environ_mapping=None) -> Config:
-    """Read and validate the environment. Raises ImproperlyConfigured listing every problem."""
-    import os
-
-    if environ_mapping is not None:  # lets callers validate a mapping other than os.environ
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(environ_mapping)
-    try:
-        return _load(base_dir)
-    finally:
-        if environ_mapping is not None:
-            os.environ.clear()
-            os.environ.update(saved)
-
-
-def _load(base_dir: Path) -> Config:
-    import os
-
+def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate ``env`` (default: the process environment); raise one error listing every problem."""
+    env = os.environ if env is None else env
     problems: list[str] = []
-    mode = os.environ.get("INNKEEPER_MODE", "demo").strip().lower() or "demo"
+    mode = env.get("INNKEEPER_MODE", "demo").strip().lower() or "demo"
     if mode not in MODES:
         raise ImproperlyConfigured(f"INNKEEPER_MODE must be one of {', '.join(MODES)}, not {mode!r}.")
     production = mode == "production"
 
     default_db = f"sqlite:///{base_dir / 'var' / 'innkeeper.sqlite3'}"
-    database = _parse("DATABASE_URL", _database, problems, required=production,
+    database = _parse(env, "DATABASE_URL", _database, problems, required=production,
                       default=None, hint="e.g. postgres://user:password@host:5432/innkeeper")
     if database is None:
         database = _database(default_db)
-    secret_key = _parse("SECRET_KEY", _secret, problems, required=production, default=DEMO_SECRET_KEY,
+    secret_key = _parse(env, "SECRET_KEY", _secret, problems, required=production, default=DEMO_SECRET_KEY,
                         hint="50+ random characters")
-    allowed_hosts = _parse("ALLOWED_HOSTS", _hosts, problems, required=production, default=["*"],
+    allowed_hosts = _parse(env, "ALLOWED_HOSTS", _hosts, problems, required=production, default=["*"],
                            hint="comma-separated host names, e.g. hotel.example.com,.example.com")
-    debug = _parse("DEBUG", _bool, problems, required=False, default=not production)
+    debug = _parse(env, "DEBUG", _bool, problems, required=False, default=not production)
     if production and debug:
         problems.append("DEBUG must be off in production mode")
-    time_zone = _parse("TIME_ZONE", _time_zone, problems, required=False, default="UTC")
+    time_zone = _parse(env, "TIME_ZONE", _time_zone, problems, required=False, default="UTC")
 
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)

@@ -1,0 +1,312 @@
+"""Availability search latency on a busy hotel.
+
+    python bench/availability_latency.py            # 100,000 bookings, 400 searches of each kind
+    python bench/availability_latency.py --quick    # 20,000 bookings, 100 searches of each kind
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/innkeeper_bench python bench/availability_latency.py
+
+Seeds one hotel with 300 rooms in 6 room types and N bookings (bulk_create; per room the stays never
+overlap; nightly and hourly; past ones checked out / cancelled / no-show / expired, future ones mostly
+confirmed, some held, cancelled or expired; about half in the past). Then times
+``innkeeper.booking.selectors.availability`` inside the hotel's scope, for nightly searches (check-in in
+the next 90 days, 1-5 nights) and hourly searches (a start on a valid hour in the next 90 days, 2-6
+hours). The machine-independent figure is the search p50 divided by the p50 of a bare ``SELECT 1`` round
+trip on the same connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
+
+ROOM_TYPES = [
+    # slug, rooms (of which out of service), sells, turnover minutes, nightly price, hourly price, max occupancy
+    dict(slug="standard", rooms=100, maintenance=2, turnover_minutes=30, base_price_nightly=Decimal("90"),
+         base_price_hourly=Decimal("18"), max_occupancy=2),
+    dict(slug="superior", rooms=80, maintenance=1, turnover_minutes=30, base_price_nightly=Decimal("120"),
+         base_price_hourly=Decimal("24"), max_occupancy=3),
+    dict(slug="deluxe", rooms=60, turnover_minutes=45, base_price_nightly=Decimal("160"),
+         base_price_hourly=Decimal("32"), max_occupancy=3),
+    dict(slug="family", rooms=30, turnover_minutes=60, base_price_nightly=Decimal("210"),
+         base_price_hourly=None, booking_model_override="DAILY", max_occupancy=4),
+    dict(slug="suite", rooms=20, turnover_minutes=60, base_price_nightly=Decimal("320"),
+         base_price_hourly=None, booking_model_override="DAILY", max_occupancy=4),
+    dict(slug="day-studio", rooms=10, turnover_minutes=15, base_price_nightly=Decimal("70"),
+         base_price_hourly=Decimal("15"), booking_model_override="HOURLY", max_occupancy=2),
+]
+
+PAST_STATUSES = [("CHECKED_OUT", 75), ("CANCELLED", 12), ("NO_SHOW", 5), ("EXPIRED", 8)]
+FUTURE_STATUSES = [("CONFIRMED", 70), ("CHECKIN_COMPLETED", 5), ("CANCELLED", 12), ("HOLD", 4),
+                   ("PENDING_PAYMENT", 4), ("EXPIRED", 5)]
+SOURCES = ["DIRECT", "API", "AGGREGATOR", "PHONE", "WALK_IN"]
+
+
+def _weighted(rng: random.Random, choices):
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+def _room_plan(rng: random.Random, *, count: int, nightly: bool, hourly: bool):
+    """``count`` non-overlapping stays for one room, as (kind, day, start_hour, end_day, end_hour)
+    with days relative to the room's first day. Hourly stays keep a one-hour gap (>= any turnover);
+    after a check-out (12:00) the next stay starts at 13:00 or later (turnover <= 60 min)."""
+    plan = []
+    day, earliest = rng.randrange(0, 3), 8
+    while len(plan) < count:
+        r = rng.random()
+        if nightly and hourly:
+            kind = "N" if r < 0.30 else "H" if r < 0.80 else None
+        elif nightly:
+            kind = "N" if r < 0.65 else None
+        else:
+            kind = "H" if r < 0.85 else None
+        if kind == "N":
+            nights = rng.choices([1, 2, 3, 4, 5, 7], weights=[30, 30, 15, 10, 10, 5])[0]
+            plan.append(("NIGHTLY", day, 14, day + nights, 12))
+            day, earliest = day + nights, 13
+        elif kind == "H":
+            hour = max(8, earliest)
+            for _ in range(rng.randint(1, 3)):
+                hours = rng.randint(2, 6)
+                if hour + hours > 22 or len(plan) >= count:
+                    break
+                plan.append(("HOURLY", day, hour, day, hour + hours))
+                hour += hours + 1 + rng.randint(0, 2)
+            day, earliest = day + 1, 8
+        else:
+            day, earliest = day + 1, 8
+    return plan
+
+
+def seed(hotel, types, rooms, *, total: int, now: datetime, rng: random.Random) -> dict:
+    """Bulk-insert ``total`` bookings over the hotel's rooms, about half of them in the past."""
+    from django.db import transaction
+    from django_scopes import scopes_disabled
+
+    from innkeeper.booking.models import Booking
+
+    tz = hotel.tz
+    today = now.astimezone(tz).date()
+    all_rooms = [(types[slug], room) for slug, rs in rooms.items() for room in rs]
+    per_room, extra = divmod(total, len(all_rooms))
+    objs = []
+    n = 0
+    stats = {"past": 0, "ongoing": 0, "future": 0, "nightly": 0, "hourly": 0, "active_future": 0}
+    for i, (rt, room) in enumerate(all_rooms):
+        count = per_room + (1 if i < extra else 0)
+        plan = _room_plan(rng, count=count, nightly=rt.sells_nightly, hourly=rt.sells_hourly)
+        # Shift the room's calendar so that its middle stay starts today: half past, half future.
+        base = today - timedelta(days=plan[len(plan) // 2][1])
+        for kind, d0, h0, d1, h1 in plan:
+            check_in, check_out = base + timedelta(days=d0), base + timedelta(days=d1)
+            start = datetime(check_in.year, check_in.month, check_in.day, h0, tzinfo=tz).astimezone(UTC)
+            end = datetime(check_out.year, check_out.month, check_out.day, h1, tzinfo=tz).astimezone(UTC)
+            if end <= now:
+                status = _weighted(rng, PAST_STATUSES)
+                stats["past"] += 1
+            elif start <= now:
+                status = "CHECKED_IN"
+                stats["ongoing"] += 1
+            else:
+                status = _weighted(rng, FUTURE_STATUSES)
+                stats["future"] += 1
+                stats["active_future"] += status not in ("CANCELLED", "EXPIRED")
+            hold_expires_at = None
+            if status in ("HOLD", "PENDING_PAYMENT", "EXPIRED"):
+                # Half of the open holds have lapsed without being marked EXPIRED yet.
+                hold_expires_at = now + timedelta(minutes=rng.choice([-30, -5, 5, 30]))
+            nights = (check_out - check_in).days
+            guests = rng.randint(1, rt.max_occupancy)
+            if kind == "NIGHTLY":
+                stats["nightly"] += 1
+                subtotal = rt.base_price_nightly * nights
+                hours = None
+            else:
+                stats["hourly"] += 1
+                hours = h1 - h0
+                subtotal = rt.base_price_hourly * hours
+            tax = (subtotal - subtotal / Decimal("1.10")).quantize(Decimal("0.01"))
+            n += 1
+            objs.append(Booking(
+                hotel_id=hotel.id, reference=_common.bench_reference(n, prefix="1"), room_type_id=rt.id,
+                room_id=room.id, kind=kind, check_in=check_in,
+                check_out=check_out if kind == "NIGHTLY" else None, hours=hours, start=start, end=end,
+                blocks_until=end + timedelta(minutes=rt.turnover_minutes), status=status,
+                hold_expires_at=hold_expires_at, guests=guests, guest_name=f"Guest {n}",
+                guest_email=f"guest{n}@example.com", locale="en", source=rng.choice(SOURCES),
+                currency="EUR", subtotal=subtotal, tax=tax, total=subtotal,
+                quote={"currency": "EUR", "lines": [], "subtotal": str(subtotal), "tax": str(tax),
+                       "total": str(subtotal), "tax_rate": "10.00", "tax_included": True},
+                cancelled_at=now - timedelta(days=1) if status == "CANCELLED" else None,
+            ))
+    with scopes_disabled(), transaction.atomic():
+        Booking.objects.bulk_create(objs, batch_size=2000)
+    return stats
+
+
+def add_rates(hotel, types, *, today: date) -> int:
+    """Weekend prices for the next 120 days, two closed days, and a minimum stay on one date."""
+    from django_scopes import scopes_disabled
+
+    from innkeeper.hotels.models import RateOverride
+
+    rows = []
+    for rt in types.values():
+        for i in range(120):
+            day = today + timedelta(days=i)
+            closed = i in (40, 41) and rt.slug == "suite"
+            min_stay = 3 if i == 60 else None
+            if day.weekday() >= 4 or closed or min_stay:
+                rows.append(RateOverride(hotel=hotel, room_type=rt, date=day, closed=closed, min_stay=min_stay,
+                                         price_nightly=rt.base_price_nightly * Decimal("1.2"),
+                                         price_hourly=rt.base_price_hourly))
+    with scopes_disabled():
+        RateOverride.objects.bulk_create(rows)
+    return len(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 bookings, 100 searches of each kind")
+    parser.add_argument("--bookings", type=int, help="bookings to seed (default 100,000; quick 20,000)")
+    parser.add_argument("--searches", type=int, help="timed searches of each kind (default 400; quick 100)")
+    parser.add_argument("--seed", type=int, default=20261122, help="random seed")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="skip ANALYZE after seeding (PostgreSQL's autovacuum would run it soon anyway; "
+                             "SQLite never gathers statistics unless told to)")
+    parser.add_argument("--explain", action="store_true", help="print the plan of the overlapping-stays query")
+    args = parser.parse_args()
+    total = args.bookings or (20_000 if args.quick else 100_000)
+    searches = args.searches or (100 if args.quick else 400)
+    rng = random.Random(args.seed)
+
+    info = _common.setup_django("availability_latency")
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django_scopes import scope
+
+    from innkeeper.booking import selectors, stays
+
+    now = timezone.now()
+    t0 = time.perf_counter()
+    hotel, types, rooms = _common.create_hotel("bench-availability", ROOM_TYPES)
+    today = now.astimezone(hotel.tz).date()
+    n_rates = add_rates(hotel, types, today=today)
+    stats = seed(hotel, types, rooms, total=total, now=now, rng=rng)
+    seed_s = time.perf_counter() - t0
+    analyze_s = None
+    if not args.no_analyze:
+        t1 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        analyze_s = time.perf_counter() - t1
+    n_rooms = sum(len(r) for r in rooms.values())
+
+    _common.print_header("availability search latency", info, {
+        "hotel": f"{n_rooms} rooms in {len(types)} room types, {n_rates} rate overrides",
+        "bookings": f"{total:,} ({stats['nightly']:,} nightly, {stats['hourly']:,} hourly; "
+                    f"{stats['past']:,} past, {stats['ongoing']:,} ongoing, {stats['future']:,} future, "
+                    f"{stats['active_future']:,} of them active)",
+        "seeding": f"{seed_s:.1f} s (hotel, rooms, rates and bookings; bulk_create)",
+        "ANALYZE": "skipped" if analyze_s is None else f"{analyze_s:.1f} s",
+        "searches": f"{searches} nightly + {searches} hourly (after 20 untimed warm-up searches)",
+    })
+
+    def nightly_stay():
+        check_in = today + timedelta(days=rng.randint(0, 89))
+        return stays.nightly(hotel, check_in, check_in + timedelta(days=rng.randint(1, 5)), now=now)
+
+    def hourly_stay():
+        hours = rng.randint(2, 6)
+        day = today + timedelta(days=rng.randint(1, 90))
+        start = datetime(day.year, day.month, day.day, rng.randint(hotel.hourly_start_hour,
+                                                                    hotel.hourly_end_hour - hours))
+        return stays.hourly(hotel, start, hours, now=now)
+
+    results = {}
+    with scope(hotel=hotel):
+        # Queries per search, counted on one search of each kind (and checked on a few more).
+        queries = {}
+        for label, make in (("nightly", nightly_stay), ("hourly", hourly_stay)):
+            counts = set()
+            for _ in range(5):
+                with CaptureQueriesContext(connection) as ctx:
+                    selectors.availability(hotel=hotel, stay=make(), guests=rng.randint(1, 2), now=now)
+                counts.add(len(ctx.captured_queries))
+            queries[label] = "/".join(str(c) for c in sorted(counts))
+            if args.explain and label == "nightly":
+                explain_overlapping(hotel, make(), now)
+        for make in (nightly_stay, hourly_stay) * 10:
+            selectors.availability(hotel=hotel, stay=make(), guests=1, now=now)
+
+        free_seen = {}
+        for label, make in (("nightly", nightly_stay), ("hourly", hourly_stay)):
+            times, free = [], []
+            for _ in range(searches):
+                stay, guests = make(), rng.randint(1, 2)
+                started = time.perf_counter()
+                offers = selectors.availability(hotel=hotel, stay=stay, guests=guests, now=now)
+                times.append(time.perf_counter() - started)
+                free.append(sum(o.available for o in offers))
+            results[label] = times
+            free_seen[label] = sum(free) / len(free)
+
+    # The reference: a trivial round trip on the same connection, same driver, same Django cursor.
+    select1 = []
+    with connection.cursor() as cursor:
+        for _ in range(50):
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        for _ in range(2000):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            select1.append(time.perf_counter() - started)
+    s1_p50 = _common.percentile(select1, 50)
+
+    rows = []
+    for label, times in results.items():
+        p50 = _common.percentile(times, 50)
+        rows.append([label, len(times), p50 * 1e3, _common.percentile(times, 95) * 1e3,
+                     _common.percentile(times, 99) * 1e3, max(times) * 1e3, queries[label],
+                     round(free_seen[label], 1), p50 / s1_p50])
+    rows.append(["SELECT 1", len(select1), s1_p50 * 1e3, _common.percentile(select1, 95) * 1e3,
+                 _common.percentile(select1, 99) * 1e3, max(select1) * 1e3, "1", None, 1.0])
+    _common.table(["search", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "queries", "avg free rooms",
+                   "p50 / SELECT1 p50"], rows, title="Latency of selectors.availability (wall clock, in-process)")
+    print("The last column is the machine-independent figure: search p50 in units of one SELECT 1 round trip.")
+    return 0
+
+
+def explain_overlapping(hotel, stay, now) -> None:
+    """Print the plan of availability()'s third query (the overlapping stays), the one that grows."""
+    from datetime import timedelta as td
+
+    from django.db.models import Max
+
+    from innkeeper.booking.models import Booking
+    from innkeeper.booking.selectors import occupying
+    from innkeeper.hotels.models import RoomStatus, RoomType
+
+    longest = td(minutes=RoomType.objects.filter(hotel=hotel).aggregate(m=Max("turnover_minutes"))["m"])
+    qs = (Booking.objects.filter(occupying(now), hotel=hotel, start__lt=stay.end + longest,
+                                 blocks_until__gt=stay.start, room__status=RoomStatus.AVAILABLE)
+          .values_list("room_id", "room__room_type_id", "start"))
+    from django.db import connection
+
+    options = {"analyze": True} if connection.vendor == "postgresql" else {}
+    print("Plan of the overlapping-stays query (one nightly search):")
+    print("  " + qs.explain(**options).replace("\n", "\n  "))
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

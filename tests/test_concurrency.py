@@ -1,0 +1,126 @@
+"""200 booking attempts at once, over HTTP, for the last free rooms: exactly one winner per room.
+
+Each request runs in its own server thread with its own database connection (closed after the
+request). At most 90 are in flight at a time, under PostgreSQL's default max_connections of 100.
+"""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import QuietWSGIRequestHandler
+from django_scopes import scopes_disabled
+
+from innkeeper.booking.models import Booking
+from innkeeper.booking.states import ACTIVE
+from tests import factories
+
+ATTEMPTS = 200
+IN_FLIGHT = 90
+
+
+class Server(ThreadedWSGIServer):
+    request_queue_size = 256  # accept the whole burst instead of dropping connections
+
+
+@pytest.fixture
+def server():
+    httpd = Server(("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=True)
+    httpd.set_app(WSGIHandler())
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def attempt(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def burst(url, bodies):
+    gate = threading.Barrier(IN_FLIGHT)
+    queue = iter(bodies)
+    lock = threading.Lock()
+    results = []
+
+    def worker():
+        gate.wait()
+        while True:
+            with lock:
+                body = next(queue, None)
+            if body is None:
+                return
+            results.append(attempt(url, body))
+
+    with ThreadPoolExecutor(IN_FLIGHT) as pool:
+        for future in [pool.submit(worker) for _ in range(IN_FLIGHT)]:
+            future.result()
+    return results
+
+
+def overlapping_active_pairs() -> int:
+    active = ", ".join(f"'{s}'" for s in sorted(ACTIVE))
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT COUNT(*) FROM booking_booking a JOIN booking_booking b
+              ON a.room_id = b.room_id AND a.id < b.id
+             AND a.start < b.blocks_until AND b.start < a.blocks_until
+           WHERE a.status IN ({active}) AND b.status IN ({active})""")
+        return cursor.fetchone()[0]
+
+
+def guest(i):
+    return {"name": f"Guest {i}", "email": f"guest{i}@example.com"}
+
+
+@pytest.fixture
+def last_rooms(hotel, book, future):
+    """A room type with 5 rooms, 2 of them already taken for the contested dates: 3 left."""
+    room_type = factories.make_room_type(hotel, slug="std", rooms=5, turnover_minutes=30)
+    for _ in range(2):
+        book(hotel, room_type, future, future + timedelta(days=3))
+    return room_type
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nightly_rush_for_the_last_rooms(server, last_rooms, future):
+    body = {"room_type": "std", "check_in": str(future + timedelta(days=1)),
+            "check_out": str(future + timedelta(days=2)), "guests": 1}
+    results = burst(f"{server}/api/v1/hotels/moscow/bookings", [dict(body, guest=guest(i)) for i in range(ATTEMPTS)])
+    assert Counter(status for status, _ in results) == {201: 3, 409: ATTEMPTS - 3}
+    assert {payload["code"] for status, payload in results if status == 409} == {"no_availability"}
+    with scopes_disabled():
+        assert Booking.objects.filter(status__in=ACTIVE).count() == 2 + 3
+    assert overlapping_active_pairs() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mixed_nightly_and_hourly_rush_for_the_last_rooms(server, last_rooms, future):
+    day = future + timedelta(days=1)
+    shapes = [  # every shape overlaps every other on one room
+        {"check_in": str(day), "check_out": str(day + timedelta(days=1))},  # 14:00 -> 12:00 next day
+        {"start": f"{day}T15:00:00", "hours": 3},
+        {"start": f"{day}T17:00:00", "hours": 2},
+    ]
+    bodies = [dict(shapes[i % 3], room_type="std", guests=1, guest=guest(i)) for i in range(ATTEMPTS)]
+    results = burst(f"{server}/api/v1/hotels/moscow/bookings", bodies)
+    assert Counter(status for status, _ in results) == {201: 3, 409: ATTEMPTS - 3}
+    assert overlapping_active_pairs() == 0
+    with scopes_disabled():
+        winners = Booking.objects.filter(check_in=day)
+        assert winners.count() == 3 and len({b.room_id for b in winners}) == 3

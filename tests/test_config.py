@@ -1,0 +1,72 @@
+"""Settings: demo mode needs nothing; production refuses to start and lists every problem."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from innkeeper import config
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_SECRET = "k" * 30 + "abcdefghijklmnopqrstuvwxyz"
+
+
+def test_demo_mode_needs_no_variables(tmp_path):
+    cfg = config.load(tmp_path, {})
+    assert (cfg.mode, cfg.debug, cfg.allowed_hosts) == ("demo", True, ["*"])
+    assert cfg.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert cfg.database["NAME"] == str(tmp_path / "var" / "innkeeper.sqlite3")
+
+
+def test_production_lists_every_missing_variable_at_once(tmp_path):
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, {"INNKEEPER_MODE": "production"})
+    message = str(err.value)
+    for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing"):
+        assert name in message
+
+
+def test_production_lists_invalid_values(tmp_path):
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, {"INNKEEPER_MODE": "production", "DATABASE_URL": "mysql://db/x",
+                               "SECRET_KEY": "short", "ALLOWED_HOSTS": " , ", "DEBUG": "maybe",
+                               "TIME_ZONE": "Mars/Olympus"})
+    message = str(err.value)
+    for expected in ("DATABASE_URL is invalid", "SECRET_KEY is invalid", "ALLOWED_HOSTS is invalid",
+                     "DEBUG is invalid", "TIME_ZONE is invalid"):
+        assert expected in message, message
+
+
+def test_production_accepts_a_complete_environment(tmp_path):
+    cfg = config.load(tmp_path, {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET,
+                                 "DATABASE_URL": "postgres://inn:pw@db.internal:5432/innkeeper",
+                                 "ALLOWED_HOSTS": "hotel.example.com, .example.org"})
+    assert (cfg.debug, cfg.allowed_hosts) == (False, ["hotel.example.com", ".example.org"])
+    assert (cfg.database["ENGINE"], cfg.database["HOST"], cfg.database["NAME"]) == (
+        "django.db.backends.postgresql", "db.internal", "innkeeper")
+
+
+def test_production_refuses_debug_and_the_demo_key(tmp_path):
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, {"INNKEEPER_MODE": "production", "SECRET_KEY": config.DEMO_SECRET_KEY,
+                               "DATABASE_URL": "postgres://db/x", "ALLOWED_HOSTS": "a.example", "DEBUG": "true"})
+    assert "DEBUG must be off" in str(err.value) and "public demo key" in str(err.value)
+
+
+def test_unknown_mode_is_refused(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="INNKEEPER_MODE"):
+        config.load(tmp_path, {"INNKEEPER_MODE": "staging"})
+
+
+def test_manage_py_prints_one_clear_message_and_exits_2():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS")}
+    env["INNKEEPER_MODE"] = "production"
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot start in production mode" in result.stderr
+    assert result.stderr.count(" is missing") == 3

@@ -1,0 +1,28 @@
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from innkeeper.hotels.models import AddOn, BookingModel, Hotel, HotelDomain, RateOverride, Room, RoomType
+
+
+def counts():
+    with scopes_disabled():
+        return [m.objects.count() for m in (Hotel, HotelDomain, RoomType, Room, RateOverride, AddOn)]
+
+
+def test_seed_demo_creates_two_hotels_and_is_idempotent(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert counts() == first
+    with scopes_disabled():
+        demo = Hotel.objects.get(slug="demo")
+        assert (demo.booking_model, demo.time_zone, demo.currency) == (BookingModel.BOTH, "Europe/Moscow", "RUB")
+        second = Hotel.objects.exclude(slug="demo").get()
+        assert second.booking_model == BookingModel.DAILY and second.time_zone != demo.time_zone
+        for hotel in (demo, second):
+            assert hotel.room_types.count() >= 3 and hotel.rooms.count() >= 10
+            assert hotel.add_ons.count() >= 3 and hotel.rate_overrides.filter(price_nightly__isnull=False).exists()
+            assert all(room.lock_id for room in hotel.rooms.all())
+        assert {a.code for a in demo.add_ons.all()} >= {
+            "early-check-in", "late-check-out", "airport-transfer", "coworking"}
+        assert demo.room_types.filter(base_price_hourly__isnull=False).count() >= 2
