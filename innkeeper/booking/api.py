@@ -169,8 +169,8 @@ def availability(request, slug: str, q: Query[AvailabilityQuery]):
         }
 
 
-@router.post("/hotels/{slug}/bookings", response={201: BookingOut, 404: Problem, 409: Problem, 422: dict,
-                                                  503: Problem},
+@router.post("/hotels/{slug}/bookings", response={201: BookingOut, 400: Problem, 404: Problem, 409: Problem,
+                                                  422: dict, 503: Problem},
              summary="Book a room")
 def booking_create(request, slug: str, payload: BookingIn):
     now = timezone.now()
@@ -192,8 +192,8 @@ def booking_detail(request, reference: str, email: str):
         return booking_out(booking)
 
 
-@router.post("/bookings/{reference}/cancel", response={200: BookingOut, 404: Problem, 409: Problem, 422: dict,
-                                                       503: Problem},
+@router.post("/bookings/{reference}/cancel", response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem,
+                                                       422: dict, 503: Problem},
              summary="Cancel a booking as its guest")
 def booking_cancel(request, reference: str, payload: CancelIn):
     booking = selectors.booking_for_guest(reference=reference, email=payload.email)
