@@ -220,3 +220,34 @@ def test_expire_holds_marks_only_lapsed_ones(hotel, book, now, future):
         assert Booking.objects.get(pk=lapsing.pk).status == Status.EXPIRED
         assert Booking.objects.get(pk=fresh.pk).status == Status.HOLD
         assert BookingEvent.objects.filter(booking=lapsing, to_status=Status.EXPIRED, actor="system").exists()
+
+
+def next_spring_forward(after, tz):
+    day = after.date()
+    while True:
+        day += timedelta(days=1)
+        if local_utcoffset(day + timedelta(days=1), tz) > local_utcoffset(day, tz):
+            return day + timedelta(days=1)
+
+
+def local_utcoffset(day, tz):
+    from datetime import datetime
+    return datetime(day.year, day.month, day.day, 12, tzinfo=tz).utcoffset()
+
+
+def test_hourly_stays_across_the_berlin_clock_change_are_real_hours_in_the_database(book, now, db):
+    from datetime import UTC
+
+    berlin = factories.make_hotel(slug="berlin", time_zone="Europe/Berlin", hourly_start_hour=0, hourly_end_hour=24)
+    std = factories.make_room_type(berlin, slug="std", rooms=1, turnover_minutes=60)
+    day = next_spring_forward(now, berlin.tz)  # clocks jump from 02:00 to 03:00 this night
+    night = book(berlin, std, start=local(berlin, day, 1), hours=3)  # 01:00 CET .. 05:00 CEST
+    night.refresh_from_db()
+    assert night.end - night.start == timedelta(hours=3)
+    assert night.end.astimezone(UTC) == local(berlin, day, 5).astimezone(UTC)
+    assert night.blocks_until - night.end == timedelta(minutes=60)
+    with pytest.raises(NoAvailability):  # 05:00 is inside the hour of cleaning
+        book(berlin, std, start=local(berlin, day, 5), hours=2)
+    morning = book(berlin, std, start=local(berlin, day, 6), hours=2)
+    evening = book(berlin, std, day, day + timedelta(days=1))
+    assert morning.room_id == evening.room_id == night.room_id

@@ -78,9 +78,11 @@ class Hotel(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(hourly_min_hours__lte=models.F("hourly_max_hours")),
-                                   name="hotel_hourly_min_le_max"),
+                                   name="hotel_hourly_min_le_max",
+                                   violation_error_message=_("The minimum hours must not exceed the maximum hours.")),
             models.CheckConstraint(condition=Q(hourly_start_hour__lt=models.F("hourly_end_hour")),
-                                   name="hotel_hourly_window_order"),
+                                   name="hotel_hourly_window_order",
+                                   violation_error_message=_("Hourly stays must start before the hour they end.")),
         ]
 
     def __str__(self) -> str:
@@ -138,7 +140,9 @@ class RoomType(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["hotel", "slug"], name="roomtype_slug_per_hotel"),
             models.CheckConstraint(condition=Q(base_occupancy__lte=models.F("max_occupancy")),
-                                   name="roomtype_base_le_max_occupancy"),
+                                   name="roomtype_base_le_max_occupancy",
+                                   violation_error_message=_("Guests included in the price cannot exceed the most "
+                                                             "guests the room sleeps.")),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,152 @@
+"""Writes for what a hotel sells: the hotel itself, its domains, room types, rooms, rates, add-ons.
+
+Every function validates with the model's own rules and raises InvalidInput naming the field, so
+a form or an API shows the message beside the right input and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_domain_name
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from innkeeper.core.errors import InvalidInput, NotFound
+from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
+
+UNSET = object()
+MAX_RATE_RANGE_DAYS = 731
+
+
+def _validated_save(obj: Model, *, exclude=()) -> Model:
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvalidInput(" ".join(messages), field=None if field == "__all__" else field,
+                           code="invalid") from None
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:  # a check constraint that full_clean could not see
+        raise InvalidInput(_("These values do not fit together: %(error)s") % {"error": exc},
+                           code="invalid") from None
+    return obj
+
+
+def _update(obj: Model, fields: dict, allowed: set[str], *, exclude=()) -> Model:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))},
+                           field=sorted(unknown)[0], code="unknown")
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return _validated_save(obj, exclude=exclude)
+
+
+def _own(hotel: Hotel, obj: Model) -> None:
+    if obj.hotel_id != hotel.id:
+        raise NotFound(_("This hotel has no such item."))
+
+
+HOTEL_FIELDS = {f.name for f in Hotel._meta.concrete_fields} - {"id", "created_at", "updated_at"}
+ROOM_TYPE_FIELDS = {f.name for f in RoomType._meta.concrete_fields} - {"id", "hotel"}
+ROOM_FIELDS = {"number", "floor", "status", "lock_id", "notes", "room_type"}
+ADD_ON_FIELDS = {f.name for f in AddOn._meta.concrete_fields} - {"id", "hotel"}
+
+
+def hotel_create(*, name: str, slug: str, **fields) -> Hotel:
+    fields.setdefault("locales", [fields.get("default_locale", "en")])
+    return _update(Hotel(), dict(fields, name=name, slug=slug), HOTEL_FIELDS)
+
+
+def hotel_update(*, hotel: Hotel, **fields) -> Hotel:
+    return _update(hotel, fields, HOTEL_FIELDS - {"slug"})
+
+
+def normalise_domain(domain: str) -> str:
+    host = (domain or "").strip().lower().rstrip(".")
+    host = host.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    try:
+        validate_domain_name(host)
+    except ValidationError:
+        raise InvalidInput(_("%(domain)s is not a valid domain name.") % {"domain": domain},
+                           field="domain", code="invalid") from None
+    return host
+
+
+@transaction.atomic
+def domain_add(*, hotel: Hotel, domain: str, primary: bool = False) -> HotelDomain:
+    host = normalise_domain(domain)
+    with scopes_disabled():  # a domain is unique across all hotels
+        taken = HotelDomain.objects.filter(domain=host).exclude(hotel=hotel).exists()
+    if taken:
+        raise InvalidInput(_("%(domain)s already belongs to another hotel.") % {"domain": host},
+                           field="domain", code="taken")
+    if primary:
+        HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
+    row, _created = HotelDomain.objects.update_or_create(hotel=hotel, domain=host, defaults={"is_primary": primary})
+    return row
+
+
+def room_type_create(*, hotel: Hotel, name: str, slug: str, base_price_nightly, **fields) -> RoomType:
+    return _update(RoomType(hotel=hotel), dict(fields, name=name, slug=slug, base_price_nightly=base_price_nightly),
+                   ROOM_TYPE_FIELDS)
+
+
+def room_type_update(*, hotel: Hotel, room_type: RoomType, **fields) -> RoomType:
+    _own(hotel, room_type)
+    return _update(room_type, fields, ROOM_TYPE_FIELDS - {"slug"})
+
+
+def room_create(*, hotel: Hotel, room_type: RoomType, number: str, **fields) -> Room:
+    _own(hotel, room_type)
+    return _update(Room(hotel=hotel), dict(fields, room_type=room_type, number=number), ROOM_FIELDS)
+
+
+def room_update(*, hotel: Hotel, room: Room, **fields) -> Room:
+    _own(hotel, room)
+    if "room_type" in fields:
+        _own(hotel, fields["room_type"])
+    return _update(room, fields, ROOM_FIELDS)
+
+
+def add_on_create(*, hotel: Hotel, code: str, name: str, price, **fields) -> AddOn:
+    return _update(AddOn(hotel=hotel), dict(fields, code=code, name=name, price=price), ADD_ON_FIELDS)
+
+
+def add_on_update(*, hotel: Hotel, add_on: AddOn, **fields) -> AddOn:
+    _own(hotel, add_on)
+    return _update(add_on, fields, ADD_ON_FIELDS - {"code"})
+
+
+@transaction.atomic
+def rates_set(*, hotel: Hotel, room_type: RoomType, date_from: date, date_to: date, price_nightly=UNSET,
+              price_hourly=UNSET, closed=UNSET, min_stay=UNSET) -> int:
+    """Set the price, closed flag or minimum stay for every date in [date_from, date_to] (inclusive).
+
+    Only the values given change; ``None`` resets a price or minimum stay to the room type's default.
+    Returns the number of dates written.
+    """
+    _own(hotel, room_type)
+    if date_to < date_from:
+        raise InvalidInput(_("The end date must not be before the start date."), field="date_to", code="invalid")
+    days = (date_to - date_from).days + 1
+    if days > MAX_RATE_RANGE_DAYS:
+        raise InvalidInput(_("Set at most %(n)d days at once.") % {"n": MAX_RATE_RANGE_DAYS}, field="date_to",
+                           code="too_long")
+    changes = {name: value for name, value in (("price_nightly", price_nightly), ("price_hourly", price_hourly),
+                                               ("closed", closed), ("min_stay", min_stay)) if value is not UNSET}
+    if not changes:
+        raise InvalidInput(_("Nothing to change: give a price, closed or a minimum stay."), code="required")
+    existing = {r.date: r for r in RateOverride.objects.filter(hotel=hotel, room_type=room_type,
+                                                                date__gte=date_from, date__lte=date_to)}
+    for i in range(days):
+        day = date_from + timedelta(days=i)
+        row = existing.get(day) or RateOverride(hotel=hotel, room_type=room_type, date=day)
+        _update(row, changes, set(changes), exclude=("room_type",) if row.pk else ())
+    return days
