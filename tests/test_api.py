@@ -150,3 +150,12 @@ def test_openapi_schema_is_published(client, db):
 def test_front_page_lists_hotels(client, site):
     r = client.get("/")
     assert r.status_code == 200 and b"Moscow Inn" in r.content
+
+
+def test_idempotency_key_makes_a_retried_post_return_the_same_booking(client, hotel, future):
+    factories.make_room_type(hotel, slug="std", rooms=2)
+    send = lambda key: client.post("/api/v1/hotels/moscow/bookings", data=json.dumps(booking_body(future)),  # noqa: E731
+                                   content_type="application/json", headers={"Idempotency-Key": key})
+    first, retry, other = send("k-1"), send("k-1"), send("k-2")
+    assert first.status_code == retry.status_code == other.status_code == 201
+    assert first.json()["reference"] == retry.json()["reference"] != other.json()["reference"]

@@ -251,3 +251,28 @@ def test_hourly_stays_across_the_berlin_clock_change_are_real_hours_in_the_datab
     morning = book(berlin, std, start=local(berlin, day, 6), hours=2)
     evening = book(berlin, std, day, day + timedelta(days=1))
     assert morning.room_id == evening.room_id == night.room_id
+
+
+def test_the_same_request_key_makes_one_booking(hotel, now, future):
+    std = factories.make_room_type(hotel, slug="std", rooms=3)
+    stay = stays.nightly(hotel, future, future + timedelta(days=1), now=now)
+    with scope(hotel=hotel):
+        first, again = (services.booking_create(hotel=hotel, room_type="std", stay=stay, guests=1, now=now,
+                                                guest=services.GuestDetails("Anna", "a@example.com"),
+                                                request_key="form-123") for _ in range(2))
+        other = services.booking_create(hotel=hotel, room_type="std", stay=stay, guests=1, now=now,
+                                        guest=services.GuestDetails("Anna", "a@example.com"), request_key="form-456")
+    assert first.pk == again.pk != other.pk
+    assert len(rows(hotel=hotel)) == 2 and std.pk
+
+
+def test_guest_cancellation_follows_the_hotels_deadline(hotel, book, now, future):
+    hotel.cancellation_hours = 48
+    hotel.save()
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    b = book(hotel, std, future, future + timedelta(days=1))
+    with scope(hotel=hotel):
+        assert services.guest_can_cancel(b, b.start - timedelta(hours=49))
+        with pytest.raises(NotCancellable):
+            services.booking_cancel_by_guest(booking=b, now=b.start - timedelta(hours=47))
+        assert services.booking_cancel_by_guest(booking=b, now=b.start - timedelta(hours=49)).status == "CANCELLED"

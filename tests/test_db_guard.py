@@ -79,3 +79,18 @@ def test_update_into_an_overlap_is_refused(room, future):
         with pytest.raises(IntegrityError), transaction.atomic():
             Booking.objects.filter(pk=moved.pk).update(room=room)  # moving
         assert Booking.objects.get(pk=moved.pk).room_id == other_room.id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sqlite_guard_survives_a_table_rebuild(room, future, vendor):
+    """A later migration that rebuilds the table must not leave it unguarded."""
+    if vendor != "sqlite":
+        pytest.skip("table rebuilds are SQLite's way of altering tables")
+    from django.core.management import call_command
+
+    call_command("migrate", "booking", "0002", verbosity=0)  # 0003 adds a field: a table rebuild
+    call_command("migrate", "booking", verbosity=0)
+    hotel = room.hotel
+    insert(room, local(hotel, future, 10), local(hotel, future, 14))
+    with pytest.raises(IntegrityError):
+        insert(room, local(hotel, future, 12), local(hotel, future, 16))

@@ -171,7 +171,9 @@ def availability(request, slug: str, q: Query[AvailabilityQuery]):
 
 @router.post("/hotels/{slug}/bookings", response={201: BookingOut, 400: Problem, 404: Problem, 409: Problem,
                                                   422: dict, 503: Problem},
-             summary="Book a room")
+             summary="Book a room",
+             description="Send an `Idempotency-Key` header to make retries safe: the same key returns the "
+                         "booking the first request made.")
 def booking_create(request, slug: str, payload: BookingIn):
     now = timezone.now()
     with hotel_scope(slug) as hotel:
@@ -180,7 +182,8 @@ def booking_create(request, slug: str, payload: BookingIn):
         booking = services.booking_create(
             hotel=hotel, room_type=payload.room_type, stay=stay, guests=payload.guests,
             guest=services.GuestDetails(payload.guest.name, payload.guest.email, payload.guest.phone or ""),
-            locale=payload.locale, add_ons=payload.add_ons, source=Source.API, now=now)
+            locale=payload.locale, add_ons=payload.add_ons, source=Source.API, now=now,
+            request_key=request.headers.get("Idempotency-Key", ""))
         return Status(201, booking_out(booking))
 
 

@@ -43,6 +43,8 @@ class Booking(models.Model):
     guest_phone = models.CharField(max_length=32, blank=True)
     locale = models.CharField(max_length=8)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.DIRECT)
+    # Set by a form or an API client so that sending the same request twice makes one booking.
+    request_key = models.CharField(max_length=64, blank=True)
 
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
@@ -63,6 +65,8 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
             models.CheckConstraint(condition=Q(end__lte=models.F("blocks_until")),
                                    name="booking_end_le_blocks_until"),
+            models.UniqueConstraint(fields=["hotel", "request_key"], condition=~Q(request_key=""),
+                                    name="booking_request_key_once"),
             # The no-overlap rule itself lives in migration 0002 (an exclusion constraint on
             # PostgreSQL, triggers on SQLite), over exactly the statuses in states.ACTIVE.
         ]

@@ -119,8 +119,15 @@ def holds_expire(*, hotel: Hotel, now: datetime, room_type: RoomType | None = No
     return len(lapsed)
 
 
-def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now) -> Booking:
+class _DuplicateRequest(Exception):
+    pass
+
+
+def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now,
+           request_key) -> Booking:
     _lock_room_types([room_type.pk])
+    if request_key and Booking.objects.filter(hotel=hotel, request_key=request_key).exists():
+        raise _DuplicateRequest()
     holds_expire(hotel=hotel, now=now, room_type=room_type)
     overrides = rate_overrides(hotel=hotel, room_type_ids=[room_type.pk], dates=stay.dates).get(room_type.pk, {})
     broken = rules.violation(room_type=room_type, stay=stay, guests=guests, overrides=overrides)
@@ -139,7 +146,7 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
         blocks_until=stay.end + timedelta(minutes=room_type.turnover_minutes), status=status,
         hold_expires_at=now + timedelta(minutes=hotel.hold_minutes) if status in EXPIRING else None,
         guests=guests, guest_name=guest.name, guest_email=guest.email, guest_phone=guest.phone,
-        locale=locale, source=source, currency=priced.currency, subtotal=priced.subtotal, tax=priced.tax,
+        locale=locale, source=source, request_key=request_key, currency=priced.currency, subtotal=priced.subtotal, tax=priced.tax,
         total=priced.total, quote=priced.as_dict(),
     )
     _save_guarded(booking, force_insert=True)
@@ -160,21 +167,30 @@ def _save_add_ons(booking: Booking, priced) -> None:
 
 def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, guest: GuestDetails,
                    locale: str | None = None, add_ons=(), source: str = Source.DIRECT, hold: bool = False,
-                   actor: str = GUEST, now: datetime | None = None) -> Booking:
+                   actor: str = GUEST, request_key: str = "", now: datetime | None = None) -> Booking:
     """Book a room of type ``room_type`` (a slug) for ``stay``.
 
     ``hold=True`` keeps the room for the hotel's hold time while the guest finishes (e.g. pays);
-    otherwise the booking is CONFIRMED at once. Raises InvalidInput, NoAvailability or Busy.
+    otherwise the booking is CONFIRMED at once. A repeated ``request_key`` returns the booking the
+    first request made instead of a second one. Raises InvalidInput, NoAvailability or Busy.
     """
+    request_key = (request_key or "").strip()[:64]
+    if request_key:
+        earlier = Booking.objects.filter(hotel=hotel, request_key=request_key).first()
+        if earlier:
+            return earlier
     now = now or timezone.now()
     guest = _clean_guest(guest)
     locale = _locale(hotel, locale)
     rt = _room_type(hotel, room_type)
     chosen = _add_ons(hotel, add_ons)
     status = Status.HOLD if hold else Status.CONFIRMED
-    return db.write(lambda: _place(hotel=hotel, room_type=rt, stay=stay, guests=guests, guest=guest,
-                                   locale=locale, add_ons=chosen, source=source, status=status,
-                                   actor=actor, now=now))
+    try:
+        return db.write(lambda: _place(hotel=hotel, room_type=rt, stay=stay, guests=guests, guest=guest,
+                                       locale=locale, add_ons=chosen, source=source, status=status,
+                                       actor=actor, now=now, request_key=request_key))
+    except _DuplicateRequest:
+        return Booking.objects.get(hotel=hotel, request_key=request_key)
 
 
 def _locked(booking: Booking) -> Booking:
@@ -216,15 +232,21 @@ def booking_cancel(*, booking: Booking, actor: str, reason: str = "", now=None) 
     return booking_transition(booking=booking, to=Status.CANCELLED, actor=actor, reason=reason, now=now)
 
 
+def guest_can_cancel(booking: Booking, now: datetime) -> bool:
+    """The hotel's rule: online cancellation until ``cancellation_hours`` before check-in."""
+    deadline = booking.start - timedelta(hours=booking.hotel.cancellation_hours)
+    return booking.status in CHANGEABLE and now < deadline
+
+
 def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None) -> Booking:
-    """A guest's own cancellation: allowed until the stay starts. Cancelling twice is harmless."""
+    """A guest's own cancellation, while the hotel's rule allows it. Cancelling twice is harmless."""
     now = now or timezone.now()
 
     def work():
         b = _locked(booking)
         if b.status == Status.CANCELLED:
             return b
-        if b.start <= now or b.status not in CHANGEABLE:
+        if not guest_can_cancel(b, now):
             raise NotCancellable()
         return _apply_transition(b, Status.CANCELLED, actor=GUEST, reason="cancelled by guest", now=now)
 

@@ -56,6 +56,11 @@ class Hotel(models.Model):
     hourly_start_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     hourly_end_hour = models.PositiveSmallIntegerField(default=22, validators=[MaxValueValidator(24)])
 
+    payment_required = models.BooleanField(
+        default=False, help_text="Guests pay when booking on the website; otherwise they pay at the hotel.")
+    cancellation_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="Guests may cancel online until this many hours before check-in (0: until check-in).")
+
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
                                    validators=[MinValueValidator(0), MaxValueValidator(100)],
                                    help_text="Percent.")

@@ -1,0 +1,35 @@
+"""The SQLite half of the no-overlap wall, kept alive across migrations.
+
+On PostgreSQL the exclusion constraint (migration 0002) lives as long as the table. On SQLite,
+Django applies many schema changes by rebuilding the table, which drops its triggers; so the
+triggers are (re)created after every ``migrate`` from this one definition.
+"""
+
+from django.db import connections
+
+from innkeeper.booking.states import ACTIVE
+
+TABLE = "booking_booking"
+_ACTIVE_SQL = "(" + ", ".join(f"'{status}'" for status in sorted(ACTIVE)) + ")"
+_OVERLAP = (
+    "SELECT RAISE(ABORT, 'booking_room_overlap') WHERE EXISTS ("
+    f" SELECT 1 FROM {TABLE} b WHERE b.room_id = NEW.room_id AND b.id IS NOT NEW.id"
+    f" AND b.status IN {_ACTIVE_SQL}"
+    ' AND b."start" < NEW.blocks_until AND NEW."start" < b.blocks_until);'
+)
+SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS booking_no_overlap_insert BEFORE INSERT ON {TABLE} "
+    f"WHEN NEW.status IN {_ACTIVE_SQL} BEGIN {_OVERLAP} END",
+    f"CREATE TRIGGER IF NOT EXISTS booking_no_overlap_update "
+    f'BEFORE UPDATE OF room_id, "start", blocks_until, status ON {TABLE} '
+    f"WHEN NEW.status IN {_ACTIVE_SQL} BEGIN {_OVERLAP} END",
+]
+
+
+def ensure_sqlite_guard(using: str = "default", **_kwargs) -> None:
+    connection = connections[using]
+    if connection.vendor != "sqlite" or TABLE not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        for statement in SQLITE_TRIGGERS:
+            cursor.execute(statement)
