@@ -28,6 +28,7 @@ class Config:
     allowed_hosts: list[str]
     database: dict
     time_zone: str
+    platform_hosts: list[str]
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -110,6 +111,8 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     if production and debug:
         problems.append("DEBUG must be off in production mode")
     time_zone = _parse(env, "TIME_ZONE", _time_zone, problems, required=False, default="UTC")
+    platform_hosts = _parse(env, "PLATFORM_HOSTS", _hosts, problems, required=False,
+                            default=["localhost", "127.0.0.1", "testserver"])
 
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
@@ -117,4 +120,4 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
             f"Innkeeper cannot start in {mode} mode; fix these environment variables:\n{lines}"
         )
     return Config(mode=mode, debug=debug, secret_key=secret_key, allowed_hosts=allowed_hosts,
-                  database=database, time_zone=time_zone)
+                  database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts])

@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
     "ninja",
     "innkeeper.core",
     "innkeeper.hotels",
@@ -29,8 +31,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "innkeeper.web.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "innkeeper.web.middleware.HotelLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -49,6 +52,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -88,7 +92,11 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = CONFIG.time_zone
 
+# Hosts that show the platform's own site; every other host must be one of a hotel's domains.
+INNKEEPER_PLATFORM_HOSTS = CONFIG.platform_hosts
+
 STATIC_URL = "static/"
+WHITENOISE_USE_FINDERS = CONFIG.mode != "production"  # serve app static files without collectstatic
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -1,9 +1,11 @@
+"""URLs of the platform site (localhost and PLATFORM_HOSTS). Hotel sites use innkeeper.web.urls_hotel."""
+
 from django.urls import path
 
 from innkeeper.api import api
-from innkeeper.web import views as web
+from innkeeper.web.views import platform
 
 urlpatterns = [
     path("api/", api.urls),
-    path("", web.home, name="home"),
+    path("", platform.home, name="platform_home"),
 ]

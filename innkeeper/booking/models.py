@@ -81,6 +81,10 @@ class Booking(models.Model):
         return self.reference
 
     @property
+    def nights(self) -> int:
+        return (self.check_out - self.check_in).days if self.check_out else 0
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
 

@@ -1,0 +1,62 @@
+import re
+from decimal import Decimal
+
+from django import template
+from django.urls import translate_url
+from django.utils.html import format_html
+from django.utils.translation import get_language
+
+from innkeeper.web.middleware import offered_languages
+
+register = template.Library()
+
+SYMBOLS = {"RUB": "₽", "EUR": "€", "USD": "$", "GBP": "£", "GEL": "₾", "INR": "₹"}
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+HEX = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
+FONTS = {
+    "serif": 'Georgia, "Times New Roman", serif',
+    "sans": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+    "rounded": '"Trebuchet MS", "Segoe UI", system-ui, sans-serif',
+}
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    """12 500 ₽ in Russian, €1,250.50 in English; whole amounts without the cents."""
+    value = Decimal(amount)
+    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    symbol = SYMBOLS.get(currency, currency)
+    if get_language() == "ru":
+        return text.replace(",", "\u202f").replace(".", ",") + f"\u00a0{symbol}"
+    return f"{symbol}{text}" if len(symbol) == 1 else f"{text}\u00a0{symbol}"
+
+
+@register.simple_tag
+def theme_css(hotel) -> str:
+    """The hotel's colours and font as CSS custom properties. Only safe values pass."""
+    theme = hotel.theme or {}
+    rules = []
+    for key, var in (("primary", "--primary"), ("accent", "--accent")):
+        value = str(theme.get(key, ""))
+        if HEX.match(value):
+            rules.append(f"{var}:{value}")
+    if theme.get("font") in FONTS:
+        rules.append(f"--font:{FONTS[theme['font']]}")
+    return format_html(":root{{{}}}", ";".join(rules)) if rules else ""
+
+
+@register.inclusion_tag("web/_languages.html", takes_context=True)
+def language_switcher(context):
+    request = context["request"]
+    current = get_language()
+    return {"languages": [(code, LANGUAGE_NAMES.get(code, code), translate_url(request.get_full_path(), code),
+                           code == current) for code in offered_languages(request.hotel)]}
+
+
+@register.inclusion_tag("web/_field.html")
+def field(bound_field, **attrs):
+    """A labelled form field; its errors are announced and tied to the input for screen readers."""
+    widget_attrs = {k.replace("_", "-"): v for k, v in attrs.items()}
+    if bound_field.errors:
+        widget_attrs.update({"aria-invalid": "true", "aria-describedby": f"{bound_field.auto_id}_error"})
+    return {"field": bound_field, "widget": bound_field.as_widget(attrs=widget_attrs)}
