@@ -31,6 +31,15 @@ def money(amount, currency: str) -> str:
     return f"{symbol}{text}" if len(symbol) == 1 else f"{text}\u00a0{symbol}"
 
 
+DEFAULT_PRIMARY = "#1d4e6b"
+
+
+@register.filter
+def theme_color(hotel) -> str:
+    value = str((hotel.theme or {}).get("primary", ""))
+    return value if HEX.match(value) else DEFAULT_PRIMARY
+
+
 @register.simple_tag
 def theme_css(hotel) -> str:
     """The hotel's colours and font as CSS custom properties. Only safe values pass."""
