@@ -1,7 +1,11 @@
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.test.testcases import QuietWSGIRequestHandler
 from django.utils import timezone
 from django_scopes import scope
 
@@ -71,3 +75,20 @@ def book(in_scope, now):
 
 def local(hotel, day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=hotel.tz)
+
+
+class _Server(ThreadedWSGIServer):
+    request_queue_size = 256  # accept a whole burst of connections instead of dropping some
+
+
+@pytest.fixture
+def wsgi_server(transactional_db):
+    """The app on a real HTTP server in this process (a thread per request, each with its own
+    database connection, closed after the request, as in production). Yields the port."""
+    httpd = _Server(("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=True)
+    httpd.set_app(WSGIHandler())
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()

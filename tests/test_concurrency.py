@@ -13,10 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
-from django.test.testcases import QuietWSGIRequestHandler
 from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
@@ -27,19 +24,9 @@ ATTEMPTS = 200
 IN_FLIGHT = 90
 
 
-class Server(ThreadedWSGIServer):
-    request_queue_size = 256  # accept the whole burst instead of dropping connections
-
-
 @pytest.fixture
-def server():
-    httpd = Server(("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=True)
-    httpd.set_app(WSGIHandler())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+def server(wsgi_server):
+    return f"http://127.0.0.1:{wsgi_server}"
 
 
 def attempt(url, body):

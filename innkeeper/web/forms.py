@@ -23,13 +23,13 @@ class DateInput(forms.DateInput):
 class SearchForm(forms.Form):
     """What the guest asks for: nights (check-in, check-out) or hours (date, start, hours), and guests."""
 
-    mode = forms.ChoiceField(choices=[(NIGHTLY, _("Nights")), (HOURLY, _("Hours"))], initial=NIGHTLY,
+    mode = forms.ChoiceField(choices=[(NIGHTLY, _("By the night")), (HOURLY, _("By the hour"))], initial=NIGHTLY,
                              widget=forms.RadioSelect, label=_("Stay"))
     check_in = forms.DateField(label=_("Check-in"), required=False, widget=DateInput())
     check_out = forms.DateField(label=_("Check-out"), required=False, widget=DateInput())
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     start_time = forms.TypedChoiceField(label=_("Start time"), required=False, coerce=int, empty_value=None)
-    hours = forms.TypedChoiceField(label=_("Hours"), required=False, coerce=int, empty_value=None)
+    hours = forms.TypedChoiceField(label=_("Number of hours"), required=False, coerce=int, empty_value=None)
     guests = forms.TypedChoiceField(label=_("Guests"), coerce=int, initial=2)
     room_type = forms.SlugField(required=False, widget=forms.HiddenInput)
 
