@@ -4,7 +4,8 @@ The benchmarks never touch the dev database:
 - SQLite (no DATABASE_URL / BENCH_DATABASE_URL, or one naming SQLite): a fresh file under bench/out/,
   deleted and re-created on every run, whatever file the URL named.
 - PostgreSQL (BENCH_DATABASE_URL, else DATABASE_URL, names postgres): a fresh database called
-  ``innkeeper_bench`` on that server (dropped if it exists), whatever database the URL named.
+  ``innkeeper_bench`` on that server (dropped if it exists), whatever database the URL named. A
+  PostgreSQL advisory lock makes concurrent bench runs on one server wait for each other.
 Both then get ``migrate``. DATABASE_URL is rewritten to the bench database so that subprocesses (the
 gunicorn server of booking_throughput) use the same one.
 """
@@ -29,18 +30,27 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+# Held (on a connection to the ``postgres`` database) from before the drop until this process ends, so
+# that two bench runs on one server take turns instead of dropping each other's database mid-run.
+_PG_LOCK_KEY = 0x1BE7C4  # any constant shared by every copy of this file
+_pg_lock_connection = None
+
+
 def _prepare_postgres(url: str) -> str:
+    global _pg_lock_connection
     import psycopg
 
     parts = urlsplit(url)
     admin = psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
                             user=parts.username or "postgres", password=parts.password,
                             dbname="postgres", autocommit=True, connect_timeout=5)
-    try:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_PG_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_PG_DB}")
-    finally:
-        admin.close()
+    if not admin.execute("SELECT pg_try_advisory_lock(%s)", [_PG_LOCK_KEY]).fetchone()[0]:
+        print(f"bench: another bench run is using {BENCH_PG_DB} on this server; waiting for it to end ...",
+              file=sys.stderr, flush=True)
+        admin.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
+    _pg_lock_connection = admin  # released when the process exits
+    admin.execute(f"DROP DATABASE IF EXISTS {BENCH_PG_DB} WITH (FORCE)")
+    admin.execute(f"CREATE DATABASE {BENCH_PG_DB}")
     return urlunsplit((parts.scheme, parts.netloc, "/" + BENCH_PG_DB, parts.query, parts.fragment))
 
 
@@ -105,6 +115,8 @@ def print_header(title: str, info: dict, extra: dict | None = None) -> None:
         ("database", f"{info['vendor']} {info['version']}  ({info['url']})"),
         ("python / django", f"{platform.python_version()} / {__import__('django').get_version()}"),
         ("machine", f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"),
+        ("load average", "%.2f %.2f %.2f (1, 5, 15 min; other work on the machine skews the figures)"
+         % os.getloadavg()),
         ("DEBUG", str(info["debug"])),
         ("migrate", f"{info['migrate_s']:.1f} s"),
     ]
@@ -113,6 +125,10 @@ def print_header(title: str, info: dict, extra: dict | None = None) -> None:
     for key, value in rows:
         print(f"  {key.ljust(width)}  {value}")
     print()
+
+
+def print_footer() -> None:
+    print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
 
 
 def percentile(values, p: float) -> float:
@@ -137,7 +153,8 @@ def table(headers: list[str], rows: list[list], *, title: str | None = None) -> 
                for i in range(len(headers))]
 
     def line(row):
-        return "  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        return "  ".join(c.rjust(w) if numeric[i] else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(row, widths)))
 
     print("  " + line(cells[0]))
     print("  " + "  ".join("-" * w for w in widths))
