@@ -276,3 +276,20 @@ def test_guest_cancellation_follows_the_hotels_deadline(hotel, book, now, future
         with pytest.raises(NotCancellable):
             services.booking_cancel_by_guest(booking=b, now=b.start - timedelta(hours=47))
         assert services.booking_cancel_by_guest(booking=b, now=b.start - timedelta(hours=49)).status == "CANCELLED"
+
+
+def test_a_request_key_reused_for_a_different_booking_is_refused(hotel, now, future):
+    factories.make_room_type(hotel, slug="std", rooms=3)
+    factories.make_room_type(hotel, slug="lux", rooms=3)
+    stay = stays.nightly(hotel, future, future + timedelta(days=1), now=now)
+    make = lambda slug, email: services.booking_create(  # noqa: E731
+        hotel=hotel, room_type=slug, stay=stay, guests=1, now=now, request_key="form-9",
+        guest=services.GuestDetails("Anna", email))
+    with scope(hotel=hotel):
+        first = make("std", "a@example.com")
+        assert make("std", "A@Example.com").pk == first.pk  # the same request, retried
+        for slug, email in (("lux", "a@example.com"), ("std", "b@example.com")):
+            with pytest.raises(Conflict) as refused:
+                make(slug, email)
+            assert refused.value.code == "request_key_reused"
+    assert len(rows(hotel=hotel)) == 1

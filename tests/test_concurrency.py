@@ -29,9 +29,9 @@ def server(wsgi_server):
     return f"http://127.0.0.1:{wsgi_server}"
 
 
-def attempt(url, body):
+def attempt(url, body, headers=None):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
@@ -39,7 +39,7 @@ def attempt(url, body):
         return err.code, json.loads(err.read() or b"{}")
 
 
-def burst(url, bodies):
+def burst(url, bodies, headers=None):
     gate = threading.Barrier(IN_FLIGHT)
     queue = iter(bodies)
     lock = threading.Lock()
@@ -52,7 +52,7 @@ def burst(url, bodies):
                 body = next(queue, None)
             if body is None:
                 return
-            results.append(attempt(url, body))
+            results.append(attempt(url, body, headers))
 
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
         for future in [pool.submit(worker) for _ in range(IN_FLIGHT)]:
@@ -111,3 +111,22 @@ def test_mixed_nightly_and_hourly_rush_for_the_last_rooms(server, last_rooms, fu
     with scopes_disabled():
         winners = Booking.objects.filter(check_in=day)
         assert winners.count() == 3 and len({b.room_id for b in winners}) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_idempotency_key_sent_at_once_for_two_room_types_makes_one_booking(server, hotel, future):
+    """A client retrying eagerly, and one reusing a key by mistake, race with the same key."""
+    factories.make_room_type(hotel, slug="std", rooms=5)
+    factories.make_room_type(hotel, slug="lux", rooms=5)
+    stay = {"check_in": str(future), "check_out": str(future + timedelta(days=1)), "guests": 1, "guest": guest(1)}
+    bodies = [dict(stay, room_type="std" if i % 2 else "lux") for i in range(60)]
+    results = burst(f"{server}/api/v1/hotels/moscow/bookings", bodies, headers={"Idempotency-Key": "retry-1"})
+    with scopes_disabled():
+        made = list(Booking.objects.select_related("room_type"))
+    assert len(made) == 1
+    won = made[0].room_type.slug
+    by_status = Counter(status for status, _ in results)
+    assert by_status == {201: 30, 409: 30}
+    assert {p["reference"] for s, p in results if s == 201} == {made[0].reference}
+    assert {p["room_type"] for s, p in results if s == 201} == {won}
+    assert {p["code"] for s, p in results if s == 409} == {"request_key_reused"}

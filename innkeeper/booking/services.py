@@ -95,14 +95,31 @@ def _event(booking: Booking, action: str, actor: str, *, from_status="", to_stat
                                 from_status=from_status, to_status=to_status, data=data)
 
 
+class _DuplicateRequest(Exception):
+    pass
+
+
+def _same_request(booking: Booking, *, room_type: str, stay: Stay, guests: int, guest: GuestDetails) -> Booking:
+    """The booking an earlier request with the same key made, if it asked for the same thing."""
+    if (booking.room_type.slug, booking.start, booking.end, booking.guests, booking.guest_email.lower()) != \
+            (room_type, stay.start, stay.end, guests, (guest.email or "").strip().lower()):
+        raise Conflict(_("This request key was already used for a different booking. Send a new key for a new "
+                         "booking."), code="request_key_reused")
+    return booking
+
+
 def _save_guarded(booking: Booking, **kwargs) -> None:
-    """Save, turning the database's no-overlap guard into NoAvailability."""
+    """Save, turning the database's no-overlap guard into NoAvailability, and a request key that a
+    concurrent request has just used into _DuplicateRequest."""
     try:
         with transaction.atomic():
             booking.save(**kwargs)
     except IntegrityError as exc:
         if db.is_violation(exc, name="booking_room_overlap", sqlstate="23P01"):
             raise NoAvailability() from exc
+        if booking.request_key and Booking.objects.filter(
+                hotel_id=booking.hotel_id, request_key=booking.request_key).exclude(pk=booking.pk).exists():
+            raise _DuplicateRequest() from exc
         raise
 
 
@@ -117,10 +134,6 @@ def holds_expire(*, hotel: Hotel, now: datetime, room_type: RoomType | None = No
             BookingEvent.objects.create(hotel=hotel, booking_id=pk, action="status", actor=SYSTEM,
                                         from_status=status, to_status=Status.EXPIRED)
     return len(lapsed)
-
-
-class _DuplicateRequest(Exception):
-    pass
 
 
 def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now,
@@ -172,13 +185,15 @@ def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, gue
 
     ``hold=True`` keeps the room for the hotel's hold time while the guest finishes (e.g. pays);
     otherwise the booking is CONFIRMED at once. A repeated ``request_key`` returns the booking the
-    first request made instead of a second one. Raises InvalidInput, NoAvailability or Busy.
+    first request made instead of a second one, or Conflict if that request asked for something else.
+    Raises InvalidInput, NoAvailability, Conflict or Busy.
     """
     request_key = (request_key or "").strip()[:64]
+    same = lambda b: _same_request(b, room_type=room_type, stay=stay, guests=guests, guest=guest)  # noqa: E731
     if request_key:
-        earlier = Booking.objects.filter(hotel=hotel, request_key=request_key).first()
+        earlier = Booking.objects.filter(hotel=hotel, request_key=request_key).select_related("room_type").first()
         if earlier:
-            return earlier
+            return same(earlier)
     now = now or timezone.now()
     guest = _clean_guest(guest)
     locale = _locale(hotel, locale)
@@ -190,7 +205,7 @@ def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, gue
                                        locale=locale, add_ons=chosen, source=source, status=status,
                                        actor=actor, now=now, request_key=request_key))
     except _DuplicateRequest:
-        return Booking.objects.get(hotel=hotel, request_key=request_key)
+        return same(Booking.objects.select_related("room_type").get(hotel=hotel, request_key=request_key))
 
 
 def _locked(booking: Booking) -> Booking:

@@ -102,6 +102,11 @@ def details(request):
                 message = error.message
         except Busy as error:
             message = error.message
+        except Conflict:  # the page was sent back after a booking, then changed: a new key makes a new booking
+            message = _("This form was already used for a booking with other details. Check the details and "
+                        "send the form again to make a new booking.")
+            guest_form = GuestForm({**request.POST.dict(), "request_key": uuid.uuid4().hex})
+            guest_form.is_valid()
         else:
             step = "book_pay" if booking.status == Status.HOLD else "book_done"
             return redirect(step, token=booking_token(booking))
