@@ -31,6 +31,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers compressed; Django pads them against BREACH (https://docs.djangoproject.com/en/5.2/ref/middleware/#module-django.middleware.gzip).
+    "django.middleware.gzip.GZipMiddleware",
     "innkeeper.web.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "innkeeper.web.middleware.HotelLocaleMiddleware",

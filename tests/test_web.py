@@ -202,6 +202,46 @@ def test_double_submit_makes_one_booking(client, site, future):
         assert Booking.objects.count() == 1
 
 
+def test_a_form_sent_back_with_other_details_after_booking_asks_before_booking_again(client, site, future):
+    form = details_form(client, nightly_query(future, room_type="lux"))
+    post(client, "/en/book/details/", form)
+    changed = post(client, "/en/book/details/", {**form, "email": "boris@example.com"})
+    page = text(changed)
+    assert changed.status_code == 200 and "This form was already used for a booking with other details" in page
+    new_key = re.search(r'name="request_key" value="([0-9a-f]+)"', page).group(1)
+    assert new_key != form["request_key"] and 'value="boris@example.com"' in page
+    again = post(client, "/en/book/details/", {**form, "email": "boris@example.com", "request_key": new_key})
+    assert again.status_code == 302
+    with scopes_disabled():
+        assert sorted(Booking.objects.values_list("guest_email", flat=True)) == ["anna@example.com",
+                                                                               "boris@example.com"]
+
+
+def test_pages_are_compressed_for_browsers_that_accept_it(client, site):
+    import gzip
+    r = get(client, "/en/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert r["Content-Encoding"] == "gzip" and "Accept-Encoding" in r["Vary"]
+    assert "Moscow Inn" in gzip.decompress(r.content).decode()
+
+
+def test_amenities_are_named_in_the_pages_language(client, site):
+    hotel, std, _lux = site
+    std.amenities = ["wifi", "sofa-bed", "rooftop piano"]
+    std.save()
+    assert "Wi-Fi, sofa bed, rooftop piano" in text(get(client, "/en/rooms/std/"))
+    assert "Wi-Fi, диван-кровать, rooftop piano" in text(get(client, "/ru/rooms/std/"))
+
+
+def test_a_price_breakdown_with_cents_shows_cents_on_every_line(client, site, future):
+    hotel, std, _lux = site
+    hotel.tax_rate, hotel.prices_include_tax = D("7"), True
+    hotel.save()
+    page = text(get(client, "/en/book/", data=nightly_query(future, nights=2)))
+    table = page[page.index("Standard"):]
+    table = table[table.index("<table"):table.index("</table>")]
+    assert "€100.00" in table and "€200.00" in table and "€13.08" in table  # 200 - 200/1.07
+
+
 def test_sold_out_between_search_and_submit_says_so_and_shows_what_is_free(client, site, book, future):
     hotel, std, _lux = site
     form = details_form(client, nightly_query(future, room_type="std"))

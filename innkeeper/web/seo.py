@@ -8,6 +8,7 @@ from django.urls import translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from innkeeper.hotels.amenities import amenity_labels
 from innkeeper.web import sites
 from innkeeper.web.middleware import offered_languages
 
@@ -56,7 +57,7 @@ def room_jsonld(request, hotel, room_type) -> dict:
         "description": room_type.description, "url": sites.absolute_url(request, request.path),
         "occupancy": {"@type": "QuantitativeValue", "maxValue": room_type.max_occupancy},
         "amenityFeature": [{"@type": "LocationFeatureSpecification", "name": a, "value": True}
-                           for a in room_type.amenities],
+                           for a in amenity_labels(room_type.amenities)],
         "containedInPlace": {"@type": "Hotel", "name": hotel.name, "url": sites.absolute_url(request, "/")},
         "offers": {"@type": "Offer", "price": str(room_type.base_price_nightly), "priceCurrency": hotel.currency,
                    "unitCode": "DAY", "availability": "https://schema.org/InStock",

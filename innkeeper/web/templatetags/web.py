@@ -6,6 +6,7 @@ from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
+from innkeeper.hotels.amenities import amenity_labels
 from innkeeper.web.middleware import offered_languages
 
 register = template.Library()
@@ -20,15 +21,36 @@ FONTS = {
 }
 
 
-@register.filter
-def money(amount, currency: str) -> str:
-    """12 500 ₽ in Russian, €1,250.50 in English; whole amounts without the cents."""
-    value = Decimal(amount)
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+def _money(value: Decimal, currency: str, cents: bool) -> str:
+    text = f"{value:,.2f}" if cents else f"{value:,.0f}"
     symbol = SYMBOLS.get(currency, currency)
     if get_language() == "ru":
         return text.replace(",", "\u202f").replace(".", ",") + f"\u00a0{symbol}"
     return f"{symbol}{text}" if len(symbol) == 1 else f"{text}\u00a0{symbol}"
+
+
+def _whole(value) -> bool:
+    return Decimal(value) == Decimal(value).to_integral_value()
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    """12 500 ₽ in Russian, €1,250.50 in English; whole amounts without the cents."""
+    value = Decimal(amount)
+    return _money(value, currency, cents=not _whole(value))
+
+
+@register.filter
+def quote_money(amount, quote) -> str:
+    """An amount of a price breakdown: with cents when any amount of the breakdown has them, so the
+    column lines up and adds up as printed."""
+    amounts = [line.amount for line in quote.lines] + [quote.tax, quote.total]
+    return _money(Decimal(amount), quote.currency, cents=not all(_whole(a) for a in amounts))
+
+
+@register.filter
+def amenities(codes) -> str:
+    return ", ".join(amenity_labels(codes))
 
 
 DEFAULT_PRIMARY = "#1d4e6b"
