@@ -22,10 +22,13 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "innkeeper.core",
+    "innkeeper.accounts",
     "innkeeper.hotels",
     "innkeeper.booking",
     "innkeeper.web",
+    "innkeeper.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -41,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "innkeeper.urls"
@@ -120,6 +124,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"innkeeper": {"level": "INFO"}},
 }
+
+# Staff accounts: e-mail sign-in, Django's PBKDF2 password hash, sessions in HTTP-only, same-site cookies.
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "panel:login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Sign-in throttling (django-axes): 5 failures for one e-mail from one address lock it for 15 minutes.
+from datetime import timedelta as _timedelta  # noqa: E402
+
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = _timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field name (it holds the e-mail)
+AXES_USERNAME_CALLABLE = "innkeeper.accounts.models.throttle_key"  # Anna@ and anna@ count as one
+AXES_LOCKOUT_CALLABLE = "innkeeper.dashboard.views.locked_out"
+AXES_VERBOSE = False
 
 # Booking engine
 INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout while waiting for a room type

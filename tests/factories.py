@@ -53,3 +53,15 @@ def make_override(room_type: RoomType, day, **fields) -> RateOverride:
 def make_add_on(hotel: Hotel, code: str, price, charge=AddOnCharge.PER_STAY, **fields) -> AddOn:
     return AddOn.objects.create(hotel=hotel, code=code, name=fields.pop("name", code.title()),
                                 price=Decimal(price), charge=charge, **fields)
+
+
+PASSWORD = "a long test passphrase"
+
+
+def make_member(hotel: Hotel, role: str = "STAFF", email: str | None = None):
+    from innkeeper.accounts.models import Membership, User
+
+    user = User.objects.create_user(email or f"person{next(_seq)}@example.com", PASSWORD, name="Test Person")
+    if hotel is not None:
+        Membership.objects.create(user=user, hotel=hotel, role=role)
+    return user

@@ -107,3 +107,25 @@ def booking_for_guest(*, reference: str, email: str) -> Booking:
     if booking is None or booking.guest_email.casefold() != (email or "").strip().casefold():
         raise NotFound(_("No booking matches this reference and e-mail."))
     return booking
+
+
+@dataclass(frozen=True)
+class DaySheet:
+    arrivals: list[Booking]
+    departures: list[Booking]
+    in_house: list[Booking]
+
+
+def day_sheet(*, hotel: Hotel, now: datetime) -> DaySheet:
+    """Today at the hotel (its own calendar day): who arrives, who leaves, who is in a room now."""
+    local = now.astimezone(hotel.tz)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = (day_start + timedelta(days=1)).replace(tzinfo=None)
+    day_end = day_end.replace(tzinfo=hotel.tz)  # the next midnight, right across a DST change
+    staying = (Booking.objects.filter(hotel=hotel, status__in=ACTIVE | {"CHECKED_OUT"})
+               .select_related("room", "room_type").order_by("start"))
+    return DaySheet(
+        arrivals=list(staying.filter(start__gte=day_start, start__lt=day_end)),
+        departures=list(staying.filter(end__gte=day_start, end__lt=day_end).order_by("end")),
+        in_house=list(staying.filter(start__lte=now, end__gt=now).exclude(status="CHECKED_OUT")),
+    )

@@ -36,3 +36,9 @@ class Busy(DomainError):
     """The database was too contended to finish; the same request may succeed a moment later."""
 
     code = "busy"
+
+
+class PermissionDenied(DomainError):
+    """The person is known but their role does not allow this."""
+
+    code = "forbidden"
