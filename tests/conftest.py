@@ -68,14 +68,14 @@ def in_scope():
 def book(in_scope, now):
     """Book through the service: book(hotel, room_type, check_in, check_out) or (.., start=, hours=)."""
     def run(hotel, room_type, check_in=None, check_out=None, *, start=None, hours=None, guests=1,
-            hold=False, add_ons=(), email="guest@example.com", at=None):
+            hold=False, add_ons=(), email="guest@example.com", name="Guest Name", at=None):
         at = at or now
         with scope(hotel=hotel):
             stay = stays.from_request(hotel, check_in=check_in, check_out=check_out, start=start, hours=hours,
                                       now=at)
             return services.booking_create(
                 hotel=hotel, room_type=room_type.slug, stay=stay, guests=guests, hold=hold, add_ons=add_ons,
-                guest=services.GuestDetails("Guest Name", email), now=at)
+                guest=services.GuestDetails(name, email), now=at)
     return run
 
 

@@ -197,7 +197,8 @@ def test_nightly_booking_from_search_to_confirmation(client, site, future):
 def test_double_submit_makes_one_booking(client, site, future):
     form = details_form(client, nightly_query(future, room_type="lux"))
     first, second = post(client, "/en/book/details/", form), post(client, "/en/book/details/", form)
-    assert first["Location"] == second["Location"]
+    # the same booking in both (the token's signature carries its own timestamp, so compare the payload)
+    assert first["Location"].split(":")[0] == second["Location"].split(":")[0]
     with scopes_disabled():
         assert Booking.objects.count() == 1
 

@@ -129,3 +129,76 @@ def day_sheet(*, hotel: Hotel, now: datetime) -> DaySheet:
         departures=list(staying.filter(end__gte=day_start, end__lt=day_end).order_by("end")),
         in_house=list(staying.filter(start__lte=now, end__gt=now).exclude(status="CHECKED_OUT")),
     )
+
+
+# The staff panel's reads ---------------------------------------------------------------------------
+
+SOLD = frozenset({"CONFIRMED", "CHECKIN_COMPLETED", "CHECKED_IN", "CHECKED_OUT"})
+
+
+def bookings_find(*, hotel: Hotel, text: str = "", status: str = "", source: str = "", arriving_from=None,
+                  arriving_to=None):
+    """Bookings matching a staff search: reference, guest name, e-mail or phone; status; source; arrival dates."""
+    qs = Booking.objects.filter(hotel=hotel).select_related("room", "room_type")
+    text = " ".join((text or "").split())
+    if text:
+        qs = qs.filter(Q(reference=normalise(text)) | Q(guest_name__icontains=text) |
+                       Q(guest_email__icontains=text) | Q(guest_phone__icontains=text))
+    if status:
+        qs = qs.filter(status=status)
+    if source:
+        qs = qs.filter(source=source)
+    if arriving_from:
+        qs = qs.filter(check_in__gte=arriving_from)
+    if arriving_to:
+        qs = qs.filter(check_in__lte=arriving_to)
+    return qs.order_by("-created_at")
+
+
+def occupancy(*, hotel: Hotel, first_day, days: int) -> list[tuple]:
+    """Per day: rooms in use (a nightly stay over that night, or an hourly stay that day) of the rooms in
+    service. Two queries."""
+    rooms = Room.objects.filter(hotel=hotel, status=RoomStatus.AVAILABLE).count()
+    last_day = first_day + timedelta(days=days)
+    used: dict = {first_day + timedelta(days=i): set() for i in range(days)}
+    stays = Booking.objects.filter(hotel=hotel, status__in=SOLD, check_in__lt=last_day).filter(
+        Q(check_out__gt=first_day) | Q(check_out=None, check_in__gte=first_day)).values_list(
+        "room_id", "check_in", "check_out")
+    for room_id, check_in, check_out in stays:
+        day = max(check_in, first_day)
+        end = min(check_out or check_in + timedelta(days=1), last_day)
+        while day < end:
+            used[day].add(room_id)
+            day += timedelta(days=1)
+    return [(day, len(ids), rooms) for day, ids in used.items()]
+
+
+def revenue(*, hotel: Hotel, first_day, last_day):
+    """Sold bookings arriving between the two dates (inclusive): their totals added up."""
+    from django.db.models import Sum
+
+    return Booking.objects.filter(hotel=hotel, status__in=SOLD, check_in__gte=first_day,
+                                  check_in__lte=last_day).aggregate(total=Sum("total"))["total"] or 0
+
+
+@dataclass(frozen=True)
+class TapeBar:
+    booking: Booking
+    column: int  # 1-based grid column of its first day in the window
+    span: int  # days it covers in the window
+
+
+def tape_chart(*, hotel: Hotel, first_day, days: int) -> list[tuple[Room, list[TapeBar]]]:
+    """Rooms down, days across: each room with the bookings that touch the window, placed by day."""
+    last_day = first_day + timedelta(days=days)
+    rooms = list(Room.objects.filter(hotel=hotel).select_related("room_type").order_by("room_type__sort_order",
+                                                                                      "number"))
+    bars: dict[int, list[TapeBar]] = {room.pk: [] for room in rooms}
+    shown = ACTIVE | {"CHECKED_OUT"}
+    for b in (Booking.objects.filter(hotel=hotel, status__in=shown, check_in__lt=last_day)
+              .filter(Q(check_out__gt=first_day) | Q(check_out=None, check_in__gte=first_day))
+              .select_related("room", "room_type").order_by("start")):
+        start = max(b.check_in, first_day)
+        end = min(b.check_out or b.check_in + timedelta(days=1), last_day)
+        bars[b.room_id].append(TapeBar(b, (start - first_day).days + 1, max(1, (end - start).days)))
+    return [(room, bars[room.pk]) for room in rooms]

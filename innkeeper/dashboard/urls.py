@@ -1,11 +1,17 @@
 from django.urls import path
 
-from innkeeper.dashboard import views
+from innkeeper.dashboard import booking_views, views
 
 app_name = "panel"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", booking_views.dashboard, name="home"),
+    path("bookings/", booking_views.bookings, name="bookings"),
+    path("bookings/new/", booking_views.booking_new, name="booking_new"),
+    path("bookings/<str:reference>/", booking_views.booking_detail, name="booking"),
+    path("bookings/<str:reference>/status/", booking_views.booking_status, name="booking_status"),
+    path("bookings/<str:reference>/move/", booking_views.booking_move, name="booking_move"),
+    path("tape/", booking_views.tape, name="tape"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),
     path("password-reset/", views.PasswordReset.as_view(), name="password_reset"),

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from innkeeper.accounts import services as accounts
 from innkeeper.accounts.models import Invitation, Membership
-from innkeeper.booking.selectors import day_sheet
 from innkeeper.core.errors import DomainError, InvalidInput
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.forms import InviteForm, SignInForm, SignUpForm
@@ -55,11 +54,6 @@ def locked_out(request, credentials, *args, **kwargs):
     """django-axes calls this instead of signing in once an e-mail has failed too often."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "dashboard/locked_out.html", {"cooloff_minutes": minutes}, status=429)
-
-
-@panel_view
-def home(request):
-    return render(request, "dashboard/home.html", {"sheet": day_sheet(hotel=request.panel_hotel, now=timezone.now())})
 
 
 def _invite_link(request, token: str) -> str:

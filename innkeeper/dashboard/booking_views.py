@@ -1,0 +1,166 @@
+"""Panel pages for bookings: list and search, one booking with its actions, the tape chart, new bookings
+taken by phone or at the desk."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from innkeeper.booking import selectors, services, stays
+from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.states import TRANSITIONS, Status
+from innkeeper.core.errors import DomainError
+from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
+from innkeeper.hotels.models import Room, RoomStatus
+
+TAPE_DAYS = 14
+
+
+def actor(request) -> str:
+    """How a person is named in a booking's history."""
+    return f"staff:{request.user.email}"
+
+
+@panel_view
+def dashboard(request):
+    hotel, today = request.panel_hotel, timezone.localdate()
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    days = selectors.occupancy(hotel=hotel, first_day=today, days=30)
+    used, rooms = sum(u for _d, u, _r in days), sum(r for _d, _u, r in days)
+    return render(request, "dashboard/home.html", {
+        "sheet": selectors.day_sheet(hotel=hotel, now=timezone.now()),
+        "today": days[0], "next_30": round(100 * used / rooms) if rooms else 0,
+        "revenue": selectors.revenue(hotel=hotel, first_day=month_start, last_day=next_month - timedelta(days=1)),
+        "recent": selectors.bookings_find(hotel=hotel)[:10],
+    })
+
+
+@panel_view
+def bookings(request):
+    form = BookingFilterForm(request.GET or None)
+    found = Booking.objects.none()
+    if form.is_valid() or not request.GET:
+        f = form.cleaned_data if request.GET else {}
+        found = selectors.bookings_find(hotel=request.panel_hotel, text=f.get("q", ""), status=f.get("status", ""),
+                                        source=f.get("source", ""), arriving_from=f.get("arriving_from"),
+                                        arriving_to=f.get("arriving_to"))
+    return render(request, "dashboard/bookings.html", {"form": form, "bookings": found[:200]},
+                  status=400 if form.errors else 200)
+
+
+def _booking(request, reference: str) -> Booking:
+    return get_object_or_404(Booking.objects.select_related("room", "room_type"), hotel=request.panel_hotel,
+                             reference=reference.upper())
+
+
+def _free_rooms(booking: Booking):
+    stay = stays.Stay(booking.kind, booking.start, booking.end, booking.check_in, booking.check_out, booking.hours)
+    return [room for room in Room.objects.filter(hotel=booking.hotel, status=RoomStatus.AVAILABLE)
+            .select_related("room_type").order_by("number")
+            if room.pk != booking.room_id and not selectors.busy_room_ids(
+                hotel=booking.hotel, room_type=room.room_type, stay=stay, now=timezone.now(),
+                exclude_booking_id=booking.pk).filter(room=room).exists()]
+
+
+@panel_view
+def booking_detail(request, reference: str):
+    booking = _booking(request, reference)
+    return render(request, "dashboard/booking.html", {
+        "booking": booking,
+        "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
+        "move_form": MoveForm(rooms=_free_rooms(booking)),
+        "events": BookingEvent.objects.filter(booking=booking).order_by("-id"),
+        "add_ons": booking.add_ons.select_related("add_on"),
+    })
+
+
+def _done(request, booking, message):
+    messages.success(request, message)
+    return redirect(request.POST.get("next") or "panel:booking", **({} if request.POST.get("next") else
+                                                                     {"reference": booking.reference}))
+
+
+@require_POST
+@panel_view
+def booking_status(request, reference: str):
+    booking = _booking(request, reference)
+    form = StatusForm(request.POST, choices=sorted(TRANSITIONS[booking.status]))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the statuses offered."))
+        return redirect("panel:booking", reference=booking.reference)
+    try:
+        booking = services.booking_transition(booking=booking, to=form.cleaned_data["status"], actor=actor(request),
+                                              reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("panel:booking", reference=booking.reference)
+    return _done(request, booking, _("The booking is now %(status)s.") % {"status": booking.get_status_display()})
+
+
+@require_POST
+@panel_view
+def booking_move(request, reference: str):
+    booking = _booking(request, reference)
+    room = Room.objects.filter(hotel=request.panel_hotel, pk=request.POST.get("room") or 0).first()
+    if room is None:
+        raise Http404
+    try:
+        booking = services.booking_move(booking=booking, room=room, actor=actor(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(request.POST.get("next") or "panel:booking", **({} if request.POST.get("next") else
+                                                                         {"reference": booking.reference}))
+    return _done(request, booking, _("%(reference)s moved to room %(number)s.")
+                 % {"reference": booking.reference, "number": room.number})
+
+
+@panel_view
+def tape(request):
+    try:
+        first = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        first = timezone.localdate() - timedelta(days=1)
+    days = [first + timedelta(days=i) for i in range(TAPE_DAYS)]
+    rows = selectors.tape_chart(hotel=request.panel_hotel, first_day=first, days=TAPE_DAYS)
+    moves = {}
+    for _room, bars in rows:
+        for bar in bars:
+            if bar.booking.status in (Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN, Status.HOLD,
+                                      Status.PENDING_PAYMENT):
+                moves[bar.booking.pk] = _free_rooms(bar.booking)
+    return render(request, "dashboard/tape.html", {
+        "days": days, "rows": rows, "moves": moves, "today": timezone.localdate(),
+        "earlier": first - timedelta(days=7), "later": first + timedelta(days=7),
+        "columns": TAPE_DAYS,
+    })
+
+
+@panel_view
+def booking_new(request):
+    hotel = request.panel_hotel
+    form = NewBookingForm(request.POST or None, hotel=hotel)
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data
+        try:
+            now = timezone.now()
+            stay = (stays.hourly(hotel, f["start"], f["hours"], now=now) if f["mode"] == "hourly"
+                    else stays.nightly(hotel, f["check_in"], f["check_out"], now=now))
+            booking = services.booking_create(
+                hotel=hotel, room_type=f["room_type"].slug, stay=stay, guests=f["guests"],
+                guest=services.GuestDetails(f["name"], f["email"], f["phone"]), locale=f["locale"],
+                source=f["source"], actor=actor(request), request_key=f["request_key"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Booking %(reference)s made.") % {"reference": booking.reference})
+            return redirect("panel:booking", reference=booking.reference)
+    return render(request, "dashboard/booking_new.html", {"form": form}, status=400 if form.errors else 200)
+

@@ -1,0 +1,114 @@
+"""The staff panel's booking screens: today, search, one booking and its actions, the tape chart, new
+bookings by phone; always inside the signed-in person's hotel."""
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django_scopes import scopes_disabled
+
+from innkeeper.booking.models import Booking, BookingEvent
+from tests import factories
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def staff(hotel):
+    return factories.make_member(hotel, "STAFF", "desk@moscow.example")
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    assert client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def rooms(hotel):
+    return factories.make_room_type(hotel, slug="std", name="Standard", rooms=3, base_price_nightly=D("100"))
+
+
+def test_today_shows_arrivals_occupancy_and_revenue(signed_in, hotel, rooms, book, now):
+    today = now.astimezone(hotel.tz).date()
+    arriving = book(hotel, rooms, today, today + timedelta(days=2), name="Arriving Anna")
+    page = signed_in.get("/panel/").content.decode()
+    assert "Arriving Anna" in page and arriving.reference in page
+    assert "1/3" in page  # one of three rooms in use tonight
+    assert "€200" in page  # this month's arrivals: one booking of two nights at 100
+
+
+def test_search_finds_by_reference_name_and_status_and_never_another_hotel(
+        signed_in, hotel, other_hotel, rooms, book, future):
+    anna = book(hotel, rooms, future, future + timedelta(days=1), name="Anna Petrova")
+    book(hotel, rooms, future, future + timedelta(days=1), name="Boris Ivanov")
+    theirs = factories.make_room_type(other_hotel, slug="x", rooms=1)
+    stranger = book(other_hotel, theirs, future, future + timedelta(days=1), name="Anna Stranger")
+    page = signed_in.get("/panel/bookings/", {"q": "anna"}).content.decode()
+    assert "Anna Petrova" in page and "Boris" not in page and "Stranger" not in page
+    assert "Anna Petrova" in signed_in.get("/panel/bookings/", {"q": anna.reference.lower()}).content.decode()
+    assert "No booking matches" in signed_in.get("/panel/bookings/", {"status": "CANCELLED"}).content.decode()
+    assert signed_in.get(f"/panel/bookings/{stranger.reference}/").status_code == 404
+    r = signed_in.post(f"/panel/bookings/{stranger.reference}/status/", {"status": "CANCELLED"})
+    assert r.status_code == 404
+    with scopes_disabled():
+        assert Booking.objects.get(pk=stranger.pk).status == "CONFIRMED"
+
+
+def test_a_status_change_follows_the_state_machine_and_is_recorded_with_who(signed_in, staff, hotel, rooms, book,
+                                                                             future):
+    b = book(hotel, rooms, future, future + timedelta(days=1))
+    page = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
+    assert 'value="CHECKED_IN"' in page and 'value="CHECKED_OUT"' not in page  # only what may follow CONFIRMED
+    refused = signed_in.post(f"/panel/bookings/{b.reference}/status/", {"status": "CHECKED_OUT"}, follow=True)
+    assert "Choose one of the statuses offered" in refused.content.decode()
+    signed_in.post(f"/panel/bookings/{b.reference}/status/", {"status": "CANCELLED", "reason": "Guest called"})
+    with scopes_disabled():
+        assert Booking.objects.get(pk=b.pk).status == "CANCELLED"
+        event = BookingEvent.objects.filter(booking=b, action="status").latest("id")
+    assert (event.actor, event.from_status, event.to_status, event.data["reason"]) == (
+        f"staff:{staff.email}", "CONFIRMED", "CANCELLED", "Guest called")
+
+
+def test_the_tape_chart_places_bookings_on_rooms_and_moves_one_to_a_free_room(signed_in, hotel, rooms, book, future):
+    a = book(hotel, rooms, future, future + timedelta(days=2), name="Anna")
+    b = book(hotel, rooms, future, future + timedelta(days=2), name="Boris")
+    page = signed_in.get("/panel/tape/", {"from": future.isoformat()}).content.decode()
+    assert f'data-reference="{a.reference}"' in page and "grid-column: 2 / span 2" in page
+    with scopes_disabled():
+        free = (set(rooms.rooms.values_list("pk", flat=True)) - {a.room_id, b.room_id}).pop()
+        taken = b.room_id
+    busy = signed_in.post(f"/panel/bookings/{a.reference}/move/", {"room": taken,
+                                                                   "next": f"/panel/tape/?from={future}"}, follow=True)
+    assert "is taken for these dates" in busy.content.decode()
+    moved = signed_in.post(f"/panel/bookings/{a.reference}/move/", {"room": free, "next": f"/panel/tape/?from={future}"})
+    assert moved.status_code == 302 and moved["Location"] == f"/panel/tape/?from={future}"
+    with scopes_disabled():
+        assert Booking.objects.get(pk=a.pk).room_id == free
+
+
+def test_a_phone_booking_is_made_through_the_booking_engine(signed_in, hotel, rooms, future):
+    form = {"source": "PHONE", "room_type": rooms.pk, "mode": "nightly", "check_in": future.isoformat(),
+            "check_out": (future + timedelta(days=2)).isoformat(), "guests": 2, "name": "Caller Carl",
+            "email": "carl@example.com", "phone": "+7 900 000-00-00", "locale": "ru", "request_key": "k1"}
+    r = signed_in.post("/panel/bookings/new/", form)
+    assert r.status_code == 302
+    with scopes_disabled():
+        b = Booking.objects.get()
+    assert (b.source, b.status, b.guest_name, b.total, b.locale) == ("PHONE", "CONFIRMED", "Caller Carl",
+                                                                     D("200.00"), "ru")
+    assert signed_in.post("/panel/bookings/new/", form).status_code == 302  # sent twice: one booking
+    too_many = signed_in.post("/panel/bookings/new/", {**form, "guests": 9, "request_key": "k2"})
+    assert too_many.status_code == 400
+    with scopes_disabled():
+        assert Booking.objects.count() == 1
+
+
+PAGES = ["/panel/", "/panel/bookings/", "/panel/bookings/new/", "/panel/tape/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_booking_pages_need_a_hotel_member(client, hotel, path):
+    assert client.get(path)["Location"].startswith("/panel/sign-in/?next=")
+    nobody = factories.make_member(None, email="nobody@example.com")
+    client.post("/panel/sign-in/", {"username": nobody.email, "password": PASSWORD})
+    assert client.get(path).status_code == 403
