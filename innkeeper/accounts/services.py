@@ -18,20 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innkeeper.accounts.errors import InvitationNotFound, InvitationUnusable, NotAllowed
-from innkeeper.accounts.models import AuditEntry, Invitation, Membership, Role, User, normalise_email
+from innkeeper.accounts.models import Invitation, Membership, Role, User, normalise_email
+from innkeeper.core.audit import record as audit
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.hotels.models import Hotel
 
 INVITATION_DAYS = 7
 logger = logging.getLogger(__name__)
-
-
-def audit(*, hotel: Hotel | None, actor: User | None, action: str, obj, before=None, after=None,
-          now: datetime | None = None) -> AuditEntry:
-    return AuditEntry.objects.create(
-        hotel=hotel, actor=actor, actor_label=actor.email if actor else "system", action=action,
-        object_type=obj._meta.label, object_id=str(obj.pk), before=before or {}, after=after or {},
-        at=now or timezone.now())
 
 
 def _token_hash(token: str) -> str:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from innkeeper.accounts.models import Role
 from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
-from innkeeper.hotels.models import RoomType
+from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 
 
 class SignInForm(AuthenticationForm):
@@ -101,3 +101,128 @@ class NewBookingForm(forms.Form):
                 if not data.get(name):
                     self.add_error(name, _("This field is required."))
         return data
+
+
+# What the hotel sells (owner) -------------------------------------------------------------------------
+
+class RoomForm(forms.ModelForm):
+    room_type = forms.ModelChoiceField(label=_("Room type"), queryset=RoomType.objects.none())
+
+    class Meta:
+        model = Room
+        fields = ["number", "room_type", "floor", "status", "lock_id", "notes"]
+        labels = {"lock_id": _("Lock id (TTLock or simulator)")}
+        widgets = {"notes": forms.TextInput}
+
+    def __init__(self, *args, hotel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room_type"].queryset = RoomType.objects.filter(hotel=hotel)
+
+    def validate_unique(self):  # the service checks uniqueness within the hotel
+        pass
+
+
+class RoomStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=RoomStatus.choices)
+
+
+class RoomTypeForm(forms.ModelForm):
+    amenities = forms.CharField(label=_("Amenities (codes, comma-separated)"), required=False)
+
+    class Meta:
+        model = RoomType
+        fields = ["name", "slug", "description", "base_price_nightly", "base_price_hourly", "base_occupancy",
+                  "max_occupancy", "extra_guest_charge", "booking_model_override", "min_hours_override",
+                  "max_hours_override", "turnover_minutes", "sort_order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["slug"].disabled = True
+            self.initial["amenities"] = ", ".join(self.instance.amenities or [])
+
+    def clean_amenities(self):
+        return [a.strip() for a in self.cleaned_data["amenities"].split(",") if a.strip()]
+
+    def validate_unique(self):
+        pass
+
+
+class AddOnForm(forms.ModelForm):
+    class Meta:
+        model = AddOn
+        fields = ["code", "name", "description", "price", "charge", "is_active", "sort_order"]
+        widgets = {"description": forms.TextInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+    def validate_unique(self):
+        pass
+
+
+class RatesForm(forms.Form):
+    CLOSED = [("", _("Leave as it is")), ("close", _("Close these dates")), ("open", _("Open these dates"))]
+    room_type = forms.ModelChoiceField(label=_("Room type"), queryset=RoomType.objects.none())
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    price_nightly = forms.DecimalField(label=_("Price a night"), required=False, min_value=0, max_digits=10,
+                                       decimal_places=2)
+    price_hourly = forms.DecimalField(label=_("Price an hour"), required=False, min_value=0, max_digits=10,
+                                      decimal_places=2)
+    min_stay = forms.IntegerField(label=_("Minimum nights on arrival"), required=False, min_value=1, max_value=60)
+    closed = forms.ChoiceField(label=_("Sales"), choices=CLOSED, required=False)
+
+    def __init__(self, *args, hotel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room_type"].queryset = RoomType.objects.filter(hotel=hotel)
+
+    def changes(self) -> dict:
+        d, out = self.cleaned_data, {}
+        for name in ("price_nightly", "price_hourly", "min_stay"):
+            if d.get(name) is not None:
+                out[name] = d[name]
+        if d.get("closed"):
+            out["closed"] = d["closed"] == "close"
+        return out
+
+
+class HotelSettingsForm(forms.ModelForm):
+    primary_colour = forms.RegexField(label=_("Main colour"), regex=r"^#[0-9a-fA-F]{6}$", required=False,
+                                      widget=forms.TextInput(attrs={"type": "color"}))
+    accent_colour = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9a-fA-F]{6}$", required=False,
+                                     widget=forms.TextInput(attrs={"type": "color"}))
+
+    class Meta:
+        model = Hotel
+        fields = ["name", "description", "booking_model", "check_in_time", "check_out_time", "max_nights",
+                  "hourly_min_hours", "hourly_max_hours", "hourly_start_hour", "hourly_end_hour", "payment_required",
+                  "cancellation_hours", "tax_rate", "prices_include_tax", "email", "phone", "address", "city",
+                  "postal_code", "country"]
+        widgets = {"check_in_time": forms.TimeInput(attrs={"type": "time"}),
+                   "check_out_time": forms.TimeInput(attrs={"type": "time"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        theme = self.instance.theme or {}
+        self.initial.setdefault("primary_colour", theme.get("primary", "#1d4e6b"))
+        self.initial.setdefault("accent_colour", theme.get("accent", "#c7862f"))
+
+    def validate_unique(self):
+        pass
+
+    def changes(self) -> dict:
+        d = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        theme = dict(self.instance.theme or {})
+        for key, field in (("primary", "primary_colour"), ("accent", "accent_colour")):
+            if self.cleaned_data.get(field):
+                theme[key] = self.cleaned_data[field].lower()
+        d["theme"] = theme
+        return d
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(label=_("Domain"), max_length=253)
+    primary = forms.BooleanField(label=_("Main domain (used in links)"), required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from innkeeper.dashboard import booking_views, views
+from innkeeper.dashboard import booking_views, catalogue_views, views
 
 app_name = "panel"
 
@@ -12,6 +12,16 @@ urlpatterns = [
     path("bookings/<str:reference>/status/", booking_views.booking_status, name="booking_status"),
     path("bookings/<str:reference>/move/", booking_views.booking_move, name="booking_move"),
     path("tape/", booking_views.tape, name="tape"),
+    path("rooms/", catalogue_views.rooms, name="rooms"),
+    path("rooms/<int:pk>/", catalogue_views.room_edit, name="room"),
+    path("room-types/new/", catalogue_views.room_type_edit, name="room_type_new"),
+    path("room-types/<int:pk>/", catalogue_views.room_type_edit, name="room_type"),
+    path("rates/", catalogue_views.rates, name="rates"),
+    path("extras/", catalogue_views.add_ons, name="add_ons"),
+    path("extras/<int:pk>/", catalogue_views.add_on_edit, name="add_on"),
+    path("settings/", catalogue_views.settings_page, name="settings"),
+    path("settings/domains/", catalogue_views.domain_add, name="domain_add"),
+    path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),
     path("password-reset/", views.PasswordReset.as_view(), name="password_reset"),

@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from innkeeper.core import audit
 from innkeeper.core.errors import InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 
@@ -38,14 +39,22 @@ def _validated_save(obj: Model, *, exclude=()) -> Model:
     return obj
 
 
-def _update(obj: Model, fields: dict, allowed: set[str], *, exclude=()) -> Model:
+def _update(obj: Model, fields: dict, allowed: set[str], *, exclude=(), actor=None, hotel=None) -> Model:
+    """Set ``fields`` on ``obj``, validate, save; with an ``actor`` (a person), audit the change."""
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidInput(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))},
                            field=sorted(unknown)[0], code="unknown")
+    creating = obj.pk is None
+    before = {} if creating else audit.snapshot(obj, fields)
     for name, value in fields.items():
         setattr(obj, name, value)
-    return _validated_save(obj, exclude=exclude)
+    with transaction.atomic():
+        _validated_save(obj, exclude=exclude)
+        audit.record(hotel=hotel or getattr(obj, "hotel", None) or obj, actor=actor,
+                     action=f"{obj._meta.model_name}.{'create' if creating else 'update'}", obj=obj,
+                     before=before, after=audit.snapshot(obj, fields))
+    return obj
 
 
 def _own(hotel: Hotel, obj: Model) -> None:
@@ -64,8 +73,8 @@ def hotel_create(*, name: str, slug: str, **fields) -> Hotel:
     return _update(Hotel(), dict(fields, name=name, slug=slug), HOTEL_FIELDS)
 
 
-def hotel_update(*, hotel: Hotel, **fields) -> Hotel:
-    return _update(hotel, fields, HOTEL_FIELDS - {"slug"})
+def hotel_update(*, hotel: Hotel, actor=None, **fields) -> Hotel:
+    return _update(hotel, fields, HOTEL_FIELDS - {"slug"}, actor=actor, hotel=hotel)
 
 
 def normalise_domain(domain: str) -> str:
@@ -80,7 +89,7 @@ def normalise_domain(domain: str) -> str:
 
 
 @transaction.atomic
-def domain_add(*, hotel: Hotel, domain: str, primary: bool = False) -> HotelDomain:
+def domain_add(*, hotel: Hotel, domain: str, primary: bool = False, actor=None) -> HotelDomain:
     host = normalise_domain(domain)
     with scopes_disabled():  # a domain is unique across all hotels
         taken = HotelDomain.objects.filter(domain=host).exclude(hotel=hotel).exists()
@@ -90,43 +99,47 @@ def domain_add(*, hotel: Hotel, domain: str, primary: bool = False) -> HotelDoma
     if primary:
         HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
     row, _created = HotelDomain.objects.update_or_create(hotel=hotel, domain=host, defaults={"is_primary": primary})
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.add", obj=row, after={"domain": host,
+                                                                                      "primary": primary})
     return row
 
 
-def room_type_create(*, hotel: Hotel, name: str, slug: str, base_price_nightly, **fields) -> RoomType:
+def room_type_create(*, hotel: Hotel, name: str, slug: str, base_price_nightly, actor=None, **fields) -> RoomType:
     return _update(RoomType(hotel=hotel), dict(fields, name=name, slug=slug, base_price_nightly=base_price_nightly),
-                   ROOM_TYPE_FIELDS)
+                   ROOM_TYPE_FIELDS, actor=actor, hotel=hotel)
 
 
-def room_type_update(*, hotel: Hotel, room_type: RoomType, **fields) -> RoomType:
+def room_type_update(*, hotel: Hotel, room_type: RoomType, actor=None, **fields) -> RoomType:
     _own(hotel, room_type)
-    return _update(room_type, fields, ROOM_TYPE_FIELDS - {"slug"})
+    return _update(room_type, fields, ROOM_TYPE_FIELDS - {"slug"}, actor=actor, hotel=hotel)
 
 
-def room_create(*, hotel: Hotel, room_type: RoomType, number: str, **fields) -> Room:
+def room_create(*, hotel: Hotel, room_type: RoomType, number: str, actor=None, **fields) -> Room:
     _own(hotel, room_type)
-    return _update(Room(hotel=hotel), dict(fields, room_type=room_type, number=number), ROOM_FIELDS)
+    return _update(Room(hotel=hotel), dict(fields, room_type=room_type, number=number), ROOM_FIELDS, actor=actor,
+                   hotel=hotel)
 
 
-def room_update(*, hotel: Hotel, room: Room, **fields) -> Room:
+def room_update(*, hotel: Hotel, room: Room, actor=None, **fields) -> Room:
     _own(hotel, room)
     if "room_type" in fields:
         _own(hotel, fields["room_type"])
-    return _update(room, fields, ROOM_FIELDS)
+    return _update(room, fields, ROOM_FIELDS, actor=actor, hotel=hotel)
 
 
-def add_on_create(*, hotel: Hotel, code: str, name: str, price, **fields) -> AddOn:
-    return _update(AddOn(hotel=hotel), dict(fields, code=code, name=name, price=price), ADD_ON_FIELDS)
+def add_on_create(*, hotel: Hotel, code: str, name: str, price, actor=None, **fields) -> AddOn:
+    return _update(AddOn(hotel=hotel), dict(fields, code=code, name=name, price=price), ADD_ON_FIELDS, actor=actor,
+                   hotel=hotel)
 
 
-def add_on_update(*, hotel: Hotel, add_on: AddOn, **fields) -> AddOn:
+def add_on_update(*, hotel: Hotel, add_on: AddOn, actor=None, **fields) -> AddOn:
     _own(hotel, add_on)
-    return _update(add_on, fields, ADD_ON_FIELDS - {"code"})
+    return _update(add_on, fields, ADD_ON_FIELDS - {"code"}, actor=actor, hotel=hotel)
 
 
 @transaction.atomic
 def rates_set(*, hotel: Hotel, room_type: RoomType, date_from: date, date_to: date, price_nightly=UNSET,
-              price_hourly=UNSET, closed=UNSET, min_stay=UNSET) -> int:
+              price_hourly=UNSET, closed=UNSET, min_stay=UNSET, actor=None) -> int:
     """Set the price, closed flag or minimum stay for every date in [date_from, date_to] (inclusive).
 
     Only the values given change; ``None`` resets a price or minimum stay to the room type's default.
@@ -149,4 +162,6 @@ def rates_set(*, hotel: Hotel, room_type: RoomType, date_from: date, date_to: da
         day = date_from + timedelta(days=i)
         row = existing.get(day) or RateOverride(hotel=hotel, room_type=room_type, date=day)
         _update(row, changes, set(changes), exclude=("room_type",) if row.pk else ())
+    audit.record(hotel=hotel, actor=actor, action="rates.set", obj=room_type,
+                 after={"from": date_from, "to": date_to, **changes})
     return days

@@ -1,0 +1,210 @@
+"""Panel pages for what the hotel sells and how it runs: rooms and locks, room types, rates, add-ons,
+settings and domains. Owners change them; staff may only take a room in or out of service."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from innkeeper.accounts.models import Role
+from innkeeper.core.errors import DomainError
+from innkeeper.core.models import AuditEntry
+from innkeeper.dashboard.access import forbidden, panel_view
+from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, RatesForm, RoomForm, RoomStatusForm,
+                                       RoomTypeForm)
+from innkeeper.hotels import services
+from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
+
+RATE_DAYS = 21
+
+
+def _save(request, form, call, done_message, redirect_to):
+    """Run a service with a valid form's data; put its error beside the right field otherwise."""
+    if form.is_valid():
+        try:
+            call(form)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, done_message)
+            return redirect(redirect_to)
+    return None
+
+
+@panel_view
+def rooms(request):
+    hotel = request.panel_hotel
+    owner = request.membership.role == Role.OWNER
+    form = RoomForm(request.POST or None, hotel=hotel) if owner else None
+    if request.method == "POST":
+        if not owner:
+            return forbidden(request, "owner_only")
+        data = lambda f: {k: v for k, v in f.cleaned_data.items() if k not in ("number", "room_type")}  # noqa: E731
+        done = _save(request, form, lambda f: services.room_create(
+            hotel=hotel, room_type=f.cleaned_data["room_type"], number=f.cleaned_data["number"], actor=request.user,
+            **data(f)), _("Room added."), "panel:rooms")
+        if done:
+            return done
+    return render(request, "dashboard/rooms.html", {
+        "room_types": RoomType.objects.filter(hotel=hotel).prefetch_related("rooms"),
+        "form": form, "owner": owner, "status_choices": RoomStatusForm().fields["status"].choices,
+    }, status=400 if form is not None and form.errors else 200)
+
+
+@panel_view
+def room_edit(request, pk: int):
+    hotel = request.panel_hotel
+    room = get_object_or_404(Room, pk=pk, hotel=hotel)
+    owner = request.membership.role == Role.OWNER
+    if request.method == "POST" and not owner:  # staff: the status only
+        form = RoomStatusForm(request.POST)
+        done = _save(request, form, lambda f: services.room_update(hotel=hotel, room=room, actor=request.user,
+                                                                   status=f.cleaned_data["status"]),
+                     _("Room %(number)s updated.") % {"number": room.number}, "panel:rooms")
+        return done or redirect("panel:rooms")
+    if not owner:
+        return forbidden(request, "owner_only")
+    form = RoomForm(request.POST or None, instance=copy.copy(room), hotel=hotel)
+    if request.method == "POST":
+        done = _save(request, form, lambda f: services.room_update(hotel=hotel, room=room, actor=request.user,
+                                                                   **f.cleaned_data),
+                     _("Room %(number)s updated.") % {"number": room.number}, "panel:rooms")
+        if done:
+            return done
+    return render(request, "dashboard/edit.html", {"form": form, "title": _("Room %(number)s") % {
+        "number": room.number}, "back": "panel:rooms"}, status=400 if form.errors else 200)
+
+
+@panel_view(owner_only=True)
+def room_type_edit(request, pk: int | None = None):
+    hotel = request.panel_hotel
+    room_type = get_object_or_404(RoomType, pk=pk, hotel=hotel) if pk else None
+    form = RoomTypeForm(request.POST or None, instance=copy.copy(room_type) if room_type else None)
+    if request.method == "POST":
+        if room_type:
+            call = lambda f: services.room_type_update(  # noqa: E731
+                hotel=hotel, room_type=room_type, actor=request.user,
+                **{k: v for k, v in f.cleaned_data.items() if k != "slug"})
+        else:
+            call = lambda f: services.room_type_create(hotel=hotel, actor=request.user, **f.cleaned_data)  # noqa: E731
+        done = _save(request, form, call, _("Room type saved."), "panel:rooms")
+        if done:
+            return done
+    return render(request, "dashboard/edit.html", {
+        "form": form, "title": room_type.name if room_type else _("New room type"), "back": "panel:rooms",
+    }, status=400 if form.errors else 200)
+
+
+@panel_view(owner_only=True)
+def add_ons(request):
+    hotel = request.panel_hotel
+    form = AddOnForm(request.POST or None)
+    if request.method == "POST":
+        done = _save(request, form, lambda f: services.add_on_create(hotel=hotel, actor=request.user,
+                                                                     **f.cleaned_data),
+                     _("Extra added."), "panel:add_ons")
+        if done:
+            return done
+    return render(request, "dashboard/add_ons.html", {"add_ons": AddOn.objects.filter(hotel=hotel), "form": form},
+                  status=400 if form.errors else 200)
+
+
+@panel_view(owner_only=True)
+def add_on_edit(request, pk: int):
+    hotel = request.panel_hotel
+    add_on = get_object_or_404(AddOn, pk=pk, hotel=hotel)
+    form = AddOnForm(request.POST or None, instance=copy.copy(add_on))
+    if request.method == "POST":
+        done = _save(request, form, lambda f: services.add_on_update(
+            hotel=hotel, add_on=add_on, actor=request.user, **{k: v for k, v in f.cleaned_data.items() if k != "code"}),
+            _("Extra saved."), "panel:add_ons")
+        if done:
+            return done
+    return render(request, "dashboard/edit.html", {"form": form, "title": add_on.name, "back": "panel:add_ons"},
+                  status=400 if form.errors else 200)
+
+
+def _calendar(hotel, first: date):
+    days = [first + timedelta(days=i) for i in range(RATE_DAYS)]
+    overrides = {(r.room_type_id, r.date): r for r in RateOverride.objects.filter(
+        hotel=hotel, date__gte=first, date__lt=first + timedelta(days=RATE_DAYS))}
+    rows = []
+    for room_type in RoomType.objects.filter(hotel=hotel):
+        cells = []
+        for day in days:
+            o = overrides.get((room_type.pk, day))
+            price = o.price_nightly if o and o.price_nightly is not None else room_type.base_price_nightly
+            cells.append({"day": day, "price": price, "special": bool(o and o.price_nightly is not None),
+                          "closed": bool(o and o.closed), "min_stay": o.min_stay if o else None})
+        rows.append((room_type, cells))
+    return days, rows
+
+
+@panel_view
+def rates(request):
+    hotel = request.panel_hotel
+    owner = request.membership.role == Role.OWNER
+    try:
+        first = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        first = timezone.localdate()
+    form = RatesForm(request.POST or None, hotel=hotel)
+    if request.method == "POST":
+        if not owner:
+            return forbidden(request, "owner_only")
+        if form.is_valid() and not form.changes():
+            form.add_error(None, _("Nothing to change: give a price, a minimum stay, or close or open the dates."))
+        else:
+            done = _save(request, form, lambda f: services.rates_set(
+                hotel=hotel, room_type=f.cleaned_data["room_type"], date_from=f.cleaned_data["date_from"],
+                date_to=f.cleaned_data["date_to"], actor=request.user, **f.changes()),
+                _("Rates saved."), request.get_full_path())
+            if done:
+                return done
+    days, rows = _calendar(hotel, first)
+    return render(request, "dashboard/rates.html", {
+        "form": form if owner else None, "days": days, "rows": rows, "currency": hotel.currency,
+        "earlier": first - timedelta(days=RATE_DAYS), "later": first + timedelta(days=RATE_DAYS),
+    }, status=400 if form.errors else 200)
+
+
+@panel_view(owner_only=True)
+def settings_page(request):
+    hotel = request.panel_hotel
+    form = HotelSettingsForm(request.POST or None, instance=copy.copy(hotel), prefix="hotel")
+    domain_form = DomainForm(prefix="domain")
+    if request.method == "POST":
+        done = _save(request, form, lambda f: services.hotel_update(hotel=hotel, actor=request.user, **f.changes()),
+                     _("Settings saved."), "panel:settings")
+        if done:
+            return done
+    return render(request, "dashboard/settings.html", {
+        "form": form, "domain_form": domain_form, "domains": HotelDomain.objects.filter(hotel=hotel),
+    }, status=400 if form.errors else 200)
+
+
+@require_POST
+@panel_view(owner_only=True)
+def domain_add(request):
+    hotel = request.panel_hotel
+    form = DomainForm(request.POST, prefix="domain")
+    done = _save(request, form, lambda f: services.domain_add(hotel=hotel, domain=f.cleaned_data["domain"],
+                                                              primary=f.cleaned_data["primary"], actor=request.user),
+                 _("Domain added. Point its DNS at this server."), "panel:settings")
+    if done:
+        return done
+    return render(request, "dashboard/settings.html", {
+        "form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"), "domain_form": form,
+        "domains": HotelDomain.objects.filter(hotel=hotel)}, status=400)
+
+
+@panel_view(owner_only=True)
+def audit_log(request):
+    return render(request, "dashboard/audit.html", {
+        "entries": AuditEntry.objects.filter(hotel=request.panel_hotel).select_related("actor")[:200]})

@@ -1,0 +1,144 @@
+"""The staff panel's rooms, rates, extras and settings: owners change them (and each change is audited),
+staff may only take a room in or out of service, another hotel's rows are 404."""
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django_scopes import scopes_disabled
+
+from innkeeper.core.models import AuditEntry
+from innkeeper.hotels.models import Hotel, HotelDomain, RateOverride, Room
+from tests import factories
+from tests.factories import PASSWORD
+
+
+def as_member(client, hotel, role, email):
+    user = factories.make_member(hotel, role, email)
+    assert client.post("/panel/sign-in/", {"username": email, "password": PASSWORD}).status_code == 302
+    return user
+
+
+@pytest.fixture
+def std(hotel):
+    return factories.make_room_type(hotel, slug="std", name="Standard", rooms=2, base_price_nightly=D("100"))
+
+
+def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, hotel, std):
+    owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
+    r = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "floor": 5, "status": "AVAILABLE",
+                                      "lock_id": "TTL-12345", "notes": ""})
+    assert r.status_code == 302
+    with scopes_disabled():
+        room = Room.objects.get(number="501")
+    assert (room.hotel, room.room_type, room.lock_id) == (hotel, std, "TTL-12345")
+    entry = AuditEntry.objects.get(action="room.create")
+    assert (entry.actor, entry.hotel, entry.object_id, entry.after["lock_id"]) == (owner, hotel, str(room.pk),
+                                                                                   "TTL-12345")
+    duplicate = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "status": "AVAILABLE"})
+    assert duplicate.status_code == 400
+    with scopes_disabled():
+        assert Room.objects.filter(number="501").count() == 1
+
+
+def test_staff_take_a_room_out_of_service_but_change_nothing_else(client, hotel, std):
+    as_member(client, hotel, "STAFF", "desk@moscow.example")
+    with scopes_disabled():
+        room = std.rooms.first()
+    r = client.post(f"/panel/rooms/{room.pk}/", {"status": "MAINTENANCE", "number": "999", "lock_id": "X"})
+    assert r.status_code == 302
+    with scopes_disabled():
+        room.refresh_from_db()
+    assert (room.status, room.number != "999", room.lock_id != "X") == ("MAINTENANCE", True, True)
+    assert client.get(f"/panel/rooms/{room.pk}/").status_code == 403
+    assert client.post("/panel/rooms/", {"number": "777", "room_type": std.pk, "status": "AVAILABLE"}
+                       ).status_code == 403
+    assert client.post("/panel/rates/", {"room_type": std.pk}).status_code == 403
+
+
+def test_rates_for_a_range_show_in_the_calendar(client, hotel, std, future):
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    form = {"room_type": std.pk, "date_from": future.isoformat(), "date_to": (future + timedelta(days=2)).isoformat()}
+    r = client.post(f"/panel/rates/?from={future}", {**form, "price_nightly": "150"})
+    assert r.status_code == 302
+    client.post(f"/panel/rates/?from={future}", {**form, "date_from": (future + timedelta(days=2)).isoformat(),
+                                                "closed": "close"})
+    with scopes_disabled():
+        prices = dict(RateOverride.objects.filter(room_type=std).values_list("date", "price_nightly"))
+        closed = list(RateOverride.objects.filter(room_type=std, closed=True).values_list("date", flat=True))
+    assert prices == {future + timedelta(days=i): D("150.00") for i in range(3)}
+    assert closed == [future + timedelta(days=2)]
+    page = client.get("/panel/rates/", {"from": future.isoformat()}).content.decode()
+    assert f'class="special" data-date="{future}">€150' in page
+    assert f'class="closed" data-date="{future + timedelta(days=2)}">closed' in page
+    nothing = client.post("/panel/rates/", form)
+    assert nothing.status_code == 400 and "Nothing to change" in nothing.content.decode()
+    backwards = client.post("/panel/rates/", {**form, "date_to": (future - timedelta(days=1)).isoformat(),
+                                              "price_nightly": "1"})
+    assert backwards.status_code == 400 and "must not be before the start date" in backwards.content.decode()
+
+
+def test_settings_change_the_hotel_and_the_audit_keeps_before_and_after(client, hotel):
+    owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
+    page = client.get("/panel/settings/")
+    form = {k.replace("hotel-", ""): v for k, v in page.context["form"].initial.items()}
+    data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.items() if k not in ("theme",)}
+    data.update({"hotel-check_in_time": "15:00", "hotel-primary_colour": "#AA3300", "hotel-accent_colour": "#c7862f"})
+    for flag in ("payment_required", "prices_include_tax"):
+        if not data.get(f"hotel-{flag}"):
+            data.pop(f"hotel-{flag}", None)
+    r = client.post("/panel/settings/", data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    with scopes_disabled():
+        hotel = Hotel.objects.get(pk=hotel.pk)
+    assert (hotel.check_in_time.hour, hotel.theme["primary"]) == (15, "#aa3300")
+    entry = AuditEntry.objects.get(action="hotel.update")
+    assert entry.actor == owner and entry.before["check_in_time"] == "14:00:00"
+    assert entry.after["check_in_time"] == "15:00:00" and "name" not in entry.after  # only what changed
+
+
+def test_a_domain_of_another_hotel_is_refused(client, hotel, other_hotel):
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=other_hotel, domain="taken.example")
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    r = client.post("/panel/settings/domains/", {"domain-domain": "https://Taken.example/", "domain-primary": "on"})
+    assert r.status_code == 400 and "already belongs to another hotel" in r.content.decode()
+    ok = client.post("/panel/settings/domains/", {"domain-domain": "https://Moscow-Inn.example/"})
+    assert ok.status_code == 302
+    with scopes_disabled():
+        assert HotelDomain.objects.filter(hotel=hotel, domain="moscow-inn.example").exists()
+
+
+# Who may open what ---------------------------------------------------------------------------------
+
+def objects(hotel):
+    with scopes_disabled():
+        rt = factories.make_room_type(hotel, slug="mx", rooms=1)
+        add_on = factories.make_add_on(hotel, "tea", "3", "PER_STAY")
+        return {"room": rt.rooms.first().pk, "room_type": rt.pk, "add_on": add_on.pk}
+
+
+PAGES = [  # path, staff, owner (other hotel's owner: 200 on lists, 404 on this hotel's objects)
+    ("/panel/rooms/", 200, 200), ("/panel/rooms/{room}/", 403, 200), ("/panel/room-types/new/", 403, 200),
+    ("/panel/room-types/{room_type}/", 403, 200), ("/panel/rates/", 200, 200), ("/panel/extras/", 403, 200),
+    ("/panel/extras/{add_on}/", 403, 200), ("/panel/settings/", 403, 200), ("/panel/audit/", 403, 200),
+]
+
+
+@pytest.mark.parametrize("path, staff, owner", PAGES)
+@pytest.mark.parametrize("who", ["anonymous", "staff", "owner", "other_owner"])
+def test_permission_matrix(client, hotel, other_hotel, path, staff, owner, who):
+    url = path.format(**objects(hotel))
+    if who == "staff":
+        as_member(client, hotel, "STAFF", "s@moscow.example")
+    elif who == "owner":
+        as_member(client, hotel, "OWNER", "o@moscow.example")
+    elif who == "other_owner":
+        as_member(client, other_hotel, "OWNER", "o@other.example")
+    r = client.get(url)
+    if who == "anonymous":
+        assert r.status_code == 302 and r["Location"].startswith("/panel/sign-in/")
+    elif who == "other_owner":
+        assert r.status_code == (404 if "{" in path else 200)
+    else:
+        assert r.status_code == {"staff": staff, "owner": owner}[who]
