@@ -5,11 +5,13 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from innkeeper.booking.api import router as booking_router
+from innkeeper.dashboard.api import router as staff_router
 from innkeeper.core.errors import Busy, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
 api = NinjaAPI(title="Innkeeper API", version="1", urls_namespace="api",
                openapi_url="/openapi.json", docs_url="/docs")
 api.add_router("/v1", booking_router)
+api.add_router("/v1", staff_router)
 
 LOCATION = {"GET": "query"}
 

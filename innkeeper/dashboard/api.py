@@ -1,0 +1,155 @@
+"""The staff API (v1, under /api/v1/staff): the panel's operations for scripts and apps.
+
+Signed in with the panel's session (and its CSRF token for writes). Every call runs inside the caller's
+hotel: another hotel's booking is 404; an action above the caller's role is 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_scopes import scope
+from ninja import Field, Query, Router, Schema
+from ninja.security import django_auth
+
+from innkeeper.accounts.errors import NotAllowed
+from innkeeper.accounts.models import Membership, Role
+from innkeeper.booking import selectors, services
+from innkeeper.booking.api import BookingOut, Problem, booking_out
+from innkeeper.booking.models import Booking
+from innkeeper.booking.states import Status
+from innkeeper.core.errors import InvalidInput, PermissionDenied
+from innkeeper.hotels import services as hotel_services
+from innkeeper.hotels.models import Room, RoomType
+
+router = Router(tags=["staff"], auth=django_auth)
+ERRORS = {401: dict, 403: Problem, 404: Problem, 409: Problem, 422: dict, 503: Problem}
+
+
+@contextmanager
+def member(request, *, owner: bool = False):
+    membership = Membership.objects.select_related("hotel").filter(user=request.user).first()
+    if membership is None:
+        raise PermissionDenied(_("Your account does not belong to a hotel yet. Ask a hotel's owner for an "
+                                 "invitation."), code="no_hotel")
+    if owner and membership.role != Role.OWNER:
+        raise NotAllowed()
+    with scope(hotel=membership.hotel):
+        yield membership.hotel
+
+
+def actor(request) -> str:
+    return f"staff:{request.user.email}"
+
+
+class BookingSearch(Schema):
+    q: str = Field("", max_length=200)
+    status: str = Field("", max_length=20)
+    source: str = Field("", max_length=12)
+    arriving_from: dt.date | None = None
+    arriving_to: dt.date | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class StaffBookingOut(BookingOut):
+    room: str
+    source: str
+
+
+def staff_booking_out(b: Booking) -> dict:
+    return {**booking_out(b), "room": b.room.number, "source": b.source}
+
+
+class StatusIn(Schema):
+    status: str = Field(..., max_length=20)
+    reason: str = Field("", max_length=255)
+
+
+class MoveIn(Schema):
+    room: str = Field(..., max_length=20, description="The room number")
+
+
+class RoomOut(Schema):
+    number: str
+    room_type: str
+    floor: int | None
+    status: str
+    lock_id: str
+
+
+class RatesIn(Schema):
+    room_type: str = Field(..., max_length=60)
+    date_from: dt.date
+    date_to: dt.date
+    price_nightly: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    price_hourly: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    min_stay: int | None = Field(None, ge=1, le=60)
+    closed: bool | None = None
+
+
+class RatesOut(Schema):
+    dates: int
+
+
+@router.get("/staff/bookings", response={200: list[StaffBookingOut], **ERRORS}, summary="Find bookings")
+def bookings(request, q: Query[BookingSearch]):
+    with member(request) as hotel:
+        found = selectors.bookings_find(hotel=hotel, text=q.q, status=q.status, source=q.source,
+                                        arriving_from=q.arriving_from, arriving_to=q.arriving_to)
+        return [staff_booking_out(b) for b in found.select_related("hotel")[:q.limit]]
+
+
+def _booking(hotel, reference: str) -> Booking:
+    return get_object_or_404(Booking.objects.select_related("hotel", "room", "room_type"), hotel=hotel,
+                             reference=reference.upper()[:6])
+
+
+@router.get("/staff/bookings/{reference}", response={200: StaffBookingOut, **ERRORS}, summary="One booking")
+def booking(request, reference: str):
+    with member(request) as hotel:
+        return staff_booking_out(_booking(hotel, reference))
+
+
+@router.post("/staff/bookings/{reference}/status", response={200: StaffBookingOut, **ERRORS},
+             summary="Change a booking's status (through the status machine)")
+def booking_status(request, reference: str, payload: StatusIn):
+    target = payload.status.upper()
+    if target not in Status.values:
+        raise InvalidInput(_("Unknown status. Use one of: %(names)s.") % {"names": ", ".join(Status.values)},
+                           field="status", code="invalid")
+    with member(request) as hotel:
+        b = services.booking_transition(booking=_booking(hotel, reference), to=target, actor=actor(request),
+                                        reason=payload.reason)
+        return staff_booking_out(_booking(hotel, b.reference))
+
+
+@router.post("/staff/bookings/{reference}/move", response={200: StaffBookingOut, **ERRORS},
+             summary="Move a booking to another free room")
+def booking_move(request, reference: str, payload: MoveIn):
+    with member(request) as hotel:
+        b = _booking(hotel, reference)
+        room = get_object_or_404(Room, hotel=hotel, number=payload.room)
+        services.booking_move(booking=b, room=room, actor=actor(request))
+        return staff_booking_out(_booking(hotel, reference))
+
+
+@router.get("/staff/rooms", response={200: list[RoomOut], **ERRORS}, summary="Rooms and their locks")
+def rooms(request):
+    with member(request) as hotel:
+        return [{"number": r.number, "room_type": r.room_type.slug, "floor": r.floor, "status": r.status,
+                 "lock_id": r.lock_id} for r in Room.objects.filter(hotel=hotel).select_related("room_type")]
+
+
+@router.post("/staff/rates", response={200: RatesOut, **ERRORS}, summary="Set prices or close dates (owner)")
+def rates(request, payload: RatesIn):
+    with member(request, owner=True) as hotel:
+        room_type = get_object_or_404(RoomType, hotel=hotel, slug=payload.room_type)
+        changes = {k: v for k, v in payload.dict().items()
+                   if k in ("price_nightly", "price_hourly", "min_stay", "closed") and v is not None}
+        days = hotel_services.rates_set(hotel=hotel, room_type=room_type, date_from=payload.date_from,
+                                        date_to=payload.date_to, actor=request.user, **changes)
+        return {"dates": days}
