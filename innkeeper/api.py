@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from innkeeper.booking.api import router as booking_router
-from innkeeper.core.errors import Busy, Conflict, DomainError, InvalidInput, NotFound
+from innkeeper.core.errors import Busy, Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 
 api = NinjaAPI(title="Innkeeper API", version="1", urls_namespace="api",
                openapi_url="/openapi.json", docs_url="/docs")
@@ -22,10 +22,12 @@ def domain_error(request, exc: DomainError):
         return api.create_response(request, {"detail": [{"loc": loc, "msg": exc.message, "type": exc.code}]},
                                    status=422)
     status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else \
-        503 if isinstance(exc, Busy) else 400
+        503 if isinstance(exc, Busy) else 429 if isinstance(exc, TooManyRequests) else 400
     response = api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
     if isinstance(exc, Busy):
         response["Retry-After"] = "1"
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.params.get("retry_after", 60))
     return response
 
 

@@ -28,6 +28,7 @@ from innkeeper.core import db
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
+from innkeeper.locks import services as lock_keys
 
 GUEST = "guest"
 SYSTEM = "system"
@@ -214,6 +215,7 @@ def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: date
         fields += ["cancelled_at", "cancel_reason"]
     b.save(update_fields=fields)
     _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
+    lock_keys.keys_on_booking_status(booking=b, now=now)  # a stay that ended loses its keys
     return b
 
 
@@ -293,6 +295,7 @@ def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = No
         after = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": room.number,
                  "guests": n, "total": str(b.total)}
         _event(b, "changed", actor, before=before, after=after)
+        lock_keys.keys_on_booking_changed(booking=b, now=now)  # new window: re-issue the key
         return b
 
     return db.write(work)
@@ -323,6 +326,7 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
         b.blocks_until = b.end + timedelta(minutes=target.room_type.turnover_minutes)
         _save_guarded(b, update_fields=["room", "blocks_until", "updated_at"])
         _event(b, "moved", actor, before=before, after=target.number)
+        lock_keys.keys_on_booking_changed(booking=b, now=now)  # new room: new PIN on its lock
         return b
 
     return db.write(work)

@@ -36,3 +36,9 @@ class Busy(DomainError):
     """The database was too contended to finish; the same request may succeed a moment later."""
 
     code = "busy"
+
+
+class TooManyRequests(DomainError):
+    """The same thing was asked too often; it may be asked again after ``retry_after`` seconds."""
+
+    code = "rate_limited"
