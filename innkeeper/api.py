@@ -5,11 +5,15 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from innkeeper.booking.api import router as booking_router
+from innkeeper.checkin.api import router as checkin_router
+from innkeeper.locks.api import router as locks_router
 from innkeeper.core.errors import Busy, Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 
 api = NinjaAPI(title="Innkeeper API", version="1", urls_namespace="api",
                openapi_url="/openapi.json", docs_url="/docs")
 api.add_router("/v1", booking_router)
+api.add_router("/v1", checkin_router)
+api.add_router("/v1", locks_router)
 
 LOCATION = {"GET": "query"}
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from innkeeper.booking import rules, selectors
 from innkeeper.booking.errors import HoldExpired, NoAvailability, NotCancellable
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
-from innkeeper.booking.pricing import quote
+from innkeeper.booking.pricing import quote, with_add_ons
 from innkeeper.booking.references import new_reference
 from innkeeper.booking.states import CHANGEABLE, EXPIRING, Status, check_transition
 from innkeeper.booking.stays import Stay
@@ -327,6 +327,34 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
         _save_guarded(b, update_fields=["room", "blocks_until", "updated_at"])
         _event(b, "moved", actor, before=before, after=target.number)
         lock_keys.keys_on_booking_changed(booking=b, now=now)  # new room: new PIN on its lock
+        return b
+
+    return db.write(work)
+
+
+def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | None = None) -> Booking:
+    """Add extras (e.g. chosen at online check-in) to ``booking``: priced now, added to its total.
+
+    Extras the booking already has are left as they are; the rest of the quote is unchanged.
+    """
+    now = now or timezone.now()
+
+    def work():
+        b = _locked(booking)
+        if b.status not in CHANGEABLE:
+            raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},
+                           code="not_changeable")
+        have = set(b.add_ons.values_list("add_on__code", flat=True))
+        new = [a for a in _add_ons(b.hotel, codes) if a.code not in have]
+        if not new:
+            return b
+        units = b.nights or 1  # hourly stays: add-ons "per night" count once
+        priced = with_add_ons(hotel=b.hotel, quoted=b.quote, add_ons=new, units=units, guests=b.guests)
+        before = str(b.total)
+        b.subtotal, b.tax, b.total, b.quote = priced.subtotal, priced.tax, priced.total, priced.as_dict()
+        b.save(update_fields=["subtotal", "tax", "total", "quote", "updated_at"])
+        _save_add_ons(b, priced)
+        _event(b, "add_ons", actor, added=[a.code for a in new], before=before, after=str(b.total))
         return b
 
     return db.write(work)
