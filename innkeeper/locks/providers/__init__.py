@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django_scopes import scopes_disabled
 
 from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
 from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
@@ -16,7 +17,8 @@ def provider_for(hotel) -> LockProvider:
     from innkeeper.locks.providers.simulator import SimulatorProvider
     from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider
 
-    account = LockAccount.objects.filter(hotel_id=hotel.pk, is_active=True).first()
+    with scopes_disabled():  # filtered by the hotel given; callers may be workers outside any scope
+        account = LockAccount.objects.filter(hotel_id=hotel.pk, is_active=True).first()
     if account is not None:
         if account.provider == "simulator":
             return SimulatorProvider()
