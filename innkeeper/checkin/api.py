@@ -43,7 +43,7 @@ class CheckInOut(Schema):
     key_status: str
 
 
-@router.post("/check-in/complete", response={200: CheckInOut, 404: Problem, 409: Problem, 422: dict, 503: Problem},
+@router.post("/check-in/complete", response={200: CheckInOut, 400: Problem, 404: Problem, 409: Problem, 422: dict, 503: Problem},
              summary="Complete a guest's online check-in",
              description="`token` is the check-in link's token. The booking becomes CHECKIN_COMPLETED and its "
                          "door key is queued; the chosen add-ons are added to its total.")

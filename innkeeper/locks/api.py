@@ -21,7 +21,7 @@ class UnlockOut(Schema):
     room: str
 
 
-@router.post("/webkey/unlock", response={200: UnlockOut, 404: Problem, 409: Problem, 422: dict, 429: Problem},
+@router.post("/webkey/unlock", response={200: UnlockOut, 400: Problem, 404: Problem, 409: Problem, 422: dict, 429: Problem},
              summary="Open the door of the guest's room",
              description="`token` is the web-key link's token. Allowed only for a checked-in booking, its "
                          "allocated room and the key's validity window; rate limited; every attempt is logged.")
