@@ -147,4 +147,4 @@ CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's 
 # Links in messages to a hotel's own site: https on its primary domain in production; the demo's
 # <slug>.localhost hosts answer on ./bin/demo's port.
 HOTEL_LINK_SCHEME = "https" if CONFIG.mode == "production" else "http"
-HOTEL_LINK_PORT = None if CONFIG.mode == "production" else 8000
+HOTEL_LINK_PORT = None if CONFIG.mode == "production" else int(__import__("os").environ.get("PORT") or 8000)

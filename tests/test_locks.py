@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
@@ -293,3 +293,28 @@ def test_offline_window_is_whole_hours_from_the_check_in_hour():
     # Checked in late: the code starts this hour, so the 24-hour first-use rule cannot kill it.
     now = datetime(2027, 3, 10, 18, 45, tzinfo=UTC)
     assert services.offline_window(start, end, now)[0] == datetime(2027, 3, 10, 18, tzinfo=UTC)
+
+
+def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
+    from innkeeper.locks.models import LockAccount
+    from innkeeper.locks.providers import provider_for
+    from innkeeper.locks.providers.simulator import SimulatorProvider
+
+    settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
+    forget_tokens()
+    with FakeTTLockServer() as (fake, base_url):
+        fake.add_lock("L101")
+        with scopes_disabled():
+            account = LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id=CLIENT_ID,
+                                                 client_secret=CLIENT_SECRET, username=USERNAME,
+                                                 password=PASSWORD, base_url=base_url)
+            assert LockAccount.objects.values_list("password", flat=True).get() == PASSWORD
+        assert isinstance(provider_for(other_hotel), SimulatorProvider)
+        _booking, key = checked_in()
+        key = process(key)
+        assert (key.status, key.provider) == (KeyStatus.ACTIVE, "ttlock")
+        assert len(fake.live_passcodes("L101")) == 1 and fake.problems == []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT password FROM locks_lockaccount WHERE id = %s", [account.pk])
+            assert PASSWORD not in cursor.fetchone()[0]
+    forget_tokens()

@@ -64,9 +64,27 @@ _tokens: dict[tuple[str, str, str], _Token] = {}
 _tokens_lock = threading.Lock()
 
 
+# One HTTP client (connection pool, TLS context) per account per process: making one costs more than
+# a request to a nearby server.
+_clients: dict[TTLockAccount, httpx.Client] = {}
+
+
+def _client(account: TTLockAccount) -> httpx.Client:
+    with _tokens_lock:
+        client = _clients.get(account)
+        if client is None:
+            client = _clients[account] = httpx.Client(
+                base_url=account.base_url, timeout=httpx.Timeout(account.timeout, connect=min(account.timeout, 10.0)))
+        return client
+
+
 def forget_tokens() -> None:
+    """Drop cached tokens and connections (a changed account, or tests)."""
     with _tokens_lock:
         _tokens.clear()
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
 
 
 def ms(moment: datetime) -> int:
@@ -76,10 +94,9 @@ def ms(moment: datetime) -> int:
 class TTLockProvider(LockProvider):
     name = "ttlock"
 
-    def __init__(self, account: TTLockAccount, *, transport: httpx.BaseTransport | None = None):
+    def __init__(self, account: TTLockAccount):
         self.account = account
-        self.client = httpx.Client(base_url=account.base_url, transport=transport,
-                                   timeout=httpx.Timeout(account.timeout, connect=min(account.timeout, 10.0)))
+        self.client = _client(account)
 
     @property
     def _key(self):
