@@ -248,10 +248,11 @@ def test_new_dates_reissue_the_key_with_the_new_window(cloud, checked_in, hotel,
     assert code.end == ms(booking.end + timedelta(minutes=30))
 
 
-def test_the_same_dates_do_not_reissue(cloud, checked_in, hotel, future, now):
+@pytest.mark.parametrize("gateway", [True, False], ids=["custom PIN", "offline passcode"])
+def test_the_same_dates_do_not_reissue(cloud, checked_in, hotel, future, now, gateway):
     from innkeeper.booking import stays
 
-    cloud.add_lock("L101")
+    cloud.add_lock("L101", has_gateway=gateway)
     booking, key = checked_in()
     process(key)
     with scope(hotel=hotel):
@@ -265,8 +266,14 @@ def test_a_booking_never_has_two_live_keys(cloud, checked_in, hotel):
     with scope(hotel=hotel), transaction.atomic():
         assert services.keys_issue_for(booking=booking, now=booking.created_at) == key
     with scopes_disabled(), pytest.raises(IntegrityError), transaction.atomic():
-        LockKey.objects.create(hotel=hotel, booking=booking, room=booking.room, generation=2,
-                               idempotency_key="x", valid_from=key.valid_from, valid_until=key.valid_until)
+        LockKey.objects.create(hotel=hotel, booking=booking, room=booking.room, generation=2, idempotency_key="x",
+                               window_from=key.window_from, window_until=key.window_until,
+                               valid_from=key.valid_from, valid_until=key.valid_until)
+    with scopes_disabled(), transaction.atomic():  # the same row is fine once the first key is gone
+        LockKey.objects.filter(pk=key.pk).update(status=KeyStatus.REVOKED)
+        LockKey.objects.create(hotel=hotel, booking=booking, room=booking.room, generation=2, idempotency_key="x",
+                               window_from=key.window_from, window_until=key.window_until,
+                               valid_from=key.valid_from, valid_until=key.valid_until)
 
 
 def test_revoked_while_being_made_removes_the_pin_it_made(cloud, checked_in, hotel):
@@ -318,3 +325,22 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
             cursor.execute("SELECT password FROM locks_lockaccount WHERE id = %s", [account.pk])
             assert PASSWORD not in cursor.fetchone()[0]
     forget_tokens()
+
+
+def test_the_sweep_command_retries_due_keys(cloud, checked_in):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cloud.add_lock("L101")
+    cloud.fail_next("/v3/keyboardPwd/add", "5xx")
+    _booking, key = checked_in()
+    key = process(key)
+    assert key.status == KeyStatus.PENDING
+    with scopes_disabled():
+        LockKey.objects.filter(pk=key.pk).update(next_attempt_at=key.next_attempt_at - timedelta(minutes=5))
+    out = StringIO()
+    call_command("keys_sweep", stdout=out)
+    assert "1 key operations processed" in out.getvalue()
+    key.refresh_from_db()
+    assert key.status == KeyStatus.ACTIVE and len(cloud.live_passcodes()) == 1

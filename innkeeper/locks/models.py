@@ -52,6 +52,9 @@ class LockKey(models.Model):
     provider = models.CharField(max_length=20, blank=True)
     pin = EncryptedTextField(blank=True)
     remote_id = models.CharField(max_length=64, blank=True)
+    # The window the stay asks for, and the one the lock holds (an offline passcode rounds it to hours).
+    window_from = models.DateTimeField()
+    window_until = models.DateTimeField()
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Attempts of the current operation.")

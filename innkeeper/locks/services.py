@@ -99,7 +99,8 @@ def _new_key(booking: Booking, generation: int, now: datetime) -> LockKey:
     key = LockKey.objects.create(
         hotel_id=booking.hotel_id, booking=booking, room_id=booking.room_id, lock_id=booking.room.lock_id,
         generation=generation, idempotency_key=f"{booking.pk}:{generation}", status=KeyStatus.PENDING,
-        pin=new_pin(), valid_from=valid_from, valid_until=valid_until, next_attempt_at=now)
+        pin=new_pin(), window_from=valid_from, window_until=valid_until, valid_from=valid_from,
+        valid_until=valid_until, next_attempt_at=now)
     _event(key, "key_queued", room=booking.room.number)
     _dispatch(key.pk)
     return key
@@ -141,8 +142,7 @@ def keys_on_booking_changed(*, booking: Booking, now: datetime) -> LockKey | Non
     live = LockKey.objects.select_for_update().filter(booking=booking, status__in=LIVE).first()
     if live is None or booking.status not in KEYED:
         return None
-    if live.room_id == booking.room_id and (live.valid_from, live.valid_until) == key_window(booking) \
-            and live.kind == KeyKind.CUSTOM:
+    if live.room_id == booking.room_id and (live.window_from, live.window_until) == key_window(booking):
         return live
     _revoke(live, "changed", now)
     return _new_key(booking, live.generation + 1, now)
@@ -235,7 +235,11 @@ def _record(key_id: int, operation: str, outcome: dict, error: LockError | None,
         if error is not None:
             key.last_error = f"{error.code}: {error.message}"
             if key.status != operation:
-                pass  # the key's job changed while we worked (e.g. revoked): the new job stands
+                # The key's job changed while we worked (revoked mid-issue). If our call may still have
+                # made a PIN, look for it by name once more before calling the key removed.
+                if error.ambiguous and key.status == KeyStatus.REVOKED:
+                    key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
+                    _dispatch(key.pk)
             elif error.retryable and key.attempts < settings.LOCKS_MAX_ATTEMPTS:
                 key.next_attempt_at = now + _backoff(key.attempts)
             else:
