@@ -49,7 +49,8 @@ def main():
     from django.utils import timezone
     from django_scopes import scope, scopes_disabled
 
-    from innkeeper.booking import services as booking_services, stays
+    from innkeeper.booking import services as booking_services
+    from innkeeper.booking import stays
     from innkeeper.checkin import services as checkin
     from innkeeper.locks import services as keys
     from innkeeper.locks.models import KeyStatus

@@ -1,7 +1,7 @@
 """The web key (page and API), the demo keypad, the automatic check-out, key rotation of encrypted data."""
 
 from datetime import timedelta
-
+from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
@@ -84,7 +84,11 @@ def test_open_door_on_the_page_unlocks_the_room_and_logs_it(client, keyed):
 def test_the_web_key_refuses_outside_its_window_and_after_check_out(client, keyed, hotel):
     booking, key, token = keyed
     with time_machine.travel(key.valid_from - timedelta(minutes=5), tick=False):
+        waiting = client.get(f"/en/webkey/?token={token}", **HOST)
         early = client.post(f"/en/webkey/?token={token}", **HOST)
+    opens = key.valid_from.astimezone(hotel.tz).strftime("%Y-%m-%d %H:%M")
+    assert waiting.status_code == 200 and f"The door opens from {opens}." in waiting.text
+    assert "Open door</button>" not in waiting.text
     assert early.status_code == 409 and "The door opens from" in early.text
     with inside(booking), scope(hotel=hotel):
         booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
@@ -205,7 +209,7 @@ def test_rotating_the_encryption_key_keeps_every_secret_readable(keyed, settings
     old = settings.FIELD_ENCRYPTION_KEYS[0]
     new = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
-    call_command("reencrypt_fields", stdout=open("/dev/null", "w"))
+    call_command("reencrypt_fields", stdout=StringIO())
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone
     with scopes_disabled():
         assert LockKey.objects.get(pk=key.pk).pin == key.pin
@@ -217,3 +221,14 @@ def test_rotating_the_encryption_key_keeps_every_secret_readable(keyed, settings
     with pytest.raises(ValueError), scopes_disabled():
         LockKey.objects.get(pk=key.pk)
     assert crypto.mask("AB1234567") == "••••••567"
+
+
+def test_the_task_wrappers_call_the_services(keyed, hotel):
+    from innkeeper.locks import tasks
+
+    booking, key, _token = keyed
+    with scope(hotel=hotel):
+        booking_services.booking_cancel(booking=booking, actor="staff")
+    tasks.key_process_task(key.pk)  # the task body, run here as a worker would
+    key.refresh_from_db()
+    assert key.status == KeyStatus.REVOKED

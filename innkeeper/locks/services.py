@@ -25,8 +25,16 @@ from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
-from innkeeper.locks.models import DUE, LIVE, KeyKind, KeyStatus, LockKey, SimulatedPasscode, SimulatedUnlock, \
-    UnlockAttempt
+from innkeeper.locks.models import (
+    DUE,
+    LIVE,
+    KeyKind,
+    KeyStatus,
+    LockKey,
+    SimulatedPasscode,
+    SimulatedUnlock,
+    UnlockAttempt,
+)
 from innkeeper.locks.providers import LockError, LockProvider, provider_for
 
 log = logging.getLogger(__name__)
@@ -359,7 +367,8 @@ def webkey_key(token: str, *, now: datetime) -> LockKey:
     return key
 
 
-def _check(key: LockKey, now: datetime) -> None:
+def webkey_check(key: LockKey, now: datetime) -> None:
+    """Raise WebKeyRefused with what to do when the key cannot open its door at ``now``."""
     booking = key.booking
     if booking.status not in KEYED:
         raise WebKeyRefused(_("This booking is not checked in, so the door cannot be opened. "
@@ -395,7 +404,7 @@ def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datet
         if hotel is not None and key.hotel_id != hotel.pk:
             raise NotFound(_("This door link is not valid. Please use the link from your access message."))
         _rate_limit(key.pk, ip, now)
-        _check(key, now)
+        webkey_check(key, now)
         try:
             provider_for(key.hotel).unlock(lock_id=key.lock_id)
         except LockError as error:

@@ -36,7 +36,12 @@ def webkey(request):
     context.update({"key": key, "booking": key.booking, "room": key.room,
                     "valid_from": key.valid_from.astimezone(key.hotel.tz),
                     "valid_until": key.valid_until.astimezone(key.hotel.tz)})
-    if request.method == "POST":
+    if request.method != "POST":
+        try:
+            services.webkey_check(key, now)  # say it before the guest presses the button
+        except services.WebKeyRefused as error:
+            context["message"], context["waiting"] = error.message, True
+    else:
         try:
             services.webkey_unlock(token=token, channel="web", ip=client_ip(request), now=now, hotel=request.hotel)
         except TooManyRequests as error:
