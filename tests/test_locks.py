@@ -344,3 +344,33 @@ def test_the_sweep_command_retries_due_keys(cloud, checked_in):
     assert "1 key operations processed" in out.getvalue()
     key.refresh_from_db()
     assert key.status == KeyStatus.ACTIVE and len(cloud.live_passcodes()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_one_key_make_one_pin(cloud, checked_in):
+    import threading
+
+    from django.db import connections
+
+    cloud.add_lock("L101")
+    cloud.latency = 0.3  # every worker is inside its lock-cloud call at the same time
+    _booking, key = checked_in()
+    results, barrier = [], threading.Barrier(4)
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(services.key_process(key_id=key.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 4
+    with scopes_disabled():
+        key = LockKey.objects.get(pk=key.pk)
+    assert (key.status, key.attempts) == (KeyStatus.ACTIVE, 1)
+    assert len(cloud.calls("/v3/keyboardPwd/add")) == 1 and len(cloud.live_passcodes()) == 1

@@ -58,7 +58,8 @@ class FakeTTLock:
     refresh_tokens: set[str] = field(default_factory=set)
     logins: int = 0
     refreshes: int = 0
-    slow_seconds: float = 2.0
+    slow_seconds: float = 2.0  # how late a "timeout" answer comes
+    latency: float = 0.0  # seconds every /v3 answer takes (a gateway takes 3-10 s)
     _failures: dict[str, list] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -104,7 +105,7 @@ class FakeTTLock:
             if handler is None:
                 return 404, {"message": "not found"}, 0
             body = handler(params)
-            return 200, body, self.slow_seconds if how == "timeout" else 0
+            return 200, body, self.slow_seconds if how == "timeout" else self.latency
 
     def _problem(self, text: str, code: int = -3) -> dict:
         self.problems.append(text)
