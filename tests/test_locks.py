@@ -374,3 +374,13 @@ def test_workers_racing_for_one_key_make_one_pin(cloud, checked_in):
         key = LockKey.objects.get(pk=key.pk)
     assert (key.status, key.attempts) == (KeyStatus.ACTIVE, 1)
     assert len(cloud.calls("/v3/keyboardPwd/add")) == 1 and len(cloud.live_passcodes()) == 1
+
+
+def test_an_hourly_stay_opens_for_its_hours_plus_the_grace(hotel, room_type, book, future, in_scope):
+    from tests.conftest import local
+
+    booking = book(hotel, room_type, start=local(hotel, future, 10).replace(tzinfo=None), hours=3)
+    with scope(hotel=hotel):
+        start, end = services.key_window(booking)
+    assert (start.astimezone(hotel.tz).hour, start.astimezone(hotel.tz).minute) == (9, 30)
+    assert end - start == timedelta(hours=4)
