@@ -5,12 +5,17 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from innkeeper.booking.api import router as booking_router
+from innkeeper.checkin.api import router as checkin_router
+from innkeeper.core.errors import (Busy, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied,
+                                   TooManyRequests)
 from innkeeper.dashboard.api import router as staff_router
-from innkeeper.core.errors import Busy, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from innkeeper.locks.api import router as locks_router
 
 api = NinjaAPI(title="Innkeeper API", version="1", urls_namespace="api",
                openapi_url="/openapi.json", docs_url="/docs")
 api.add_router("/v1", booking_router)
+api.add_router("/v1", checkin_router)
+api.add_router("/v1", locks_router)
 api.add_router("/v1", staff_router)
 
 LOCATION = {"GET": "query"}
@@ -24,10 +29,13 @@ def domain_error(request, exc: DomainError):
         return api.create_response(request, {"detail": [{"loc": loc, "msg": exc.message, "type": exc.code}]},
                                    status=422)
     status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else \
-        403 if isinstance(exc, PermissionDenied) else 503 if isinstance(exc, Busy) else 400
+        403 if isinstance(exc, PermissionDenied) else 503 if isinstance(exc, Busy) else \
+        429 if isinstance(exc, TooManyRequests) else 400
     response = api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
     if isinstance(exc, Busy):
         response["Retry-After"] = "1"
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.params.get("retry_after", 60))
     return response
 
 

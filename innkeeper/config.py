@@ -29,6 +29,10 @@ class Config:
     database: dict
     time_zone: str
     platform_hosts: list[str]
+    field_encryption_keys: list[str]
+    lock_provider: str = "simulator"
+    ttlock: dict | None = None
+    locks_dispatch: str = "inline"
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -89,6 +93,75 @@ def _time_zone(raw: str) -> str:
     return raw
 
 
+LOCK_PROVIDERS = ("simulator", "ttlock")
+TTLOCK_DEFAULT_BASE_URL = "https://euapi.ttlock.com"
+
+
+def _fernet_keys(raw: str) -> list[str]:
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if not keys:
+        raise ValueError("no keys given")
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ValueError("each key must be 32 url-safe base64-encoded bytes "
+                             "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+                             ) from None
+    return keys
+
+
+def demo_encryption_key(secret_key: str) -> str:
+    """A Fernet key derived from SECRET_KEY, so demo installs need no extra variable."""
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{secret_key}".encode()).digest()).decode()
+
+
+def _choice(options):
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ValueError(f"use one of {', '.join(options)}")
+        return value
+    return parse
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("use an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 120:
+        raise ValueError("use a number of seconds between 0 and 120")
+    return value
+
+
+def _locks(env, problems: list[str], production: bool) -> tuple[str, dict | None]:
+    provider = _parse(env, "LOCK_PROVIDER", _choice(LOCK_PROVIDERS), problems, required=production,
+                      default="simulator", hint="simulator or ttlock")
+    if provider != "ttlock":
+        return provider, None
+    ttlock = {
+        "client_id": _parse(env, "TTLOCK_CLIENT_ID", str, problems, required=True,
+                            hint="the app id from the TTLock open platform"),
+        "client_secret": _parse(env, "TTLOCK_CLIENT_SECRET", str, problems, required=True),
+        "username": _parse(env, "TTLOCK_USERNAME", str, problems, required=True,
+                           hint="the platform user that owns the locks"),
+        "password": _parse(env, "TTLOCK_PASSWORD", str, problems, required=True),
+        "base_url": _parse(env, "TTLOCK_BASE_URL", _url, problems, required=False,
+                           default=TTLOCK_DEFAULT_BASE_URL),
+        "timeout": _parse(env, "TTLOCK_TIMEOUT", _seconds, problems, required=False, default=30.0),
+    }
+    return provider, ttlock
+
+
 def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate ``env`` (default: the process environment); raise one error listing every problem."""
     env = os.environ if env is None else env
@@ -114,10 +187,20 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     platform_hosts = _parse(env, "PLATFORM_HOSTS", _hosts, problems, required=False,
                             default=["localhost", "127.0.0.1", "testserver"])
 
+    keys = _parse(env, "FIELD_ENCRYPTION_KEYS", _fernet_keys, problems, required=production,
+                  hint="comma-separated Fernet keys, the newest first")
+    if keys is None:
+        keys = [demo_encryption_key(secret_key or DEMO_SECRET_KEY)]
+    lock_provider, ttlock = _locks(env, problems, production)
+    locks_dispatch = _parse(env, "LOCKS_DISPATCH", _choice(("inline", "celery")), problems, required=False,
+                            default="inline", hint="inline or celery")
+
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ImproperlyConfigured(
             f"Innkeeper cannot start in {mode} mode; fix these environment variables:\n{lines}"
         )
     return Config(mode=mode, debug=debug, secret_key=secret_key, allowed_hosts=allowed_hosts,
-                  database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts])
+                  database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts],
+                  field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
+                  locks_dispatch=locks_dispatch)

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "innkeeper.booking",
     "innkeeper.web",
     "innkeeper.dashboard",
+    "innkeeper.locks",
+    "innkeeper.checkin",
 ]
 
 MIDDLEWARE = [
@@ -151,3 +153,28 @@ AXES_VERBOSE = False
 
 # Booking engine
 INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout while waiting for a room type
+
+# Encryption at rest (passport numbers, lock PINs): the first key encrypts, every key decrypts.
+FIELD_ENCRYPTION_KEYS = CONFIG.field_encryption_keys
+
+# Smart locks and online check-in
+LOCK_PROVIDER = CONFIG.lock_provider
+TTLOCK = CONFIG.ttlock
+# inline: key operations run right after the transaction commits (no worker needed);
+# celery: a worker runs them (innkeeper.locks.tasks).
+LOCKS_DISPATCH = CONFIG.locks_dispatch
+LOCKS_EARLY_CHECK_IN_MINUTES = 240  # how much earlier the door opens with the early check-in add-on
+LOCKS_LATE_CHECK_OUT_MINUTES = 240  # how much longer it opens with the late check-out add-on
+LOCKS_GRACE_MINUTES = 30  # added on both sides of every key's validity window
+LOCKS_MAX_ATTEMPTS = 6  # per lock operation before the key is FAILED / REVOKE_FAILED
+LOCKS_AUTO_CHECK_OUT = True  # check stays out (and revoke their keys) once they have ended
+LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES = 60
+WEBKEY_UNLOCKS_PER_MINUTE = 5  # per key
+WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 20
+CHECKIN_REMINDER_HOURS = 48  # the check-in reminder goes out this long before arrival...
+CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's time zone
+
+# Links in messages to a hotel's own site: https on its primary domain in production; the demo's
+# <slug>.localhost hosts answer on ./bin/demo's port.
+HOTEL_LINK_SCHEME = "https" if CONFIG.mode == "production" else "http"
+HOTEL_LINK_PORT = None if CONFIG.mode == "production" else int(__import__("os").environ.get("PORT") or 8000)

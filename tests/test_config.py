@@ -12,6 +12,9 @@ from innkeeper import config
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_SECRET = "k" * 30 + "abcdefghijklmnopqrstuvwxyz"
+FERNET_KEY = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="  # 32 bytes, url-safe base64
+PRODUCTION = {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://db/x",
+              "ALLOWED_HOSTS": "a.example", "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator"}
 
 
 def test_demo_mode_needs_no_variables(tmp_path):
@@ -25,7 +28,8 @@ def test_production_lists_every_missing_variable_at_once(tmp_path):
     with pytest.raises(ImproperlyConfigured) as err:
         config.load(tmp_path, {"INNKEEPER_MODE": "production"})
     message = str(err.value)
-    for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing"):
+    for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing",
+                 "FIELD_ENCRYPTION_KEYS is missing", "LOCK_PROVIDER is missing"):
         assert name in message
 
 
@@ -43,7 +47,8 @@ def test_production_lists_invalid_values(tmp_path):
 def test_production_accepts_a_complete_environment(tmp_path):
     cfg = config.load(tmp_path, {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET,
                                  "DATABASE_URL": "postgres://inn:pw@db.internal:5432/innkeeper",
-                                 "ALLOWED_HOSTS": "hotel.example.com, .example.org"})
+                                 "ALLOWED_HOSTS": "hotel.example.com, .example.org",
+                                 "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator"})
     assert (cfg.debug, cfg.allowed_hosts) == (False, ["hotel.example.com", ".example.org"])
     assert (cfg.database["ENGINE"], cfg.database["HOST"], cfg.database["NAME"]) == (
         "django.db.backends.postgresql", "db.internal", "innkeeper")
@@ -69,4 +74,33 @@ def test_manage_py_prints_one_clear_message_and_exits_2():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "cannot start in production mode" in result.stderr
-    assert result.stderr.count(" is missing") == 3
+    assert result.stderr.count(" is missing") == 5
+
+
+def test_demo_mode_derives_an_encryption_key_and_uses_the_lock_simulator(tmp_path):
+    cfg = config.load(tmp_path, {})
+    assert cfg.field_encryption_keys == [config.demo_encryption_key(config.DEMO_SECRET_KEY)]
+    assert (cfg.lock_provider, cfg.ttlock, cfg.locks_dispatch) == ("simulator", None, "inline")
+
+
+def test_encryption_keys_are_checked_and_rotation_lists_are_kept_in_order(tmp_path):
+    other = "WllZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVk="
+    cfg = config.load(tmp_path, {**PRODUCTION, "FIELD_ENCRYPTION_KEYS": f"{other}, {FERNET_KEY}"})
+    assert cfg.field_encryption_keys == [other, FERNET_KEY]
+    with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS is invalid"):
+        config.load(tmp_path, {**PRODUCTION, "FIELD_ENCRYPTION_KEYS": "not-a-key"})
+
+
+def test_ttlock_needs_its_credentials_and_a_valid_url(tmp_path):
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "ttlock", "TTLOCK_BASE_URL": "euapi.ttlock.com"})
+    message = str(err.value)
+    for expected in ("TTLOCK_CLIENT_ID is missing", "TTLOCK_CLIENT_SECRET is missing", "TTLOCK_USERNAME is missing",
+                     "TTLOCK_PASSWORD is missing", "TTLOCK_BASE_URL is invalid"):
+        assert expected in message, message
+    cfg = config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "TTLock", "TTLOCK_CLIENT_ID": "id",
+                                 "TTLOCK_CLIENT_SECRET": "s", "TTLOCK_USERNAME": "u", "TTLOCK_PASSWORD": "p"})
+    assert cfg.ttlock == {"client_id": "id", "client_secret": "s", "username": "u", "password": "p",
+                          "base_url": "https://euapi.ttlock.com", "timeout": 30.0}
+    with pytest.raises(ImproperlyConfigured, match="LOCK_PROVIDER is invalid"):
+        config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "august"})

@@ -78,11 +78,17 @@ def quote(*, hotel, room_type, stay: Stay, guests: int, add_ons=(), overrides: d
     if extra and room_type.extra_guest_charge:
         lines.append(_line("extra_guests", _("Extra guests"), extra * units, room_type.extra_guest_charge))
 
-    for add_on in add_ons:
-        quantity = {AddOnCharge.PER_STAY: 1, AddOnCharge.PER_NIGHT: units,
-                    AddOnCharge.PER_GUEST: guests}[add_on.charge]
-        lines.append(_line("add_on", add_on.name, quantity, add_on.price, code=add_on.code))
+    lines += [add_on_line(add_on, units=units, guests=guests) for add_on in add_ons]
+    return _totals(hotel, lines)
 
+
+def add_on_line(add_on, *, units: int, guests: int) -> QuoteLine:
+    """An add-on's line: once per stay, per night (per hourly stay), or per guest."""
+    quantity = {AddOnCharge.PER_STAY: 1, AddOnCharge.PER_NIGHT: units, AddOnCharge.PER_GUEST: guests}[add_on.charge]
+    return _line("add_on", add_on.name, quantity, add_on.price, code=add_on.code)
+
+
+def _totals(hotel, lines: list[QuoteLine]) -> Quote:
     subtotal = money(sum((line.amount for line in lines), Decimal("0")))
     rate = Decimal(hotel.tax_rate) / 100
     if hotel.prices_include_tax:
@@ -92,3 +98,17 @@ def quote(*, hotel, room_type, stay: Stay, guests: int, add_ons=(), overrides: d
         tax = money(subtotal * rate)
         total = subtotal + tax
     return Quote(hotel.currency, lines, subtotal, tax, total, Decimal(hotel.tax_rate), hotel.prices_include_tax)
+
+
+def line_from_dict(data: dict) -> QuoteLine:
+    return QuoteLine(data["kind"], data["label"], int(data["quantity"]), Decimal(data["unit_price"]),
+                     Decimal(data["amount"]), date.fromisoformat(data["date"]) if data.get("date") else None,
+                     data.get("code"))
+
+
+def with_add_ons(*, hotel, quoted: dict, add_ons, units: int, guests: int) -> Quote:
+    """A stored quote with ``add_ons`` added at today's add-on prices; the lines already agreed stay as
+    they were (a change of rates since booking does not touch them)."""
+    lines = [line_from_dict(d) for d in quoted["lines"]]
+    lines += [add_on_line(add_on, units=units, guests=guests) for add_on in add_ons]
+    return _totals(hotel, lines)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from innkeeper.booking import rules, selectors
 from innkeeper.booking.errors import HoldExpired, NoAvailability, NotCancellable
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
-from innkeeper.booking.pricing import quote
+from innkeeper.booking.pricing import quote, with_add_ons
 from innkeeper.booking.references import new_reference
 from innkeeper.booking.states import CHANGEABLE, EXPIRING, Status, check_transition
 from innkeeper.booking.stays import Stay
@@ -28,6 +28,7 @@ from innkeeper.core import db
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
+from innkeeper.locks import services as lock_keys
 
 GUEST = "guest"
 SYSTEM = "system"
@@ -229,6 +230,7 @@ def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: date
         fields += ["cancelled_at", "cancel_reason"]
     b.save(update_fields=fields)
     _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
+    lock_keys.keys_on_booking_status(booking=b, now=now)  # a stay that ended loses its keys
     return b
 
 
@@ -308,6 +310,7 @@ def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = No
         after = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": room.number,
                  "guests": n, "total": str(b.total)}
         _event(b, "changed", actor, before=before, after=after)
+        lock_keys.keys_on_booking_changed(booking=b, now=now)  # new window: re-issue the key
         return b
 
     return db.write(work)
@@ -338,6 +341,35 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
         b.blocks_until = b.end + timedelta(minutes=target.room_type.turnover_minutes)
         _save_guarded(b, update_fields=["room", "blocks_until", "updated_at"])
         _event(b, "moved", actor, before=before, after=target.number)
+        lock_keys.keys_on_booking_changed(booking=b, now=now)  # new room: new PIN on its lock
+        return b
+
+    return db.write(work)
+
+
+def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | None = None) -> Booking:
+    """Add extras (e.g. chosen at online check-in) to ``booking``: priced now, added to its total.
+
+    Extras the booking already has are left as they are; the rest of the quote is unchanged.
+    """
+    now = now or timezone.now()
+
+    def work():
+        b = _locked(booking)
+        if b.status not in CHANGEABLE:
+            raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},
+                           code="not_changeable")
+        have = set(b.add_ons.values_list("add_on__code", flat=True))
+        new = [a for a in _add_ons(b.hotel, codes) if a.code not in have]
+        if not new:
+            return b
+        units = b.nights or 1  # hourly stays: add-ons "per night" count once
+        priced = with_add_ons(hotel=b.hotel, quoted=b.quote, add_ons=new, units=units, guests=b.guests)
+        before = str(b.total)
+        b.subtotal, b.tax, b.total, b.quote = priced.subtotal, priced.tax, priced.total, priced.as_dict()
+        b.save(update_fields=["subtotal", "tax", "total", "quote", "updated_at"])
+        _save_add_ons(b, priced)
+        _event(b, "add_ons", actor, added=[a.code for a in new], before=before, after=str(b.total))
         return b
 
     return db.write(work)

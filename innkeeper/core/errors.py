@@ -42,3 +42,9 @@ class PermissionDenied(DomainError):
     """The person is known but their role does not allow this."""
 
     code = "forbidden"
+
+
+class TooManyRequests(DomainError):
+    """The same thing was asked too often; it may be asked again after ``retry_after`` seconds."""
+
+    code = "rate_limited"

@@ -1,7 +1,7 @@
 """URLs of a hotel's own site (chosen by SiteMiddleware from the request's host)."""
 
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import path
+from django.urls import include, path
 
 from innkeeper.api import api
 from innkeeper.web.views import booking, crawl, manage, pages
@@ -24,5 +24,6 @@ urlpatterns += i18n_patterns(
     path("manage/", manage.lookup, name="manage"),
     path("manage/<str:token>/", manage.detail, name="manage_booking"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
+    path("", include("innkeeper.checkin.urls")), path("", include("innkeeper.locks.urls")),
 )
 handler404 = "innkeeper.web.views.pages.not_found"

@@ -18,6 +18,7 @@ from innkeeper.booking import selectors, services
 from innkeeper.booking.errors import HoldExpired, NoAvailability
 from innkeeper.booking.models import Booking, Source
 from innkeeper.booking.states import Status
+from innkeeper.checkin.services import checkin_token
 from innkeeper.core.errors import Busy, Conflict, InvalidInput
 from innkeeper.hotels.models import RoomType
 from innkeeper.payments.services import pay_and_confirm
@@ -154,6 +155,7 @@ def done(request, token):
     booking = booking_from_token(request, token)
     return render(request, "web/book_done.html", {
         "booking": booking, "manage_token": token,
+        "check_in_token": checkin_token(booking) if booking.status == Status.CONFIRMED else "",
         "meta": seo.meta(request, title=_("Booking %(ref)s — %(name)s") % {"ref": booking.reference,
                                                                            "name": booking.hotel.name},
                          description=booking.room_type.name, index=False),

@@ -1,0 +1,226 @@
+"""Online check-in: the magic link, the guest's draft, identity checks, completion, reminders.
+
+Completion is one transaction: the extras are added to the booking (booking services), the identity is
+stored (passport number encrypted), the booking becomes CHECKIN_COMPLETED and its key is queued.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from innkeeper.booking import services as booking_services
+from innkeeper.booking.models import Booking
+from innkeeper.booking.states import Status
+from innkeeper.checkin.models import CheckIn, GuestIdentity
+from innkeeper.core import db
+from innkeeper.core.errors import Conflict, InvalidInput, NotFound
+from innkeeper.hotels.links import hotel_url
+from innkeeper.hotels.models import AddOn
+from innkeeper.locks import services as lock_keys
+from innkeeper.locks.models import LockKey
+
+TOKEN_SALT = "innkeeper.checkin.link"
+GUEST = "guest"
+DONE = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
+DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+
+
+# -- the magic link --------------------------------------------------------------------------------
+
+def checkin_token(booking: Booking) -> str:
+    return signing.dumps({"b": booking.pk, "r": booking.reference}, salt=TOKEN_SALT)
+
+
+def checkin_link(booking: Booking) -> str:
+    """The guest's check-in link, in the guest's language (sent with the confirmation and the reminder)."""
+    return hotel_url(booking.hotel, "check_in", booking.locale, query={"token": checkin_token(booking)})
+
+
+class LinkExpired(Conflict):
+    code = "link_expired"
+
+
+class CheckInClosed(Conflict):
+    code = "check_in_closed"
+
+
+def booking_for_token(token: str, *, now: datetime, hotel=None) -> Booking:
+    """The booking a check-in link opens. The link works until the stay's check-out."""
+    invalid = _("This check-in link is not valid. Please use the link from your booking e-mail.")
+    try:
+        data = signing.loads(token or "", salt=TOKEN_SALT)
+        booking_id, reference = int(data["b"]), str(data["r"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise NotFound(invalid) from None
+    with scopes_disabled():
+        booking = (Booking.objects.select_related("hotel", "room", "room_type")
+                   .filter(pk=booking_id, reference=reference).first())
+    if booking is None or (hotel is not None and booking.hotel_id != hotel.pk):
+        raise NotFound(invalid)
+    if now >= booking.end:
+        raise LinkExpired(_("This check-in link has expired because the stay has ended. "
+                            "If you need anything, please contact the hotel."))
+    return booking
+
+
+def ensure_open(booking: Booking) -> None:
+    """Raise a clear error when this booking's check-in cannot be done (any more)."""
+    if booking.status in DONE:
+        raise CheckInClosed(_("Your online check-in is already complete. Your door code and door link "
+                              "were sent to you by e-mail; the link below shows them again."),
+                            code="already_completed")
+    if booking.status != Status.CONFIRMED:
+        raise CheckInClosed(_("Online check-in is not possible for this booking (%(status)s). "
+                              "Please contact the hotel.") % {"status": booking.get_status_display()})
+
+
+# -- guest identity --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Identity:
+    legal_name: str
+    date_of_birth: date
+    document_number: str
+    nationality: str
+    address: str = ""
+
+
+def clean_identity(*, legal_name, date_of_birth, document_number, nationality, address="",
+                   today: date) -> Identity:
+    """Check what the guest typed; each problem names its field."""
+    name = " ".join(str(legal_name or "").split())
+    if not name:
+        raise InvalidInput(_("Please enter your full name as it appears in your passport or ID."),
+                           field="legal_name", code="required")
+    if len(name) > 200:
+        raise InvalidInput(_("The name is too long."), field="legal_name", code="too_long")
+    if isinstance(date_of_birth, str):
+        try:
+            date_of_birth = date.fromisoformat(date_of_birth.strip())
+        except ValueError:
+            date_of_birth = None
+    if not isinstance(date_of_birth, date):
+        raise InvalidInput(_("Please enter your date of birth."), field="date_of_birth", code="required")
+    if date_of_birth >= today or date_of_birth.year < today.year - 120:
+        raise InvalidInput(_("Please check your date of birth."), field="date_of_birth", code="invalid")
+    number = re.sub(r"[\s-]", "", str(document_number or "")).upper()
+    if not number:
+        raise InvalidInput(_("Please enter your passport or ID number."), field="document_number", code="required")
+    if not DOCUMENT.match(number):
+        raise InvalidInput(_("A passport or ID number has 5 to 20 letters and digits."),
+                           field="document_number", code="invalid")
+    nationality = " ".join(str(nationality or "").split())
+    if not nationality:
+        raise InvalidInput(_("Please enter your nationality."), field="nationality", code="required")
+    if len(nationality) > 60:
+        raise InvalidInput(_("The nationality is too long."), field="nationality", code="too_long")
+    address = " ".join(str(address or "").split())
+    if len(address) > 255:
+        raise InvalidInput(_("The address is too long."), field="address", code="too_long")
+    return Identity(name, date_of_birth, number, nationality, address)
+
+
+def offered_add_ons(booking: Booking) -> list[AddOn]:
+    """The hotel's active extras the booking does not have yet."""
+    have = booking.add_ons.values_list("add_on_id", flat=True)
+    return list(AddOn.objects.filter(hotel_id=booking.hotel_id, is_active=True).exclude(pk__in=have))
+
+
+def clean_add_ons(booking: Booking, codes) -> list[str]:
+    offered = {a.code for a in offered_add_ons(booking)}
+    codes = list(dict.fromkeys(str(c) for c in codes or ()))
+    unknown = [c for c in codes if c not in offered]
+    if unknown:
+        raise InvalidInput(_("These extras are not offered: %(codes)s.") % {"codes": ", ".join(unknown)},
+                           field="add_ons", code="unknown")
+    return codes
+
+
+# -- the draft (so going back keeps what was entered) ----------------------------------------------
+
+def draft_load(booking: Booking) -> dict:
+    row = CheckIn.objects.filter(booking=booking).first()
+    return json.loads(row.draft) if row and row.draft else {}
+
+
+def draft_save(booking: Booking, data: dict) -> dict:
+    with transaction.atomic():
+        row, _created = CheckIn.objects.select_for_update().get_or_create(
+            booking=booking, defaults={"hotel_id": booking.hotel_id})
+        draft = json.loads(row.draft) if row.draft else {}
+        draft.update(data)
+        row.draft = json.dumps(draft)
+        row.save(update_fields=["draft", "updated_at"])
+    return draft
+
+
+# -- completion ------------------------------------------------------------------------------------
+
+def checkin_complete(*, booking: Booking, identity: Identity, add_ons=(), now: datetime | None = None
+                     ) -> tuple[Booking, LockKey]:
+    """Finish the online check-in: extras on the bill, identity stored, CHECKIN_COMPLETED, key queued."""
+    now = now or timezone.now()
+
+    def work():
+        b = Booking.objects.select_for_update().select_related("hotel", "room").get(pk=booking.pk)
+        ensure_open(b)
+        codes = clean_add_ons(b, add_ons)
+        if codes:
+            b = booking_services.booking_add_add_ons(booking=b, codes=codes, actor=GUEST, now=now)
+        GuestIdentity.objects.update_or_create(booking=b, defaults=dict(
+            hotel_id=b.hotel_id, legal_name=identity.legal_name, date_of_birth=identity.date_of_birth,
+            document_number=identity.document_number, nationality=identity.nationality, address=identity.address))
+        b = booking_services.booking_transition(booking=b, to=Status.CHECKIN_COMPLETED, actor=GUEST, now=now)
+        row, _created = CheckIn.objects.get_or_create(booking=b, defaults={"hotel_id": b.hotel_id})
+        row.completed_at, row.draft = now, ""  # the passport number now lives only in GuestIdentity
+        row.save(update_fields=["completed_at", "draft", "updated_at"])
+        key = lock_keys.keys_issue_for(booking=b, now=now)
+        return b, key
+
+    return db.write(work)
+
+
+def current_key(booking: Booking) -> LockKey | None:
+    return LockKey.objects.filter(booking=booking).order_by("-generation").select_related("room", "booking").first()
+
+
+# -- the reminder ----------------------------------------------------------------------------------
+
+def reminders_due(*, now: datetime) -> list[Booking]:
+    """Confirmed bookings not checked in online, arriving within CHECKIN_REMINDER_HOURS, not reminded yet,
+    at an hour the hotel's guests are awake (CHECKIN_REMINDER_LOCAL_HOURS in the hotel's time zone)."""
+    first, last = settings.CHECKIN_REMINDER_LOCAL_HOURS
+    with scopes_disabled():
+        candidates = (Booking.objects.filter(status=Status.CONFIRMED, start__gt=now,
+                                             start__lte=now + timedelta(hours=settings.CHECKIN_REMINDER_HOURS))
+                      .exclude(online_check_in__reminder_sent_at__isnull=False)
+                      .select_related("hotel").order_by("start"))
+        return [b for b in candidates if first <= now.astimezone(b.hotel.tz).hour < last]
+
+
+def reminder_claim(*, booking: Booking, now: datetime) -> bool:
+    """Record that ``booking``'s reminder goes out now; False if it already went. The message is queued
+    in this same transaction, so a reminder is sent once."""
+    with scopes_disabled(), transaction.atomic():
+        row, _created = CheckIn.objects.select_for_update().get_or_create(
+            booking=booking, defaults={"hotel_id": booking.hotel_id})
+        if row.reminder_sent_at is not None:
+            return False
+        row.reminder_sent_at = now
+        row.save(update_fields=["reminder_sent_at", "updated_at"])
+        return True
+
+
+def reminders_run(*, now: datetime | None = None) -> list[Booking]:
+    now = now or timezone.now()
+    return [b for b in reminders_due(now=now) if reminder_claim(booking=b, now=now)]

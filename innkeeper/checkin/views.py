@@ -1,0 +1,112 @@
+"""The online check-in pages: overview → guest details → extras → confirmation → done.
+
+No JavaScript needed. Each step saves the guest's draft, so going back keeps what was entered.
+"""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from innkeeper.booking.pricing import with_add_ons
+from innkeeper.checkin import services
+from innkeeper.checkin.forms import AddOnsForm, IdentityForm
+from innkeeper.core.crypto import mask
+from innkeeper.core.errors import Conflict, InvalidInput, NotFound
+from innkeeper.locks import services as lock_keys
+from innkeeper.locks.models import KeyStatus
+from innkeeper.web import seo
+
+STEPS = ("overview", "guest", "extras", "confirm")
+IDENTITY_FIELDS = ("legal_name", "date_of_birth", "document_number", "nationality", "address")
+
+
+def _meta(request, title):
+    return seo.meta(request, title=f"{title} — {request.hotel.name}", description=title, index=False)
+
+
+def _go(token, step):
+    return redirect(reverse("check_in") + "?" + urlencode({"token": token, "step": step}))
+
+
+def _identity(draft, today):
+    return services.clean_identity(**{f: draft.get(f, "") for f in IDENTITY_FIELDS}, today=today)
+
+
+def check_in(request):
+    now = timezone.now()
+    token = request.GET.get("token", "")
+    try:
+        booking = services.booking_for_token(token, now=now, hotel=request.hotel)
+    except (NotFound, Conflict) as error:
+        return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
+                                                        "meta": _meta(request, _("Online check-in"))},
+                      status=404 if isinstance(error, NotFound) else 410)
+    try:
+        services.ensure_open(booking)
+    except Conflict as error:
+        if error.code != "already_completed":
+            return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
+                                                            "meta": _meta(request, _("Online check-in"))},
+                          status=409)
+        key = services.current_key(booking)
+        return render(request, "checkin/done.html", {
+            "booking": booking, "message": error.message, "code": error.code, "token": token,
+            "access": lock_keys.access_details(key) if key and key.status == KeyStatus.ACTIVE else None,
+            "key": key, "meta": _meta(request, _("Online check-in"))})
+
+    step = request.GET.get("step", "overview")
+    step = step if step in STEPS else "overview"
+    draft = services.draft_load(booking)
+    context = {"booking": booking, "token": token, "step": step, "steps": STEPS,
+               "step_number": STEPS.index(step) + 1, "meta": _meta(request, _("Online check-in"))}
+    today = timezone.localdate(timezone=booking.hotel.tz)
+
+    if step == "guest":
+        form = IdentityForm(request.POST or None, initial={f: draft.get(f, "") for f in IDENTITY_FIELDS})
+        if request.method == "POST" and form.is_valid():
+            data = {f: form.cleaned_data[f] for f in IDENTITY_FIELDS}
+            services.draft_save(booking, data)
+            if "back" in request.POST:
+                return _go(token, "overview")
+            try:
+                services.clean_identity(**data, today=today)
+            except InvalidInput as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                return _go(token, "extras")
+        return render(request, "checkin/guest.html", {**context, "form": form})
+
+    if step == "extras":
+        offered = services.offered_add_ons(booking)
+        form = AddOnsForm(request.POST or None, offered=offered, initial={"add_ons": draft.get("add_ons", [])})
+        if request.method == "POST" and form.is_valid():
+            services.draft_save(booking, {"add_ons": form.cleaned_data["add_ons"]})
+            return _go(token, "guest" if "back" in request.POST else "confirm")
+        return render(request, "checkin/extras.html", {**context, "form": form, "offered": offered})
+
+    if step == "confirm":
+        try:
+            identity = _identity(draft, today)
+        except InvalidInput:
+            return _go(token, "guest")
+        codes = [c for c in draft.get("add_ons", []) if c in {a.code for a in services.offered_add_ons(booking)}]
+        chosen = [a for a in services.offered_add_ons(booking) if a.code in codes]
+        preview = with_add_ons(hotel=booking.hotel, quoted=booking.quote, add_ons=chosen,
+                               units=booking.nights or 1, guests=booking.guests)
+        message = ""
+        if request.method == "POST":
+            if "back" in request.POST:
+                return _go(token, "extras")
+            try:
+                services.checkin_complete(booking=booking, identity=identity, add_ons=codes, now=now)
+            except (InvalidInput, Conflict) as error:
+                message = error.message
+            else:
+                return redirect(reverse("check_in") + "?" + urlencode({"token": token}))
+        return render(request, "checkin/confirm.html", {
+            **context, "identity": identity, "document_masked": mask(identity.document_number),
+            "chosen": chosen, "preview": preview, "message": message})
+
+    return render(request, "checkin/overview.html", context)

@@ -1,0 +1,29 @@
+"""Absolute links to pages of a hotel's own site, for messages sent outside any request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django_scopes import scopes_disabled
+
+from innkeeper.hotels.models import Hotel, HotelDomain
+
+HOTEL_URLCONF = "innkeeper.web.urls_hotel"
+
+
+def hotel_host(hotel: Hotel) -> str:
+    with scopes_disabled():
+        domain = HotelDomain.objects.filter(hotel=hotel, is_primary=True).values_list("domain", flat=True).first()
+    return domain or f"{hotel.slug}.localhost"
+
+
+def hotel_url(hotel: Hotel, name: str, locale: str | None = None, *, query: dict | None = None, **kwargs) -> str:
+    """``https://<hotel's primary domain>/<locale>/<page>?<query>``."""
+    offered = hotel.locales or [hotel.default_locale]
+    locale = locale if locale in offered else hotel.default_locale
+    with translation.override(locale):
+        path = reverse(name, urlconf=HOTEL_URLCONF, kwargs=kwargs or None)
+    port = f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else ""
+    return f"{settings.HOTEL_LINK_SCHEME}://{hotel_host(hotel)}{port}{path}" + (f"?{urlencode(query)}" if query else "")

@@ -1,0 +1,30 @@
+"""POST /api/v1/webkey/unlock: the same checks, limits and log as the web key page."""
+
+from ninja import Field, Router, Schema
+
+from innkeeper.locks import services
+
+router = Router(tags=["keys"])
+
+
+class Problem(Schema):
+    detail: str
+    code: str
+
+
+class UnlockIn(Schema):
+    token: str = Field(..., max_length=500)
+
+
+class UnlockOut(Schema):
+    opened: bool
+    room: str
+
+
+@router.post("/webkey/unlock", response={200: UnlockOut, 400: Problem, 404: Problem, 409: Problem, 422: dict, 429: Problem},
+             summary="Open the door of the guest's room",
+             description="`token` is the web-key link's token. Allowed only for a checked-in booking, its "
+                         "allocated room and the key's validity window; rate limited; every attempt is logged.")
+def unlock(request, payload: UnlockIn):
+    key = services.webkey_unlock(token=payload.token, channel="api", ip=request.META.get("REMOTE_ADDR") or None)
+    return {"opened": True, "room": key.room.number}

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Passcode:
+    remote_id: str
+    pin: str
+
+
+class LockError(Exception):
+    """A lock operation that did not happen.
+
+    ``retryable``: the same call may succeed later (network, 5xx, busy gateway, rate limit).
+    ``unreachable``: the lock cannot be reached from the cloud right now (no gateway / gateway offline),
+    so a custom PIN cannot be pushed to it — an offline passcode still works.
+    ``ambiguous``: the request may have reached the lock cloud (timeout, 5xx), so look before repeating it.
+    """
+
+    def __init__(self, code: str, message: str, *, retryable: bool, unreachable: bool = False,
+                 ambiguous: bool = False):
+        super().__init__(f"{code}: {message}")
+        self.code = str(code)
+        self.message = message
+        self.retryable = retryable
+        self.unreachable = unreachable
+        self.ambiguous = ambiguous
+
+
+class LockProvider(ABC):
+    name: str
+
+    @abstractmethod
+    def add_pin(self, *, lock_id: str, pin: str, start: datetime, end: datetime, name: str) -> Passcode:
+        """Put a custom ``pin`` on the lock, valid in [start, end)."""
+
+    @abstractmethod
+    def offline_pin(self, *, lock_id: str, start: datetime, end: datetime, name: str) -> Passcode:
+        """A period passcode the lock cloud computes offline; ``start``/``end`` on whole hours."""
+
+    @abstractmethod
+    def find_pin(self, *, lock_id: str, name: str) -> Passcode | None:
+        """The passcode named ``name`` on the lock, if one exists."""
+
+    @abstractmethod
+    def delete_pin(self, *, lock_id: str, remote_id: str) -> None:
+        ...
+
+    @abstractmethod
+    def unlock(self, *, lock_id: str) -> None:
+        ...

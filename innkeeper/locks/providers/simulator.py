@@ -1,0 +1,41 @@
+"""A lock cloud in our own database, for the demo: PINs and unlocks are rows the keypad page reads."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.utils import timezone
+
+from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
+
+
+class SimulatorProvider(LockProvider):
+    name = "simulator"
+
+    def add_pin(self, *, lock_id, pin, start, end, name) -> Passcode:
+        from innkeeper.locks.models import SimulatedPasscode
+
+        if not lock_id:
+            raise LockError("no_lock", "The room has no lock.", retryable=False)
+        row = SimulatedPasscode.objects.create(lock_id=lock_id, pin=pin, name=name, valid_from=start, valid_until=end)
+        return Passcode(str(row.pk), pin)
+
+    def offline_pin(self, *, lock_id, start, end, name) -> Passcode:
+        return self.add_pin(lock_id=lock_id, pin=f"{secrets.randbelow(10**7):07d}", start=start, end=end, name=name)
+
+    def find_pin(self, *, lock_id, name) -> Passcode | None:
+        from innkeeper.locks.models import SimulatedPasscode
+
+        row = SimulatedPasscode.objects.filter(lock_id=lock_id, name=name, deleted_at=None).first()
+        return Passcode(str(row.pk), row.pin) if row else None
+
+    def delete_pin(self, *, lock_id, remote_id) -> None:
+        from innkeeper.locks.models import SimulatedPasscode
+
+        SimulatedPasscode.objects.filter(lock_id=lock_id, pk=remote_id, deleted_at=None).update(
+            deleted_at=timezone.now())
+
+    def unlock(self, *, lock_id) -> None:
+        from innkeeper.locks.models import SimulatedUnlock
+
+        SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.REMOTE)

@@ -1,0 +1,228 @@
+"""TTLock Open Platform cloud API v3 (see shared/integrations/ttlock.md).
+
+Form-encoded requests; every /v3 call carries clientId, accessToken and date (epoch ms); errors come
+as HTTP 200 with a non-zero ``errcode``. Custom PINs go through the gateway (addType=2), offline period
+passcodes (keyboardPwd/get) need whole-hour bounds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
+
+log = logging.getLogger(__name__)
+
+GATEWAY = 2  # addType / deleteType: push through the gateway now (1 = Bluetooth only records it)
+PERIOD = 3  # keyboardPwdType for a passcode valid between startDate and endDate
+PASSCODE_VERSION = 4
+
+TOKEN_ERRORS = {10003, 10004}  # invalid / expired token: refresh, then repeat once
+UNREACHABLE = {-2012, -3002}  # no gateway / gateway offline: may come back, so retryable too
+RETRYABLE = {30006, 90000, -3003, 80000}  # rate limit, server error, gateway busy, clock skew
+# Everything else (bad parameters, no permission, unsupported feature, wrong credentials) is permanent.
+MESSAGES = {
+    -2012: "The lock is not connected to any gateway.",
+    -3002: "The lock's gateway is offline.",
+    -3003: "The gateway is busy.",
+    -4043: "Remote unlock is switched off or not supported by this lock.",
+    -1007: "The lock has no offline passcode data.",
+    30006: "The lock cloud's API call limit was reached.",
+    80000: "The server clock differs from the lock cloud's by more than five minutes.",
+    90000: "The lock cloud had an internal error.",
+    10007: "The lock account's user name or password is wrong.",
+    10001: "The lock account's client id or secret is wrong (or belongs to another region).",
+}
+
+
+@dataclass(frozen=True)
+class TTLockAccount:
+    client_id: str
+    client_secret: str
+    username: str
+    password: str
+    base_url: str
+    timeout: float = 30.0
+
+
+@dataclass
+class _Token:
+    access: str
+    refresh: str
+    expires_at: float
+
+
+# Tokens last 90 days; one per account per process, shared by threads.
+_tokens: dict[tuple[str, str, str], _Token] = {}
+_tokens_lock = threading.Lock()
+
+
+# One HTTP client (connection pool, TLS context) per account per process: making one costs more than
+# a request to a nearby server.
+_clients: dict[TTLockAccount, httpx.Client] = {}
+
+
+def _client(account: TTLockAccount) -> httpx.Client:
+    with _tokens_lock:
+        client = _clients.get(account)
+        if client is None:
+            client = _clients[account] = httpx.Client(
+                base_url=account.base_url, timeout=httpx.Timeout(account.timeout, connect=min(account.timeout, 10.0)))
+        return client
+
+
+def forget_tokens() -> None:
+    """Drop cached tokens and connections (a changed account, or tests)."""
+    with _tokens_lock:
+        _tokens.clear()
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.astimezone(UTC).timestamp() * 1000)
+
+
+class TTLockProvider(LockProvider):
+    name = "ttlock"
+
+    def __init__(self, account: TTLockAccount):
+        self.account = account
+        self.client = _client(account)
+
+    @property
+    def _key(self):
+        return (self.account.base_url, self.account.client_id, self.account.username)
+
+    # -- transport ---------------------------------------------------------------------------------
+
+    def _post(self, path: str, data: dict) -> dict:
+        try:
+            response = self.client.post(path, data=data)
+        except httpx.TimeoutException as exc:
+            raise LockError("timeout", f"The lock cloud did not answer in time ({exc.__class__.__name__}).",
+                            retryable=True, ambiguous=True) from exc
+        except httpx.TransportError as exc:
+            raise LockError("network", f"The lock cloud could not be reached ({exc.__class__.__name__}).",
+                            retryable=True) from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise LockError(f"http_{response.status_code}", "The lock cloud answered with an error.",
+                            retryable=True, ambiguous=response.status_code >= 500)
+        try:
+            body = response.json()
+        except ValueError:
+            raise LockError(f"http_{response.status_code}", "The lock cloud sent an unreadable answer.",
+                            retryable=True, ambiguous=True) from None
+        if response.status_code != 200 and "errcode" not in body:
+            raise LockError(f"http_{response.status_code}", "The lock cloud refused the request.", retryable=False)
+        return body
+
+    @staticmethod
+    def _error(body: dict) -> LockError:
+        code = int(body.get("errcode"))
+        message = MESSAGES.get(code) or body.get("errmsg") or "The lock operation failed."
+        return LockError(str(code), message, retryable=code in RETRYABLE | UNREACHABLE, unreachable=code in UNREACHABLE)
+
+    # -- OAuth -------------------------------------------------------------------------------------
+
+    def _store(self, body: dict) -> _Token:
+        if "access_token" not in body:
+            raise self._error(body) if body.get("errcode") else LockError(
+                "auth", "The lock cloud did not issue a token.", retryable=False)
+        token = _Token(body["access_token"], body.get("refresh_token", ""),
+                       time.time() + int(body.get("expires_in", 7776000)) - 300)
+        _tokens[self._key] = token
+        return token
+
+    def _login(self) -> _Token:
+        body = self._post("/oauth2/token", {
+            "client_id": self.account.client_id, "client_secret": self.account.client_secret,
+            "username": self.account.username, "grant_type": "password",
+            "password": hashlib.md5(self.account.password.encode()).hexdigest(),
+        })
+        return self._store(body)
+
+    def _refresh(self, token: _Token) -> _Token:
+        if token.refresh:
+            body = self._post("/oauth2/token", {
+                "client_id": self.account.client_id, "client_secret": self.account.client_secret,
+                "grant_type": "refresh_token", "refresh_token": token.refresh,
+            })
+            if "access_token" in body:
+                return self._store(body)
+            log.info("ttlock refresh failed (%s), logging in again", body.get("errcode"))
+        return self._login()
+
+    def _token(self, *, renew_from: _Token | None = None) -> _Token:
+        with _tokens_lock:
+            token = _tokens.get(self._key)
+            if renew_from is not None and token is renew_from:
+                return self._refresh(token)
+            if renew_from is not None and token is not None:
+                return token  # another thread renewed it already
+            if token is None:
+                return self._login()
+            if token.expires_at <= time.time():
+                return self._refresh(token)
+            return token
+
+    def call(self, path: str, **params) -> dict:
+        """A /v3 call with the common parameters; an expired token is renewed once."""
+        token = self._token()
+        for attempt in (1, 2):
+            data = {"clientId": self.account.client_id, "accessToken": token.access,
+                    "date": int(time.time() * 1000), **params}
+            body = self._post(path, data)
+            errcode = int(body.get("errcode", 0) or 0)
+            if errcode in TOKEN_ERRORS and attempt == 1:
+                token = self._token(renew_from=token)
+                continue
+            if errcode != 0:
+                raise self._error(body)
+            return body
+        raise AssertionError("unreachable")
+
+    # -- operations --------------------------------------------------------------------------------
+
+    def add_pin(self, *, lock_id, pin, start, end, name) -> Passcode:
+        try:
+            body = self.call("/v3/keyboardPwd/add", lockId=lock_id, keyboardPwd=pin, keyboardPwdName=name,
+                             startDate=ms(start), endDate=ms(end), addType=GATEWAY)
+        except LockError as error:
+            if error.code == "-4043":  # this lock takes no custom codes: only an offline passcode reaches it
+                raise LockError(error.code, error.message, retryable=False, unreachable=True) from error
+            raise
+        return Passcode(str(body["keyboardPwdId"]), pin)
+
+    def offline_pin(self, *, lock_id, start, end, name) -> Passcode:
+        for moment in (start, end):
+            if moment.minute or moment.second or moment.microsecond:
+                raise ValueError("offline passcodes start and end on whole hours")
+        body = self.call("/v3/keyboardPwd/get", lockId=lock_id, keyboardPwdVersion=PASSCODE_VERSION,
+                         keyboardPwdType=PERIOD, keyboardPwdName=name, startDate=ms(start), endDate=ms(end))
+        return Passcode(str(body["keyboardPwdId"]), str(body["keyboardPwd"]))
+
+    def find_pin(self, *, lock_id, name) -> Passcode | None:
+        page = 1
+        while True:
+            body = self.call("/v3/lock/listKeyboardPwd", lockId=lock_id, pageNo=page, pageSize=100)
+            for item in body.get("list", []):
+                if item.get("keyboardPwdName") == name:
+                    return Passcode(str(item["keyboardPwdId"]), str(item.get("keyboardPwd", "")))
+            if page >= int(body.get("pages", 1) or 1):
+                return None
+            page += 1
+
+    def delete_pin(self, *, lock_id, remote_id) -> None:
+        self.call("/v3/keyboardPwd/delete", lockId=lock_id, keyboardPwdId=remote_id, deleteType=GATEWAY)
+
+    def unlock(self, *, lock_id) -> None:
+        self.call("/v3/lock/unlock", lockId=lock_id)

@@ -1,0 +1,462 @@
+"""Keys: issue a PIN on the room's lock, fall back to an offline passcode, revoke, re-issue, retry;
+the web key; the demo keypad; the automatic check-out.
+
+Every key operation is a ``LockKey`` row written in the business transaction (the outbox row).
+``key_process`` moves one row forward: it claims it in a short transaction, calls the lock provider
+outside any transaction, then records the outcome. A retry after an unclear answer first looks for
+the passcode by its name on the lock, so a booking never gets two PINs.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.states import Status
+from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
+from innkeeper.hotels.links import hotel_url
+from innkeeper.locks.models import (
+    DUE,
+    LIVE,
+    KeyKind,
+    KeyStatus,
+    LockKey,
+    SimulatedPasscode,
+    SimulatedUnlock,
+    UnlockAttempt,
+)
+from innkeeper.locks.providers import LockError, LockProvider, provider_for
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+EARLY_CHECK_IN = "early-check-in"
+LATE_CHECK_OUT = "late-check-out"
+LEASE = timedelta(minutes=2)  # a claimed row is left alone this long; after it the sweeper takes it again
+PIN_DIGITS = 6
+WEBKEY_SALT = "innkeeper.locks.webkey"
+# Bookings whose stay is over or will not happen: their keys go.
+ENDED = frozenset({Status.CHECKED_OUT, Status.CANCELLED, Status.NO_SHOW, Status.EXPIRED})
+# Bookings whose guest may hold a working key.
+KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
+
+
+# -- the validity window ---------------------------------------------------------------------------
+
+def key_window(booking: Booking) -> tuple[datetime, datetime]:
+    """When the door opens for ``booking``: its stay (the hotel's check-in to check-out times, or its
+    hours), widened by the early check-in / late check-out add-ons and by the grace on both sides."""
+    codes = set(booking.add_ons.values_list("add_on__code", flat=True))
+    start, end = booking.start, booking.end
+    if EARLY_CHECK_IN in codes:
+        start -= timedelta(minutes=settings.LOCKS_EARLY_CHECK_IN_MINUTES)
+    if LATE_CHECK_OUT in codes:
+        end += timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
+    grace = timedelta(minutes=settings.LOCKS_GRACE_MINUTES)
+    return start - grace, end + grace
+
+
+def offline_window(valid_from: datetime, valid_until: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """Whole-hour bounds for an offline period passcode. It dies unless first used within 24 h of its
+    start, so it starts at the check-in hour (or this hour, if that has passed) and ends on the hour
+    after the window."""
+    def floor(moment):
+        return moment.replace(minute=0, second=0, microsecond=0)
+
+    start = max(floor(valid_from), floor(now))
+    end = floor(valid_until)
+    if end < valid_until:
+        end += timedelta(hours=1)
+    return start, max(end, start + timedelta(hours=1))
+
+
+def new_pin() -> str:
+    return f"{secrets.randbelow(10 ** PIN_DIGITS):0{PIN_DIGITS}d}"
+
+
+# -- writing the rows (inside the business transaction) --------------------------------------------
+
+def _dispatch(key_id: int) -> None:
+    """After commit: run the key's operation now (inline) or hand it to a worker (celery)."""
+    def run():
+        if settings.LOCKS_DISPATCH == "celery":
+            from innkeeper.locks.tasks import key_process_task
+            key_process_task.delay(key_id)
+        else:
+            key_process(key_id=key_id)
+    transaction.on_commit(run)
+
+
+def _event(key: LockKey, action: str, **data) -> None:
+    BookingEvent.objects.create(hotel_id=key.hotel_id, booking_id=key.booking_id, action=action, actor=SYSTEM,
+                                data={"key": key.idempotency_key, **data})
+
+
+def _new_key(booking: Booking, generation: int, now: datetime) -> LockKey:
+    valid_from, valid_until = key_window(booking)
+    key = LockKey.objects.create(
+        hotel_id=booking.hotel_id, booking=booking, room_id=booking.room_id, lock_id=booking.room.lock_id,
+        generation=generation, idempotency_key=f"{booking.pk}:{generation}", status=KeyStatus.PENDING,
+        pin=new_pin(), window_from=valid_from, window_until=valid_until, valid_from=valid_from,
+        valid_until=valid_until, next_attempt_at=now)
+    _event(key, "key_queued", room=booking.room.number)
+    _dispatch(key.pk)
+    return key
+
+
+def keys_issue_for(*, booking: Booking, now: datetime) -> LockKey:
+    """Queue the key for ``booking`` (in the caller's transaction). Asking twice gives the same key."""
+    live = LockKey.objects.filter(booking=booking, status__in=LIVE).first()
+    if live is not None:
+        return live
+    last = LockKey.objects.filter(booking=booking).order_by("-generation").first()
+    return _new_key(booking, (last.generation + 1) if last else 1, now)
+
+
+def _revoke(key: LockKey, reason: str, now: datetime) -> None:
+    if key.status == KeyStatus.PENDING and key.attempts == 0 and not key.remote_id:
+        key.status, key.revoked_at = KeyStatus.REVOKED, now  # it never went near the lock
+    elif key.status == KeyStatus.FAILED and not key.remote_id and key.attempts == 0:
+        key.status, key.revoked_at = KeyStatus.REVOKED, now
+    else:
+        key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
+    key.revoke_reason = reason[:40]
+    key.save(update_fields=["status", "attempts", "next_attempt_at", "revoke_reason", "revoked_at", "updated_at"])
+    _event(key, "key_revoke_queued", reason=reason, status=key.status)
+    if key.status == KeyStatus.REVOKING:
+        _dispatch(key.pk)
+
+
+def keys_revoke_for(*, booking: Booking, reason: str, now: datetime) -> int:
+    """Queue the removal of every key of ``booking`` from its lock (in the caller's transaction)."""
+    keys = list(LockKey.objects.select_for_update().filter(booking=booking, status__in=LIVE))
+    for key in keys:
+        _revoke(key, reason, now)
+    return len(keys)
+
+
+def keys_on_booking_changed(*, booking: Booking, now: datetime) -> LockKey | None:
+    """After new dates or a new room: re-issue the key if its room or window no longer fit."""
+    live = LockKey.objects.select_for_update().filter(booking=booking, status__in=LIVE).first()
+    if live is None or booking.status not in KEYED:
+        return None
+    if live.room_id == booking.room_id and (live.window_from, live.window_until) == key_window(booking):
+        return live
+    _revoke(live, "changed", now)
+    return _new_key(booking, live.generation + 1, now)
+
+
+def keys_on_booking_status(*, booking: Booking, now: datetime) -> None:
+    """The booking services call this after every status change (in their transaction)."""
+    if booking.status in ENDED:
+        keys_revoke_for(booking=booking, reason=booking.status.lower(), now=now)
+
+
+# -- moving a row forward (outside the business transaction) ---------------------------------------
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=30) * (2 ** (attempts - 1)), timedelta(hours=1))
+
+
+def _claim(key_id: int, now: datetime) -> LockKey | None:
+    with transaction.atomic():
+        key = LockKey.objects.select_for_update().select_related("hotel").filter(pk=key_id).first()
+        if key is None or key.status not in DUE or (key.next_attempt_at and key.next_attempt_at > now):
+            return None
+        key.attempts += 1
+        key.next_attempt_at = now + LEASE
+        key.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
+        return key
+
+
+def _issue(provider: LockProvider, key: LockKey, now: datetime) -> dict:
+    """Create the key's PIN on the lock. Returns the fields to record."""
+    if not key.lock_id:
+        raise LockError("no_lock", "The room has no lock id.", retryable=False)
+    if key.attempts > 1:  # an earlier attempt may have made it before its answer was lost
+        found = provider.find_pin(lock_id=key.lock_id, name=key.idempotency_key)
+        if found is not None:
+            return {"remote_id": found.remote_id, "pin": found.pin or key.pin}
+    try:
+        made = provider.add_pin(lock_id=key.lock_id, pin=key.pin, start=key.valid_from, end=key.valid_until,
+                                name=key.idempotency_key)
+        return {"remote_id": made.remote_id, "pin": made.pin, "kind": KeyKind.CUSTOM}
+    except LockError as error:
+        if not error.unreachable:
+            raise
+        start, end = offline_window(key.valid_from, key.valid_until, now)
+        made = provider.offline_pin(lock_id=key.lock_id, start=start, end=end, name=key.idempotency_key)
+        note = (f"The custom PIN could not reach the lock ({error.code}: {error.message}); an offline period "
+                f"passcode was issued instead, valid {start.isoformat()} – {end.isoformat()}. The guest must "
+                f"first use it within 24 hours of its start.")
+        return {"remote_id": made.remote_id, "pin": made.pin, "kind": KeyKind.OFFLINE,
+                "valid_from": start, "valid_until": end, "note": note}
+
+
+def _remove(provider: LockProvider, key: LockKey) -> None:
+    remote_id = key.remote_id
+    if not remote_id and key.lock_id:
+        found = provider.find_pin(lock_id=key.lock_id, name=key.idempotency_key)
+        remote_id = found.remote_id if found else ""
+    if remote_id:
+        provider.delete_pin(lock_id=key.lock_id, remote_id=remote_id)
+
+
+def key_process(*, key_id: int, now: datetime | None = None) -> LockKey | None:
+    """Do the due operation of one key (create or remove its PIN) and record what happened."""
+    now = now or timezone.now()
+    with scopes_disabled():  # a worker's job: it serves every hotel
+        key = _claim(key_id, now)
+        if key is None:
+            return LockKey.objects.filter(pk=key_id).first()
+        operation = key.status
+        provider = provider_for(key.hotel)
+        outcome, error = {}, None
+        try:
+            if operation == KeyStatus.PENDING:
+                outcome = _issue(provider, key, now)
+            else:
+                _remove(provider, key)
+        except LockError as exc:
+            error = exc
+        except Exception as exc:  # a bug or an unexpected answer: keep the row, retry, say what happened
+            log.exception("key %s: %s failed", key.idempotency_key, operation)
+            error = LockError("unexpected", f"{exc.__class__.__name__}: {exc}", retryable=True, ambiguous=True)
+        return _record(key.pk, operation, outcome, error, provider.name, now)
+
+
+def _record(key_id: int, operation: str, outcome: dict, error: LockError | None, provider: str,
+            now: datetime) -> LockKey:
+    with transaction.atomic():
+        key = LockKey.objects.select_for_update().get(pk=key_id)
+        key.provider = provider
+        if error is not None:
+            key.last_error = f"{error.code}: {error.message}"
+            if key.status != operation:
+                # The key's job changed while we worked (revoked mid-issue). If our call may still have
+                # made a PIN, look for it by name once more before calling the key removed.
+                if error.ambiguous and key.status == KeyStatus.REVOKED:
+                    key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
+                    _dispatch(key.pk)
+            elif error.retryable and key.attempts < settings.LOCKS_MAX_ATTEMPTS:
+                key.next_attempt_at = now + _backoff(key.attempts)
+            else:
+                key.status = KeyStatus.FAILED if operation == KeyStatus.PENDING else KeyStatus.REVOKE_FAILED
+                key.next_attempt_at = None
+                _event(key, "key_failed" if operation == KeyStatus.PENDING else "key_revoke_failed",
+                       error=key.last_error)
+            key.save()
+            return key
+        key.last_error = ""
+        if operation == KeyStatus.PENDING:
+            for field, value in outcome.items():
+                setattr(key, field, value)
+            if key.status == KeyStatus.PENDING:
+                key.status, key.activated_at, key.next_attempt_at = KeyStatus.ACTIVE, now, None
+                key.save()
+                access_instructions_due(key, now)
+            else:
+                # Revoked while its PIN was being made: the PIN now exists, so remove it again.
+                key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
+                key.save()
+                _dispatch(key.pk)
+        elif key.status == KeyStatus.REVOKING:
+            key.status, key.revoked_at, key.next_attempt_at = KeyStatus.REVOKED, now, None
+            key.save()
+            _event(key, "key_revoked", reason=key.revoke_reason)
+        return key
+
+
+def access_instructions_due(key: LockKey, now: datetime) -> None:
+    """The one place that decides the guest's access instructions are due: the key just became ACTIVE.
+
+    Records it on the key and in the booking's history; the message itself (``access_details``, by
+    e-mail and WhatsApp in the guest's language) is queued here by the messaging outbox.
+    """
+    key.instructions_due_at = now
+    key.save(update_fields=["instructions_due_at", "updated_at"])
+    _event(key, "key_active", kind=key.kind, room=key.room.number)
+
+
+def keys_due(*, now: datetime) -> list[int]:
+    """Keys whose operation is due (new, retry time reached, or a lost worker's lease ran out)."""
+    with scopes_disabled():
+        return list(LockKey.objects.filter(status__in=DUE, next_attempt_at__lte=now)
+                    .order_by("next_attempt_at").values_list("pk", flat=True))
+
+
+def keys_sweep(*, now: datetime | None = None) -> int:
+    """Process every due key here and now (the beat sweeper's job without a worker pool)."""
+    now = now or timezone.now()
+    ids = keys_due(now=now)
+    for key_id in ids:
+        key_process(key_id=key_id, now=now)
+    return len(ids)
+
+
+def key_retry(*, key: LockKey, actor: str, now: datetime | None = None) -> LockKey:
+    """Staff: try a FAILED key or a REVOKE_FAILED removal again from the start."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        k = LockKey.objects.select_for_update().get(pk=key.pk)
+        if k.status == KeyStatus.FAILED:
+            if k.booking.status not in KEYED:
+                raise Conflict(_("This booking no longer needs a key."), code="not_needed")
+            k.status = KeyStatus.PENDING
+        elif k.status == KeyStatus.REVOKE_FAILED:
+            k.status = KeyStatus.REVOKING
+        else:
+            raise Conflict(_("Only a key that failed can be tried again."), code="not_failed")
+        k.attempts, k.next_attempt_at = 0, now
+        k.save()
+        BookingEvent.objects.create(hotel_id=k.hotel_id, booking_id=k.booking_id, action="key_retry", actor=actor,
+                                    data={"key": k.idempotency_key})
+        _dispatch(k.pk)
+    return k
+
+
+# -- what the guest is told ------------------------------------------------------------------------
+
+def webkey_token(key: LockKey) -> str:
+    return signing.dumps({"k": key.pk, "b": key.booking_id, "r": key.room_id,
+                          "u": int(key.valid_until.timestamp())}, salt=WEBKEY_SALT, compress=True)
+
+
+def access_details(key: LockKey) -> dict:
+    """Everything the access instructions carry: the PIN, the web-key link, the room, the window."""
+    booking = key.booking
+    return {
+        "pin": key.pin, "kind": key.kind, "room_number": key.room.number,
+        "web_key_link": hotel_url(booking.hotel, "webkey", booking.locale, query={"token": webkey_token(key)}),
+        "valid_from": key.valid_from.astimezone(booking.hotel.tz),
+        "valid_until": key.valid_until.astimezone(booking.hotel.tz),
+        "offline_passcode": key.kind == KeyKind.OFFLINE,
+    }
+
+
+# -- the web key -----------------------------------------------------------------------------------
+
+class WebKeyRefused(Conflict):
+    code = "webkey_refused"
+
+
+def webkey_key(token: str, *, now: datetime) -> LockKey:
+    """The key a web-key link opens, if the link is genuine, current and its key still works."""
+    try:
+        data = signing.loads(token or "", salt=WEBKEY_SALT)
+        key_id, booking_id, room_id, until = int(data["k"]), int(data["b"]), int(data["r"]), int(data["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise NotFound(_("This door link is not valid. Please use the link from your access message.")) from None
+    with scopes_disabled():
+        key = (LockKey.objects.select_related("booking", "booking__hotel", "room", "hotel")
+               .filter(pk=key_id, booking_id=booking_id, room_id=room_id).first())
+    if key is None:
+        raise NotFound(_("This door link is not valid. Please use the link from your access message."))
+    if now.timestamp() > until or now > key.valid_until:
+        raise WebKeyRefused(_("Your stay is over, so this door link no longer works."), code="expired")
+    return key
+
+
+def webkey_check(key: LockKey, now: datetime) -> None:
+    """Raise WebKeyRefused with what to do when the key cannot open its door at ``now``."""
+    booking = key.booking
+    if booking.status not in KEYED:
+        raise WebKeyRefused(_("This booking is not checked in, so the door cannot be opened. "
+                              "Please contact the hotel."), code="booking_not_checked_in")
+    if key.status != KeyStatus.ACTIVE or key.room_id != booking.room_id:
+        raise WebKeyRefused(_("This door link has been replaced. Please use the link from your latest "
+                              "access message."), code="key_replaced")
+    if now < key.valid_from:
+        local = key.valid_from.astimezone(booking.hotel.tz)
+        raise WebKeyRefused(_("The door opens from %(time)s.") % {"time": local.strftime("%Y-%m-%d %H:%M")},
+                            code="too_early")
+    if now > key.valid_until:
+        raise WebKeyRefused(_("Your stay is over, so this door link no longer works."), code="expired")
+
+
+def _rate_limit(key_id: int | None, ip: str | None, now: datetime) -> None:
+    minute = int(now.timestamp() // 60)
+    for name, limit in ((f"webkey:key:{key_id}:{minute}", settings.WEBKEY_UNLOCKS_PER_MINUTE),
+                        (f"webkey:ip:{ip}:{minute}", settings.WEBKEY_UNLOCKS_PER_MINUTE_PER_IP)):
+        cache.add(name, 0, timeout=120)
+        if cache.incr(name) > limit:
+            raise TooManyRequests(_("Too many attempts. Please wait a minute and try again."),
+                                  retry_after=60 - int(now.timestamp()) % 60)
+
+
+def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datetime | None = None,
+                  hotel=None) -> LockKey:
+    """Open the door of the key's room, if every check passes. Every attempt is logged."""
+    now = now or timezone.now()
+    key = None
+    try:
+        key = webkey_key(token, now=now)
+        if hotel is not None and key.hotel_id != hotel.pk:
+            raise NotFound(_("This door link is not valid. Please use the link from your access message."))
+        _rate_limit(key.pk, ip, now)
+        webkey_check(key, now)
+        try:
+            provider_for(key.hotel).unlock(lock_id=key.lock_id)
+        except LockError as error:
+            log.warning("web key %s: unlock failed: %s", key.idempotency_key, error)
+            message = _("The door could not be opened right now. Please try again in a moment, or call the hotel.")
+            if error.unreachable:
+                message = _("The door cannot be reached right now. Please use your PIN on the keypad, "
+                            "or call the hotel.")
+            raise WebKeyRefused(message, code="lock_error", lock_error=error.code) from error
+    except (NotFound, WebKeyRefused, TooManyRequests) as refused:
+        _log_attempt(key, hotel, channel, ip, now, ok=False, code=refused.code,
+                     detail=str(refused.params.get("lock_error", "")) or refused.message)
+        raise
+    _log_attempt(key, hotel, channel, ip, now, ok=True)
+    return key
+
+
+def _log_attempt(key, hotel, channel, ip, now, *, ok, code="", detail=""):
+    with scopes_disabled():
+        UnlockAttempt.objects.create(
+            hotel_id=key.hotel_id if key else (hotel.pk if hotel else None), booking_id=key.booking_id if key else None,
+            key=key, at=now, channel=channel, ip=ip, ok=ok, code=code, detail=detail[:500])
+
+
+# -- the demo keypad (simulator) -------------------------------------------------------------------
+
+def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool:
+    """A PIN typed on a simulated lock's keypad: opens if the simulator holds it for this moment."""
+    now = now or timezone.now()
+    match = SimulatedPasscode.objects.filter(lock_id=lock_id, pin=(pin or "").strip(), deleted_at=None,
+                                             valid_from__lte=now, valid_until__gt=now).first()
+    if match:
+        SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.KEYPAD, passcode=match)
+    return match is not None
+
+
+# -- automatic check-out ---------------------------------------------------------------------------
+
+def bookings_auto_check_out(*, now: datetime | None = None) -> int:
+    """Check out stays that ended a while ago (their keys are revoked by the status change)."""
+    from innkeeper.booking.services import booking_transition
+
+    if not settings.LOCKS_AUTO_CHECK_OUT:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
+    with scopes_disabled():
+        ended = list(Booking.objects.filter(status__in=KEYED, end__lte=cutoff).select_related("hotel"))
+        for booking in ended:
+            if booking.status == Status.CHECKIN_COMPLETED:  # the door opened for them: they stayed
+                booking = booking_transition(booking=booking, to=Status.CHECKED_IN, actor=SYSTEM,
+                                             reason="automatic check-out", now=now)
+            booking_transition(booking=booking, to=Status.CHECKED_OUT, actor=SYSTEM, reason="automatic check-out",
+                               now=now)
+    return len(ended)

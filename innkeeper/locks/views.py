@@ -1,0 +1,69 @@
+"""The web key ("Open door") and the demo keypad page."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from innkeeper.core.errors import NotFound, TooManyRequests
+from innkeeper.hotels.models import Room
+from innkeeper.locks import services
+from innkeeper.web import seo
+
+
+def _meta(request, title):
+    return seo.meta(request, title=f"{title} — {request.hotel.name}", description=title, index=False)
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def webkey(request):
+    now = timezone.now()
+    token = request.GET.get("token", "")
+    context = {"token": token, "meta": _meta(request, _("Door key"))}
+    status = 200
+    try:
+        key = services.webkey_key(token, now=now)
+        if key.hotel_id != request.hotel.id:
+            raise NotFound(_("This door link is not valid. Please use the link from your access message."))
+    except (NotFound, services.WebKeyRefused) as error:
+        return render(request, "locks/webkey.html", {**context, "message": error.message, "refused": True},
+                      status=404 if isinstance(error, NotFound) else 410)
+    context.update({"key": key, "booking": key.booking, "room": key.room,
+                    "valid_from": key.valid_from.astimezone(key.hotel.tz),
+                    "valid_until": key.valid_until.astimezone(key.hotel.tz)})
+    if request.method != "POST":
+        try:
+            services.webkey_check(key, now)  # say it before the guest presses the button
+        except services.WebKeyRefused as error:
+            context["message"], context["waiting"] = error.message, True
+    else:
+        try:
+            services.webkey_unlock(token=token, channel="web", ip=client_ip(request), now=now, hotel=request.hotel)
+        except TooManyRequests as error:
+            context["message"], status = error.message, 429
+        except (NotFound, services.WebKeyRefused) as error:
+            context["message"], status = error.message, 409
+        else:
+            context["opened"] = True
+    return render(request, "locks/webkey.html", context, status=status)
+
+
+def keypad(request, number):
+    """Demo only: a room's keypad that checks a typed PIN against the simulated lock cloud."""
+    if settings.INNKEEPER_MODE != "demo" or settings.LOCK_PROVIDER != "simulator":
+        raise Http404
+    with scopes_disabled():
+        room = Room.objects.filter(hotel=request.hotel, number=number).first()
+    if room is None or not room.lock_id:
+        raise Http404
+    result = None
+    if request.method == "POST":
+        result = services.keypad_enter(lock_id=room.lock_id, pin=request.POST.get("pin", ""))
+    return render(request, "locks/keypad.html", {"room": room, "result": result,
+                                                 "meta": _meta(request, _("Keypad of room %(n)s") % {"n": number})},
+                  status=200 if result is not False else 403)

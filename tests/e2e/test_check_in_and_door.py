@@ -1,0 +1,95 @@
+"""In a real browser: book, check in online step by step, type the PIN on the demo keypad, press
+"Open door"; after check-out the PIN is gone from the (simulated) lock and the web key refuses."""
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import time_machine
+from django.test import override_settings
+from django_scopes import scope, scopes_disabled
+
+from innkeeper.booking import services as booking_services
+from innkeeper.booking.models import Booking
+from innkeeper.booking.states import Status
+from innkeeper.checkin.models import GuestIdentity
+from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode, SimulatedUnlock
+from tests import factories
+from tests.conftest import local
+
+
+def url(page, path):
+    return f"http://moscow.localhost:{page.port}{path}"
+
+
+@override_settings(LOCKS_DISPATCH="inline", LOCK_PROVIDER="simulator", INNKEEPER_MODE="demo")
+def test_check_in_online_then_open_the_door(page, hotel, future):
+    factories.make_room_type(hotel, slug="lux", name="Deluxe", base_price_nightly=D("180"))
+    with scopes_disabled():
+        room_type = hotel.room_types.get()
+    factories.make_room(room_type, number="201", lock_id="SIM-201")
+    factories.make_add_on(hotel, "airport-transfer", "30", name="Airport transfer")
+
+    with time_machine.travel(local(hotel, future - timedelta(days=1), 12), tick=True):
+        page.goto(url(page, "/en/book/"))
+        page.get_by_label("Check-in").fill(future.isoformat())
+        page.get_by_label("Check-out").fill((future + timedelta(days=2)).isoformat())
+        page.get_by_role("button", name="See prices").click()
+        page.get_by_role("button", name="Book Deluxe").click()
+        page.get_by_label("Full name").fill("Anna Petrova")
+        page.get_by_label("E-mail").fill("anna@example.com")
+        page.get_by_role("button", name="Confirm booking").click()
+        page.get_by_role("link", name="Check in online").click()
+
+        page.get_by_role("link", name="Start check-in").click()
+        page.get_by_label("Full name (as in your passport or ID)").fill("Anna Petrova")
+        page.get_by_label("Date of birth").fill("1990-05-17")
+        page.get_by_label("Passport or ID number").fill("12")
+        page.get_by_label("Nationality").fill("Russian")
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_text("A passport or ID number has 5 to 20 letters and digits.").wait_for()
+        page.get_by_label("Passport or ID number").fill("75 1234567")
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_label("Airport transfer").check()
+        page.get_by_role("button", name="Back").click()
+        assert page.get_by_label("Full name (as in your passport or ID)").input_value() == "Anna Petrova"
+        page.get_by_role("button", name="Continue").click()
+        assert page.get_by_label("Airport transfer").is_checked()
+        page.get_by_role("button", name="Continue").click()
+        assert page.locator(".document").inner_text() == "••••••567"
+        assert "€390" in page.locator("table.quote").inner_text()
+        page.get_by_role("button", name="Complete check-in").click()
+        page.get_by_role("heading", name="Online check-in complete").wait_for()
+        pin = page.locator(".pin").inner_text().strip()
+        assert page.locator(".room-number").inner_text() == "201"
+
+        with scopes_disabled():
+            booking = Booking.objects.get()
+            key = LockKey.objects.get()
+            assert (booking.status, booking.total) == (Status.CHECKIN_COMPLETED, D("390.00"))
+            assert GuestIdentity.objects.get().document_number == "751234567"
+            assert (key.status, key.pin) == (KeyStatus.ACTIVE, pin)
+        web_key = page.get_by_role("link", name="Open the door link").get_attribute("href")
+
+    with time_machine.travel(local(hotel, future, 15), tick=True):
+        page.goto(url(page, "/en/demo/keypad/201/"))
+        page.get_by_label("Door code").fill(pin)
+        page.get_by_role("button", name="Enter").click()
+        page.get_by_text("Code accepted: the door is open.").wait_for()
+
+        page.goto(url(page, web_key.split(":8000", 1)[1]))
+        page.get_by_role("button", name="Open door").click()
+        page.get_by_text("The door of room 201 is open. Welcome!").wait_for()
+        assert list(SimulatedUnlock.objects.order_by("id").values_list("method", flat=True)) == ["keypad", "remote"]
+
+    with time_machine.travel(local(hotel, future + timedelta(days=2), 11), tick=True):
+        with scope(hotel=hotel):
+            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
+            booking_services.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
+        assert SimulatedPasscode.objects.get().deleted_at is not None  # removed right after the commit
+        page.get_by_role("button", name="Open door").click()
+        page.get_by_text("This booking is not checked in, so the door cannot be opened.").wait_for()
+        page.goto(url(page, "/en/demo/keypad/201/"))
+        page.get_by_label("Door code").fill(pin)
+        page.get_by_role("button", name="Enter").click()
+        page.get_by_text("Wrong or expired code: the door stays locked.").wait_for()
+    assert SimulatedUnlock.objects.count() == 2

@@ -1,0 +1,277 @@
+"""A local fake of the TTLock Open Platform cloud (v3) over real HTTP.
+
+It checks requests the way the real service does (shared/integrations/ttlock.md): form-encoded
+parameters, ``clientId``/``accessToken``/``date`` on every /v3 call, ``date`` in epoch milliseconds
+within 5 minutes, MD5 passwords, millisecond validity windows, ``addType=2`` for custom PINs and
+whole hours for offline passcodes. Anything wrong is answered with the service's error and recorded
+in ``problems``. It fails on demand: ``fail_next(path, how)`` with how = "5xx", "timeout" (the
+operation happens, the answer comes too late), "expired_token", or an errcode int.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+CLIENT_ID = "fake-client-id"
+CLIENT_SECRET = "fake-client-secret"
+USERNAME = "hotel_api_user"
+PASSWORD = "lock-password"
+
+
+@dataclass
+class FakeLock:
+    lock_id: str
+    has_gateway: bool = True
+    remote_unlock: bool = True
+    passcode_version: int = 4
+
+
+@dataclass
+class FakePasscode:
+    id: int
+    lock_id: str
+    pin: str
+    name: str
+    start: int
+    end: int
+    custom: bool
+    on_lock: bool
+    deleted: bool = False
+
+
+@dataclass
+class FakeTTLock:
+    locks: dict[str, FakeLock] = field(default_factory=dict)
+    passcodes: dict[int, FakePasscode] = field(default_factory=dict)
+    unlocks: list[str] = field(default_factory=list)
+    requests: list[tuple[str, dict]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    tokens: dict[str, float] = field(default_factory=dict)  # access token -> expiry (epoch s)
+    refresh_tokens: set[str] = field(default_factory=set)
+    logins: int = 0
+    refreshes: int = 0
+    slow_seconds: float = 2.0  # how late a "timeout" answer comes
+    latency: float = 0.0  # seconds every /v3 answer takes (a gateway takes 3-10 s)
+    _failures: dict[str, list] = field(default_factory=dict)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1001))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- control from tests ------------------------------------------------------------------------
+
+    def add_lock(self, lock_id: str, **flags) -> FakeLock:
+        self.locks[lock_id] = FakeLock(lock_id, **flags)
+        return self.locks[lock_id]
+
+    def fail_next(self, path: str, how, times: int = 1) -> None:
+        self._failures.setdefault(path, []).extend([how] * times)
+
+    def expire_tokens(self) -> None:
+        for token in self.tokens:
+            self.tokens[token] = 0
+
+    def live_passcodes(self, lock_id: str | None = None) -> list[FakePasscode]:
+        return [p for p in self.passcodes.values() if not p.deleted and (lock_id is None or p.lock_id == lock_id)]
+
+    def calls(self, path: str) -> list[dict]:
+        return [params for p, params in self.requests if p == path]
+
+    # -- protocol ----------------------------------------------------------------------------------
+
+    def handle(self, path: str, params: dict) -> tuple[int, dict, float]:
+        """(HTTP status, JSON body, delay before answering)."""
+        with self._lock:
+            self.requests.append((path, params))
+            how = self._failures.get(path, []).pop(0) if self._failures.get(path) else None
+            if how == "5xx":
+                return 502, {"message": "bad gateway"}, 0
+            if isinstance(how, int):
+                return 200, err(how, "injected"), 0
+            if path == "/oauth2/token":
+                return 200, self._token(params), 0
+            if not path.startswith("/v3/"):
+                return 404, {"message": "not found"}, 0
+            problem = self._common(params, expired=how == "expired_token")
+            if problem:
+                return 200, problem, 0
+            handler = getattr(self, "_" + path[4:].replace("/", "_"), None)
+            if handler is None:
+                return 404, {"message": "not found"}, 0
+            body = handler(params)
+            return 200, body, self.slow_seconds if how == "timeout" else self.latency
+
+    def _problem(self, text: str, code: int = -3) -> dict:
+        self.problems.append(text)
+        return err(code, text)
+
+    def _token(self, p: dict) -> dict:
+        if p.get("client_id") != CLIENT_ID or p.get("client_secret") != CLIENT_SECRET:
+            return self._problem("invalid client", 10001)
+        if p.get("grant_type") == "refresh_token":
+            if p.get("refresh_token") not in self.refresh_tokens:
+                return err(10011, "invalid refresh_token")
+            self.refreshes += 1
+        else:
+            import hashlib
+            if not re.fullmatch(r"[0-9a-f]{32}", p.get("password", "")):
+                return self._problem("password is not an MD5 hex digest", 10007)
+            if p.get("username") != USERNAME or p["password"] != hashlib.md5(PASSWORD.encode()).hexdigest():
+                return err(10007, "invalid account")
+            self.logins += 1
+        access, refresh = secrets.token_hex(16), secrets.token_hex(16)
+        self.tokens[access] = time.time() + 7776000
+        self.refresh_tokens.add(refresh)
+        return {"access_token": access, "uid": 7, "expires_in": 7776000, "scope": "user,key,room",
+                "refresh_token": refresh}
+
+    def _common(self, p: dict, *, expired: bool) -> dict | None:
+        if p.get("clientId") != CLIENT_ID:
+            return self._problem("clientId missing or wrong", 10000)
+        token = p.get("accessToken")
+        if token not in self.tokens:
+            return self._problem("accessToken missing or unknown", 10003)
+        if expired or self.tokens[token] < time.time():
+            self.tokens[token] = 0
+            return err(10004, "invalid grant")
+        date = p.get("date", "")
+        if not date.isdigit() or len(date) != 13:
+            return self._problem(f"date is not epoch milliseconds: {date!r}", 80000)
+        if abs(int(date) / 1000 - time.time()) > 300:
+            return self._problem("date must be current time", 80000)
+        lock_id = p.get("lockId")
+        if lock_id is not None and lock_id not in self.locks:
+            return self._problem(f"unknown lockId {lock_id}", -3)
+        return None
+
+    def _window(self, p: dict) -> tuple[int, int] | dict:
+        start, end = p.get("startDate", ""), p.get("endDate", "")
+        if not (start.isdigit() and end.isdigit() and len(start) == 13 and len(end) == 13):
+            return self._problem(f"startDate/endDate are not epoch milliseconds: {start!r} {end!r}")
+        if int(start) >= int(end):
+            return self._problem("startDate is not before endDate")
+        return int(start), int(end)
+
+    def _keyboardPwd_add(self, p: dict) -> dict:
+        lock = self.locks[p["lockId"]]
+        window = self._window(p)
+        if isinstance(window, dict):
+            return window
+        if not re.fullmatch(r"\d{4,9}", p.get("keyboardPwd", "")):
+            return self._problem("keyboardPwd must be 4-9 digits")
+        if p.get("addType") != "2":
+            self.problems.append("custom PIN added without addType=2: it would never reach the lock")
+        if not lock.has_gateway:
+            return err(-2012, "The Lock is not connected to any Gateway.")
+        if lock.passcode_version != 4:
+            return err(-4043, "The function is not supported for this lock.")
+        code = FakePasscode(next(self._ids), lock.lock_id, p["keyboardPwd"], p.get("keyboardPwdName", ""),
+                            *window, custom=True, on_lock=p.get("addType") == "2")
+        self.passcodes[code.id] = code
+        return {"keyboardPwdId": code.id}
+
+    def _keyboardPwd_get(self, p: dict) -> dict:
+        lock = self.locks[p["lockId"]]
+        window = self._window(p)
+        if isinstance(window, dict):
+            return window
+        if p.get("keyboardPwdType") != "3":
+            return self._problem("expected a period passcode (keyboardPwdType=3)")
+        for ms in window:
+            if ms % 3_600_000:
+                return self._problem("offline passcode bounds must be whole hours")
+        code = FakePasscode(next(self._ids), lock.lock_id, f"{secrets.randbelow(10 ** 9):09d}",
+                            p.get("keyboardPwdName", ""), *window, custom=False, on_lock=True)
+        self.passcodes[code.id] = code
+        return {"keyboardPwd": code.pin, "keyboardPwdId": code.id}
+
+    def _lock_listKeyboardPwd(self, p: dict) -> dict:
+        size = min(int(p.get("pageSize", 20)), 100)
+        page = int(p.get("pageNo", 1))
+        items = [c for c in self.live_passcodes(p["lockId"])]
+        chunk = items[(page - 1) * size: page * size]
+        return {"list": [{"keyboardPwdId": c.id, "lockId": c.lock_id, "keyboardPwd": c.pin,
+                          "keyboardPwdName": c.name, "startDate": c.start, "endDate": c.end,
+                          "isCustom": int(c.custom), "status": 1} for c in chunk],
+                "pageNo": page, "pageSize": size, "pages": max(1, -(-len(items) // size)), "total": len(items)}
+
+    def _keyboardPwd_delete(self, p: dict) -> dict:
+        lock = self.locks[p["lockId"]]
+        if p.get("deleteType") != "2":
+            self.problems.append("passcode deleted without deleteType=2: the lock would keep it")
+        if not lock.has_gateway:
+            return err(-2012, "The Lock is not connected to any Gateway.")
+        code = self.passcodes.get(int(p.get("keyboardPwdId", "0") or 0))
+        if code is not None and code.lock_id == lock.lock_id:
+            code.deleted = True
+        return err(0, "none error message")
+
+    def _lock_unlock(self, p: dict) -> dict:
+        lock = self.locks[p["lockId"]]
+        if not lock.has_gateway:
+            return err(-2012, "The Lock is not connected to any Gateway.")
+        if not lock.remote_unlock:
+            return err(-4043, "The function is not supported for this lock.")
+        self.unlocks.append(lock.lock_id)
+        return err(0, "none error message")
+
+
+def err(code: int, message: str) -> dict:
+    return {"errcode": code, "errmsg": message, "description": message}
+
+
+class FakeTTLockServer:
+    """Serves a FakeTTLock on 127.0.0.1 in a thread: ``with FakeTTLockServer() as (cloud, base_url):``."""
+
+    def __init__(self):
+        self.cloud = FakeTTLock()
+        cloud = self.cloud
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self):
+                url = urlsplit(self.path)
+                params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                if self.command == "POST":
+                    if self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+                        cloud.problems.append(f"{url.path}: body is not form-encoded")
+                    length = int(self.headers.get("Content-Length", 0) or 0)
+                    params.update({k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()})
+                status, body, delay = cloud.handle(url.path, params)
+                if delay:
+                    time.sleep(delay)
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a "timeout" on purpose)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self.cloud, self.base_url
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,202 @@
+"""Online check-in: the magic link, the steps over HTTP, completion, the API, reminders."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django_scopes import scope, scopes_disabled
+
+from innkeeper.booking.states import Status
+from innkeeper.checkin import services
+from innkeeper.checkin.models import CheckIn, GuestIdentity
+from innkeeper.core.errors import InvalidInput, NotFound
+from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
+from tests import factories
+
+IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "document_number": "75 1234567",
+            "nationality": "Russian", "address": "Tverskaya 7, Moscow"}
+
+
+@pytest.fixture
+def room_type(hotel):
+    rt = factories.make_room_type(hotel, slug="double", base_price_nightly="100.00")
+    factories.make_room(rt, number="101", lock_id="SIM-101")
+    factories.make_add_on(hotel, "late-check-out", "15")
+    factories.make_add_on(hotel, "airport-transfer", "30")
+    factories.make_add_on(hotel, "coworking", "10", charge="PER_NIGHT")
+    factories.make_add_on(hotel, "old", "5", is_active=False)
+    return rt
+
+
+@pytest.fixture
+def booking(hotel, room_type, book, future):
+    return book(hotel, room_type, future, future + timedelta(days=2))
+
+
+def identity(**changes):
+    return services.clean_identity(**{**IDENTITY, **changes}, today=date(2026, 11, 1))
+
+
+def test_the_link_opens_its_booking_until_check_out(booking, hotel, other_hotel, now):
+    link = services.checkin_link(booking)
+    assert link.startswith("http://moscow.localhost:8000/en/check-in/?token=")
+    token = services.checkin_token(booking)
+    assert services.booking_for_token(token, now=now) == booking
+    assert services.booking_for_token(token, now=booking.end - timedelta(seconds=1), hotel=hotel) == booking
+    with pytest.raises(services.LinkExpired):
+        services.booking_for_token(token, now=booking.end)
+    with pytest.raises(NotFound):
+        services.booking_for_token(token, now=now, hotel=other_hotel)
+    with pytest.raises(NotFound):
+        services.booking_for_token(token[:-2] + "xx", now=now)
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"legal_name": "  "}, "legal_name"),
+    ({"date_of_birth": "not a date"}, "date_of_birth"),
+    ({"date_of_birth": "2030-01-01"}, "date_of_birth"),
+    ({"date_of_birth": "1850-01-01"}, "date_of_birth"),
+    ({"document_number": ""}, "document_number"),
+    ({"document_number": "12"}, "document_number"),
+    ({"document_number": "AB#123456"}, "document_number"),
+    ({"nationality": ""}, "nationality"),
+])
+def test_each_identity_problem_names_its_field(changes, field):
+    with pytest.raises(InvalidInput) as err:
+        identity(**changes)
+    assert err.value.field == field
+
+
+def test_completion_adds_extras_stores_identity_encrypted_and_queues_the_key(booking, hotel):
+    with scope(hotel=hotel):
+        done, key = services.checkin_complete(booking=booking, identity=identity(),
+                                              add_ons=["late-check-out", "coworking"])
+        assert done.status == Status.CHECKIN_COMPLETED
+        assert done.total == booking.total + 15 + 2 * 10
+        assert sorted(done.add_ons.values_list("add_on__code", flat=True)) == ["coworking", "late-check-out"]
+        assert [line["code"] for line in done.quote["lines"] if line["kind"] == "add_on"] == [
+            "late-check-out", "coworking"]
+        assert (key.status, key.room_id, key.generation) == (KeyStatus.PENDING, done.room_id, 1)
+        assert key.valid_until == done.end + timedelta(minutes=240 + 30)  # late check-out widens the key
+        stored = GuestIdentity.objects.get(booking=done)
+        assert (stored.document_number, stored.document_masked) == ("751234567", "••••••567")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT document_number FROM checkin_guestidentity")
+        assert "751234567" not in cursor.fetchone()[0]
+
+
+def test_a_second_completion_or_a_cancelled_booking_is_refused_without_changes(booking, hotel):
+    with scope(hotel=hotel):
+        services.checkin_complete(booking=booking, identity=identity())
+        with pytest.raises(services.CheckInClosed) as err:
+            services.checkin_complete(booking=booking, identity=identity(), add_ons=["airport-transfer"])
+        assert err.value.code == "already_completed"
+        assert LockKey.objects.filter(booking=booking).count() == 1
+        assert not booking.add_ons.exists()
+
+
+def test_unknown_extras_change_nothing(booking, hotel):
+    with scope(hotel=hotel):
+        with pytest.raises(InvalidInput) as err:
+            services.checkin_complete(booking=booking, identity=identity(), add_ons=["old"])
+        assert err.value.field == "add_ons"
+        booking.refresh_from_db()
+        assert booking.status == Status.CONFIRMED and not LockKey.objects.exists()
+
+
+def _page(client, token, step=None):
+    return "/en/check-in/?token=" + token + (f"&step={step}" if step else "")
+
+
+def test_the_steps_over_http_keep_what_was_entered_and_end_with_the_door_code(
+        client, booking, hotel, django_capture_on_commit_callbacks):
+    host = {"HTTP_HOST": "moscow.localhost"}
+    token = services.checkin_token(booking)
+    page = client.get(_page(client, token), **host)
+    assert page.status_code == 200 and "Start check-in" in page.text and booking.reference in page.text
+
+    # Mistakes are named; what was typed stays.
+    wrong = client.post(_page(client, token, "guest"), {**IDENTITY, "document_number": "12"}, **host)
+    assert wrong.status_code == 200
+    assert "A passport or ID number has 5 to 20 letters and digits." in wrong.text
+    assert 'value="Anna Petrova"' in wrong.text
+
+    ok = client.post(_page(client, token, "guest"), IDENTITY, **host)
+    assert ok.status_code == 302 and ok["Location"].endswith("step=extras")
+    extras = client.get(ok["Location"], **host)
+    assert "Airport-Transfer" in extras.text and 'value="old"' not in extras.text
+
+    # Back from extras keeps the choice, and the guest details are still there.
+    back = client.post(_page(client, token, "extras"), {"add_ons": ["airport-transfer"], "back": ""}, **host)
+    assert back["Location"].endswith("step=guest")
+    again = client.get(back["Location"], **host)
+    assert 'value="Anna Petrova"' in again.text and 'value="1990-05-17"' in again.text
+    assert 'value="airport-transfer" checked' in client.get(_page(client, token, "extras"), **host).text
+
+    client.post(_page(client, token, "extras"), {"add_ons": ["airport-transfer"]}, **host)
+    confirm = client.get(_page(client, token, "confirm"), **host)
+    assert "••••••567" in confirm.text and "751234567" not in confirm.text
+    assert "€230" in confirm.text  # two nights at 100 + transfer 30
+
+    with django_capture_on_commit_callbacks(execute=True):
+        finished = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
+    assert finished.status_code == 302
+    done = client.get(finished["Location"], **host)
+    with scopes_disabled():
+        key = LockKey.objects.get(booking=booking)
+        assert key.status == KeyStatus.ACTIVE  # the simulator made it right after the commit
+        assert SimulatedPasscode.objects.get(lock_id="SIM-101").pin == key.pin
+        assert CheckIn.objects.get(booking=booking).draft == ""  # the passport number left the draft
+    assert "Online check-in complete" in done.text and key.pin in done.text and "/en/webkey/?token=" in done.text
+    # The used link says what happened and shows the door code again.
+    assert key.pin in client.get(_page(client, token, "guest"), **host).text
+
+
+def test_pages_explain_invalid_expired_and_cancelled_links(client, booking, hotel, book, room_type, future):
+    host = {"HTTP_HOST": "moscow.localhost"}
+    bad = client.get("/en/check-in/?token=nope", **host)
+    assert bad.status_code == 404 and "not valid" in bad.text
+    assert client.get(_page(client, services.checkin_token(booking)), HTTP_HOST="other.localhost").status_code == 404
+    with scope(hotel=hotel):
+        from innkeeper.booking.services import booking_cancel
+        booking_cancel(booking=booking, actor="guest")
+    closed = client.get(_page(client, services.checkin_token(booking)), **host)
+    assert closed.status_code == 409 and "Please contact the hotel" in closed.text
+    ru = client.get("/ru/check-in/?token=nope", **host)
+    assert "Ссылка для регистрации недействительна" in ru.text
+
+
+def test_the_api_completes_check_in_with_the_same_checks(client, booking, hotel):
+    token = services.checkin_token(booking)
+    body = {"token": token, "guest": IDENTITY, "add_ons": ["airport-transfer"]}
+    bad = client.post("/api/v1/check-in/complete", {**body, "guest": {**IDENTITY, "document_number": "1"}},
+                      content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "document_number"]
+    ok = client.post("/api/v1/check-in/complete", body, content_type="application/json")
+    assert ok.status_code == 200, ok.content
+    data = ok.json()
+    assert (data["status"], data["document_number"], data["add_ons"], data["key_status"]) == (
+        "CHECKIN_COMPLETED", "••••••567", ["airport-transfer"], "PENDING")
+    again = client.post("/api/v1/check-in/complete", body, content_type="application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_completed")
+    missing = client.post("/api/v1/check-in/complete", {**body, "token": "x"}, content_type="application/json")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    broken = client.post("/api/v1/check-in/complete", {"token": token}, content_type="application/json")
+    assert broken.status_code == 422
+
+
+def test_reminders_are_due_once_at_waking_hours_in_the_hotel_time_zone(hotel, room_type, book, settings, now):
+    settings.CHECKIN_REMINDER_HOURS = 48
+    arrival = (now + timedelta(days=5)).date()
+    booking = book(hotel, room_type, arrival, arrival + timedelta(days=1))
+    tz = hotel.tz
+    day_before = datetime.combine(arrival - timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    too_early = booking.start - timedelta(hours=49)
+    assert services.reminders_due(now=too_early) == []
+    assert services.reminders_due(now=day_before.replace(hour=3)) == []  # 03:00 in Moscow: wait
+    at_ten = day_before.replace(hour=10)
+    assert services.reminders_due(now=at_ten) == [booking]
+    assert services.reminders_run(now=at_ten) == [booking]
+    assert services.reminders_run(now=at_ten + timedelta(hours=1)) == []  # once
+    with scopes_disabled():
+        assert CheckIn.objects.get(booking=booking).reminder_sent_at == at_ten

@@ -1,0 +1,386 @@
+"""Keys against a local fake TTLock cloud over HTTP: issue, offline fallback, retries, revoke, re-issue."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django_scopes import scope, scopes_disabled
+
+from innkeeper.booking import services as booking_services
+from innkeeper.booking.states import Status
+from innkeeper.locks import services
+from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
+from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
+from tests import factories
+from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
+
+
+@pytest.fixture
+def cloud(settings):
+    forget_tokens()
+    with FakeTTLockServer() as (fake, base_url):
+        settings.LOCK_PROVIDER = "ttlock"
+        settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
+                           "password": PASSWORD, "base_url": base_url, "timeout": 1.0}
+        yield fake
+    forget_tokens()
+    assert fake.problems == []  # every request was well-formed
+
+
+@pytest.fixture
+def room_type(hotel):
+    rt = factories.make_room_type(hotel, slug="double")
+    factories.make_room(rt, number="101", lock_id="L101")
+    factories.make_room(rt, number="102", lock_id="L102")
+    return rt
+
+
+@pytest.fixture
+def checked_in(hotel, room_type, book, future):
+    """A booking whose online check-in is done, with its key queued (not yet processed)."""
+    def make(add_ons=(), at=None):
+        booking = book(hotel, room_type, future, future + timedelta(days=2), add_ons=add_ons, at=at)
+        with scope(hotel=hotel):
+            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
+                                                          actor="guest")
+            with transaction.atomic():
+                key = services.keys_issue_for(booking=booking, now=booking.created_at)
+        return booking, key
+    return make
+
+
+def process(key, now=None):
+    return services.key_process(key_id=key.pk, now=now)
+
+
+def ms(moment):
+    return int(moment.timestamp() * 1000)
+
+
+def test_a_key_is_created_on_the_lock_through_the_gateway(cloud, checked_in, hotel):
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    key = process(key)
+    assert key.status == KeyStatus.ACTIVE and key.kind == KeyKind.CUSTOM
+    [code] = cloud.live_passcodes("L101")
+    assert (code.pin, code.name, code.on_lock) == (key.pin, f"{booking.pk}:1", True)
+    assert str(code.id) == key.remote_id
+    # The window is the stay (14:00 → 12:00 local) widened by the grace, sent in milliseconds.
+    assert (code.start, code.end) == (ms(booking.start - timedelta(minutes=30)), ms(booking.end + timedelta(minutes=30)))
+    assert key.instructions_due_at is not None
+    assert [p["addType"] for p in cloud.calls("/v3/keyboardPwd/add")] == ["2"]
+    assert cloud.logins == 1
+    # The PIN is stored encrypted, never in clear.
+    with scopes_disabled():
+        raw = LockKey.objects.filter(pk=key.pk).values_list("pin", flat=True)
+        from django.db import connection
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pin FROM locks_lockkey WHERE id = %s", [key.pk])
+            stored = cursor.fetchone()[0]
+    assert key.pin not in stored and list(raw) == [key.pin]
+
+
+def test_early_check_in_and_late_check_out_widen_the_window(cloud, checked_in, hotel, settings):
+    factories.make_add_on(hotel, "early-check-in", "10")
+    factories.make_add_on(hotel, "late-check-out", "10")
+    cloud.add_lock("L101")
+    booking, key = checked_in(add_ons=["early-check-in", "late-check-out"])
+    assert key.valid_from == booking.start - timedelta(minutes=240 + 30)
+    assert key.valid_until == booking.end + timedelta(minutes=240 + 30)
+    local = key.valid_from.astimezone(hotel.tz)
+    assert (local.hour, local.minute) == (9, 30)  # 14:00 check-in, 4 h earlier, 30 min grace
+
+
+def test_gateway_offline_falls_back_to_an_offline_period_passcode_on_whole_hours(cloud, checked_in, hotel):
+    cloud.add_lock("L101", has_gateway=False)
+    booking, key = checked_in()
+    key = process(key)
+    assert key.status == KeyStatus.ACTIVE and key.kind == KeyKind.OFFLINE
+    assert "offline period passcode" in key.note and "-2012" in key.note
+    [code] = cloud.live_passcodes("L101")
+    assert code.custom is False and code.pin == key.pin
+    # Starts on the check-in hour (13:30 local with the grace → 13:00), ends on the next whole hour.
+    assert (key.valid_from.astimezone(hotel.tz).hour, key.valid_from.minute) == (13, 0)
+    assert key.valid_until == booking.end + timedelta(minutes=30) + timedelta(minutes=30)
+    assert code.start == ms(key.valid_from) and code.end == ms(key.valid_until)
+    assert code.start % 3_600_000 == 0 and code.end % 3_600_000 == 0
+
+
+def test_a_lock_without_custom_codes_also_gets_an_offline_passcode(cloud, checked_in):
+    cloud.add_lock("L101", passcode_version=3)
+    _booking, key = checked_in()
+    key = process(key)
+    assert (key.status, key.kind) == (KeyStatus.ACTIVE, KeyKind.OFFLINE)
+
+
+def test_a_timeout_after_the_pin_was_made_never_makes_a_second_pin(cloud, checked_in):
+    cloud.add_lock("L101")
+    cloud.fail_next("/v3/keyboardPwd/add", "timeout")
+    booking, key = checked_in()
+    key = process(key)
+    assert key.status == KeyStatus.PENDING and key.last_error.startswith("timeout")
+    assert len(cloud.live_passcodes("L101")) == 1  # it was made; the answer was lost
+    assert services.key_process(key_id=key.pk, now=key.next_attempt_at - timedelta(seconds=1)).attempts == 1
+    key = process(key, now=key.next_attempt_at)
+    assert key.status == KeyStatus.ACTIVE
+    [code] = cloud.live_passcodes("L101")
+    assert str(code.id) == key.remote_id
+    assert len(cloud.calls("/v3/keyboardPwd/add")) == 1  # found by name instead of added again
+
+
+def test_server_errors_are_retried_with_backoff_until_the_key_is_active(cloud, checked_in):
+    cloud.add_lock("L101")
+    cloud.fail_next("/v3/keyboardPwd/add", "5xx", times=2)
+    _booking, key = checked_in()
+    first = process(key)
+    assert (first.status, first.attempts, first.last_error) == (KeyStatus.PENDING, 1, "http_502: The lock cloud "
+                                                                                      "answered with an error.")
+    second = process(key, now=first.next_attempt_at)
+    assert second.next_attempt_at - first.next_attempt_at == timedelta(seconds=60)  # 30 s, then 60 s
+    key = process(key, now=second.next_attempt_at)
+    assert (key.status, key.attempts, key.last_error) == (KeyStatus.ACTIVE, 3, "")
+    assert len(cloud.live_passcodes()) == 1
+
+
+def test_retryable_failures_end_failed_with_the_reason_after_the_last_attempt(cloud, checked_in, settings):
+    settings.LOCKS_MAX_ATTEMPTS = 3
+    cloud.add_lock("L101")
+    cloud.fail_next("/v3/keyboardPwd/add", -3003, times=5)  # gateway busy
+    booking, key = checked_in()
+    now = None
+    for _ in range(3):
+        key = process(key, now=now)
+        now = key.next_attempt_at
+    assert key.status == KeyStatus.FAILED and key.last_error == "-3003: The gateway is busy."
+    assert cloud.live_passcodes() == []
+    with scope(hotel=booking.hotel):
+        assert booking.events.filter(action="key_failed").count() == 1
+        # Staff try again: the key is made this time.
+        key = services.key_retry(key=key, actor="staff@example.com")
+    cloud._failures.clear()
+    key = process(key)
+    assert key.status == KeyStatus.ACTIVE and len(cloud.live_passcodes()) == 1
+
+
+def test_permanent_errors_fail_at_once(cloud, checked_in):
+    cloud.add_lock("L101")
+    cloud.fail_next("/v3/keyboardPwd/add", 20002)  # not lock admin
+    _booking, key = checked_in()
+    key = process(key)
+    assert (key.status, key.attempts) == (KeyStatus.FAILED, 1)
+    assert key.last_error.startswith("20002")
+
+
+def test_an_expired_token_is_refreshed_and_the_call_repeated(cloud, checked_in):
+    cloud.add_lock("L101")
+    _booking, key = checked_in()
+    provider = TTLockProvider(TTLockAccount(**__import__("django.conf").conf.settings.TTLOCK))
+    provider.find_pin(lock_id="L101", name="nothing")  # logs in
+    cloud.expire_tokens()
+    key = process(key)
+    assert key.status == KeyStatus.ACTIVE
+    assert (cloud.logins, cloud.refreshes) == (1, 1)
+    cloud.fail_next("/v3/lock/unlock", "expired_token")
+    provider.unlock(lock_id="L101")
+    assert cloud.unlocks == ["L101"] and cloud.refreshes == 2
+
+
+def test_cancelling_revokes_the_pin_on_the_lock(cloud, checked_in, hotel):
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    process(key)
+    with scope(hotel=hotel):
+        booking_services.booking_cancel(booking=booking, actor="staff")
+    key.refresh_from_db()
+    assert key.status == KeyStatus.REVOKING and key.revoke_reason == "cancelled"
+    key = process(key)
+    assert key.status == KeyStatus.REVOKED and cloud.live_passcodes() == []
+    assert [p["deleteType"] for p in cloud.calls("/v3/keyboardPwd/delete")] == ["2"]
+
+
+def test_a_failed_revocation_is_retried_then_recorded(cloud, checked_in, hotel, settings):
+    settings.LOCKS_MAX_ATTEMPTS = 2
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    process(key)
+    cloud.locks["L101"].has_gateway = False
+    with scope(hotel=hotel):
+        booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
+        booking_services.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
+    key = process(key)
+    assert key.status == KeyStatus.REVOKING and key.last_error.startswith("-2012")
+    key = process(key, now=key.next_attempt_at)
+    assert key.status == KeyStatus.REVOKE_FAILED
+    cloud.locks["L101"].has_gateway = True
+    with scope(hotel=hotel):
+        key = services.key_retry(key=key, actor="staff")
+    key = process(key)
+    assert key.status == KeyStatus.REVOKED and cloud.live_passcodes() == []
+
+
+def test_a_new_room_gets_a_new_pin_and_the_old_one_is_removed(cloud, checked_in, hotel):
+    cloud.add_lock("L101")
+    cloud.add_lock("L102")
+    booking, key = checked_in()
+    process(key)
+    with scope(hotel=hotel):
+        other = booking.room_type.rooms.get(number="102")
+        booking_services.booking_move(booking=booking, room=other, actor="staff")
+        old, new = LockKey.objects.filter(booking=booking).order_by("generation")
+    assert (old.status, new.status, new.lock_id, new.generation) == (KeyStatus.REVOKING, KeyStatus.PENDING, "L102", 2)
+    services.keys_sweep()
+    assert [p.lock_id for p in cloud.live_passcodes()] == ["L102"]
+    with scopes_disabled():
+        assert LockKey.objects.get(pk=new.pk).status == KeyStatus.ACTIVE
+
+
+def test_new_dates_reissue_the_key_with_the_new_window(cloud, checked_in, hotel, future, now):
+    from innkeeper.booking import stays
+
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    process(key)
+    with scope(hotel=hotel):
+        stay = stays.nightly(hotel, future + timedelta(days=1), future + timedelta(days=4), now=now)
+        booking = booking_services.booking_change_stay(booking=booking, stay=stay, actor="staff")
+    services.keys_sweep()
+    [code] = cloud.live_passcodes()
+    assert code.end == ms(booking.end + timedelta(minutes=30))
+
+
+@pytest.mark.parametrize("gateway", [True, False], ids=["custom PIN", "offline passcode"])
+def test_the_same_dates_do_not_reissue(cloud, checked_in, hotel, future, now, gateway):
+    from innkeeper.booking import stays
+
+    cloud.add_lock("L101", has_gateway=gateway)
+    booking, key = checked_in()
+    process(key)
+    with scope(hotel=hotel):
+        stay = stays.nightly(hotel, future, future + timedelta(days=2), now=now)
+        booking_services.booking_change_stay(booking=booking, stay=stay, guests=2, actor="staff")
+        assert LockKey.objects.filter(booking=booking).count() == 1
+
+
+def test_a_booking_never_has_two_live_keys(cloud, checked_in, hotel):
+    booking, key = checked_in()
+    with scope(hotel=hotel), transaction.atomic():
+        assert services.keys_issue_for(booking=booking, now=booking.created_at) == key
+    with scopes_disabled(), pytest.raises(IntegrityError), transaction.atomic():
+        LockKey.objects.create(hotel=hotel, booking=booking, room=booking.room, generation=2, idempotency_key="x",
+                               window_from=key.window_from, window_until=key.window_until,
+                               valid_from=key.valid_from, valid_until=key.valid_until)
+    with scopes_disabled(), transaction.atomic():  # the same row is fine once the first key is gone
+        LockKey.objects.filter(pk=key.pk).update(status=KeyStatus.REVOKED)
+        LockKey.objects.create(hotel=hotel, booking=booking, room=booking.room, generation=2, idempotency_key="x",
+                               window_from=key.window_from, window_until=key.window_until,
+                               valid_from=key.valid_from, valid_until=key.valid_until)
+
+
+def test_revoked_while_being_made_removes_the_pin_it_made(cloud, checked_in, hotel):
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    with scopes_disabled():  # the worker's steps, one by one
+        claimed = services._claim(key.pk, booking.created_at)
+        provider = services.provider_for(hotel)
+        outcome = services._issue(provider, claimed, booking.created_at)  # the PIN is on the lock now...
+    with scope(hotel=hotel):
+        booking_services.booking_cancel(booking=booking, actor="staff")  # ...when the booking is cancelled
+    with scopes_disabled():
+        key = services._record(key.pk, KeyStatus.PENDING, outcome, None, provider.name, booking.created_at)
+    assert key.status == KeyStatus.REVOKING and key.remote_id
+    key = process(key)
+    assert key.status == KeyStatus.REVOKED and cloud.live_passcodes() == []
+
+
+def test_offline_window_is_whole_hours_from_the_check_in_hour():
+    start = datetime(2027, 3, 10, 10, 30, tzinfo=UTC)
+    end = datetime(2027, 3, 12, 9, 30, tzinfo=UTC)
+    assert services.offline_window(start, end, start - timedelta(days=3)) == (
+        datetime(2027, 3, 10, 10, tzinfo=UTC), datetime(2027, 3, 12, 10, tzinfo=UTC))
+    # Checked in late: the code starts this hour, so the 24-hour first-use rule cannot kill it.
+    now = datetime(2027, 3, 10, 18, 45, tzinfo=UTC)
+    assert services.offline_window(start, end, now)[0] == datetime(2027, 3, 10, 18, tzinfo=UTC)
+
+
+def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
+    from innkeeper.locks.models import LockAccount
+    from innkeeper.locks.providers import provider_for
+    from innkeeper.locks.providers.simulator import SimulatorProvider
+
+    settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
+    forget_tokens()
+    with FakeTTLockServer() as (fake, base_url):
+        fake.add_lock("L101")
+        with scopes_disabled():
+            account = LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id=CLIENT_ID,
+                                                 client_secret=CLIENT_SECRET, username=USERNAME,
+                                                 password=PASSWORD, base_url=base_url)
+            assert LockAccount.objects.values_list("password", flat=True).get() == PASSWORD
+        assert isinstance(provider_for(other_hotel), SimulatorProvider)
+        _booking, key = checked_in()
+        key = process(key)
+        assert (key.status, key.provider) == (KeyStatus.ACTIVE, "ttlock")
+        assert len(fake.live_passcodes("L101")) == 1 and fake.problems == []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT password FROM locks_lockaccount WHERE id = %s", [account.pk])
+            assert PASSWORD not in cursor.fetchone()[0]
+    forget_tokens()
+
+
+def test_the_sweep_command_retries_due_keys(cloud, checked_in):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cloud.add_lock("L101")
+    cloud.fail_next("/v3/keyboardPwd/add", "5xx")
+    _booking, key = checked_in()
+    key = process(key)
+    assert key.status == KeyStatus.PENDING
+    with scopes_disabled():
+        LockKey.objects.filter(pk=key.pk).update(next_attempt_at=key.next_attempt_at - timedelta(minutes=5))
+    out = StringIO()
+    call_command("keys_sweep", stdout=out)
+    assert "1 key operations processed" in out.getvalue()
+    key.refresh_from_db()
+    assert key.status == KeyStatus.ACTIVE and len(cloud.live_passcodes()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_one_key_make_one_pin(cloud, checked_in):
+    import threading
+
+    from django.db import connections
+
+    cloud.add_lock("L101")
+    cloud.latency = 0.3  # every worker is inside its lock-cloud call at the same time
+    _booking, key = checked_in()
+    results, barrier = [], threading.Barrier(4)
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(services.key_process(key_id=key.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 4
+    with scopes_disabled():
+        key = LockKey.objects.get(pk=key.pk)
+    assert (key.status, key.attempts) == (KeyStatus.ACTIVE, 1)
+    assert len(cloud.calls("/v3/keyboardPwd/add")) == 1 and len(cloud.live_passcodes()) == 1
+
+
+def test_an_hourly_stay_opens_for_its_hours_plus_the_grace(hotel, room_type, book, future, in_scope):
+    from tests.conftest import local
+
+    booking = book(hotel, room_type, start=local(hotel, future, 10).replace(tzinfo=None), hours=3)
+    with scope(hotel=hotel):
+        start, end = services.key_window(booking)
+    assert (start.astimezone(hotel.tz).hour, start.astimezone(hotel.tz).minute) == (9, 30)
+    assert end - start == timedelta(hours=4)

@@ -1,0 +1,234 @@
+"""The web key (page and API), the demo keypad, the automatic check-out, key rotation of encrypted data."""
+
+from datetime import timedelta
+from io import StringIO
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django_scopes import scope, scopes_disabled
+
+from innkeeper.booking import services as booking_services
+from innkeeper.booking.states import Status
+from innkeeper.checkin import services as checkin
+from innkeeper.core import crypto
+from innkeeper.locks import services
+from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
+from innkeeper.locks.providers.ttlock import forget_tokens
+from tests import factories
+from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
+
+HOST = {"HTTP_HOST": "moscow.localhost"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def room_type(hotel):
+    rt = factories.make_room_type(hotel, slug="double")
+    factories.make_room(rt, number="101", lock_id="SIM-101")
+    factories.make_room(rt, number="102", lock_id="SIM-102")
+    return rt
+
+
+@pytest.fixture
+def keyed(hotel, room_type, book, future):
+    """A booking checked in online whose key is ACTIVE (simulator), with its web-key token."""
+    booking = book(hotel, room_type, future, future + timedelta(days=2))
+    with scope(hotel=hotel):
+        identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
+                                          document_number="AB1234567", nationality="Russian", today=future)
+        booking, key = checkin.checkin_complete(booking=booking, identity=identity)
+    key = services.key_process(key_id=key.pk)
+    assert key.status == KeyStatus.ACTIVE
+    return booking, key, services.webkey_token(key)
+
+
+def inside(booking):
+    return time_machine.travel(booking.start + timedelta(hours=2), tick=False)
+
+
+def attempts():
+    with scopes_disabled():
+        return list(UnlockAttempt.objects.order_by("id").values_list("channel", "ok", "code"))
+
+
+def test_access_details_carry_pin_link_room_and_window(keyed, hotel):
+    booking, key, token = keyed
+    details = services.access_details(key)
+    assert details["pin"] == key.pin and len(details["pin"]) == 6
+    assert details["room_number"] == "101"
+    assert details["web_key_link"] == "http://moscow.localhost:8000/en/webkey/?" + urlencode({"token": token})
+    assert details["valid_from"] == key.valid_from and details["valid_from"].tzinfo.key == "Europe/Moscow"
+
+
+def test_open_door_on_the_page_unlocks_the_room_and_logs_it(client, keyed):
+    booking, key, token = keyed
+    with inside(booking):
+        page = client.get(f"/en/webkey/?token={token}", **HOST)
+        assert page.status_code == 200 and "Open door" in page.text and "101" in page.text
+        opened = client.post(f"/en/webkey/?token={token}", **HOST)
+    assert opened.status_code == 200 and "The door of room 101 is open" in opened.text
+    assert list(SimulatedUnlock.objects.values_list("lock_id", "method")) == [("SIM-101", "remote")]
+    assert attempts() == [("web", True, "")]
+
+
+def test_the_web_key_refuses_outside_its_window_and_after_check_out(client, keyed, hotel):
+    booking, key, token = keyed
+    with time_machine.travel(key.valid_from - timedelta(minutes=5), tick=False):
+        waiting = client.get(f"/en/webkey/?token={token}", **HOST)
+        early = client.post(f"/en/webkey/?token={token}", **HOST)
+    opens = key.valid_from.astimezone(hotel.tz).strftime("%Y-%m-%d %H:%M")
+    assert waiting.status_code == 200 and f"The door opens from {opens}." in waiting.text
+    assert "Open door</button>" not in waiting.text
+    assert early.status_code == 409 and "The door opens from" in early.text
+    with inside(booking), scope(hotel=hotel):
+        booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
+        booking_services.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
+    with inside(booking):
+        after = client.post(f"/en/webkey/?token={token}", **HOST)
+    assert after.status_code == 409 and "not checked in" in after.text
+    with time_machine.travel(key.valid_until + timedelta(minutes=1), tick=False):
+        late = client.get(f"/en/webkey/?token={token}", **HOST)
+    assert late.status_code == 410 and "no longer works" in late.text
+    assert not SimulatedUnlock.objects.exists()
+    assert attempts() == [("web", False, "too_early"), ("web", False, "booking_not_checked_in")]
+
+
+def test_a_moved_booking_refuses_the_old_rooms_link(client, keyed, hotel):
+    booking, key, token = keyed
+    with scope(hotel=hotel):
+        booking_services.booking_move(booking=booking, room=booking.room_type.rooms.get(number="102"), actor="staff")
+    with inside(booking):
+        moved = client.post(f"/en/webkey/?token={token}", **HOST)
+    assert moved.status_code == 409 and "has been replaced" in moved.text
+
+
+def test_links_are_bound_to_their_hotel_and_signature(client, keyed):
+    booking, key, token = keyed
+    with inside(booking):
+        assert client.get(f"/en/webkey/?token={token}", HTTP_HOST="other.localhost").status_code == 404
+        assert client.get(f"/en/webkey/?token={token[:-3]}abc", **HOST).status_code == 404
+        forged = services.webkey_token(LockKey(pk=key.pk, booking_id=key.booking_id, room_id=key.room_id + 1,
+                                               valid_until=key.valid_until))
+        assert client.post("/api/v1/webkey/unlock", {"token": forged}, content_type="application/json"
+                           ).status_code == 404
+
+
+def test_unlocks_are_rate_limited(client, keyed, settings):
+    settings.WEBKEY_UNLOCKS_PER_MINUTE = 3
+    booking, key, token = keyed
+    with inside(booking):
+        codes = [client.post("/api/v1/webkey/unlock", {"token": token}, content_type="application/json").status_code
+                 for _ in range(4)]
+        limited = client.post(f"/en/webkey/?token={token}", **HOST)
+    assert codes == [200, 200, 200, 429] and limited.status_code == 429
+    assert "Too many attempts" in limited.text
+    assert SimulatedUnlock.objects.count() == 3
+    assert [a[2] for a in attempts()] == ["", "", "", "rate_limited", "rate_limited"]
+
+
+def test_the_api_has_the_same_checks(client, keyed, hotel):
+    booking, key, token = keyed
+    with inside(booking):
+        ok = client.post("/api/v1/webkey/unlock", {"token": token}, content_type="application/json")
+        assert ok.status_code == 200 and ok.json() == {"opened": True, "room": "101"}
+        bad = client.post("/api/v1/webkey/unlock", {"token": "garbage"}, content_type="application/json")
+        assert bad.status_code == 404
+        assert client.post("/api/v1/webkey/unlock", {}, content_type="application/json").status_code == 422
+        with scope(hotel=hotel):
+            booking_services.booking_cancel(booking=booking, actor="staff")
+        refused = client.post("/api/v1/webkey/unlock", {"token": token}, content_type="application/json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "booking_not_checked_in")
+    assert attempts() == [("api", True, ""), ("api", False, "not_found"), ("api", False, "booking_not_checked_in")]
+
+
+def test_the_web_key_reaches_the_ttlock_cloud(client, keyed, hotel, settings):
+    booking, key, token = keyed
+    forget_tokens()
+    with FakeTTLockServer() as (cloud, base_url):
+        settings.LOCK_PROVIDER = "ttlock"
+        settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
+                           "password": PASSWORD, "base_url": base_url, "timeout": 1.0}
+        cloud.add_lock("SIM-101")
+        with inside(booking):
+            assert client.post("/api/v1/webkey/unlock", {"token": token},
+                               content_type="application/json").status_code == 200
+            cloud.locks["SIM-101"].has_gateway = False
+            offline = client.post(f"/en/webkey/?token={token}", **HOST)
+        assert cloud.unlocks == ["SIM-101"] and cloud.problems == []
+    forget_tokens()
+    assert offline.status_code == 409 and "use your PIN on the keypad" in offline.text
+    with scopes_disabled():
+        assert UnlockAttempt.objects.order_by("id").last().detail == "-2012"
+
+
+def test_the_demo_keypad_opens_with_the_pin_until_it_is_revoked(client, keyed, hotel):
+    booking, key, token = keyed
+    with inside(booking):
+        assert "Keypad of room 101" in client.get("/en/demo/keypad/101/", **HOST).text
+        assert client.post("/en/demo/keypad/101/", {"pin": "000000" if key.pin != "000000" else "111111"},
+                           **HOST).status_code == 403
+        assert client.post("/en/demo/keypad/102/", {"pin": key.pin}, **HOST).status_code == 403
+        opened = client.post("/en/demo/keypad/101/", {"pin": key.pin}, **HOST)
+        assert opened.status_code == 200 and "the door is open" in opened.text
+        with scope(hotel=hotel):
+            booking_services.booking_cancel(booking=booking, actor="staff")
+        services.keys_sweep()
+        assert client.post("/en/demo/keypad/101/", {"pin": key.pin}, **HOST).status_code == 403
+    assert client.get("/en/demo/keypad/999/", **HOST).status_code == 404
+
+
+def test_automatic_check_out_revokes_keys_nobody_revoked(keyed, settings):
+    booking, key, token = keyed
+    assert services.bookings_auto_check_out(now=booking.end) == 0  # not yet: an hour after the end
+    assert services.bookings_auto_check_out(now=booking.end + timedelta(minutes=61)) == 1
+    with scopes_disabled():
+        booking.refresh_from_db()
+        key.refresh_from_db()
+    assert booking.status == Status.CHECKED_OUT and key.status == KeyStatus.REVOKING
+    services.keys_sweep(now=booking.end + timedelta(minutes=61))
+    key.refresh_from_db()
+    assert key.status == KeyStatus.REVOKED
+    settings.LOCKS_AUTO_CHECK_OUT = False
+    assert services.bookings_auto_check_out(now=booking.end + timedelta(days=3)) == 0
+
+
+def test_rotating_the_encryption_key_keeps_every_secret_readable(keyed, settings):
+    from cryptography.fernet import Fernet
+
+    booking, key, token = keyed
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("reencrypt_fields", stdout=StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone
+    with scopes_disabled():
+        assert LockKey.objects.get(pk=key.pk).pin == key.pin
+        assert booking.guest_identity.__class__.objects.get(booking=booking).document_number == "AB1234567"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pin FROM locks_lockkey WHERE id = %s", [key.pk])
+        assert Fernet(new).decrypt(cursor.fetchone()[0].encode()).decode() == key.pin
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    with pytest.raises(ValueError), scopes_disabled():
+        LockKey.objects.get(pk=key.pk)
+    assert crypto.mask("AB1234567") == "••••••567"
+
+
+def test_the_task_wrappers_call_the_services(keyed, hotel):
+    from innkeeper.locks import tasks
+
+    booking, key, _token = keyed
+    with scope(hotel=hotel):
+        booking_services.booking_cancel(booking=booking, actor="staff")
+    tasks.key_process_task(key.pk)  # the task body, run here as a worker would
+    key.refresh_from_db()
+    assert key.status == KeyStatus.REVOKED
