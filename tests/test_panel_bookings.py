@@ -112,3 +112,30 @@ def test_booking_pages_need_a_hotel_member(client, hotel, path):
     nobody = factories.make_member(None, email="nobody@example.com")
     client.post("/panel/sign-in/", {"username": nobody.email, "password": PASSWORD})
     assert client.get(path).status_code == 403
+
+
+def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, book, future, settings,
+                                                           django_capture_on_commit_callbacks):
+    from innkeeper.locks.models import LockKey
+    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    rt = factories.make_room_type(hotel, slug="keyed", rooms=1)
+    with scopes_disabled():
+        rt.rooms.update(lock_id="SIM-1")
+    b = book(hotel, rt, future, future + timedelta(days=1))
+    early = signed_in.post(f"/panel/bookings/{b.reference}/keys/issue/", follow=True)
+    assert "once the guest has checked in" in early.content.decode()
+    signed_in.post(f"/panel/bookings/{b.reference}/status/", {"status": "CHECKED_IN"})
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(f"/panel/bookings/{b.reference}/keys/issue/")
+    with scopes_disabled():
+        key = LockKey.objects.get(booking=b)
+    assert key.status == "ACTIVE" and key.lock_id == "SIM-1"
+    assert "Active" in signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(f"/panel/bookings/{b.reference}/keys/revoke/")
+    with scopes_disabled():
+        key.refresh_from_db()
+        actors = list(BookingEvent.objects.filter(booking=b, action__in=["keys_issue", "keys_revoke"])
+                      .values_list("action", "actor"))
+    assert key.status == "REVOKED"
+    assert actors == [("keys_issue", "staff:desk@moscow.example"), ("keys_revoke", "staff:desk@moscow.example")]

@@ -10,15 +10,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import TRANSITIONS, Status
+from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.hotels.models import Room, RoomStatus
+from innkeeper.locks import services as locks
+from innkeeper.locks.models import LockKey
 
 TAPE_DAYS = 14
 
@@ -75,6 +79,9 @@ def booking_detail(request, reference: str):
     booking = _booking(request, reference)
     return render(request, "dashboard/booking.html", {
         "booking": booking,
+        "identity": GuestIdentity.objects.filter(booking=booking).first(),
+        "check_in": CheckIn.objects.filter(booking=booking).first(),
+        "keys": LockKey.objects.filter(booking=booking).select_related("room").order_by("-generation"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),
         "events": BookingEvent.objects.filter(booking=booking).order_by("-id"),
@@ -120,6 +127,42 @@ def booking_move(request, reference: str):
                                                                          {"reference": booking.reference}))
     return _done(request, booking, _("%(reference)s moved to room %(number)s.")
                  % {"reference": booking.reference, "number": room.number})
+
+
+KEY_ACTIONS = {
+    "issue": (lambda b, who: locks.keys_issue_by_staff(booking=b, actor=who),
+              gettext_lazy("The key is being put on the lock.")),
+    "revoke": (lambda b, who: locks.keys_revoke_by_staff(booking=b, actor=who),
+               gettext_lazy("The key is being taken off the lock.")),
+}
+
+
+@require_POST
+@panel_view
+def booking_keys(request, reference: str, action: str):
+    booking = _booking(request, reference)
+    run, done = KEY_ACTIONS[action]
+    try:
+        run(booking, actor(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("panel:booking", reference=booking.reference)
+
+
+@require_POST
+@panel_view
+def key_retry(request, reference: str, pk: int):
+    booking = _booking(request, reference)
+    key = get_object_or_404(LockKey, pk=pk, booking=booking)
+    try:
+        locks.key_retry(key=key, actor=actor(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Trying the lock again."))
+    return redirect("panel:booking", reference=booking.reference)
 
 
 @panel_view

@@ -162,6 +162,32 @@ def keys_on_booking_status(*, booking: Booking, now: datetime) -> None:
         keys_revoke_for(booking=booking, reason=booking.status.lower(), now=now)
 
 
+def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = None) -> LockKey:
+    """Staff: issue the key now (e.g. the guest checked in at the desk). Needs a checked-in booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        b = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
+        if b.status not in KEYED:
+            raise Conflict(_("Keys are issued once the guest has checked in (online or at the desk)."),
+                           code="not_checked_in")
+        key = keys_issue_for(booking=b, now=now)
+        BookingEvent.objects.create(hotel_id=b.hotel_id, booking=b, action="keys_issue", actor=actor,
+                                    data={"key": key.idempotency_key})
+    return key
+
+
+def keys_revoke_by_staff(*, booking: Booking, actor: str, now: datetime | None = None) -> int:
+    """Staff: take every key of the booking off its lock now (lost phone, guest moved out early...)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = keys_revoke_for(booking=booking, reason="staff", now=now)
+        if not count:
+            raise Conflict(_("This booking has no key on a lock."), code="no_key")
+        BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action="keys_revoke", actor=actor,
+                                    data={"keys": count})
+    return count
+
+
 # -- moving a row forward (outside the business transaction) ---------------------------------------
 
 def _backoff(attempts: int) -> timedelta:
