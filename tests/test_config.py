@@ -12,6 +12,8 @@ from innkeeper import config
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_SECRET = "k" * 30 + "abcdefghijklmnopqrstuvwxyz"
+MESSAGING = {"CELERY_BROKER_URL": "redis://redis:6379/0", "EMAIL_HOST": "smtp.example.com",
+             "DEFAULT_FROM_EMAIL": "Hotel <stay@hotel.example>", "WHATSAPP_PROVIDER": "off"}
 
 
 def test_demo_mode_needs_no_variables(tmp_path):
@@ -25,7 +27,9 @@ def test_production_lists_every_missing_variable_at_once(tmp_path):
     with pytest.raises(ImproperlyConfigured) as err:
         config.load(tmp_path, {"INNKEEPER_MODE": "production"})
     message = str(err.value)
-    for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing"):
+    for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing",
+                 "CELERY_BROKER_URL is missing", "EMAIL_HOST is missing", "DEFAULT_FROM_EMAIL is missing",
+                 "WHATSAPP_PROVIDER is missing"):
         assert name in message
 
 
@@ -43,7 +47,7 @@ def test_production_lists_invalid_values(tmp_path):
 def test_production_accepts_a_complete_environment(tmp_path):
     cfg = config.load(tmp_path, {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET,
                                  "DATABASE_URL": "postgres://inn:pw@db.internal:5432/innkeeper",
-                                 "ALLOWED_HOSTS": "hotel.example.com, .example.org"})
+                                 "ALLOWED_HOSTS": "hotel.example.com, .example.org", **MESSAGING})
     assert (cfg.debug, cfg.allowed_hosts) == (False, ["hotel.example.com", ".example.org"])
     assert (cfg.database["ENGINE"], cfg.database["HOST"], cfg.database["NAME"]) == (
         "django.db.backends.postgresql", "db.internal", "innkeeper")
@@ -62,11 +66,35 @@ def test_unknown_mode_is_refused(tmp_path):
 
 
 def test_manage_py_prints_one_clear_message_and_exits_2():
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS",
+                                                            *MESSAGING)}
     env["INNKEEPER_MODE"] = "production"
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "cannot start in production mode" in result.stderr
-    assert result.stderr.count(" is missing") == 3
+    assert result.stderr.count(" is missing") == 3 + len(MESSAGING)
+
+
+def test_demo_mode_uses_the_simulators_and_a_broker_without_a_server(tmp_path):
+    cfg = config.load(tmp_path, {})
+    assert cfg.celery_broker_url == "filesystem://"
+    assert cfg.email["backend"] == config.SIMULATOR_EMAIL_BACKEND
+    assert cfg.whatsapp["provider"] == "simulator"
+
+
+def test_production_names_the_credentials_its_whatsapp_provider_needs(tmp_path):
+    env = {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://db/x",
+           "ALLOWED_HOSTS": "a.example", **MESSAGING, "WHATSAPP_PROVIDER": "twilio", "CELERY_BROKER_URL": "kafka://x"}
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, env)
+    message = str(err.value)
+    for expected in ("TWILIO_ACCOUNT_SID is missing", "TWILIO_AUTH_TOKEN is missing", "TWILIO_WHATSAPP_FROM is missing",
+                     "CELERY_BROKER_URL is invalid"):
+        assert expected in message, message
+    assert "WAHA_API_KEY" not in message
+    cfg = config.load(tmp_path, {**env, "WHATSAPP_PROVIDER": "waha", "WAHA_BASE_URL": "http://waha:3000/",
+                                 "WAHA_API_KEY": "k", "CELERY_BROKER_URL": "amqp://u:p@rabbit//"})
+    assert cfg.whatsapp["waha"]["base_url"] == "http://waha:3000"
+    assert (cfg.email["backend"], cfg.email["port"], cfg.email["use_tls"]) == (config.SMTP_BACKEND, 587, True)
