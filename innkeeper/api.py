@@ -6,10 +6,12 @@ from ninja.errors import HttpError, ValidationError
 
 from innkeeper.booking.api import router as booking_router
 from innkeeper.core.errors import Busy, Conflict, DomainError, InvalidInput, NotFound
+from innkeeper.messaging.api import router as messaging_router
 
 api = NinjaAPI(title="Innkeeper API", version="1", urls_namespace="api",
                openapi_url="/openapi.json", docs_url="/docs")
 api.add_router("/v1", booking_router)
+api.add_router("/v1", messaging_router)
 
 LOCATION = {"GET": "query"}
 
