@@ -15,6 +15,11 @@ from innkeeper.messaging.models import Message
 router = Router(tags=["messaging"], auth=django_auth_is_staff)
 
 
+class Problem(Schema):
+    detail: str
+    code: str
+
+
 class MessageOut(Schema):
     id: int
     channel: str
@@ -27,13 +32,13 @@ class MessageOut(Schema):
     provider_message_id: str
 
 
-@router.get("/messages/{message_id}", response=MessageOut)
+@router.get("/messages/{message_id}", response={200: MessageOut, 401: Problem, 404: Problem})
 def message_detail(request, message_id: int):
     with scopes_disabled():
         return get_object_or_404(Message, pk=message_id)
 
 
-@router.post("/messages/{message_id}/retry", response=MessageOut)
+@router.post("/messages/{message_id}/retry", response={200: MessageOut, 401: Problem, 403: Problem, 404: Problem, 409: Problem})
 def message_retry(request, message_id: int):
     """Send a FAILED or DEAD message again (409 for any other status)."""
     with scopes_disabled():
