@@ -41,6 +41,7 @@ class FakeWhatsApp:
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._twilio_tokens: dict[str, dict] = {}
+        self._accept_held = True
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,7 +72,9 @@ class FakeWhatsApp:
         with self._lock:
             self.faults.extend(faults)
 
-    def release(self):
+    def release(self, accept: bool = True):
+        """Let a held request go on (``accept``: the provider sends it) or drop it (nothing sent)."""
+        self._accept_held = accept
         self._release.set()
 
     # -- protocol ---------------------------------------------------------------------------------
@@ -84,6 +87,8 @@ class FakeWhatsApp:
         if fault == "hold":
             self.held.set()
             self._release.wait(30)
+            if not self._accept_held:
+                return  # the request is dropped: nothing was sent
         elif fault == "timeout":
             time.sleep(self.slow_seconds)
             return self._answer(h, 500, {"error": "too late"})
@@ -103,13 +108,19 @@ class FakeWhatsApp:
 
     def _answer(self, h, status, payload, headers=None):
         data = json.dumps(payload).encode()
-        h.send_response(status)
+        try:
+            h.send_response(status)
+        except OSError:
+            return
         h.send_header("Content-Type", "application/json")
         h.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             h.send_header(k, v)
-        h.end_headers()
-        h.wfile.write(data)
+        try:
+            h.end_headers()
+            h.wfile.write(data)
+        except OSError:  # the client went away (e.g. a killed worker): the provider still did the work
+            pass
 
     def _accept(self, provider, message_id, **fields):
         with self._lock:
