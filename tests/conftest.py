@@ -23,6 +23,17 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_stay_in_this_process():
+    """Tasks queued by tests go to an in-memory broker, never into the demo's broker folder under var/;
+    the worker tests switch to Redis for themselves."""
+    from tests.messaging_helpers import switch_broker
+
+    before = switch_broker("memory://")
+    yield
+    switch_broker(*before)
+
+
 @pytest.fixture
 def vendor():
     return connection.vendor

@@ -18,6 +18,19 @@ from tests import factories
 from tests.fakes import whatsapp as fake_wa
 from tests.fakes.smtp import FakeSmtp, free_port
 
+def switch_broker(url: str, options: dict | None = None) -> tuple[str, dict]:
+    """Point this process's Celery app at another broker; returns the previous (url, options)."""
+    from innkeeper import celery_app
+
+    before = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
+    celery_app.conf.broker_url = url
+    celery_app.conf.broker_transport_options = options or {}
+    # Forget the cached pools (kombu keeps one per broker URL, so switching back finds the old one).
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    return before
+
+
 FAST = {"max_attempts": 3, "backoff_base_seconds": 30, "backoff_max_seconds": 3600, "http_timeout_seconds": 0.5,
         "sending_lease_seconds": 300, "sweep_every_seconds": 30}
 

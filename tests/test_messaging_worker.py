@@ -21,12 +21,11 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from innkeeper import celery_app
 from innkeeper.messaging import services
 from innkeeper.messaging.models import Message, MessageStatus
 from tests.fakes import whatsapp as fw
 from tests.fakes.smtp import FakeSmtp
-from tests.messaging_helpers import confirmed_booking, log, rows
+from tests.messaging_helpers import confirmed_booking, log, rows, switch_broker
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -54,21 +53,12 @@ def redis_url():
     return REDIS_URL
 
 
-def _switch_broker(url: str, options: dict) -> None:
-    celery_app.conf.broker_url = url
-    celery_app.conf.broker_transport_options = options
-    # Forget the cached pools (kombu keeps one per broker URL, so switching back finds the old one).
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def on_redis(redis_url, transactional_db):
     """This process publishes to Redis too (the demo default is the filesystem broker)."""
-    before = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
-    _switch_broker(redis_url, {})
+    before = switch_broker(redis_url)
     yield redis_url
-    _switch_broker(*before)
+    switch_broker(*before)
 
 
 def _database_url() -> str:
