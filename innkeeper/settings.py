@@ -149,6 +149,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir),
                                        "processed_folder": str(_broker_dir / "processed"),
+                                       "control_folder": str(_broker_dir.parent / "control"),
                                        "store_processed": False}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves its message for another worker
