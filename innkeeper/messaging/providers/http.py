@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -11,9 +12,21 @@ from django.utils import timezone
 from innkeeper.messaging.providers.base import Permanent, Retryable
 
 
+_client: httpx.Client | None = None
+_client_pid = 0
+
+
 def client() -> httpx.Client:
-    timeout = settings.INNKEEPER_MESSAGING["http_timeout_seconds"]
-    return httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5)))
+    """One pooled client per process (a new one per request costs a TLS context and a connection)."""
+    global _client, _client_pid
+    if _client is None or _client_pid != os.getpid():  # a forked worker must not share its parent's sockets
+        _client, _client_pid = httpx.Client(), os.getpid()
+    return _client
+
+
+def _timeout() -> httpx.Timeout:
+    seconds = settings.INNKEEPER_MESSAGING["http_timeout_seconds"]
+    return httpx.Timeout(seconds, connect=min(seconds, 5))
 
 
 def retry_after(value: str | None) -> float | None:
@@ -32,8 +45,7 @@ def retry_after(value: str | None) -> float | None:
 def request(method: str, url: str, **kwargs) -> httpx.Response:
     """Send; raise Retryable for timeouts, refused connections, 429 and 5xx; return other answers."""
     try:
-        with client() as http:
-            response = http.request(method, url, **kwargs)
+        response = client().request(method, url, timeout=_timeout(), **kwargs)
     except httpx.TimeoutException as exc:
         raise Retryable(f"timed out: {exc.__class__.__name__}", code="timeout") from exc
     except httpx.TransportError as exc:
