@@ -267,3 +267,37 @@ def test_the_demo_simulator_records_each_mail_once(hotel, settings):
     assert SimulatedMessage.objects.count() == 2
     assert recorded["EMAIL"].subject == email.subject and "<p>" in recorded["EMAIL"].body_html
     assert recorded["WHATSAPP"].recipient == "+79161234567" and booking.reference in recorded["WHATSAPP"].body_text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_claiming_a_message_does_not_wait_for_or_skip_because_of_its_hotel(hotel, settings):
+    """Workers claim with SKIP LOCKED: a lock on the hotel row (another claim, a hotel edit) must not
+    make them skip the hotel's other messages."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from innkeeper.hotels.models import Hotel
+
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "provider": "simulator"}
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    locked, done = threading.Event(), threading.Event()
+
+    def hold_hotel():
+        try:
+            with transaction.atomic():
+                list(Hotel.objects.select_for_update().filter(pk=hotel.pk))
+                locked.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=hold_hotel)
+    t.start()
+    try:
+        assert locked.wait(10)
+        assert deliver(wa).status == S.SENT
+    finally:
+        done.set()
+        t.join()

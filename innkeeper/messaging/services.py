@@ -167,8 +167,10 @@ def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
 
 def _claim(message_id: int, now: datetime) -> Message | None:
     with transaction.atomic():
-        row = (Message.objects.select_for_update(skip_locked=True)
-               .filter(pk=message_id, status=S.QUEUED).select_related("hotel").first())
+        # Lock only the message row: a join would lock its hotel too, and skip_locked would then skip
+        # every other message of that hotel while one is being claimed.
+        row = (Message.objects.select_for_update(skip_locked=True, of=("self",))
+               .filter(pk=message_id, status=S.QUEUED).first())
         if row is None or (row.next_attempt_at and row.next_attempt_at > now):
             return None
         row.status, row.claimed_at, row.attempts = S.SENDING, now, row.attempts + 1
