@@ -137,6 +137,8 @@ def _email(env: Mapping[str, str], problems: list[str], production: bool) -> dic
         "from_email": _parse(env, "DEFAULT_FROM_EMAIL", _text, problems, required=production,
                              default="Innkeeper <bookings@innkeeper.localhost>",
                              hint='the sender of guest e-mail, e.g. "Hotel <stay@hotel.example>"'),
+        # django-anymail's settings, e.g. ANYMAIL_MAILGUN_API_KEY → ANYMAIL["MAILGUN_API_KEY"]
+        "anymail": {k[len("ANYMAIL_"):]: v for k, v in env.items() if k.startswith("ANYMAIL_") and v.strip()},
     }
 
 

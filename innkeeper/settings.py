@@ -132,6 +132,7 @@ EMAIL_HOST_PASSWORD = CONFIG.email["password"]
 EMAIL_USE_TLS = CONFIG.email["use_tls"]
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = CONFIG.email["from_email"]
+ANYMAIL = CONFIG.email["anymail"]
 INNKEEPER_WHATSAPP = CONFIG.whatsapp
 INNKEEPER_MESSAGING = {
     "max_attempts": 8,  # then DEAD; staff may retry it

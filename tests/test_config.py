@@ -98,3 +98,7 @@ def test_production_names_the_credentials_its_whatsapp_provider_needs(tmp_path):
                                  "WAHA_API_KEY": "k", "CELERY_BROKER_URL": "amqp://u:p@rabbit//"})
     assert cfg.whatsapp["waha"]["base_url"] == "http://waha:3000"
     assert (cfg.email["backend"], cfg.email["port"], cfg.email["use_tls"]) == (config.SMTP_BACKEND, 587, True)
+    cfg = config.load(tmp_path, {**env, "WHATSAPP_PROVIDER": "off", "CELERY_BROKER_URL": "redis://r:6379/0",
+                                 "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
+                                 "ANYMAIL_MAILGUN_API_KEY": "key-1", "EMAIL_HOST": ""})
+    assert cfg.email["anymail"] == {"MAILGUN_API_KEY": "key-1"}

@@ -301,3 +301,14 @@ def test_claiming_a_message_does_not_wait_for_or_skip_because_of_its_hotel(hotel
     finally:
         done.set()
         t.join()
+
+
+def test_a_django_anymail_backend_sends_and_its_message_id_is_kept(hotel, settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    email = deliver(rows(confirmed_booking(hotel))["EMAIL"])
+    assert email.status == S.SENT
+    (sent,) = mail.outbox
+    assert str(sent.anymail_status.message_id) == email.provider_message_id
+    assert sent.alternatives[0][1] == "text/html" and sent.to == ["anna@example.com"]

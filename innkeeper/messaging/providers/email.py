@@ -57,5 +57,8 @@ def _raise_anymail(exc: Exception) -> None:
 
 
 def _anymail_id(mail) -> str:
-    status = getattr(mail, "anymail_status", None)
-    return (status.message_id or "") if status is not None and isinstance(status.message_id, str) else ""
+    """The ESP's message id when an anymail backend sent it (one recipient, so one id)."""
+    mid = getattr(getattr(mail, "anymail_status", None), "message_id", None)
+    if isinstance(mid, (set, frozenset)):
+        mid = sorted(map(str, mid))[0] if mid else None
+    return "" if mid is None else str(mid)
