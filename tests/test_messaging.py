@@ -246,10 +246,11 @@ def test_the_sweeper_resends_lost_tasks_and_rows_whose_worker_died(hotel, smtp, 
     email = rows(booking)["EMAIL"]
     now = timezone.now()
     with scopes_disabled():
-        assert services.messages_sweep(now=now) == [email.pk]  # QUEUED and due: its task may be lost
+        assert services.messages_sweep(now=now) == []  # just queued: its task is on the way
+        assert services.messages_sweep(now=now + timedelta(seconds=31)) == [email.pk]  # overdue: task lost?
         Message.objects.filter(pk=email.pk).update(status=S.SENDING, attempts=1, claimed_at=now - timedelta(seconds=60))
-        assert services.messages_sweep(now=now) == []  # a send in progress is left alone
-        assert services.messages_sweep(now=now + timedelta(seconds=301)) == [email.pk]
+        assert services.messages_sweep(now=now + timedelta(seconds=31)) == []  # a send in progress is left alone
+        assert services.messages_sweep(now=now + timedelta(seconds=301)) == [email.pk]  # lease over: resent
     assert deliver(email, at=now + timedelta(seconds=302)).status == S.SENT
     assert log(email) == ["requeued", "sent"] and len(smtp.messages) == 1
 

@@ -234,13 +234,15 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
 # Sweep ------------------------------------------------------------------------------------------------
 
 def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Re-dispatch due QUEUED rows and put rows stuck SENDING (their worker died) back in the queue.
+    """Put rows stuck SENDING (their worker died) back in the queue and re-dispatch them, and every QUEUED
+    row overdue by a sweep interval (its task was lost).
 
     Cross-hotel by design: the one place that reads every hotel's outbox."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=_cfg("sending_lease_seconds"))
     stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale).values_list("pk", "hotel_id",
                                                                                             "attempts")[:limit])
+    requeued = []
     for pk, hotel_id, attempts in stuck:
         with transaction.atomic():
             if Message.objects.filter(pk=pk, status=S.SENDING, claimed_at__lt=stale).update(
@@ -248,8 +250,11 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
                     last_error="the worker stopped while sending; sending again with the same key"):
                 MessageAttempt.objects.create(hotel_id=hotel_id, message_id=pk, number=attempts, provider="",
                                               outcome="requeued", detail="worker lost while sending")
-    due = list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+                requeued.append(pk)
+    # A row due only a moment ago probably has its task on the way; ring again once it has waited a round.
+    overdue = now - timedelta(seconds=_cfg("sweep_every_seconds"))
+    due = requeued + list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=overdue)
+                          .exclude(pk__in=requeued).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     for pk in due:
         dispatch(pk)
     return due
