@@ -30,10 +30,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common  # noqa: E402
+import _common
 
 sys.path.insert(0, str(_common.ROOT))
-from tests.fakes import whatsapp as fw  # noqa: E402
+from tests.fakes import whatsapp as fw
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 
@@ -88,7 +88,7 @@ def main() -> None:
 
     _common.print_header("Guest messaging: outbox → provider", info,
                          {"provider": f"fake WAHA over HTTP at {fake.url}", "broker (latency)": broker})
-    hotel, types, _rooms = _common.create_hotel("msg-bench", [{"slug": "std", "rooms": 40}])
+    hotel, _types, _rooms = _common.create_hotel("msg-bench", [{"slug": "std", "rooms": 40}])
     first = date.today() + timedelta(days=10)
     counter = iter(range(10**6))
 
@@ -111,7 +111,7 @@ def main() -> None:
         queue = list(ids)
         lock = threading.Lock()
 
-        def work():
+        def work(queue=queue, lock=lock):
             try:
                 while True:
                     with lock:
@@ -137,7 +137,7 @@ def main() -> None:
 
         bare_queue = list(range(len(ids)))
 
-        def bare():
+        def bare(bare_queue=bare_queue, lock=lock):
             while True:
                 with lock:
                     if not bare_queue:

@@ -12,6 +12,9 @@ from django_scopes import scope
 from innkeeper.booking import services, stays
 from tests import factories
 
+# Fixtures of the messaging tests (fake SMTP and WhatsApp servers, fast retry settings).
+pytest_plugins = ["tests.messaging_helpers"]
+
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings

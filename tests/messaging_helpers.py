@@ -18,6 +18,7 @@ from tests import factories
 from tests.fakes import whatsapp as fake_wa
 from tests.fakes.smtp import FakeSmtp, free_port
 
+
 def switch_broker(url: str, options: dict | None = None) -> tuple[str, dict]:
     """Point this process's Celery app at another broker; returns the previous (url, options)."""
     from innkeeper import celery_app

@@ -15,8 +15,7 @@ from innkeeper.messaging.defaults import DEFAULTS
 from innkeeper.messaging.models import Message, MessageStatus, MessageType, OptOut, SimulatedMessage
 from innkeeper.messaging.providers.email import message_id
 from tests import factories
-from tests.messaging_helpers import (closed_port_url, confirmed_booking, deliver, fake_whatsapp, fast,  # noqa: F401
-                                     later, log, rows, smtp)
+from tests.messaging_helpers import closed_port_url, confirmed_booking, deliver, later, log, rows
 
 S = MessageStatus
 

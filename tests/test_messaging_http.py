@@ -9,8 +9,7 @@ from django_scopes import scopes_disabled
 from innkeeper.messaging import signatures
 from innkeeper.messaging.models import Message, MessageStatus
 from tests.fakes import whatsapp as fw
-from tests.messaging_helpers import (confirmed_booking, deliver, fake_whatsapp, fast, log, rows,  # noqa: F401
-                                     use_whatsapp)
+from tests.messaging_helpers import confirmed_booking, deliver, log, rows, use_whatsapp
 
 S = MessageStatus
 

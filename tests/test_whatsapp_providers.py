@@ -9,8 +9,15 @@ from django.utils import timezone
 
 from innkeeper.messaging.models import MessageStatus
 from tests.fakes import whatsapp as fw
-from tests.messaging_helpers import (closed_port_url, confirmed_booking, deliver, fake_whatsapp, fast,  # noqa: F401
-                                     later, log, rows, use_whatsapp)
+from tests.messaging_helpers import (
+    closed_port_url,
+    confirmed_booking,
+    deliver,
+    later,
+    log,
+    rows,
+    use_whatsapp,
+)
 
 S = MessageStatus
 PROVIDERS = ["waha", "cloud", "twilio"]

@@ -22,8 +22,15 @@ from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.messaging import providers, rendering
 from innkeeper.messaging.context import booking_context
 from innkeeper.messaging.defaults import DEFAULTS
-from innkeeper.messaging.models import (Channel, Message, MessageAttempt, MessageStatus, MessageTemplate,
-                                        MessageType, OptOut)
+from innkeeper.messaging.models import (
+    Channel,
+    Message,
+    MessageAttempt,
+    MessageStatus,
+    MessageTemplate,
+    MessageType,
+    OptOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +165,7 @@ def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
     try:
         message_send.apply_async((message_id,), countdown=countdown)
         return True
-    except Exception as exc:  # broker unreachable: the row stays due
+    except Exception as exc:  # noqa: BLE001 - any transport's error: the row stays due
         log.warning("message %s: could not queue its task (%s); the sweeper will", message_id, exc)
         return False
 

@@ -60,5 +60,5 @@ def _anymail_id(mail) -> str:
     """The ESP's message id when an anymail backend sent it (one recipient, so one id)."""
     mid = getattr(getattr(mail, "anymail_status", None), "message_id", None)
     if isinstance(mid, (set, frozenset)):
-        mid = sorted(map(str, mid))[0] if mid else None
+        mid = min(map(str, mid)) if mid else None
     return "" if mid is None else str(mid)

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from innkeeper.messaging.providers.base import Permanent, Retryable
 
-
 _client: httpx.Client | None = None
 _client_pid = 0
 
