@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import ScopeError, scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.errors import NoAvailability
@@ -312,3 +312,40 @@ def test_a_django_anymail_backend_sends_and_its_message_id_is_kept(hotel, settin
     (sent,) = mail.outbox
     assert str(sent.anymail_status.message_id) == email.provider_message_id
     assert sent.alternatives[0][1] == "text/html" and sent.to == ["anna@example.com"]
+
+
+def test_the_sweeper_runs_on_the_beat_schedule():
+    from innkeeper import celery_app
+
+    entry = celery_app.conf.beat_schedule["messages-sweep"]
+    assert entry["task"] in celery_app.tasks and entry["schedule"] == 30.0
+    assert "innkeeper.messaging.tasks.message_send" in celery_app.tasks
+
+
+def test_one_hotel_never_sees_or_shapes_another_hotels_messages(hotel, other_hotel):
+    with scope(hotel=hotel):
+        services.template_save(hotel=hotel, type="BOOKING_CONFIRMATION", channel="EMAIL", locale="en",
+                               subject="Moscow only {{ reference }}", body="Moscow wording")
+    mine = rows(confirmed_booking(hotel))["EMAIL"]
+    their_rows = rows(confirmed_booking(other_hotel, email="o@example.com"))
+    theirs, theirs_wa = their_rows["EMAIL"], their_rows["WHATSAPP"]
+    assert mine.subject.startswith("Moscow only") and theirs.subject.startswith("Your booking")
+    with scope(hotel=other_hotel):
+        assert {m.pk for m in Message.objects.all()} == {theirs.pk, theirs_wa.pk}
+    with pytest.raises(ScopeError):
+        list(Message.objects.all())  # outside a hotel's scope nobody reads the outbox by accident
+    assert (mine.hotel_id, theirs.hotel_id) == (hotel.pk, other_hotel.pk)
+
+
+def test_a_booking_through_the_api_queues_its_confirmations(client, hotel):
+    room_type = factories.make_room_type(hotel, slug="std", rooms=1)
+    day = (timezone.now() + timedelta(days=30)).date()
+    answer = client.post(f"/api/v1/hotels/{hotel.slug}/bookings", {
+        "room_type": room_type.slug, "check_in": day.isoformat(), "check_out": (day + timedelta(days=1)).isoformat(),
+        "guests": 1, "locale": "ru", "guest": {"name": "Anna", "email": "anna@example.com", "phone": "+49 1512 3456789"},
+    }, content_type="application/json")
+    assert answer.status_code == 201
+    with scopes_disabled():
+        booking = Booking.objects.get(reference=answer.json()["reference"])
+    messages = rows(booking)
+    assert messages["WHATSAPP"].recipient == "+4915123456789" and messages["EMAIL"].locale == "ru"
