@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import environ
@@ -33,6 +33,9 @@ class Config:
     lock_provider: str = "simulator"
     ttlock: dict | None = None
     locks_dispatch: str = "inline"
+    celery_broker_url: str = ""
+    email: dict = field(default_factory=dict)
+    whatsapp: dict = field(default_factory=dict)
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -128,6 +131,18 @@ def _choice(options):
             raise ValueError(f"use one of {', '.join(options)}")
         return value
     return parse
+def _broker(raw: str) -> str:
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in ("redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem"):
+        raise ValueError("use redis://, rediss://, amqp:// (RabbitMQ) or filesystem://")
+    return raw
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 0 < port < 65536:
+        raise ValueError(f"{port} is not a TCP port")
+    return port
 
 
 def _url(raw: str) -> str:
@@ -162,6 +177,78 @@ def _locks(env, problems: list[str], production: bool) -> tuple[str, dict | None
     return provider, ttlock
 
 
+def _text(raw: str) -> str:
+    return raw
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SIMULATOR_EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+WHATSAPP_PROVIDERS = ("waha", "cloud", "twilio", "simulator", "off")
+
+
+def _email(env: Mapping[str, str], problems: list[str], production: bool) -> dict:
+    """E-mail goes through Django's EMAIL_BACKEND: SMTP, an anymail backend, or (demo) the simulator."""
+    backend = _parse(env, "EMAIL_BACKEND", _text, problems, required=False,
+                     default=SMTP_BACKEND if production else SIMULATOR_EMAIL_BACKEND)
+    smtp = backend == SMTP_BACKEND
+    return {
+        "backend": backend,
+        "host": _parse(env, "EMAIL_HOST", _text, problems, required=production and smtp, default="localhost",
+                       hint="the SMTP server's host name"),
+        "port": _parse(env, "EMAIL_PORT", _port, problems, required=False, default=587 if production else 25),
+        "user": _parse(env, "EMAIL_HOST_USER", _text, problems, required=False, default=""),
+        "password": _parse(env, "EMAIL_HOST_PASSWORD", _text, problems, required=False, default=""),
+        "use_tls": _parse(env, "EMAIL_USE_TLS", _bool, problems, required=False, default=production),
+        "from_email": _parse(env, "DEFAULT_FROM_EMAIL", _text, problems, required=production,
+                             default="Innkeeper <bookings@innkeeper.localhost>",
+                             hint='the sender of guest e-mail, e.g. "Hotel <stay@hotel.example>"'),
+        # django-anymail's settings, e.g. ANYMAIL_MAILGUN_API_KEY → ANYMAIL["MAILGUN_API_KEY"]
+        "anymail": {k[len("ANYMAIL_"):]: v for k, v in env.items() if k.startswith("ANYMAIL_") and v.strip()},
+    }
+
+
+def _whatsapp(env: Mapping[str, str], problems: list[str], production: bool) -> dict:
+    def choice(raw: str) -> str:
+        value = raw.lower()
+        if value not in WHATSAPP_PROVIDERS:
+            raise ValueError(f"use one of {', '.join(WHATSAPP_PROVIDERS)}")
+        return value
+
+    provider = _parse(env, "WHATSAPP_PROVIDER", choice, problems, required=production,
+                      default="simulator", hint=" | ".join(WHATSAPP_PROVIDERS))
+
+    def need(name, parser=_text, default=""):
+        return _parse(env, name, parser, problems, required=production, default=default)
+
+    def opt(name, parser=_text, default=""):
+        return _parse(env, name, parser, problems, required=False, default=default)
+
+    cfg = {"provider": provider, "default_region": opt("WHATSAPP_DEFAULT_REGION", default="")}
+    waha, cloud, twilio = provider == "waha", provider == "cloud", provider == "twilio"
+    cfg["waha"] = {
+        "base_url": (need if waha else opt)("WAHA_BASE_URL", _url, "http://localhost:3000"),
+        "api_key": (need if waha else opt)("WAHA_API_KEY"),
+        "session": opt("WAHA_SESSION", default="default"),
+        "webhook_hmac_key": opt("WAHA_WEBHOOK_HMAC_KEY"),
+    }
+    cfg["cloud"] = {
+        "base_url": opt("WHATSAPP_CLOUD_BASE_URL", _url, "https://graph.facebook.com"),
+        "api_version": opt("WHATSAPP_CLOUD_API_VERSION", default="v21.0"),
+        "access_token": (need if cloud else opt)("WHATSAPP_CLOUD_ACCESS_TOKEN"),
+        "phone_number_id": (need if cloud else opt)("WHATSAPP_CLOUD_PHONE_NUMBER_ID"),
+        "app_secret": (need if cloud else opt)("WHATSAPP_CLOUD_APP_SECRET"),
+        "verify_token": opt("WHATSAPP_CLOUD_VERIFY_TOKEN"),
+    }
+    cfg["twilio"] = {
+        "base_url": opt("TWILIO_BASE_URL", _url, "https://api.twilio.com"),
+        "account_sid": (need if twilio else opt)("TWILIO_ACCOUNT_SID"),
+        "auth_token": (need if twilio else opt)("TWILIO_AUTH_TOKEN"),
+        "from_number": (need if twilio else opt)("TWILIO_WHATSAPP_FROM"),
+        "status_callback_url": opt("TWILIO_STATUS_CALLBACK_URL", _url),
+    }
+    return cfg
+
+
 def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate ``env`` (default: the process environment); raise one error listing every problem."""
     env = os.environ if env is None else env
@@ -194,6 +281,10 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     lock_provider, ttlock = _locks(env, problems, production)
     locks_dispatch = _parse(env, "LOCKS_DISPATCH", _choice(("inline", "celery")), problems, required=False,
                             default="inline", hint="inline or celery")
+    celery_broker_url = _parse(env, "CELERY_BROKER_URL", _broker, problems, required=production,
+                               default="filesystem://", hint="e.g. redis://redis:6379/0 or amqp://user:pw@rabbit//")
+    email = _email(env, problems, production)
+    whatsapp = _whatsapp(env, problems, production)
 
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
@@ -203,4 +294,5 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     return Config(mode=mode, debug=debug, secret_key=secret_key, allowed_hosts=allowed_hosts,
                   database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts],
                   field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
-                  locks_dispatch=locks_dispatch)
+                  locks_dispatch=locks_dispatch, celery_broker_url=celery_broker_url, email=email,
+                  whatsapp=whatsapp)

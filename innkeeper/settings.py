@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "innkeeper.accounts",
     "innkeeper.hotels",
     "innkeeper.booking",
+    "innkeeper.messaging",
     "innkeeper.web",
     "innkeeper.dashboard",
     "innkeeper.locks",
@@ -178,3 +179,48 @@ CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's 
 # <slug>.localhost hosts answer on ./bin/demo's port.
 HOTEL_LINK_SCHEME = "https" if CONFIG.mode == "production" else "http"
 HOTEL_LINK_PORT = None if CONFIG.mode == "production" else int(__import__("os").environ.get("PORT") or 8000)
+
+# Guest messaging: e-mail through Django's backends, WhatsApp through one configured provider.
+EMAIL_BACKEND = CONFIG.email["backend"]
+EMAIL_HOST = CONFIG.email["host"]
+EMAIL_PORT = CONFIG.email["port"]
+EMAIL_HOST_USER = CONFIG.email["user"]
+EMAIL_HOST_PASSWORD = CONFIG.email["password"]
+EMAIL_USE_TLS = CONFIG.email["use_tls"]
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = CONFIG.email["from_email"]
+ANYMAIL = CONFIG.email["anymail"]
+INNKEEPER_WHATSAPP = CONFIG.whatsapp
+INNKEEPER_MESSAGING = {
+    "max_attempts": 8,  # then DEAD; staff may retry it
+    "backoff_base_seconds": 30,  # 30 s, 60 s, 120 s, ... with jitter
+    "backoff_max_seconds": 6 * 3600,
+    "http_timeout_seconds": 10,
+    "sending_lease_seconds": 300,  # a row SENDING this long lost its worker; the sweeper sends it again
+    "sweep_every_seconds": 30,
+}
+
+# Celery: the row is the truth, the task is the doorbell. The demo's broker is a folder (no server).
+CELERY_BROKER_URL = CONFIG.celery_broker_url
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = BASE_DIR / "var" / "celery" / "broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir),
+                                       "processed_folder": str(_broker_dir / "processed"),
+                                       "control_folder": str(_broker_dir.parent / "control"),
+                                       "store_processed": False}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves its message for another worker
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up fast when the broker is down: the row stays QUEUED and the sweeper sends it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE = {
+    "messages-sweep": {"task": "innkeeper.messaging.tasks.messages_sweep",
+                       "schedule": float(INNKEEPER_MESSAGING["sweep_every_seconds"])},
+    **__import__("innkeeper.locks.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # keys, check-out, reminders
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celery" / "beat-schedule")

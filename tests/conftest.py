@@ -12,6 +12,9 @@ from django_scopes import scope
 from innkeeper.booking import services, stays
 from tests import factories
 
+# Fixtures of the messaging tests (fake SMTP and WhatsApp servers, fast retry settings).
+pytest_plugins = ["tests.messaging_helpers"]
+
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
@@ -27,6 +30,17 @@ def pytest_collection_modifyitems(config, items):
 def _fast_password_hashing(settings):
     # The real hasher (PBKDF2, 1,000,000 rounds) costs ~0.5 s a password; tests check behaviour, not cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_stay_in_this_process():
+    """Tasks queued by tests go to an in-memory broker, never into the demo's broker folder under var/;
+    the worker tests switch to Redis for themselves."""
+    from tests.messaging_helpers import switch_broker
+
+    before = switch_broker("memory://")
+    yield
+    switch_broker(*before)
 
 
 @pytest.fixture

@@ -12,9 +12,12 @@ from innkeeper import config
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_SECRET = "k" * 30 + "abcdefghijklmnopqrstuvwxyz"
+MESSAGING = {"CELERY_BROKER_URL": "redis://redis:6379/0", "EMAIL_HOST": "smtp.example.com",
+             "DEFAULT_FROM_EMAIL": "Hotel <stay@hotel.example>", "WHATSAPP_PROVIDER": "off"}
 FERNET_KEY = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="  # 32 bytes, url-safe base64
 PRODUCTION = {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://db/x",
-              "ALLOWED_HOSTS": "a.example", "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator"}
+              "ALLOWED_HOSTS": "a.example", "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator",
+              **MESSAGING}
 
 
 def test_demo_mode_needs_no_variables(tmp_path):
@@ -29,7 +32,9 @@ def test_production_lists_every_missing_variable_at_once(tmp_path):
         config.load(tmp_path, {"INNKEEPER_MODE": "production"})
     message = str(err.value)
     for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing",
-                 "FIELD_ENCRYPTION_KEYS is missing", "LOCK_PROVIDER is missing"):
+                 "FIELD_ENCRYPTION_KEYS is missing", "LOCK_PROVIDER is missing",
+                 "CELERY_BROKER_URL is missing", "EMAIL_HOST is missing", "DEFAULT_FROM_EMAIL is missing",
+                 "WHATSAPP_PROVIDER is missing"):
         assert name in message
 
 
@@ -48,7 +53,7 @@ def test_production_accepts_a_complete_environment(tmp_path):
     cfg = config.load(tmp_path, {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET,
                                  "DATABASE_URL": "postgres://inn:pw@db.internal:5432/innkeeper",
                                  "ALLOWED_HOSTS": "hotel.example.com, .example.org",
-                                 "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator"})
+                                 "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator", **MESSAGING})
     assert (cfg.debug, cfg.allowed_hosts) == (False, ["hotel.example.com", ".example.org"])
     assert (cfg.database["ENGINE"], cfg.database["HOST"], cfg.database["NAME"]) == (
         "django.db.backends.postgresql", "db.internal", "innkeeper")
@@ -67,14 +72,15 @@ def test_unknown_mode_is_refused(tmp_path):
 
 
 def test_manage_py_prints_one_clear_message_and_exits_2():
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS",
+                                                            *MESSAGING)}
     env["INNKEEPER_MODE"] = "production"
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "cannot start in production mode" in result.stderr
-    assert result.stderr.count(" is missing") == 5
+    assert result.stderr.count(" is missing") == 5 + len(MESSAGING)
 
 
 def test_demo_mode_derives_an_encryption_key_and_uses_the_lock_simulator(tmp_path):

@@ -29,6 +29,8 @@ from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
 from innkeeper.locks import services as lock_keys
+from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import MessageType
 
 GUEST = "guest"
 SYSTEM = "system"
@@ -166,7 +168,14 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
     _save_guarded(booking, force_insert=True)
     _save_add_ons(booking, priced)
     _event(booking, "created", actor, to_status=status, room=room.number, total=str(priced.total))
+    if status == Status.CONFIRMED:
+        _confirmation(booking, now)
     return booking
+
+
+def _confirmation(booking: Booking, now: datetime) -> None:
+    """The guest's confirmation (e-mail and WhatsApp) joins the outbox in the booking's own transaction."""
+    messaging.message_enqueue(booking=booking, type=MessageType.BOOKING_CONFIRMATION, now=now)
 
 
 def _save_add_ons(booking: Booking, priced) -> None:
@@ -231,6 +240,8 @@ def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: date
     b.save(update_fields=fields)
     _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
     lock_keys.keys_on_booking_status(booking=b, now=now)  # a stay that ended loses its keys
+    if to == Status.CONFIRMED:
+        _confirmation(b, now)
     return b
 
 

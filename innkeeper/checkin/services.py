@@ -21,30 +21,22 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
+from innkeeper.checkin.links import TOKEN_SALT, checkin_link, checkin_token  # noqa: F401 (the link's home)
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core import db
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
-from innkeeper.hotels.links import hotel_url
 from innkeeper.hotels.models import AddOn
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import LockKey
+from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import MessageType
 
-TOKEN_SALT = "innkeeper.checkin.link"
 GUEST = "guest"
 DONE = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
 # -- the magic link --------------------------------------------------------------------------------
-
-def checkin_token(booking: Booking) -> str:
-    return signing.dumps({"b": booking.pk, "r": booking.reference}, salt=TOKEN_SALT)
-
-
-def checkin_link(booking: Booking) -> str:
-    """The guest's check-in link, in the guest's language (sent with the confirmation and the reminder)."""
-    return hotel_url(booking.hotel, "check_in", booking.locale, query={"token": checkin_token(booking)})
-
 
 class LinkExpired(Conflict):
     code = "link_expired"
@@ -218,6 +210,7 @@ def reminder_claim(*, booking: Booking, now: datetime) -> bool:
             return False
         row.reminder_sent_at = now
         row.save(update_fields=["reminder_sent_at", "updated_at"])
+        messaging.message_enqueue(booking=booking, type=MessageType.CHECKIN_REMINDER, now=now)
         return True
 
 

@@ -25,6 +25,9 @@ from innkeeper.booking.states import Status
 from innkeeper.core.errors import InvalidInput, PermissionDenied
 from innkeeper.hotels import services as hotel_services
 from innkeeper.hotels.models import Room, RoomType
+from innkeeper.messaging import selectors as messaging_selectors
+from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import Message
 
 router = Router(tags=["staff"], auth=django_auth)
 ERRORS = {401: dict, 403: Problem, 404: Problem, 409: Problem, 422: dict, 503: Problem}
@@ -153,3 +156,56 @@ def rates(request, payload: RatesIn):
         days = hotel_services.rates_set(hotel=hotel, room_type=room_type, date_from=payload.date_from,
                                         date_to=payload.date_to, actor=request.user, **changes)
         return {"dates": days}
+
+
+# Messages ------------------------------------------------------------------------------------------
+
+class MessageOut(Schema):
+    id: int
+    booking: str | None
+    channel: str
+    type: str
+    recipient: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    provider_message_id: str
+    created_at: dt.datetime
+
+
+class MessageSearch(Schema):
+    status: str = Field("", max_length=10)
+    type: str = Field("", max_length=24)
+    channel: str = Field("", max_length=10)
+    booking: str = Field("", max_length=6)
+    limit: int = Field(50, ge=1, le=200)
+
+
+def message_out(m: Message) -> dict:
+    return {"id": m.pk, "booking": m.booking.reference if m.booking_id else None, "channel": m.channel,
+            "type": m.type, "recipient": m.recipient, "status": m.status, "attempts": m.attempts,
+            "next_attempt_at": m.next_attempt_at, "last_error": m.last_error,
+            "provider_message_id": m.provider_message_id, "created_at": m.created_at}
+
+
+@router.get("/staff/messages", response={200: list[MessageOut], **ERRORS}, summary="The communication log")
+def messages(request, q: Query[MessageSearch]):
+    with member(request) as hotel:
+        found = messaging_selectors.messages_find(hotel=hotel, status=q.status, type=q.type, channel=q.channel,
+                                                  reference=q.booking)
+        return [message_out(m) for m in found[:q.limit]]
+
+
+@router.get("/staff/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="One message")
+def message(request, message_id: int):
+    with member(request) as hotel:
+        return message_out(get_object_or_404(Message.objects.select_related("booking"), hotel=hotel, pk=message_id))
+
+
+@router.post("/staff/messages/{message_id}/retry", response={200: MessageOut, **ERRORS},
+             summary="Send a FAILED or DEAD message again (409 for any other status)")
+def message_retry(request, message_id: int):
+    with member(request) as hotel:
+        m = get_object_or_404(Message, hotel=hotel, pk=message_id)
+        return message_out(messaging.message_retry(message=m, actor=actor(request)))

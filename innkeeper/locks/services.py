@@ -25,6 +25,8 @@ from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
+from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import MessageType
 from innkeeper.locks.models import (
     DUE,
     LIVE,
@@ -312,6 +314,11 @@ def access_instructions_due(key: LockKey, now: datetime) -> None:
     key.instructions_due_at = now
     key.save(update_fields=["instructions_due_at", "updated_at"])
     _event(key, "key_active", kind=key.kind, room=key.room.number)
+    details = access_details(key)
+    # One message per key: a re-issued key (new room or dates) sends new instructions.
+    messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
+                              occasion=f"key-{key.generation}", now=now,
+                              extra={name: details[name] for name in ("pin", "web_key_link", "room_number")})
 
 
 def keys_due(*, now: datetime) -> list[int]:

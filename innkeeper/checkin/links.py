@@ -1,0 +1,19 @@
+"""The guest's check-in link: a signed token bound to one booking. Its own module so that messaging can
+put the link in a message without depending on the check-in steps."""
+
+from __future__ import annotations
+
+from django.core import signing
+
+from innkeeper.hotels.links import hotel_url
+
+TOKEN_SALT = "innkeeper.checkin.link"
+
+
+def checkin_token(booking) -> str:
+    return signing.dumps({"b": booking.pk, "r": booking.reference}, salt=TOKEN_SALT)
+
+
+def checkin_link(booking) -> str:
+    """The guest's check-in link, in the guest's language (sent with the confirmation and the reminder)."""
+    return hotel_url(booking.hotel, "check_in", booking.locale, query={"token": checkin_token(booking)})

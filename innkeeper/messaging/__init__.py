@@ -1,0 +1,1 @@
+"""Guest messaging: templates, the outbox, providers and delivery receipts."""

@@ -1,0 +1,48 @@
+"""The one place that turns a booking into template variables (see variables.VARIABLES)."""
+
+from __future__ import annotations
+
+from django.utils import formats, translation
+from django.utils.timezone import localtime
+
+from innkeeper.checkin.links import checkin_link
+from innkeeper.messaging.variables import VARIABLES
+
+
+CHECK_IN_OPEN = frozenset({"CONFIRMED"})
+
+
+def booking_context(booking, **extra) -> dict:
+    """Variables for messages about ``booking``, formatted in the guest's language and the hotel's zone.
+
+    Later steps pass what only they know (``pin``, ``web_key_link``, ``check_in_link``, ``room_number``)
+    as ``extra``; a name outside VARIABLES is a programming error.
+    """
+    unknown = set(extra) - set(VARIABLES)
+    if unknown:
+        raise ValueError(f"unknown message variables: {', '.join(sorted(unknown))}")
+    hotel = booking.hotel
+    tz = hotel.tz
+    with translation.override(booking.locale):
+        start, end = localtime(booking.start, tz), localtime(booking.end, tz)
+        total = formats.number_format(booking.total, decimal_pos=2, use_l10n=True, force_grouping=True)
+        context = {
+            "guest_name": booking.guest_name,
+            "hotel_name": hotel.name,
+            "reference": booking.reference,
+            "check_in": formats.date_format(start, "DATETIME_FORMAT"),
+            "check_out": formats.date_format(end, "DATETIME_FORMAT"),
+            "check_in_date": formats.date_format(start, "DATE_FORMAT"),
+            "check_out_date": formats.date_format(end, "DATE_FORMAT"),
+            "room_type": booking.room_type.name,
+            "room_number": booking.room.number,
+            "pin": "",
+            "web_key_link": "",
+            # While the guest may still check in online, every message about the booking carries the link.
+            "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
+            "add_ons": [line.add_on.name for line in booking.add_ons.select_related("add_on")],
+            "total": f"{total} {booking.currency}",
+            "manage_link": "",
+        }
+    context.update({k: ("" if v is None else v) for k, v in extra.items()})
+    return context

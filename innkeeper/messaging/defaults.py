@@ -1,0 +1,110 @@
+"""Shipped wording for every message type, channel and language; a hotel's MessageTemplate overrides it.
+
+Written in Django template syntax, limited to the variables in variables.VARIABLES (checked by a test).
+"""
+
+EMAIL, WHATSAPP = "EMAIL", "WHATSAPP"
+
+_ADD_ONS_EN = "{% if add_ons %}\nExtras: {{ add_ons|join:\", \" }}{% endif %}"
+_ADD_ONS_RU = "{% if add_ons %}\nДополнительно: {{ add_ons|join:\", \" }}{% endif %}"
+
+DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
+    # Booking confirmation
+    ("BOOKING_CONFIRMATION", EMAIL, "en"): (
+        "Your booking {{ reference }} at {{ hotel_name }} is confirmed",
+        "Dear {{ guest_name }},\n\nThank you for booking with {{ hotel_name }}. Your booking is confirmed.\n\n"
+        "Reference: {{ reference }}\nRoom: {{ room_type }}\nArrival: {{ check_in }}\nDeparture: {{ check_out }}"
+        + _ADD_ONS_EN + "\nTotal: {{ total }}\n\n"
+        "Keep your reference: you need it to manage the booking.{% if manage_link %}\n{{ manage_link }}{% endif %}"
+        "\n\nWe look forward to welcoming you.\n{{ hotel_name }}",
+    ),
+    ("BOOKING_CONFIRMATION", EMAIL, "ru"): (
+        "Бронирование {{ reference }} в {{ hotel_name }} подтверждено",
+        "Здравствуйте, {{ guest_name }}!\n\nСпасибо, что выбрали {{ hotel_name }}. Ваше бронирование подтверждено.\n\n"
+        "Код бронирования: {{ reference }}\nНомер: {{ room_type }}\nЗаезд: {{ check_in }}\nВыезд: {{ check_out }}"
+        + _ADD_ONS_RU + "\nИтого: {{ total }}\n\n"
+        "Сохраните код: он нужен, чтобы управлять бронированием.{% if manage_link %}\n{{ manage_link }}{% endif %}"
+        "\n\nЖдём вас!\n{{ hotel_name }}",
+    ),
+    ("BOOKING_CONFIRMATION", WHATSAPP, "en"): (
+        "",
+        "{{ hotel_name }}: your booking {{ reference }} is confirmed. {{ room_type }}, "
+        "{{ check_in }} – {{ check_out }}. Total {{ total }}. See you soon, {{ guest_name }}!",
+    ),
+    ("BOOKING_CONFIRMATION", WHATSAPP, "ru"): (
+        "",
+        "{{ hotel_name }}: бронирование {{ reference }} подтверждено. {{ room_type }}, "
+        "{{ check_in }} – {{ check_out }}. Итого {{ total }}. До встречи, {{ guest_name }}!",
+    ),
+    # Check-in reminder
+    ("CHECKIN_REMINDER", EMAIL, "en"): (
+        "Your stay at {{ hotel_name }} begins soon",
+        "Dear {{ guest_name }},\n\nWe look forward to seeing you on {{ check_in }} (booking {{ reference }})."
+        "{% if check_in_link %}\n\nSave time at arrival: check in online here:\n{{ check_in_link }}{% endif %}"
+        "\n\n{{ hotel_name }}",
+    ),
+    ("CHECKIN_REMINDER", EMAIL, "ru"): (
+        "Скоро ваш приезд в {{ hotel_name }}",
+        "Здравствуйте, {{ guest_name }}!\n\nЖдём вас {{ check_in }} (бронирование {{ reference }})."
+        "{% if check_in_link %}\n\nСэкономьте время при заезде — пройдите онлайн-регистрацию:\n"
+        "{{ check_in_link }}{% endif %}\n\n{{ hotel_name }}",
+    ),
+    ("CHECKIN_REMINDER", WHATSAPP, "en"): (
+        "",
+        "{{ hotel_name }}: we expect you on {{ check_in }} (booking {{ reference }})."
+        "{% if check_in_link %} Check in online: {{ check_in_link }}{% endif %}",
+    ),
+    ("CHECKIN_REMINDER", WHATSAPP, "ru"): (
+        "",
+        "{{ hotel_name }}: ждём вас {{ check_in }} (бронирование {{ reference }})."
+        "{% if check_in_link %} Онлайн-регистрация: {{ check_in_link }}{% endif %}",
+    ),
+    # Access instructions
+    ("ACCESS_INSTRUCTIONS", EMAIL, "en"): (
+        "How to get into your room at {{ hotel_name }}",
+        "Dear {{ guest_name }},\n\nYour room is {{ room_number }}.{% if pin %} The door PIN is {{ pin }}.{% endif %}"
+        "{% if web_key_link %}\nYou can also open the door from your phone: {{ web_key_link }}{% endif %}"
+        "\n\nThe PIN works from {{ check_in }} until {{ check_out }}.\n\n{{ hotel_name }}",
+    ),
+    ("ACCESS_INSTRUCTIONS", EMAIL, "ru"): (
+        "Как попасть в номер в {{ hotel_name }}",
+        "Здравствуйте, {{ guest_name }}!\n\nВаш номер — {{ room_number }}.{% if pin %} Код двери: {{ pin }}.{% endif %}"
+        "{% if web_key_link %}\nДверь можно открыть и с телефона: {{ web_key_link }}{% endif %}"
+        "\n\nКод действует с {{ check_in }} до {{ check_out }}.\n\n{{ hotel_name }}",
+    ),
+    ("ACCESS_INSTRUCTIONS", WHATSAPP, "en"): (
+        "",
+        "{{ hotel_name }}: room {{ room_number }}.{% if pin %} Door PIN {{ pin }}.{% endif %}"
+        "{% if web_key_link %} Open from your phone: {{ web_key_link }}{% endif %}",
+    ),
+    ("ACCESS_INSTRUCTIONS", WHATSAPP, "ru"): (
+        "",
+        "{{ hotel_name }}: номер {{ room_number }}.{% if pin %} Код двери {{ pin }}.{% endif %}"
+        "{% if web_key_link %} Открыть с телефона: {{ web_key_link }}{% endif %}",
+    ),
+    # Check-out reminder
+    ("CHECKOUT_REMINDER", EMAIL, "en"): (
+        "Check-out from {{ hotel_name }}",
+        "Dear {{ guest_name }},\n\nA reminder that check-out is at {{ check_out }}. "
+        "We hope you enjoyed your stay.\n\n{{ hotel_name }}",
+    ),
+    ("CHECKOUT_REMINDER", EMAIL, "ru"): (
+        "Выезд из {{ hotel_name }}",
+        "Здравствуйте, {{ guest_name }}!\n\nНапоминаем: выезд {{ check_out }}. "
+        "Надеемся, вам у нас понравилось.\n\n{{ hotel_name }}",
+    ),
+    ("CHECKOUT_REMINDER", WHATSAPP, "en"): ("", "{{ hotel_name }}: check-out is at {{ check_out }}. Thank you!"),
+    ("CHECKOUT_REMINDER", WHATSAPP, "ru"): ("", "{{ hotel_name }}: выезд {{ check_out }}. Спасибо!"),
+    # Thanks after the stay
+    ("POST_STAY_THANKS", EMAIL, "en"): (
+        "Thank you for staying at {{ hotel_name }}",
+        "Dear {{ guest_name }},\n\nThank you for staying with us. We hope to welcome you again.\n\n{{ hotel_name }}",
+    ),
+    ("POST_STAY_THANKS", EMAIL, "ru"): (
+        "Спасибо, что остановились в {{ hotel_name }}",
+        "Здравствуйте, {{ guest_name }}!\n\nСпасибо, что остановились у нас. Будем рады видеть вас снова.\n\n"
+        "{{ hotel_name }}",
+    ),
+    ("POST_STAY_THANKS", WHATSAPP, "en"): ("", "{{ hotel_name }}: thank you for staying with us, {{ guest_name }}!"),
+    ("POST_STAY_THANKS", WHATSAPP, "ru"): ("", "{{ hotel_name }}: спасибо, что были у нас, {{ guest_name }}!"),
+}

@@ -1,0 +1,98 @@
+"""Delivery receipts from the WhatsApp providers: verify the signature, then move messages forward.
+
+An unsigned or wrongly signed callback is answered 403 and changes nothing. Receipts are idempotent
+(a status is only ever moved forward), so the providers' at-least-once delivery is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from django_scopes import scopes_disabled
+
+from innkeeper.messaging import services, signatures
+from innkeeper.messaging.models import MessageStatus as S
+
+log = logging.getLogger(__name__)
+
+WAHA_ACKS = {-1: S.FAILED, 1: S.SENT, 2: S.DELIVERED, 3: S.READ, 4: S.READ}
+TWILIO_STATUSES = {"sent": S.SENT, "delivered": S.DELIVERED, "read": S.READ, "failed": S.FAILED,
+                   "undelivered": S.FAILED}
+CLOUD_STATUSES = {"sent": S.SENT, "delivered": S.DELIVERED, "read": S.READ, "failed": S.FAILED}
+
+
+def _receipt(provider: str, message_id: str, status: str, detail: str = "") -> None:
+    if message_id and status:
+        with scopes_disabled():  # a receipt names a provider message id, whichever hotel sent it
+            services.message_receipt(provider=provider, provider_message_id=message_id, status=status, detail=detail)
+
+
+def _forbidden(provider: str) -> HttpResponse:
+    log.warning("%s callback with a missing or wrong signature ignored", provider)
+    return HttpResponseForbidden("bad signature")
+
+
+def _json(body: bytes):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+@csrf_exempt
+@require_POST
+def waha(request):
+    key = settings.INNKEEPER_WHATSAPP["waha"]["webhook_hmac_key"]
+    if not signatures.waha_valid(key, request.body, request.headers.get("X-Webhook-Hmac", "")):
+        return _forbidden("WAHA")
+    event = _json(request.body)
+    if not isinstance(event, dict):
+        return HttpResponse(status=400)
+    if event.get("event") == "message.ack":
+        payload = event.get("payload") or {}
+        _receipt("waha", str(payload.get("id") or ""), WAHA_ACKS.get(payload.get("ack"), ""),
+                 str(payload.get("ackName") or ""))
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def twilio(request):
+    cfg = settings.INNKEEPER_WHATSAPP["twilio"]
+    # Twilio signs the URL it called; behind a proxy that is the configured public URL, not ours.
+    url = cfg["status_callback_url"] or request.build_absolute_uri()
+    params = [(k, v) for k in request.POST for v in request.POST.getlist(k)]
+    if not signatures.twilio_valid(cfg["auth_token"], url, params, request.headers.get("X-Twilio-Signature", "")):
+        return _forbidden("Twilio")
+    status = TWILIO_STATUSES.get(request.POST.get("MessageStatus", ""), "")
+    detail = " ".join(filter(None, [request.POST.get("ErrorCode", ""), request.POST.get("ErrorMessage", "")]))
+    _receipt("twilio", request.POST.get("MessageSid", ""), status, detail)
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_cloud(request):
+    cfg = settings.INNKEEPER_WHATSAPP["cloud"]
+    if request.method == "GET":  # Meta's subscription handshake
+        token = cfg["verify_token"]
+        if token and request.GET.get("hub.mode") == "subscribe" and request.GET.get("hub.verify_token") == token:
+            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+        return HttpResponseForbidden("bad verify token")
+    if not signatures.cloud_valid(cfg["app_secret"], request.body, request.headers.get("X-Hub-Signature-256", "")):
+        return _forbidden("WhatsApp Cloud API")
+    event = _json(request.body)
+    if not isinstance(event, dict):
+        return HttpResponse(status=400)
+    for entry in event.get("entry") or []:
+        for change in entry.get("changes") or []:
+            for st in (change.get("value") or {}).get("statuses") or []:
+                errors = st.get("errors") or []
+                detail = f"{errors[0].get('code', '')} {errors[0].get('title', '')}".strip() if errors else ""
+                _receipt("cloud", str(st.get("id") or ""), CLOUD_STATUSES.get(st.get("status"), ""), detail)
+    return HttpResponse(status=200)

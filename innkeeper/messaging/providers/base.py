@@ -1,0 +1,49 @@
+"""The provider interface: one outgoing message in, a provider message id out, or a classified error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    channel: str
+    recipient: str  # e-mail address, or E.164 phone number (+4915...)
+    body_text: str
+    idempotency_key: str
+    type: str = ""
+    locale: str = "en"
+    subject: str = ""
+    body_html: str = ""
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_message_id: str
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, code: str = ""):
+        super().__init__(message)
+        self.code = code
+
+
+class Retryable(SendError):
+    """Try again later (timeout, 5xx, 429, unreachable); ``retry_after`` in seconds when the provider said."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class Permanent(SendError):
+    """Sending again will not help (invalid number, rejected template, refused recipient)."""
+
+
+class Provider:
+    name = "provider"
+    channel = ""
+
+    def send(self, message: Outgoing) -> Sent:  # pragma: no cover - interface
+        raise NotImplementedError

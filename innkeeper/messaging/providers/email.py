@@ -1,0 +1,64 @@
+"""E-mail through Django's EMAIL_BACKEND: SMTP, any django-anymail backend, or the demo simulator."""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
+
+
+def message_id(idempotency_key: str) -> str:
+    """The same Message-ID for every attempt of one message, so receivers (and the log) see one mail."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@innkeeper>"
+
+
+class DjangoEmail(Provider):
+    name = "email"
+    channel = "EMAIL"
+
+    def send(self, message: Outgoing) -> Sent:
+        mid = message_id(message.idempotency_key)
+        mail = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL,
+                                      [message.recipient], headers={"Message-ID": mid})
+        if message.body_html:
+            mail.attach_alternative(message.body_html, "text/html")
+        try:
+            mail.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise Permanent(f"recipient refused: {exc.recipients}", code="recipient_refused") from exc
+        except smtplib.SMTPResponseException as exc:
+            text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+            if 500 <= exc.smtp_code < 600:
+                raise Permanent(text, code=str(exc.smtp_code)) from exc
+            raise Retryable(text, code=str(exc.smtp_code)) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # disconnects, refused connections, timeouts
+            raise Retryable(f"{exc.__class__.__name__}: {exc}", code="unreachable") from exc
+        except Exception as exc:
+            _raise_anymail(exc)
+            raise
+        return Sent(provider_message_id=_anymail_id(mail) or mid)
+
+
+def _raise_anymail(exc: Exception) -> None:
+    from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+
+    if isinstance(exc, AnymailRecipientsRefused):
+        raise Permanent(str(exc), code="recipient_refused") from exc
+    if isinstance(exc, AnymailAPIError):
+        status = exc.status_code
+        if status is None or status == 429 or status >= 500:
+            raise Retryable(str(exc), code=str(status or "unreachable")) from exc
+        raise Permanent(str(exc), code=str(status)) from exc
+
+
+def _anymail_id(mail) -> str:
+    """The ESP's message id when an anymail backend sent it (one recipient, so one id)."""
+    mid = getattr(getattr(mail, "anymail_status", None), "message_id", None)
+    if isinstance(mid, (set, frozenset)):
+        mid = min(map(str, mid)) if mid else None
+    return "" if mid is None else str(mid)

@@ -1,0 +1,39 @@
+"""Simulators for the demo: they record what would have been sent; the demo outbox page shows it."""
+
+from __future__ import annotations
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, transaction
+
+from innkeeper.messaging.providers.base import Outgoing, Provider, Sent
+
+
+def _record(**fields):
+    from innkeeper.messaging.models import SimulatedMessage
+
+    try:
+        with transaction.atomic():
+            return SimulatedMessage.objects.create(**fields)
+    except IntegrityError:  # the same key again: already recorded, record nothing twice
+        return SimulatedMessage.objects.get(channel=fields["channel"], key=fields["key"])
+
+
+class EmailBackend(BaseEmailBackend):
+    """A Django e-mail backend (EMAIL_BACKEND) that records each mail, keyed by its Message-ID."""
+
+    def send_messages(self, email_messages):
+        for mail in email_messages:
+            html = next((content for content, mime in getattr(mail, "alternatives", []) if mime == "text/html"), "")
+            _record(channel="EMAIL", key=mail.extra_headers.get("Message-ID", ""), recipient=", ".join(mail.to),
+                    sender=mail.from_email or "", subject=mail.subject, body_text=mail.body, body_html=html)
+        return len(email_messages)
+
+
+class WhatsAppSimulator(Provider):
+    name = "simulator"
+    channel = "WHATSAPP"
+
+    def send(self, message: Outgoing) -> Sent:
+        row = _record(channel="WHATSAPP", key=message.idempotency_key, recipient=message.recipient,
+                      body_text=message.body_text)
+        return Sent(provider_message_id=f"sim-{row.pk}")

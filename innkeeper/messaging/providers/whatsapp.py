@@ -1,0 +1,98 @@
+"""WhatsApp providers: WAHA (self-hosted), Meta's Cloud API (templates) and Twilio."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from innkeeper.messaging.providers import http
+from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
+from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
+
+
+def _digits(e164: str) -> str:
+    return e164.lstrip("+")
+
+
+class Waha(Provider):
+    name = "waha"
+    channel = "WHATSAPP"
+
+    def send(self, message: Outgoing) -> Sent:
+        cfg = settings.INNKEEPER_WHATSAPP["waha"]
+        response = http.request("POST", f"{cfg['base_url']}/api/sendText",
+                                headers={"X-Api-Key": cfg["api_key"]},
+                                json={"session": cfg["session"], "chatId": f"{_digits(message.recipient)}@c.us",
+                                      "text": message.body_text, "linkPreview": False})
+        if response.status_code not in (200, 201):
+            raise http.permanent(response)
+        message_id = (response.json() or {}).get("id")
+        if isinstance(message_id, dict):  # some engines answer {"id": {"_serialized": ...}}
+            message_id = message_id.get("_serialized")
+        if not message_id:
+            raise Retryable("WAHA answered without a message id", code="no_id")
+        return Sent(provider_message_id=str(message_id))
+
+
+# Cloud API error codes worth another try: throughput, pair rate and spam rate limits.
+CLOUD_RETRYABLE = {130429, 131056, 131048, 2, 4, 80007}
+
+
+class CloudApi(Provider):
+    """Approved UTILITY templates named ``innkeeper_<type>``: allowed outside the 24-hour window."""
+
+    name = "cloud"
+    channel = "WHATSAPP"
+
+    def send(self, message: Outgoing) -> Sent:
+        cfg = settings.INNKEEPER_WHATSAPP["cloud"]
+        names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
+        parameters = [{"type": "text", "text": str(message.variables.get(n) or "-")} for n in names]
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": _digits(message.recipient),
+                "type": "template",
+                "template": {"name": f"innkeeper_{message.type.lower()}", "language": {"code": message.locale},
+                             "components": [{"type": "body", "parameters": parameters}]}}
+        response = http.request("POST", f"{cfg['base_url']}/{cfg['api_version']}/{cfg['phone_number_id']}/messages",
+                                headers={"Authorization": f"Bearer {cfg['access_token']}"}, json=body)
+        if response.status_code != 200:
+            try:
+                code = int(response.json()["error"]["code"])
+            except (ValueError, KeyError, TypeError):
+                code = 0
+            if code in CLOUD_RETRYABLE:
+                raise Retryable(f"rate limited ({code})", code=str(code))
+            raise http.permanent(response, code=str(code or response.status_code))
+        try:
+            return Sent(provider_message_id=response.json()["messages"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise Retryable("Cloud API answered without a message id", code="no_id") from None
+
+
+class Twilio(Provider):
+    name = "twilio"
+    channel = "WHATSAPP"
+
+    def send(self, message: Outgoing) -> Sent:
+        cfg = settings.INNKEEPER_WHATSAPP["twilio"]
+        sender = cfg["from_number"]
+        form = {"To": f"whatsapp:{message.recipient}",
+                "From": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}",
+                "Body": message.body_text}
+        if cfg["status_callback_url"]:
+            form["StatusCallback"] = cfg["status_callback_url"]
+        response = http.request(
+            "POST", f"{cfg['base_url']}/2010-04-01/Accounts/{cfg['account_sid']}/Messages.json",
+            auth=(cfg["account_sid"], cfg["auth_token"]), data=form,
+            # The same token on every attempt of this message, so a repeated request is recognised.
+            headers={"I-Twilio-Idempotency-Token": message.idempotency_key})
+        if response.status_code not in (200, 201):
+            try:
+                code = int(response.json().get("code") or 0)
+            except (ValueError, AttributeError):
+                code = 0
+            if code in (20429, 63018):
+                raise Retryable(f"rate limited ({code})", code=str(code))
+            raise Permanent(f"refused ({response.status_code}): {response.text[:500]}", code=str(code or 400))
+        sid = (response.json() or {}).get("sid")
+        if not sid:
+            raise Retryable("Twilio answered without a sid", code="no_id")
+        return Sent(provider_message_id=sid)

@@ -1,0 +1,333 @@
+"""Writes for guest messaging: enqueue (in the caller's transaction), deliver, sweep, retry, receipts, templates.
+
+A message moves QUEUED → SENDING → SENT (→ DELIVERED → READ). A retryable failure puts it back to
+QUEUED with a later ``next_attempt_at`` (exponential backoff with jitter, or the provider's
+Retry-After); after the last attempt it is DEAD. A permanent failure makes it FAILED at once. A row
+left SENDING by a worker that died is sent again by the sweeper, with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from innkeeper.core.errors import Conflict, InvalidInput
+from innkeeper.messaging import providers, rendering
+from innkeeper.messaging.context import booking_context
+from innkeeper.messaging.defaults import DEFAULTS
+from innkeeper.messaging.models import (
+    Channel,
+    Message,
+    MessageAttempt,
+    MessageStatus,
+    MessageTemplate,
+    MessageType,
+    OptOut,
+)
+
+log = logging.getLogger(__name__)
+
+S = MessageStatus
+# Receipts only move a message forward; FAILED may follow SENT (e.g. outside the 24-hour window).
+_RANK = {S.SENT: 1, S.DELIVERED: 2, S.READ: 3}
+
+
+def _cfg(name):
+    return settings.INNKEEPER_MESSAGING[name]
+
+
+# Templates -------------------------------------------------------------------------------------------
+
+def template_for(*, hotel, type: str, channel: str, locale: str) -> tuple[str, str]:
+    """(subject, body) source: the hotel's own template, else the shipped default in that language, else English."""
+    own = MessageTemplate.objects.filter(hotel=hotel, type=type, channel=channel, locale=locale).first()
+    if own:
+        return own.subject, own.body
+    return DEFAULTS.get((type, channel, locale)) or DEFAULTS[(type, channel, "en")]
+
+
+def template_save(*, hotel, type: str, channel: str, locale: str, subject: str = "", body: str) -> MessageTemplate:
+    """Save a hotel's wording; a template that uses an unknown variable is refused with the variable named."""
+    if type not in MessageType.values:
+        raise InvalidInput(_("Unknown message type."), field="type", code="unknown")
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel."), field="channel", code="unknown")
+    if locale not in {code for code, _name in settings.LANGUAGES}:
+        raise InvalidInput(_("Unknown language."), field="locale", code="unknown")
+    if not body.strip():
+        raise InvalidInput(_("The message text is empty."), field="body", code="required")
+    if channel == Channel.EMAIL and not subject.strip():
+        raise InvalidInput(_("An e-mail needs a subject."), field="subject", code="required")
+    rendering.validate(subject, field="subject")
+    rendering.validate(body, field="body")
+    template, _created = MessageTemplate.objects.update_or_create(
+        hotel=hotel, type=type, channel=channel, locale=locale, defaults={"subject": subject, "body": body})
+    return template
+
+
+# Enqueue -----------------------------------------------------------------------------------------------
+
+def phone_e164(raw: str, *, region: str = "") -> str | None:
+    """The number in E.164 (+4915...), or None if it is not a possible, valid number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, (region or None) if not raw.startswith("+") else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def idempotency_key(*, booking, type: str, channel: str, occasion: str = "") -> str:
+    return f"booking:{booking.pk}:{type}:{channel}:{occasion}"
+
+
+def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | None = None,
+                    channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None) -> list[Message]:
+    """Write the outbox rows for ``type`` about ``booking`` in the caller's transaction; send after commit.
+
+    The same booking, type, channel and ``occasion`` make one message, however often this is called.
+    A channel the guest cannot get (no usable number, opted out, channel off) gets a SKIPPED row saying why.
+    """
+    now = now or timezone.now()
+    hotel = booking.hotel
+    context = booking_context(booking, **(extra or {}))
+    made = []
+    for channel in channels:
+        key = idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
+        existing = Message.objects.filter(idempotency_key=key).first()
+        if existing:
+            made.append(existing)
+            continue
+        subject_src, body_src = template_for(hotel=hotel, type=type, channel=channel, locale=booking.locale)
+        row = Message(hotel=hotel, booking=booking, channel=channel, type=type, occasion=occasion,
+                      locale=booking.locale, idempotency_key=key, next_attempt_at=now,
+                      subject=rendering.render_text(subject_src, context)[:255],
+                      body_text=rendering.render_text(body_src, context),
+                      variables={k: v for k, v in context.items() if isinstance(v, str)})
+        if channel == Channel.EMAIL:
+            row.recipient = booking.guest_email
+            row.body_html = _email_html(hotel.name, rendering.render_html(body_src, context))
+        else:
+            region = settings.INNKEEPER_WHATSAPP.get("default_region") or hotel.country
+            row.recipient = phone_e164(booking.guest_phone, region=region) or booking.guest_phone
+            why = _why_not_whatsapp(booking, row.recipient)
+            if why:
+                row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
+        if row.status == S.QUEUED and OptOut.objects.filter(hotel=hotel, channel=channel,
+                                                            address__iexact=row.recipient).exists():
+            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, "the guest opted out of this channel", None
+        row.save(force_insert=True)
+        if row.status == S.SKIPPED:
+            MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
+                                          detail=row.last_error)
+        else:
+            _dispatch_on_commit(row.pk)
+        made.append(row)
+    return made
+
+
+def _why_not_whatsapp(booking, recipient: str) -> str:
+    if settings.INNKEEPER_WHATSAPP["provider"] == "off":
+        return "WhatsApp is switched off (WHATSAPP_PROVIDER=off)"
+    if not booking.guest_phone.strip():
+        return "the guest gave no phone number"
+    if not recipient.startswith("+"):
+        return f"the phone number {booking.guest_phone!r} is not a usable international number"
+    return ""
+
+
+def _email_html(hotel_name: str, body_html: str) -> str:
+    from django.utils.html import escape
+
+    return ('<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#222">'
+            f'<h2 style="margin:0 0 16px">{escape(hotel_name)}</h2>{body_html}</body></html>')
+
+
+def _dispatch_on_commit(message_id: int) -> None:
+    transaction.on_commit(lambda: dispatch(message_id))
+
+
+def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
+    """Ring the doorbell: queue a delivery task. A broker that is down loses nothing: the sweeper rings again."""
+    from innkeeper.messaging.tasks import message_send
+
+    try:
+        message_send.apply_async((message_id,), countdown=countdown)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any transport's error: the row stays due
+        log.warning("message %s: could not queue its task (%s); the sweeper will", message_id, exc)
+        return False
+
+
+# Deliver ----------------------------------------------------------------------------------------------
+
+def _claim(message_id: int, now: datetime) -> Message | None:
+    with transaction.atomic():
+        # Lock only the message row: a join would lock its hotel too, and skip_locked would then skip
+        # every other message of that hotel while one is being claimed.
+        row = (Message.objects.select_for_update(skip_locked=True, of=("self",))
+               .filter(pk=message_id, status=S.QUEUED).first())
+        if row is None or (row.next_attempt_at and row.next_attempt_at > now):
+            return None
+        row.status, row.claimed_at, row.attempts = S.SENDING, now, row.attempts + 1
+        row.save(update_fields=["status", "claimed_at", "attempts", "updated_at"])
+        return row
+
+
+def backoff(attempt: int, *, retry_after: float | None = None, rng=random) -> float:
+    """Seconds before attempt ``attempt + 1``: exponential with full jitter in [½, 1]×, or the provider's wish."""
+    cap = _cfg("backoff_max_seconds")
+    if retry_after is not None:
+        return min(max(retry_after, 1.0), cap)
+    base = min(_cfg("backoff_base_seconds") * 2 ** (attempt - 1), cap)
+    return base * rng.uniform(0.5, 1.0)
+
+
+def message_deliver(message_id: int, *, now: datetime | None = None) -> Message | None:
+    """Claim a due message, hand it to its provider outside any transaction, record the outcome.
+
+    Returns the message (None when it was not due or another worker has it)."""
+    now = now or timezone.now()
+    row = _claim(message_id, now)
+    if row is None:
+        return None
+    provider = providers.for_channel(row.channel)
+    if provider is None:
+        return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
+    outgoing = providers.Outgoing(channel=row.channel, recipient=row.recipient, body_text=row.body_text,
+                                  idempotency_key=row.idempotency_key, type=row.type, locale=row.locale,
+                                  subject=row.subject, body_html=row.body_html, variables=row.variables)
+    try:
+        sent = provider.send(outgoing)
+    except providers.Permanent as exc:
+        return _finish(row, S.FAILED, outcome="failed", detail=str(exc), code=exc.code, provider=provider.name)
+    except providers.Retryable as exc:
+        if row.attempts >= _cfg("max_attempts"):
+            return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
+        delay = backoff(row.attempts, retry_after=exc.retry_after)
+        done = _finish(row, S.QUEUED, outcome="retry", detail=f"{exc} — next try in {delay:.0f} s", code=exc.code,
+                       provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
+        return done
+    return _finish(row, S.SENT, outcome="sent", detail="", provider=provider.name,
+                   provider_message_id=sent.provider_message_id, sent_at=timezone.now())
+
+
+def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: str, code: str = "",
+            **fields) -> Message:
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=row.pk, status=S.SENDING, attempts=row.attempts).update(
+            status=status, last_error=detail if status != S.SENT else "", error_code=code, provider=provider,
+            claimed_at=None, updated_at=timezone.now(),
+            **({"next_attempt_at": None} if status != S.QUEUED else {}), **fields)
+        MessageAttempt.objects.create(hotel_id=row.hotel_id, message_id=row.pk, number=row.attempts,
+                                      provider=provider, outcome=outcome if updated else f"{outcome} (late)",
+                                      detail=detail or fields.get("provider_message_id", ""))
+    row.refresh_from_db()
+    return row
+
+
+# Sweep ------------------------------------------------------------------------------------------------
+
+def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Put rows stuck SENDING (their worker died) back in the queue and re-dispatch them, and every QUEUED
+    row overdue by a sweep interval (its task was lost).
+
+    Cross-hotel by design: the one place that reads every hotel's outbox."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=_cfg("sending_lease_seconds"))
+    stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale).values_list("pk", "hotel_id",
+                                                                                            "attempts")[:limit])
+    requeued = []
+    for pk, hotel_id, attempts in stuck:
+        with transaction.atomic():
+            if Message.objects.filter(pk=pk, status=S.SENDING, claimed_at__lt=stale).update(
+                    status=S.QUEUED, next_attempt_at=now, claimed_at=None, updated_at=now,
+                    last_error="the worker stopped while sending; sending again with the same key"):
+                MessageAttempt.objects.create(hotel_id=hotel_id, message_id=pk, number=attempts, provider="",
+                                              outcome="requeued", detail="worker lost while sending")
+                requeued.append(pk)
+    # A row due only a moment ago probably has its task on the way; ring again once it has waited a round.
+    overdue = now - timedelta(seconds=_cfg("sweep_every_seconds"))
+    due = requeued + list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=overdue)
+                          .exclude(pk__in=requeued).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    for pk in due:
+        dispatch(pk)
+    return due
+
+
+# Staff and receipts ------------------------------------------------------------------------------------
+
+def message_retry(*, message: Message, actor: str, now: datetime | None = None) -> Message:
+    """Send a FAILED or DEAD message again, from a fresh attempt count."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status__in=[S.FAILED, S.DEAD]).update(
+            status=S.QUEUED, attempts=0, next_attempt_at=now, claimed_at=None, updated_at=now)
+        if not updated:
+            raise Conflict(_("Only a failed message can be sent again."), code="not_retryable")
+        MessageAttempt.objects.create(hotel_id=message.hotel_id, message_id=message.pk, number=0, provider="",
+                                      outcome="requeued", detail=f"retry by {actor}")
+        _dispatch_on_commit(message.pk)
+    message.refresh_from_db()
+    return message
+
+
+def message_receipt(*, provider: str, provider_message_id: str, status: str, detail: str = "",
+                    now: datetime | None = None) -> Message | None:
+    """A delivery receipt: move the message forward (never back); unknown ids and stale receipts change nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (Message.objects.select_for_update()
+               .filter(provider=provider, provider_message_id=provider_message_id).first())
+        if row is None:
+            return None
+        if status == S.FAILED:
+            moves = row.status in (S.SENT, S.SENDING)
+        else:
+            moves = _RANK.get(row.status, 0) < _RANK[status] and row.status in _RANK
+        if not moves:
+            return row
+        row.status = status
+        fields = ["status", "updated_at"]
+        if status == S.DELIVERED or (status == S.READ and not row.delivered_at):
+            row.delivered_at = now
+            fields.append("delivered_at")
+        if status == S.READ:
+            row.read_at = now
+            fields.append("read_at")
+        if status == S.FAILED:
+            row.last_error = detail or "the provider reported a failure"
+            fields.append("last_error")
+        row.save(update_fields=fields)
+        MessageAttempt.objects.create(hotel_id=row.hotel_id, message=row, number=row.attempts, provider=provider,
+                                      outcome="receipt", detail=f"{status} {detail}".strip())
+    return row
+
+
+def message_resend(*, booking, type: str, actor: str, now: datetime | None = None) -> list[Message]:
+    """Staff: send a message about ``booking`` again (a new occasion, so a new row per channel)."""
+    from innkeeper.booking.models import BookingEvent
+
+    now = now or timezone.now()
+    if type not in (MessageType.BOOKING_CONFIRMATION, MessageType.CHECKIN_REMINDER):
+        raise InvalidInput(_("This message cannot be sent again from here."), field="type", code="invalid")
+    if type == MessageType.CHECKIN_REMINDER and booking.status != "CONFIRMED":
+        raise Conflict(_("The check-in link is only for confirmed bookings that have not checked in yet."),
+                       code="check_in_closed")
+    with transaction.atomic():
+        made = message_enqueue(booking=booking, type=type, occasion=f"resend:{now.isoformat()}", now=now)
+        BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action="message_resend", actor=actor,
+                                    data={"type": type})
+    return made

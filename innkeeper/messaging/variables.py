@@ -1,0 +1,31 @@
+"""The variables a message template may use: the one list, checked when a template is saved."""
+
+from django.utils.translation import gettext_lazy as _
+
+VARIABLES = {
+    "guest_name": _("The guest's name"),
+    "hotel_name": _("The hotel's name"),
+    "reference": _("The booking reference"),
+    "check_in": _("Arrival: date and time"),
+    "check_out": _("Departure: date and time"),
+    "check_in_date": _("Arrival date"),
+    "check_out_date": _("Departure date"),
+    "room_type": _("The room type booked"),
+    "room_number": _("The room number"),
+    "pin": _("The door PIN"),
+    "web_key_link": _("The link that opens the door"),
+    "check_in_link": _("The online check-in link"),
+    "add_ons": _("The extras booked (a list)"),
+    "total": _("The total price"),
+    "manage_link": _("The link to manage the booking"),
+}
+
+# Positional body parameters of the approved WhatsApp Cloud API template for each message type (the
+# Cloud API only delivers approved templates outside the 24-hour window, so the variables travel, not text).
+CLOUD_TEMPLATE_PARAMETERS = {
+    "BOOKING_CONFIRMATION": ["guest_name", "hotel_name", "reference", "check_in", "check_out", "total"],
+    "CHECKIN_REMINDER": ["guest_name", "hotel_name", "check_in", "check_in_link"],
+    "ACCESS_INSTRUCTIONS": ["guest_name", "hotel_name", "room_number", "pin", "web_key_link"],
+    "CHECKOUT_REMINDER": ["guest_name", "hotel_name", "check_out"],
+    "POST_STAY_THANKS": ["guest_name", "hotel_name"],
+}

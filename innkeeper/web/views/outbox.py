@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django_scopes import scopes_disabled
+
+from innkeeper.messaging.models import Message, SimulatedMessage
+
+
+def outbox(request):
+    """Demo only: the e-mails and WhatsApp texts the simulators recorded, and the outbox behind them."""
+    if settings.INNKEEPER_MODE != "demo":
+        raise Http404()
+    with scopes_disabled():  # a demo page over every demo hotel
+        recorded = list(SimulatedMessage.objects.all()[:50])
+        queue = list(Message.objects.select_related("hotel", "booking")[:50])
+    return render(request, "web/outbox.html", {"recorded": recorded, "queue": queue})

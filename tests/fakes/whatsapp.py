@@ -1,0 +1,198 @@
+"""One local HTTP server that speaks the three WhatsApp providers' send APIs, checking requests as they do.
+
+- WAHA:      POST /api/sendText, X-Api-Key, JSON {session: "default", chatId: "<digits>@c.us", text}
+- Cloud API: POST /<version>/<phone_number_id>/messages, Bearer token, JSON template message
+- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded;
+             a repeated I-Twilio-Idempotency-Token answers the first result and sends nothing new.
+
+Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (answer
+after ``slow_seconds``), "hold" (wait until ``release()``; ``held`` is set when the request arrived),
+or a (status, json) pair. ``sends`` lists what was accepted (the messages a guest would receive).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+WAHA_KEY = "waha-test-key"
+CLOUD_TOKEN = "cloud-test-token"
+CLOUD_PHONE_ID = "1098765"
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "twilio-test-token"
+CORE_MESSAGE = ("WAHA Core support only 'default' session. If you want to run more then one WhatsApp account - "
+                "please get WAHA PLUS version...")
+
+
+class FakeWhatsApp:
+    def __init__(self, slow_seconds: float = 2.0):
+        self.slow_seconds = slow_seconds
+        self.sends: list[dict] = []
+        self.requests: list[dict] = []
+        self.faults: list = []
+        self.held = threading.Event()
+        self._release = threading.Event()
+        self._lock = threading.Lock()
+        self._twilio_tokens: dict[str, dict] = {}
+        self._accept_held = True
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self._release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(self, *faults):
+        with self._lock:
+            self.faults.extend(faults)
+
+    def release(self, accept: bool = True):
+        """Let a held request go on (``accept``: the provider sends it) or drop it (nothing sent)."""
+        self._accept_held = accept
+        self._release.set()
+
+    # -- protocol ---------------------------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler):
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        path = urlsplit(h.path).path
+        with self._lock:
+            self.requests.append({"path": path, "headers": dict(h.headers), "body": body})
+            fault = self.faults.pop(0) if self.faults else None
+        if fault == "hold":
+            self.held.set()
+            self._release.wait(30)
+            if not self._accept_held:
+                return  # the request is dropped: nothing was sent
+        elif fault == "timeout":
+            time.sleep(self.slow_seconds)
+            return self._answer(h, 500, {"error": "too late"})
+        elif fault == "500":
+            return self._answer(h, 500, {"statusCode": 500, "message": "Internal server error"})
+        elif fault == "429":
+            return self._answer(h, 429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": "1"})
+        elif isinstance(fault, tuple):
+            return self._answer(h, fault[0], fault[1])
+        if path == "/api/sendText":
+            return self._waha(h, body)
+        if path.startswith("/2010-04-01/Accounts/"):
+            return self._twilio(h, path, body)
+        if path.endswith("/messages"):
+            return self._cloud(h, path, body)
+        self._answer(h, 404, {"message": "not found"})
+
+    def _answer(self, h, status, payload, headers=None):
+        data = json.dumps(payload).encode()
+        try:
+            h.send_response(status)
+        except OSError:
+            return
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        try:
+            h.end_headers()
+            h.wfile.write(data)
+        except OSError:  # the client went away (e.g. a killed worker): the provider still did the work
+            pass
+
+    def _accept(self, provider, message_id, **fields):
+        with self._lock:
+            self.sends.append({"provider": provider, "id": message_id, **fields})
+
+    def _waha(self, h, body):
+        if h.headers.get("X-Api-Key") != WAHA_KEY:
+            return self._answer(h, 401, {"statusCode": 401, "message": "Unauthorized"})
+        data = json.loads(body)
+        if data.get("session") != "default":
+            return self._answer(h, 422, {"statusCode": 422, "message": CORE_MESSAGE, "error": "Unprocessable Entity"})
+        chat = data.get("chatId", "")
+        if not (chat.endswith("@c.us") and chat[:-5].isdigit()) or not data.get("text"):
+            return self._answer(h, 400, {"statusCode": 400, "message": "chatId and text are required"})
+        message_id = f"true_{chat}_{secrets.token_hex(10).upper()}"
+        self._accept("waha", message_id, to=chat, text=data["text"])
+        self._answer(h, 201, {"id": message_id, "timestamp": int(time.time()), "from": "me", "to": chat})
+
+    def _cloud(self, h, path, body):
+        if h.headers.get("Authorization") != f"Bearer {CLOUD_TOKEN}":
+            return self._answer(h, 401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
+                                                   "code": 190}})
+        parts = path.strip("/").split("/")
+        data = json.loads(body)
+        if len(parts) != 3 or parts[1] != CLOUD_PHONE_ID or data.get("messaging_product") != "whatsapp":
+            return self._answer(h, 400, {"error": {"message": "(#100) Invalid parameter", "code": 100}})
+        to = data.get("to", "")
+        template = data.get("template") or {}
+        if not to.isdigit() or data.get("type") != "template" or not template.get("name"):
+            return self._answer(h, 400, {"error": {"message": "(#100) Invalid parameter", "code": 100}})
+        message_id = "wamid." + secrets.token_hex(16)
+        self._accept("cloud", message_id, to=to, template=template)
+        self._answer(h, 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
+                              "messages": [{"id": message_id}]})
+
+    def _twilio(self, h, path, body):
+        expected = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+        if h.headers.get("Authorization") != expected:
+            return self._answer(h, 401, {"code": 20003, "message": "Authenticate", "status": 401})
+        if path != f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json" or \
+                not h.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return self._answer(h, 404, {"code": 20404, "message": "not found", "status": 404})
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        to, sender = form.get("To", ""), form.get("From", "")
+        if not (to.startswith("whatsapp:+") and sender.startswith("whatsapp:")) or not form.get("Body"):
+            return self._answer(h, 400, {"code": 21211, "message": f"The 'To' number {to} is not valid.",
+                                         "status": 400})
+        token = h.headers.get("I-Twilio-Idempotency-Token", "")
+        with self._lock:
+            earlier = self._twilio_tokens.get(token) if token else None
+        if earlier:
+            return self._answer(h, 201, earlier)
+        sid = "SM" + secrets.token_hex(16)
+        answer = {"sid": sid, "account_sid": TWILIO_SID, "from": sender, "to": to, "body": form["Body"],
+                  "status": "queued", "direction": "outbound-api"}
+        with self._lock:
+            if token:
+                self._twilio_tokens[token] = answer
+        self._accept("twilio", sid, to=to, text=form["Body"], token=token)
+        self._answer(h, 201, answer)
+
+
+# Signed status callbacks, computed as each provider does --------------------------------------------
+
+def waha_signature(key: str, body: bytes) -> str:
+    return hmac.new(key.encode(), body, hashlib.sha512).hexdigest()
+
+
+def cloud_signature(app_secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def twilio_signature(auth_token: str, url: str, params: dict) -> str:
+    data = url + "".join(f"{k}{params[k]}" for k in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()

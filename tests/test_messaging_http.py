@@ -1,0 +1,199 @@
+"""Over HTTP: signed delivery receipts, the staff retry endpoint, the demo outbox page."""
+
+import json
+
+import pytest
+from django_scopes import scopes_disabled
+
+from innkeeper.messaging import signatures
+from innkeeper.messaging.models import Message, MessageStatus
+from tests.fakes import whatsapp as fw
+from tests.messaging_helpers import confirmed_booking, deliver, log, rows, use_whatsapp
+
+S = MessageStatus
+
+
+def status(message) -> str:
+    with scopes_disabled():
+        return Message.objects.get(pk=message.pk).status
+
+
+@pytest.fixture
+def sent(hotel, fast, fake_whatsapp):
+    """Send a confirmation through the named provider; return the WhatsApp message, SENT."""
+    def run(provider):
+        use_whatsapp(fast, provider, fake_whatsapp.url)
+        wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+        assert wa.status == S.SENT
+        return wa
+    return run
+
+
+def test_twilio_signature_matches_the_published_example():
+    params = [("CallSid", "CA1234567890ABCDE"), ("Caller", "+12349013030"), ("Digits", "1234"),
+              ("From", "+12349013030"), ("To", "+18005551212")]
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    assert signatures.twilio_signature("12345", url, params) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    assert signatures.twilio_valid("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", params,
+                                   "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
+
+
+# WAHA -----------------------------------------------------------------------------------------------
+
+def waha_ack(message_id, ack, name):
+    return json.dumps({"id": "evt_01", "timestamp": 1769152370703, "event": "message.ack", "session": "default",
+                       "payload": {"id": message_id, "from": "me", "to": "79161234567@c.us", "ack": ack,
+                                   "ackName": name}}).encode()
+
+
+def post_waha(client, body, signature):
+    headers = {"HTTP_X_WEBHOOK_HMAC_ALGORITHM": "sha512"}
+    if signature is not None:
+        headers["HTTP_X_WEBHOOK_HMAC"] = signature
+    return client.post("/hooks/waha", body, content_type="application/json", **headers)
+
+
+def test_waha_acks_move_the_message_forward_only(client, sent):
+    wa = sent("waha")
+    key = "waha-hmac"
+    body = waha_ack(wa.provider_message_id, 3, "READ")
+    assert post_waha(client, body, fw.waha_signature(key, body)).status_code == 200
+    assert status(wa) == S.READ
+    late = waha_ack(wa.provider_message_id, 2, "DEVICE")  # out of order: delivered after read
+    assert post_waha(client, late, fw.waha_signature(key, late)).status_code == 200
+    assert status(wa) == S.READ
+    assert log(wa) == ["sent", "receipt"]
+
+
+@pytest.mark.parametrize("signature", [None, "", "00" * 64, "wrong-key"])
+def test_an_unsigned_or_wrongly_signed_waha_callback_changes_nothing(client, sent, signature):
+    wa = sent("waha")
+    body = waha_ack(wa.provider_message_id, 2, "DEVICE")
+    if signature == "wrong-key":
+        signature = fw.waha_signature("another-key", body)
+    assert post_waha(client, body, signature).status_code == 403
+    assert status(wa) == S.SENT
+
+
+def test_a_waha_signature_covers_the_exact_bytes(client, sent):
+    wa = sent("waha")
+    body = waha_ack(wa.provider_message_id, 2, "DEVICE")
+    tampered = body.replace(b'"ack": 2', b'"ack": 3')
+    assert post_waha(client, tampered, fw.waha_signature("waha-hmac", body)).status_code == 403
+    assert status(wa) == S.SENT
+
+
+# Twilio ---------------------------------------------------------------------------------------------
+
+def post_twilio(client, params, signature):
+    headers = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature is not None else {}
+    return client.post("/hooks/twilio", params, **headers)
+
+
+def test_twilio_status_callbacks_are_verified_and_applied(client, sent):
+    wa = sent("twilio")
+    url = "http://testserver/hooks/twilio"
+    params = {"MessageSid": wa.provider_message_id, "SmsSid": wa.provider_message_id, "AccountSid": fw.TWILIO_SID,
+              "MessageStatus": "delivered", "To": "whatsapp:+79161234567", "From": "whatsapp:+14155238886",
+              "ChannelPrefix": "whatsapp", "ApiVersion": "2010-04-01"}
+    assert post_twilio(client, params, None).status_code == 403
+    assert post_twilio(client, params, fw.twilio_signature("another-token", url, params)).status_code == 403
+    assert status(wa) == S.SENT
+    assert post_twilio(client, params, fw.twilio_signature(fw.TWILIO_TOKEN, url, params)).status_code == 200
+    assert status(wa) == S.DELIVERED
+    failed = {**params, "MessageStatus": "undelivered", "ErrorCode": "63016"}
+    assert post_twilio(client, failed, fw.twilio_signature(fw.TWILIO_TOKEN, url, failed)).status_code == 200
+    assert status(wa) == S.DELIVERED  # a delivered message cannot go back to failed
+
+
+def test_twilio_failed_status_marks_a_sent_message_failed(client, sent):
+    wa = sent("twilio")
+    url = "http://testserver/hooks/twilio"
+    params = {"MessageSid": wa.provider_message_id, "MessageStatus": "failed", "ErrorCode": "63016",
+              "ErrorMessage": "Outside the allowed window"}
+    assert post_twilio(client, params, fw.twilio_signature(fw.TWILIO_TOKEN, url, params)).status_code == 200
+    with scopes_disabled():
+        row = Message.objects.get(pk=wa.pk)
+    assert row.status == S.FAILED and "63016" in row.last_error
+
+
+# WhatsApp Cloud API ---------------------------------------------------------------------------------
+
+def cloud_statuses(*statuses):
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp",
+                                        "metadata": {"phone_number_id": fw.CLOUD_PHONE_ID},
+                                        "statuses": [{"id": i, "status": s, "timestamp": "1715346000",
+                                                      "recipient_id": "79161234567"} for i, s in statuses]}}]}]},
+                      ensure_ascii=False).encode()
+
+
+def test_cloud_api_statuses_are_verified_and_applied(client, sent):
+    wa = sent("cloud")
+    body = cloud_statuses((wa.provider_message_id, "delivered"), (wa.provider_message_id, "read"))
+    bad = client.post("/hooks/whatsapp-cloud", body, content_type="application/json",
+                      HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature("not-the-app-secret", body))
+    assert bad.status_code == 403 and status(wa) == S.SENT
+    unsigned = client.post("/hooks/whatsapp-cloud", body, content_type="application/json")
+    assert unsigned.status_code == 403 and status(wa) == S.SENT
+    ok = client.post("/hooks/whatsapp-cloud", body, content_type="application/json",
+                     HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature("cloud-app-secret", body))
+    assert ok.status_code == 200 and status(wa) == S.READ
+
+
+def test_cloud_api_subscription_handshake(client, fast):
+    use_whatsapp(fast, "cloud", "http://127.0.0.1:9")
+    ok = client.get("/hooks/whatsapp-cloud", {"hub.mode": "subscribe", "hub.verify_token": "verify-me",
+                                              "hub.challenge": "1158201444"})
+    assert (ok.status_code, ok.content, ok["Content-Type"]) == (200, b"1158201444", "text/plain")
+    bad = client.get("/hooks/whatsapp-cloud", {"hub.mode": "subscribe", "hub.verify_token": "nope",
+                                               "hub.challenge": "1"})
+    assert bad.status_code == 403
+
+
+# Staff retry endpoint -------------------------------------------------------------------------------
+
+def test_staff_retry_endpoint_needs_a_member_of_the_hotel(client, hotel, other_hotel, fast):
+    from tests import factories
+    from tests.factories import PASSWORD
+
+    fast.INNKEEPER_WHATSAPP = {**fast.INNKEEPER_WHATSAPP, "provider": "simulator"}
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    with scopes_disabled():
+        Message.objects.filter(pk=wa.pk).update(status=S.DEAD, attempts=3)
+    url = f"/api/v1/staff/messages/{wa.pk}/retry"
+    assert client.post(url).status_code == 401
+    outsider = factories.make_member(other_hotel, "OWNER", "boss@other.example")
+    client.post("/panel/sign-in/", {"username": outsider.email, "password": PASSWORD})
+    assert client.post(url).status_code == 404  # another hotel's message
+    client.post("/panel/sign-out/")
+    staff = factories.make_member(hotel, "STAFF", "desk@moscow.example")
+    client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD})
+    answer = client.post(url)
+    assert answer.status_code == 200 and answer.json()["status"] == "QUEUED" and answer.json()["attempts"] == 0
+    assert client.post(url).json()["code"] == "not_retryable"
+    assert client.post("/api/v1/staff/messages/999999/retry").status_code == 404
+    assert deliver(wa).status == S.SENT
+
+
+# Demo outbox page -----------------------------------------------------------------------------------
+
+def test_the_demo_outbox_page_shows_what_the_guest_would_get(client, hotel, settings):
+    settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "provider": "simulator"}
+    booking = confirmed_booking(hotel, name="Anna <b>Petrova</b>")
+    for message in rows(booking).values():
+        deliver(message)
+    page = client.get("/outbox/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"Your booking {booking.reference} at Moscow Inn is confirmed" in html
+    assert "WhatsApp</strong> to +79161234567" in html and "sandbox" in html
+    assert "Anna <b>Petrova</b>" not in html  # the guest's text is escaped on the page too
+    other = client.get("/outbox/", HTTP_HOST="moscow.localhost")
+    assert other.status_code == 404  # hotel sites do not have it
+
+
+def test_the_outbox_page_is_not_found_in_production(client, settings, db):
+    settings.INNKEEPER_MODE = "production"
+    assert client.get("/outbox/").status_code == 404

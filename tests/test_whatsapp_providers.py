@@ -1,0 +1,138 @@
+"""WAHA, WhatsApp Cloud API and Twilio over real HTTP to a local fake that checks requests as they do;
+faults (500, timeout, 429 + Retry-After, unreachable) delay a message, never lose or double it."""
+
+import json
+from urllib.parse import parse_qs
+
+import pytest
+from django.utils import timezone
+
+from innkeeper.messaging.models import MessageStatus
+from tests.fakes import whatsapp as fw
+from tests.messaging_helpers import (
+    closed_port_url,
+    confirmed_booking,
+    deliver,
+    later,
+    log,
+    rows,
+    use_whatsapp,
+)
+
+S = MessageStatus
+PROVIDERS = ["waha", "cloud", "twilio"]
+
+
+@pytest.fixture(params=PROVIDERS)
+def provider(request, fast, fake_whatsapp):
+    use_whatsapp(fast, request.param, fake_whatsapp.url)
+    return request.param
+
+
+def test_waha_gets_the_text_with_its_key_and_default_session(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    booking = confirmed_booking(hotel)
+    wa = deliver(rows(booking)["WHATSAPP"])
+    assert wa.status == S.SENT and wa.provider == "waha"
+    (request,) = fake_whatsapp.requests
+    assert request["path"] == "/api/sendText" and request["headers"]["X-Api-Key"] == fw.WAHA_KEY
+    body = json.loads(request["body"])
+    assert (body["session"], body["chatId"]) == ("default", "79161234567@c.us")
+    assert booking.reference in body["text"]
+    assert wa.provider_message_id == fake_whatsapp.sends[0]["id"] and wa.provider_message_id.startswith("true_")
+
+
+def test_the_cloud_api_gets_an_approved_template_with_the_variables(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "cloud", fake_whatsapp.url)
+    booking = confirmed_booking(hotel, locale="ru")
+    wa = deliver(rows(booking)["WHATSAPP"])
+    assert wa.status == S.SENT and wa.provider_message_id.startswith("wamid.")
+    (request,) = fake_whatsapp.requests
+    assert request["path"] == f"/v21.0/{fw.CLOUD_PHONE_ID}/messages"
+    assert request["headers"]["Authorization"] == f"Bearer {fw.CLOUD_TOKEN}"
+    body = json.loads(request["body"])
+    assert (body["to"], body["type"]) == ("79161234567", "template")
+    template = body["template"]
+    assert template["name"] == "innkeeper_booking_confirmation" and template["language"] == {"code": "ru"}
+    values = [p["text"] for p in template["components"][0]["parameters"]]
+    assert values[:3] == ["Anna Petrova", "Moscow Inn", booking.reference] and len(values) == 6
+
+
+def test_twilio_gets_a_form_with_basic_auth_and_an_idempotency_token(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert wa.status == S.SENT and wa.provider_message_id.startswith("SM")
+    (request,) = fake_whatsapp.requests
+    assert request["path"] == f"/2010-04-01/Accounts/{fw.TWILIO_SID}/Messages.json"
+    form = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
+    assert (form["To"], form["From"]) == ("whatsapp:+79161234567", "whatsapp:+14155238886")
+    assert request["headers"]["I-Twilio-Idempotency-Token"] == wa.idempotency_key
+
+
+@pytest.mark.parametrize("fault", ["500", "timeout", "429"])
+def test_a_fault_delays_the_message_and_it_is_sent_once_after_recovery(hotel, provider, fake_whatsapp, fault):
+    fake_whatsapp.fail(fault)
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    first = deliver(wa)
+    assert (first.status, first.attempts) == (S.QUEUED, 1)
+    wait = (first.next_attempt_at - timezone.now()).total_seconds()
+    if fault == "429":
+        assert 0 < wait <= 1.0  # the provider's Retry-After: 1, not our 15-30 s backoff
+        assert first.error_code == "429"
+    else:
+        assert 14 <= wait <= 30
+    sent = deliver(wa, at=later(first))
+    assert (sent.status, sent.attempts) == (S.SENT, 2)
+    assert len(fake_whatsapp.sends) == 1 and log(wa) == ["retry", "sent"]
+
+
+def test_an_unreachable_provider_delays_the_message_until_it_answers(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "waha", closed_port_url())
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    first = deliver(wa)
+    assert (first.status, first.error_code) == (S.QUEUED, "unreachable")
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    assert deliver(wa, at=later(first)).status == S.SENT and len(fake_whatsapp.sends) == 1
+
+
+def test_a_provider_down_through_every_attempt_leaves_the_message_dead(hotel, provider, fake_whatsapp):
+    fake_whatsapp.fail("500", "timeout", "500")
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    for _ in range(3):
+        wa = deliver(wa, at=later(wa))
+    assert (wa.status, wa.attempts) == (S.DEAD, 3)
+    assert log(wa) == ["retry", "retry", "dead"] and fake_whatsapp.sends == []
+
+
+@pytest.mark.parametrize("name, answer, code", [
+    ("waha", (422, {"statusCode": 422, "message": fw.CORE_MESSAGE}), "422"),
+    ("cloud", (400, {"error": {"message": "(#132001) Template name does not exist", "code": 132001}}), "132001"),
+    ("twilio", (400, {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400}),
+     "21211"),
+])
+def test_a_permanent_refusal_fails_at_once(hotel, fast, fake_whatsapp, name, answer, code):
+    use_whatsapp(fast, name, fake_whatsapp.url)
+    fake_whatsapp.fail(answer)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (wa.status, wa.attempts, wa.error_code) == (S.FAILED, 1, code)
+    assert log(wa) == ["failed"]
+
+
+def test_waha_refuses_a_wrong_key_and_the_message_fails(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    fast.INNKEEPER_WHATSAPP["waha"]["api_key"] = "wrong"
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (wa.status, wa.error_code) == (S.FAILED, "401")
+
+
+def test_twilio_recognises_a_repeated_token_so_a_resend_is_one_message(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    from django_scopes import scopes_disabled
+
+    from innkeeper.messaging.models import Message
+    with scopes_disabled():  # as if the worker died after Twilio accepted, before we recorded it
+        Message.objects.filter(pk=wa.pk).update(status=S.QUEUED)
+    again = deliver(wa)
+    assert again.provider_message_id == wa.provider_message_id
+    assert len(fake_whatsapp.requests) == 2 and len(fake_whatsapp.sends) == 1
