@@ -122,6 +122,7 @@ PAGES = [  # path, staff, owner (other hotel's owner: 200 on lists, 404 on this 
     ("/panel/rooms/", 200, 200), ("/panel/rooms/{room}/", 403, 200), ("/panel/room-types/new/", 403, 200),
     ("/panel/room-types/{room_type}/", 403, 200), ("/panel/rates/", 200, 200), ("/panel/extras/", 403, 200),
     ("/panel/extras/{add_on}/", 403, 200), ("/panel/settings/", 403, 200), ("/panel/audit/", 403, 200),
+    ("/panel/messages/", 200, 200), ("/panel/messages/templates/", 403, 200),
 ]
 
 

@@ -23,6 +23,7 @@ from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingFor
 from innkeeper.hotels.models import Room, RoomStatus
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
+from innkeeper.messaging.models import Message
 
 TAPE_DAYS = 14
 
@@ -82,6 +83,7 @@ def booking_detail(request, reference: str):
         "identity": GuestIdentity.objects.filter(booking=booking).first(),
         "check_in": CheckIn.objects.filter(booking=booking).first(),
         "keys": LockKey.objects.filter(booking=booking).select_related("room").order_by("-generation"),
+        "booking_messages": Message.objects.filter(booking=booking).select_related("booking"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),
         "events": BookingEvent.objects.filter(booking=booking).order_by("-id"),

@@ -9,6 +9,7 @@ from innkeeper.accounts.models import Role
 from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
+from innkeeper.messaging.models import Channel, MessageStatus, MessageType
 
 
 class SignInForm(AuthenticationForm):
@@ -226,3 +227,28 @@ class HotelSettingsForm(forms.ModelForm):
 class DomainForm(forms.Form):
     domain = forms.CharField(label=_("Domain"), max_length=253)
     primary = forms.BooleanField(label=_("Main domain (used in links)"), required=False)
+
+
+# Guest messages ----------------------------------------------------------------------------------------
+
+class MessageFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any"))] + list(MessageStatus.choices))
+    type = forms.ChoiceField(label=_("Message"), required=False, choices=[("", _("Any"))] + list(MessageType.choices))
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any"))] + list(Channel.choices))
+    booking = forms.CharField(label=_("Booking reference"), required=False, max_length=6)
+
+
+class TemplateForm(forms.Form):
+    type = forms.ChoiceField(label=_("Message"), choices=MessageType.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    subject = forms.CharField(label=_("Subject (e-mail)"), required=False, max_length=255)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}))
+
+    def choice(self) -> dict:
+        """The type, channel and language being edited (the first of each when none is given)."""
+        raw = self.data
+        pick = lambda name, options: raw.get(name) if raw.get(name) in options else options[0]  # noqa: E731
+        return {"type": pick("type", MessageType.values), "channel": pick("channel", Channel.values),
+                "locale": pick("locale", [code for code, _n in settings.LANGUAGES])}

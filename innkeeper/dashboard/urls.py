@@ -1,6 +1,6 @@
 from django.urls import path
 
-from innkeeper.dashboard import booking_views, catalogue_views, views
+from innkeeper.dashboard import booking_views, catalogue_views, message_views, views
 
 app_name = "panel"
 
@@ -16,7 +16,15 @@ urlpatterns = [
     path("bookings/<str:reference>/keys/revoke/", booking_views.booking_keys, {"action": "revoke"},
          name="keys_revoke"),
     path("bookings/<str:reference>/keys/<int:pk>/retry/", booking_views.key_retry, name="key_retry"),
+    path("bookings/<str:reference>/resend/confirmation/", message_views.resend, {"what": "confirmation"},
+         name="resend_confirmation"),
+    path("bookings/<str:reference>/resend/check-in-link/", message_views.resend, {"what": "check-in-link"},
+         name="resend_check_in_link"),
     path("tape/", booking_views.tape, name="tape"),
+    path("messages/", message_views.log, name="messages"),
+    path("messages/templates/", message_views.templates, name="templates"),
+    path("messages/<int:pk>/", message_views.detail, name="message"),
+    path("messages/<int:pk>/retry/", message_views.retry, name="message_retry"),
     path("rooms/", catalogue_views.rooms, name="rooms"),
     path("rooms/<int:pk>/", catalogue_views.room_edit, name="room"),
     path("room-types/new/", catalogue_views.room_type_edit, name="room_type_new"),

@@ -331,3 +331,26 @@ def message_resend(*, booking, type: str, actor: str, now: datetime | None = Non
         BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action="message_resend", actor=actor,
                                     data={"type": type})
     return made
+
+
+def template_preview(*, hotel, type: str, channel: str, locale: str, subject: str, body: str) -> dict:
+    """What a template would look like for a sample booking, in ``locale``; InvalidInput if it is not usable."""
+    from django.utils import translation
+
+    rendering.validate(subject, field="subject")
+    rendering.validate(body, field="body")
+    with translation.override(locale):
+        sample = {
+            "guest_name": "Anna Petrova" if locale != "ru" else "Анна Петрова", "hotel_name": hotel.name,
+            "reference": "K7M2QX", "check_in": "12.03.2027 14:00" if locale == "ru" else "12 Mar 2027, 14:00",
+            "check_out": "14.03.2027 12:00" if locale == "ru" else "14 Mar 2027, 12:00",
+            "check_in_date": "12.03.2027" if locale == "ru" else "12 Mar 2027",
+            "check_out_date": "14.03.2027" if locale == "ru" else "14 Mar 2027",
+            "room_type": "Deluxe", "room_number": "204", "pin": "482913",
+            "web_key_link": f"https://{hotel.slug}.example/{locale}/webkey/?token=…",
+            "check_in_link": f"https://{hotel.slug}.example/{locale}/check-in/?token=…",
+            "add_ons": ["Breakfast"], "total": f"250.00 {hotel.currency}", "manage_link": "",
+        }
+    return {"subject": rendering.render_text(subject, sample),
+            "text": rendering.render_text(body, sample),
+            "html": rendering.render_html(body, sample) if channel == Channel.EMAIL else ""}

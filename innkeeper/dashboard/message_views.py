@@ -1,0 +1,103 @@
+"""Panel pages for guest messages: the communication log with retry, resending from a booking, and the
+template editor with a preview in each language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from innkeeper.booking.models import Booking
+from innkeeper.core.errors import DomainError
+from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.forms import MessageFilterForm, TemplateForm
+from innkeeper.messaging import selectors, services
+from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType
+from innkeeper.messaging.variables import VARIABLES
+
+
+def _who(request) -> str:
+    return f"staff:{request.user.email}"
+
+
+@panel_view
+def log(request):
+    form = MessageFilterForm(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {}
+    found = selectors.messages_find(hotel=request.panel_hotel, status=f.get("status", ""), type=f.get("type", ""),
+                                    channel=f.get("channel", ""), reference=f.get("booking", ""))
+    return render(request, "dashboard/messages.html", {"form": form, "messages_found": found[:200]})
+
+
+@panel_view
+def detail(request, pk: int):
+    message = get_object_or_404(Message.objects.select_related("booking"), pk=pk, hotel=request.panel_hotel)
+    return render(request, "dashboard/message.html", {
+        "message": message, "attempts": MessageAttempt.objects.filter(message=message).order_by("number", "id")})
+
+
+@require_POST
+@panel_view
+def retry(request, pk: int):
+    message = get_object_or_404(Message, pk=pk, hotel=request.panel_hotel)
+    try:
+        services.message_retry(message=message, actor=_who(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The message is queued again."))
+    return redirect(request.POST.get("next") or "panel:messages")
+
+
+RESEND = {"confirmation": MessageType.BOOKING_CONFIRMATION, "check-in-link": MessageType.CHECKIN_REMINDER}
+
+
+@require_POST
+@panel_view
+def resend(request, reference: str, what: str):
+    booking = get_object_or_404(Booking.objects.select_related("hotel", "room", "room_type"),
+                                hotel=request.panel_hotel, reference=reference.upper())
+    try:
+        services.message_resend(booking=booking, type=RESEND[what], actor=_who(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Sent again to %(email)s (and WhatsApp where the guest has it).")
+                         % {"email": booking.guest_email})
+    return redirect("panel:booking", reference=booking.reference)
+
+
+@panel_view(owner_only=True)
+def templates(request):
+    hotel = request.panel_hotel
+    data = request.POST or request.GET or None
+    form = TemplateForm(data)
+    chosen = form.choice()
+    subject, body = services.template_for(hotel=hotel, type=chosen["type"], channel=chosen["channel"],
+                                          locale=chosen["locale"])
+    if request.method != "POST":  # show what is in use now
+        form = TemplateForm(initial={**chosen, "subject": subject, "body": body})
+    preview, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            preview = services.template_preview(hotel=hotel, type=d["type"], channel=d["channel"], locale=d["locale"],
+                                                subject=d["subject"], body=d["body"])
+            if "save" in request.POST:
+                services.template_save(hotel=hotel, type=d["type"], channel=d["channel"], locale=d["locale"],
+                                       subject=d["subject"], body=d["body"])
+                messages.success(request, _("Template saved."))
+                return redirect(f"{request.path}?type={d['type']}&channel={d['channel']}&locale={d['locale']}")
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    if preview is None and not form.errors:
+        preview = services.template_preview(hotel=hotel, subject=subject, body=body, **chosen)
+    return render(request, "dashboard/templates.html", {
+        "form": form, "preview": preview, "chosen": chosen, "variables": VARIABLES,
+        "languages": settings.LANGUAGES, "channels": Channel.choices, "types": MessageType.choices,
+    }, status=status)

@@ -1,0 +1,89 @@
+"""The panel's guest messages: the log with retry, resending from a booking, the template editor."""
+
+from datetime import timedelta
+
+import pytest
+from django_scopes import scopes_disabled
+
+from innkeeper.booking.models import BookingEvent
+from innkeeper.messaging.models import Message, MessageTemplate
+from tests import factories
+from tests.factories import PASSWORD
+
+
+def sign_in(client, hotel, role, email):
+    factories.make_member(hotel, role, email)
+    assert client.post("/panel/sign-in/", {"username": email, "password": PASSWORD}).status_code == 302
+
+
+@pytest.fixture
+def booking(hotel, book, future):
+    rt = factories.make_room_type(hotel, slug="std", rooms=1)
+    return book(hotel, rt, future, future + timedelta(days=1), name="Anna Petrova")
+
+
+def test_the_log_filters_and_retries_a_dead_message_of_this_hotel_only(client, hotel, other_hotel, booking, book,
+                                                                      future):
+    theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="x", rooms=1), future,
+                  future + timedelta(days=1))
+    with scopes_disabled():
+        email = Message.objects.get(booking=booking, channel="EMAIL")
+        Message.objects.filter(pk=email.pk).update(status="DEAD", attempts=8, last_error="timeout")
+        foreign = Message.objects.filter(booking=theirs).first()
+    sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    page = client.get("/panel/messages/", {"status": "DEAD"}).content.decode()
+    assert f'data-message="{email.pk}"' in page and booking.reference in page and theirs.reference not in page
+    assert client.get(f"/panel/messages/{foreign.pk}/").status_code == 404
+    assert client.post(f"/panel/messages/{foreign.pk}/retry/").status_code == 404
+    client.post(f"/panel/messages/{email.pk}/retry/")
+    with scopes_disabled():
+        email.refresh_from_db()
+    assert (email.status, email.attempts) in {("QUEUED", 0), ("SENT", 1)}
+
+
+def test_resend_confirmation_and_check_in_link_make_new_rows(client, hotel, booking):
+    sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    with scopes_disabled():
+        before = Message.objects.filter(booking=booking).count()
+    client.post(f"/panel/bookings/{booking.reference}/resend/confirmation/")
+    client.post(f"/panel/bookings/{booking.reference}/resend/check-in-link/")
+    with scopes_disabled():
+        made = list(Message.objects.filter(booking=booking).order_by("id").values_list("type", "channel"))[before:]
+        body = Message.objects.filter(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL").get().body_text
+        who = set(BookingEvent.objects.filter(booking=booking, action="message_resend").values_list("actor", flat=True))
+    assert [t for t, c in made if c == "EMAIL"] == ["BOOKING_CONFIRMATION", "CHECKIN_REMINDER"]
+    assert "/check-in/?token=" in body and who == {"staff:desk@moscow.example"}
+
+
+def test_a_cancelled_booking_gets_no_check_in_link(client, hotel, booking):
+    sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    client.post(f"/panel/bookings/{booking.reference}/status/", {"status": "CANCELLED"})
+    r = client.post(f"/panel/bookings/{booking.reference}/resend/check-in-link/", follow=True)
+    assert "only for confirmed bookings" in r.content.decode()
+    with scopes_disabled():
+        assert not Message.objects.filter(booking=booking, type="CHECKIN_REMINDER").exists()
+
+
+def test_the_template_editor_previews_refuses_unknown_variables_and_saves(client, hotel):
+    sign_in(client, hotel, "OWNER", "owner@moscow.example")
+    url = "/panel/messages/templates/?type=BOOKING_CONFIRMATION&channel=EMAIL&locale=ru"
+    page = client.get(url).content.decode()
+    assert "Анна Петрова" in page  # the shipped Russian wording, previewed with a sample booking
+    form = {"type": "BOOKING_CONFIRMATION", "channel": "EMAIL", "locale": "ru", "subject": "Бронь {{ reference }}",
+            "body": "Здравствуйте, {{ guest_name }}! {{ room_colour }}"}
+    bad = client.post(url, {**form, "save": ""})
+    assert bad.status_code == 400 and "unknown variable: room_colour" in bad.content.decode()
+    preview = client.post(url, {**form, "body": "Здравствуйте, {{ guest_name }}!", "preview": ""})
+    assert "Здравствуйте, Анна Петрова!" in preview.content.decode()
+    with scopes_disabled():
+        assert not MessageTemplate.objects.exists()  # a preview saves nothing
+    client.post(url, {**form, "body": "Здравствуйте, {{ guest_name }}!", "save": ""})
+    with scopes_disabled():
+        saved = MessageTemplate.objects.get()
+    assert (saved.hotel, saved.locale, saved.subject) == (hotel, "ru", "Бронь {{ reference }}")
+
+
+def test_templates_are_for_owners_and_the_log_for_every_member(client, hotel):
+    sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    assert client.get("/panel/messages/").status_code == 200
+    assert client.get("/panel/messages/templates/").status_code == 403
