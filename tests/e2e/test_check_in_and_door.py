@@ -1,6 +1,8 @@
-"""In a real browser: book, check in online step by step, type the PIN on the demo keypad, press
-"Open door"; after check-out the PIN is gone from the (simulated) lock and the web key refuses."""
+"""In a real browser: book, open the check-in link from the confirmation e-mail, check in step by step,
+get the access instructions, type the PIN on the demo keypad, press "Open door"; after check-out the PIN
+is gone from the (simulated) lock and the web key refuses."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -13,6 +15,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.checkin.models import GuestIdentity
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode, SimulatedUnlock
+from innkeeper.messaging.models import Message
 from tests import factories
 from tests.conftest import local
 
@@ -38,7 +41,13 @@ def test_check_in_online_then_open_the_door(page, hotel, future):
         page.get_by_label("Full name").fill("Anna Petrova")
         page.get_by_label("E-mail").fill("anna@example.com")
         page.get_by_role("button", name="Confirm booking").click()
-        page.get_by_role("link", name="Check in online").click()
+        page.get_by_role("heading", name="Your booking is confirmed").wait_for()
+        # The guest opens the check-in link from the confirmation e-mail the outbox holds for them.
+        with scopes_disabled():
+            confirmation = Message.objects.get(type="BOOKING_CONFIRMATION", channel="EMAIL")
+        assert confirmation.recipient == "anna@example.com"
+        check_in = re.search(r"http://moscow\.localhost:8000(/en/check-in/\?token=\S+)", confirmation.body_text)
+        page.goto(url(page, check_in.group(1)))
 
         page.get_by_role("link", name="Start check-in").click()
         page.get_by_label("Full name (as in your passport or ID)").fill("Anna Petrova")
@@ -68,7 +77,12 @@ def test_check_in_online_then_open_the_door(page, hotel, future):
             assert (booking.status, booking.total) == (Status.CHECKIN_COMPLETED, D("390.00"))
             assert GuestIdentity.objects.get().document_number == "751234567"
             assert (key.status, key.pin) == (KeyStatus.ACTIVE, pin)
-        web_key = page.get_by_role("link", name="Open the door link").get_attribute("href")
+        # The access instructions went out by e-mail (and WhatsApp, when the guest gives a number).
+        with scopes_disabled():
+            instructions = Message.objects.get(type="ACCESS_INSTRUCTIONS", channel="EMAIL")
+        assert pin in instructions.body_text and "201" in instructions.body_text
+        web_key = re.search(r"http://moscow\.localhost:8000/en/webkey/\?token=\S+", instructions.body_text).group(0)
+        assert web_key == page.get_by_role("link", name="Open the door link").get_attribute("href")
 
     with time_machine.travel(local(hotel, future, 15), tick=True):
         page.goto(url(page, "/en/demo/keypad/201/"))
