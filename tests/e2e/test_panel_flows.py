@@ -1,5 +1,5 @@
 """Staff in a real browser: an owner invites someone who signs up from the e-mailed link; the new staff
-member finds a booking and moves it on the tape chart; the database agrees."""
+member finds a booking, resends its check-in link and moves it on the tape chart; the database agrees."""
 
 import re
 from datetime import timedelta
@@ -9,6 +9,7 @@ from django_scopes import scopes_disabled
 
 from innkeeper.accounts.models import Membership
 from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.messaging.models import Message
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -46,6 +47,11 @@ def test_owner_invites_staff_who_finds_a_booking_and_moves_it(page, hotel, book,
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=booking.reference).click()
     page.get_by_role("heading", name=re.compile(booking.reference)).wait_for()
+    page.get_by_role("button", name="Resend check-in link").click()
+    page.get_by_text("Sent again to guest@example.com").wait_for()
+    with scopes_disabled():
+        reminder = Message.objects.get(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL")
+    assert "/check-in/?token=" in reminder.body_text and reminder.recipient == "guest@example.com"
 
     page.get_by_role("link", name="Tape chart").click()
     page.goto(f"{base}/panel/tape/?from={future}")
