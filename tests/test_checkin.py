@@ -200,3 +200,8 @@ def test_reminders_are_due_once_at_waking_hours_in_the_hotel_time_zone(hotel, ro
     assert services.reminders_run(now=at_ten + timedelta(hours=1)) == []  # once
     with scopes_disabled():
         assert CheckIn.objects.get(booking=booking).reminder_sent_at == at_ten
+        from innkeeper.messaging.models import Message
+        reminders = list(Message.objects.filter(booking=booking, type="CHECKIN_REMINDER"))
+    assert sorted(m.channel for m in reminders) == ["EMAIL", "WHATSAPP"]  # one per channel, however often it runs
+    email = next(m for m in reminders if m.channel == "EMAIL")
+    assert f"/{booking.locale}/check-in/?token=" in email.body_text and email.locale == booking.locale

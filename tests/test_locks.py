@@ -80,6 +80,24 @@ def test_a_key_is_created_on_the_lock_through_the_gateway(cloud, checked_in, hot
     assert key.pin not in stored and list(raw) == [key.pin]
 
 
+def test_an_active_key_sends_access_instructions_with_the_pin_kept_encrypted(cloud, checked_in, hotel):
+    from django.db import connection
+
+    from innkeeper.messaging.models import Message
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    key = process(key)
+    with scopes_disabled():
+        sent = {m.channel: m for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
+    email = sent["EMAIL"]
+    assert key.pin in email.body_text and "101" in email.body_text and "/webkey/?token=" in email.body_text
+    assert email.variables["pin"] == key.pin and email.occasion == "key-1"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body_text, body_html, variables FROM messaging_message WHERE id = %s", [email.pk])
+        row = cursor.fetchone()
+    assert all(key.pin not in (column or "") for column in row)  # the outbox keeps the PIN encrypted too
+
+
 def test_early_check_in_and_late_check_out_widen_the_window(cloud, checked_in, hotel, settings):
     factories.make_add_on(hotel, "early-check-in", "10")
     factories.make_add_on(hotel, "late-check-out", "10")

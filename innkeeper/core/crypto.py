@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -61,3 +62,21 @@ def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
         if names:
             found.append((model, names))
     return found
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (dict or list) stored encrypted as text."""
+
+    def from_db_value(self, value, expression, connection):
+        value = super().from_db_value(value, expression, connection)
+        return json.loads(value) if value else (self.get_default() if not self.null else None)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) and value else value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):  # already JSON text (e.g. from a form)
+            value = json.loads(value) if value else {}
+        return encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True))

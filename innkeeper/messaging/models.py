@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from innkeeper.core.crypto import EncryptedJSONField, EncryptedTextField
+
 from innkeeper.hotels.models import Hotel
 
 
@@ -50,10 +52,11 @@ class Message(models.Model):
     locale = models.CharField(max_length=8)
     recipient = models.CharField(max_length=254, help_text="E-mail address or E.164 phone number.")
     subject = models.CharField(max_length=255, blank=True)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    variables = models.JSONField(default=dict, blank=True,
-                                 help_text="The rendered variables, for providers that send templates.")
+    # Encrypted at rest: access instructions carry the door PIN and the web-key link.
+    body_text = EncryptedTextField()
+    body_html = EncryptedTextField(blank=True)
+    variables = EncryptedJSONField(default=dict, blank=True,
+                                   help_text="The rendered variables, for providers that send templates.")
 
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

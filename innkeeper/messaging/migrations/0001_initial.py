@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+import innkeeper.core.crypto
+
 
 class Migration(migrations.Migration):
 
@@ -24,9 +26,9 @@ class Migration(migrations.Migration):
                 ('locale', models.CharField(max_length=8)),
                 ('recipient', models.CharField(help_text='E-mail address or E.164 phone number.', max_length=254)),
                 ('subject', models.CharField(blank=True, max_length=255)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField(blank=True)),
-                ('variables', models.JSONField(blank=True, default=dict, help_text='The rendered variables, for providers that send templates.')),
+                ('body_text', innkeeper.core.crypto.EncryptedTextField()),
+                ('body_html', innkeeper.core.crypto.EncryptedTextField(blank=True)),
+                ('variables', innkeeper.core.crypto.EncryptedJSONField(blank=True, default=dict, help_text='The rendered variables, for providers that send templates.')),
                 ('status', models.CharField(choices=[('QUEUED', 'Queued'), ('SENDING', 'Sending'), ('SENT', 'Sent'), ('DELIVERED', 'Delivered'), ('READ', 'Read'), ('FAILED', 'Failed'), ('DEAD', 'Gave up'), ('SKIPPED', 'Not sent')], default='QUEUED', max_length=10)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
