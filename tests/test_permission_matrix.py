@@ -84,6 +84,7 @@ PANEL = [
     ("add_on", "get", {"pk": "add_on"}, (403, 200, 403, 404)),
     ("settings", "get", {}, (403, 200, 403, 200)),
     ("domain_add", "post", {}, (403, 400, 403, 400)),
+    ("lock_account", "post", {}, (403, 400, 403, 400)),
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
     ("invitation_resend", "post", {"pk": "invitation"}, (403, 302, 403, 404)),

@@ -16,10 +16,12 @@ from innkeeper.accounts.models import Role
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import forbidden, panel_view
-from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, RatesForm, RoomForm, RoomStatusForm,
-                                       RoomTypeForm)
+from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, LockAccountForm, RatesForm, RoomForm,
+                                       RoomStatusForm, RoomTypeForm)
 from innkeeper.hotels import services
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
+from innkeeper.locks import services as locks
+from innkeeper.locks.models import LockAccount
 
 RATE_DAYS = 21
 
@@ -174,19 +176,38 @@ def rates(request):
     }, status=400 if form.errors else 200)
 
 
+def _settings_context(hotel, **forms):
+    account = LockAccount.objects.filter(hotel=hotel).first()
+    initial = {"provider": account.provider, "client_id": account.client_id, "username": account.username,
+               "base_url": account.base_url, "is_active": account.is_active} if account else {}
+    context = {"form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"),
+               "domain_form": DomainForm(prefix="domain"), "lock_form": LockAccountForm(initial=initial, prefix="lock"),
+               "lock_account": account, "domains": HotelDomain.objects.filter(hotel=hotel)}
+    context.update(forms)
+    return context
+
+
 @panel_view(owner_only=True)
 def settings_page(request):
     hotel = request.panel_hotel
     form = HotelSettingsForm(request.POST or None, instance=copy.copy(hotel), prefix="hotel")
-    domain_form = DomainForm(prefix="domain")
     if request.method == "POST":
         done = _save(request, form, lambda f: services.hotel_update(hotel=hotel, actor=request.user, **f.changes()),
                      _("Settings saved."), "panel:settings")
         if done:
             return done
-    return render(request, "dashboard/settings.html", {
-        "form": form, "domain_form": domain_form, "domains": HotelDomain.objects.filter(hotel=hotel),
-    }, status=400 if form.errors else 200)
+    return render(request, "dashboard/settings.html", _settings_context(hotel, form=form),
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+@panel_view(owner_only=True)
+def lock_account(request):
+    hotel = request.panel_hotel
+    form = LockAccountForm(request.POST, prefix="lock")
+    done = _save(request, form, lambda f: locks.lock_account_set(hotel=hotel, actor=request.user, **f.cleaned_data),
+                 _("Lock account saved."), "panel:settings")
+    return done or render(request, "dashboard/settings.html", _settings_context(hotel, lock_form=form), status=400)
 
 
 @require_POST
@@ -199,9 +220,7 @@ def domain_add(request):
                  _("Domain added. Point its DNS at this server."), "panel:settings")
     if done:
         return done
-    return render(request, "dashboard/settings.html", {
-        "form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"), "domain_form": form,
-        "domains": HotelDomain.objects.filter(hotel=hotel)}, status=400)
+    return render(request, "dashboard/settings.html", _settings_context(hotel, domain_form=form), status=400)
 
 
 @panel_view(owner_only=True)

@@ -252,3 +252,17 @@ class TemplateForm(forms.Form):
         pick = lambda name, options: raw.get(name) if raw.get(name) in options else options[0]  # noqa: E731
         return {"type": pick("type", MessageType.values), "channel": pick("channel", Channel.values),
                 "locale": pick("locale", [code for code, _n in settings.LANGUAGES])}
+
+
+class LockAccountForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Lock cloud"), choices=[("ttlock", "TTLock"), ("simulator", _("Simulator"))])
+    client_id = forms.CharField(label=_("TTLock app id (client id)"), required=False, max_length=128)
+    client_secret = forms.CharField(label=_("TTLock app secret"), required=False, max_length=256,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+                                    help_text=_("Leave blank to keep the one saved."))
+    username = forms.CharField(label=_("TTLock user name"), required=False, max_length=128)
+    password = forms.CharField(label=_("TTLock password"), required=False, max_length=256,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+                               help_text=_("Leave blank to keep the one saved."))
+    base_url = forms.URLField(label=_("TTLock server (blank: the install's)"), required=False, assume_scheme="https")
+    is_active = forms.BooleanField(label=_("Use this account for this hotel's locks"), required=False, initial=True)

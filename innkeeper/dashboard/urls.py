@@ -34,6 +34,7 @@ urlpatterns = [
     path("extras/<int:pk>/", catalogue_views.add_on_edit, name="add_on"),
     path("settings/", catalogue_views.settings_page, name="settings"),
     path("settings/domains/", catalogue_views.domain_add, name="domain_add"),
+    path("settings/locks/", catalogue_views.lock_account, name="lock_account"),
     path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),

@@ -32,6 +32,7 @@ from innkeeper.locks.models import (
     LIVE,
     KeyKind,
     KeyStatus,
+    LockAccount,
     LockKey,
     SimulatedPasscode,
     SimulatedUnlock,
@@ -493,3 +494,41 @@ def bookings_auto_check_out(*, now: datetime | None = None) -> int:
             booking_transition(booking=booking, to=Status.CHECKED_OUT, actor=SYSTEM, reason="automatic check-out",
                                now=now)
     return len(ended)
+
+
+# -- a hotel's own lock-cloud account ----------------------------------------------------------------
+
+def lock_account_set(*, hotel, actor, provider: str, client_id: str = "", client_secret: str = "", username: str = "",
+                     password: str = "", base_url: str = "", is_active: bool = True) -> LockAccount:
+    """Owner: the hotel's own TTLock account (or the simulator), overriding the install's LOCK_PROVIDER.
+
+    A blank secret or password keeps the one stored before, so the form never has to show them.
+    """
+    from innkeeper.core import audit
+    from innkeeper.core.errors import InvalidInput
+
+    if provider not in ("ttlock", "simulator"):
+        raise InvalidInput(_("Choose TTLock or the simulator."), field="provider", code="invalid")
+    with transaction.atomic():
+        account = LockAccount.objects.select_for_update().filter(hotel=hotel).first() or LockAccount(hotel=hotel)
+        before = {"provider": account.provider, "client_id": account.client_id, "username": account.username,
+                  "base_url": account.base_url, "is_active": account.is_active} if account.pk else {}
+        account.provider, account.client_id, account.username = provider, client_id.strip(), username.strip()
+        account.base_url, account.is_active = base_url.strip(), is_active
+        if client_secret:
+            account.client_secret = client_secret
+        if password:
+            account.password = password
+        if provider == "ttlock":
+            missing = [name for name, value in (("client_id", account.client_id),
+                                                ("client_secret", account.client_secret),
+                                                ("username", account.username), ("password", account.password))
+                       if not value]
+            if missing:
+                raise InvalidInput(_("TTLock needs the app id, its secret, the user name and the password."),
+                                   field=missing[0], code="required")
+        account.save()
+        audit.record(hotel=hotel, actor=actor, action="lockaccount.set", obj=account, before=before, after={
+            "provider": provider, "client_id": account.client_id, "username": account.username,
+            "base_url": account.base_url, "is_active": is_active})  # never the secrets
+    return account
