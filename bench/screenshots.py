@@ -101,6 +101,20 @@ def pages(today: date) -> list[tuple[str, str, str]]:
     ]
 
 
+PANEL_USER, PANEL_PASSWORD = "owner@demo.localhost", "innkeeper-demo"  # seed_demo's owner
+PANEL_PAGES = [("panel-today", "panel/"), ("panel-tape", "panel/tape/"), ("panel-rates", "panel/rates/"),
+               ("panel-messages", "panel/messages/"), ("panel-bookings", "panel/bookings/")]
+PANEL_DESCRIBED = {
+    "outbox": "the demo outbox (platform host): what the simulators recorded and the outbox rows",
+    "panel-today": "staff panel, signed in as the demo owner: today's arrivals, departures, figures",
+    "panel-tape": "staff panel: the tape chart, rooms down and 14 days across",
+    "panel-rates": "staff panel: the rates calendar and the form for a range of dates",
+    "panel-messages": "staff panel: the communication log",
+    "panel-bookings": "staff panel: bookings, newest first",
+    "panel-booking": "staff panel: the booking made above, with its actions, messages and history",
+}
+
+
 def measure(page, name: str, viewport: str, status: int, file: Path) -> Shot:
     info = page.evaluate(OVERFLOW_JS)
     parts = urlsplit(page.url)
@@ -146,6 +160,24 @@ def run(site, today: date, problems: list[str]) -> list[Shot]:
                     page.locator("main form[method=post] button[type=submit]").click()
                 response = nav.value
                 shots.append(capture(page, "book-done", viewport, response.status if response else 0))
+            # The platform host: the demo outbox, then the staff panel signed in as the demo hotel's owner.
+            platform = site.url(HOTEL).replace(f"{HOTEL}.localhost", "localhost")
+            for viewport in VIEWPORTS:
+                page = tabs[viewport, "en"]
+                response = page.goto(f"{platform}outbox/", wait_until="load")
+                shots.append(capture(page, "outbox", viewport, response.status if response else 0))
+                page.goto(f"{platform}panel/", wait_until="load")
+                page.fill("input[name=username]", PANEL_USER)
+                page.fill("input[name=password]", PANEL_PASSWORD)
+                with page.expect_navigation():
+                    page.locator("main form button").click()
+                for name, path in PANEL_PAGES:
+                    response = page.goto(f"{platform}{path}", wait_until="load")
+                    shots.append(capture(page, name, viewport, response.status if response else 0))
+                reference = page.locator("a.ref").first.inner_text().strip() if page.locator("a.ref").count() else ""
+                if reference:
+                    response = page.goto(f"{platform}panel/bookings/{reference}/", wait_until="load")
+                    shots.append(capture(page, "panel-booking", viewport, response.status if response else 0))
             for page in tabs.values():
                 page.context.close()
         finally:
@@ -175,12 +207,13 @@ def write_readme(shots: list[Shot], today: date, chromium: str) -> None:
     described["book-details"] = f"booking step 2, guest details, reached with \"Book\" on the {ROOM} result"
     described["book-done"] = ("confirmation after a real booking: the details form filled with "
                               f"{GUEST['name']} / {GUEST['email']} and submitted")
+    described.update(PANEL_DESCRIBED)
     lines = [
-        "# Screenshots of the demo hotel's website",
+        "# Screenshots of the demo hotel's website and staff panel",
         "",
         f"Made by `bench/screenshots.py` on {today.isoformat()} (Chromium {chromium}, full page, "
         "device scale factor 1). Host: `http://demo.localhost:PORT` (the demo hotel: Moscow, nights and "
-        "hours). Search dates are relative to that day; the confirmation page's address carries a signed "
+        "hours); the outbox and the panel are on the platform host `http://localhost:PORT`. Search dates are relative to that day; the confirmation page's address carries a signed "
         "token of that run's booking. Regenerate with `.venv/bin/python bench/screenshots.py`.",
         "",
         "| page | phone (390×844) | desktop (1366×900) | URL | shows |",
@@ -193,6 +226,8 @@ def write_readme(shots: list[Shot], today: date, chromium: str) -> None:
         path = views["phone"].path
         if name == "book-done":
             path = "/en/book/done/<token>/"
+        if name == "panel-booking":
+            path = "/panel/bookings/<reference>/"
         cells = [f"[{name}-{v}.png]({name}-{v}.png)" for v in VIEWPORTS]
         lines.append(f"| {name} | {' | '.join(cells)} | `{path}` | {described[name]} |")
     (SHOTS / "README.md").write_text("\n".join(lines) + "\n")

@@ -59,6 +59,7 @@ def test_a_status_change_follows_the_state_machine_and_is_recorded_with_who(sign
     b = book(hotel, rooms, future, future + timedelta(days=1))
     page = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
     assert 'value="CHECKED_IN"' in page and 'value="CHECKED_OUT"' not in page  # only what may follow CONFIRMED
+    assert '<option value="" selected>' in page  # nothing chosen in advance
     refused = signed_in.post(f"/panel/bookings/{b.reference}/status/", {"status": "CHECKED_OUT"}, follow=True)
     assert "Choose one of the statuses offered" in refused.content.decode()
     signed_in.post(f"/panel/bookings/{b.reference}/status/", {"status": "CANCELLED", "reason": "Guest called"})
@@ -67,6 +68,8 @@ def test_a_status_change_follows_the_state_machine_and_is_recorded_with_who(sign
         event = BookingEvent.objects.filter(booking=b, action="status").latest("id")
     assert (event.actor, event.from_status, event.to_status, event.data["reason"]) == (
         f"staff:{staff.email}", "CONFIRMED", "CANCELLED", "Guest called")
+    closed = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
+    assert "This booking is closed" in closed and 'name="status"' not in closed
 
 
 def test_the_tape_chart_places_bookings_on_rooms_and_moves_one_to_a_free_room(signed_in, hotel, rooms, book, future):

@@ -53,7 +53,8 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(c, Status(c).label) for c in choices]
+        # No status is picked in advance, so a stray click never cancels a booking.
+        self.fields["status"].choices = [("", _("Choose…"))] + [(c, Status(c).label) for c in choices]
 
 
 class MoveForm(forms.Form):
