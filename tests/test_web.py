@@ -1,5 +1,6 @@
 """The hotel website through HTTP: routing by host, languages, SEO tags, booking, manage booking."""
 
+import html
 import json
 import re
 from datetime import timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.utils import formats, translation
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.models import Booking
@@ -169,6 +171,84 @@ def test_search_shows_every_room_with_its_full_price(client, site, future):
 def test_search_errors_are_shown_beside_the_field(client, site, future, query, message):
     page = text(get(client, "/en/book/", data=query(future)))
     assert message in page and 'aria-invalid="true"' in page and 'class="error"' in page
+
+
+def field_error(page: str, name: str) -> str:
+    """The error a screen reader announces for the input named ``name``: the element its
+    aria-describedby points at (the input must also say aria-invalid)."""
+    tag = re.search(rf'<(?:input|select)[^>]*\bname="{name}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in tag, tag
+    described = re.search(r'aria-describedby="([^"]+)"', tag).group(1)
+    return html.unescape(re.search(rf'<p class="error" id="{described}">(.*?)</p>', page, re.S).group(1))
+
+
+def invalid_inputs(page: str) -> list[str]:
+    return re.findall(r'<(?:input|select)[^>]*\bname="(\w+)"[^>]*aria-invalid="true"', page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_closed_dates_are_explained_beside_check_in_in_the_pages_language(client, site, future, lang):
+    _hotel, std, lux = site
+    closed = future + timedelta(days=1)
+    for room_type in (std, lux):
+        factories.make_override(room_type, closed, closed=True)
+    page = text(get(client, f"/{lang}/book/", data=nightly_query(future, nights=3)))
+    with translation.override(lang):
+        day = formats.date_format(closed)
+    expected = {"en": f"Deluxe cannot be booked on {day}. Standard cannot be booked on {day}.",
+                "ru": f"«Deluxe» нельзя забронировать на {day}. «Standard» нельзя забронировать на {day}."}[lang]
+    assert field_error(page, "check_in") == expected
+    assert closed.isoformat() not in expected and invalid_inputs(page) == ["check_in"]
+    assert (day in "".join(re.findall(r'class="facts">(.*?)</p>', page)))  # each result says it too
+
+
+def test_a_rule_only_some_room_types_break_stays_on_their_results(client, site, future):
+    _hotel, std, _lux = site
+    factories.make_override(std, future, closed=True)
+    page = text(get(client, "/en/book/", data=nightly_query(future)))
+    assert invalid_inputs(page) == [] and "Standard cannot be booked on" in page and "Book Deluxe" in page
+
+
+def test_a_minimum_stay_is_explained_beside_check_out(client, site, future):
+    _hotel, std, lux = site
+    for room_type in (std, lux):
+        factories.make_override(room_type, future, min_stay=3)
+    page = text(get(client, "/ru/book/", data=nightly_query(future, nights=2)))
+    with translation.override("ru"):
+        day = formats.date_format(future)
+    assert field_error(page, "check_out") == f"При заезде {day} минимальный срок проживания — 3 ночи."
+
+
+def test_hours_no_room_type_sells_are_explained_beside_hours(client, site, future):
+    _hotel, std, lux = site
+    for room_type in (std, lux):
+        room_type.max_hours_override = 4
+        room_type.save()
+    query = {"mode": "hourly", "date": future.isoformat(), "start_time": 10, "hours": 4, "guests": 1}
+    assert invalid_inputs(text(get(client, "/en/book/", data=query))) == []
+    page = text(get(client, "/en/book/", data={**query, "hours": 2}))
+    assert invalid_inputs(page) == []
+    std.max_hours_override, std.min_hours_override = 12, 6
+    std.save()
+    page = text(get(client, "/en/book/", data={**query, "hours": 5}))
+    assert field_error(page, "hours") == "Deluxe is sold for 2 to 4 hours. Standard is sold for 6 to 12 hours."
+
+
+@pytest.mark.parametrize("lang, query, name, message", [
+    ("en", {"guests": 9}, "guests", "This hotel takes at most 3 guests per room."),
+    ("ru", {"guests": 9}, "guests", "В этом отеле в одном номере могут жить не более 3 гостей."),
+    ("en", {"guests": 0}, "guests", "At least one guest is needed."),
+    ("en", {"mode": "hourly", "start_time": 10, "hours": 13}, "hours", "Stays are 2 to 12 hours."),
+    ("ru", {"mode": "hourly", "start_time": 10, "hours": 1}, "hours", "Можно забронировать от 2 до 12 часов."),
+    ("en", {"mode": "hourly", "start_time": 23, "hours": 3}, "start_time",
+     "Hourly stays start between 08:00 and 21:00."),
+])
+def test_values_outside_the_drop_downs_say_what_the_limits_are(client, site, future, lang, query, name, message):
+    base = {"mode": "nightly", "check_in": future.isoformat(), "check_out": (future + timedelta(days=1)).isoformat(),
+            "date": future.isoformat(), "guests": 1}
+    page = text(get(client, f"/{lang}/book/", data={**base, **query}))
+    assert field_error(page, name) == message and "Select a valid choice" not in page
+    assert invalid_inputs(page) == [name]
 
 
 def test_errors_are_in_the_pages_language(client, site, future):

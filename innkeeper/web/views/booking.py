@@ -69,8 +69,11 @@ def search(request):
     stay, offers = _offers(request, form, timezone.now()) if request.GET else (None, [])
     wanted = form.cleaned_data.get("room_type") if form.is_bound and form.is_valid() else ""
     offers.sort(key=lambda o: (o.room_type.slug != wanted, o.available == 0))
+    query = form.query() if stay else {}
+    if stay:
+        form.add_rule_errors(offers)
     return render(request, "web/book_search.html", {
-        "form": form, "stay": stay, "offers": offers, "query": form.query() if stay else {},
+        "form": form, "stay": stay, "offers": offers, "query": query,
         "meta": seo.meta(request, title=_("Book a stay — %(name)s") % {"name": hotel.name},
                          description=_("Choose your dates and see every room's full price."), index=not request.GET),
     })
