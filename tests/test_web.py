@@ -3,6 +3,8 @@
 import html
 import json
 import re
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import formats, translation
 from django_scopes import scope, scopes_disabled
 
@@ -333,6 +336,69 @@ def test_sold_out_between_search_and_submit_says_so_and_shows_what_is_free(clien
     assert "the last Standard for these dates was just booked" in page and "Book Deluxe" in page
     with scopes_disabled():
         assert Booking.objects.count() == 1
+
+
+def test_dates_closed_between_search_and_submit_give_the_rule_not_sold_out(client, site, future):
+    _hotel, std, _lux = site
+    form = details_form(client, nightly_query(future, room_type="std"))
+    factories.make_override(std, future + timedelta(days=1), closed=True)  # staff close a night meanwhile
+    r = post(client, "/en/book/details/", form)
+    page = text(r)
+    alert = page[page.index('role="alert"'):page.index("</div>", page.index('role="alert"'))]
+    assert r.status_code == 409
+    assert f"Standard cannot be booked on {formats.date_format(future + timedelta(days=1))}." in alert
+    assert "just booked by someone else" not in page and "These rooms are still free:" in alert
+    assert "Book Deluxe" in page and "Book Standard" not in page
+    with scopes_disabled():
+        assert Booking.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_room_taken_while_the_booking_waits_for_its_lock_is_sold_out(client, site, book, future):
+    """The page saw a room free; another guest's booking, not yet committed, holds the room type's lock
+    (PostgreSQL: the row lock; SQLite: the write lock) and commits only once this request waits for it,
+    so booking_create itself finds no room and raises NoAvailability."""
+    hotel, std, _lux = site
+    factories.make_room(std)  # two Standards, one of them taken
+    book(hotel, std, future, future + timedelta(days=2), email="first@example.com")
+    assert "1 room left" in text(get(client, "/en/book/", data=nightly_query(future)))
+    form = details_form(client, nightly_query(future, room_type="std"))
+    holding, waited = threading.Event(), []
+
+    def other_guest():
+        try:
+            with transaction.atomic():
+                book(hotel, std, future, future + timedelta(days=2), email="second@example.com")
+                holding.set()
+                if connection.vendor == "postgresql":  # commit once the request waits for the lock
+                    deadline = time.monotonic() + 20
+                    while time.monotonic() < deadline and not waited:
+                        with connection.cursor() as cursor:
+                            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                           " AND wait_event_type = 'Lock'")
+                            if cursor.fetchone()[0]:
+                                waited.append(True)
+                        time.sleep(0.02)
+                else:  # SQLite cannot show who waits: hold the lock long enough to be sure
+                    time.sleep(2)
+        finally:
+            holding.set()
+            connection.close()
+
+    thread = threading.Thread(target=other_guest)
+    thread.start()
+    assert holding.wait(20)
+    started = time.monotonic()
+    r = post(client, "/en/book/details/", form)
+    elapsed = time.monotonic() - started
+    thread.join()
+    # The request really waited inside booking_create for the other guest's transaction.
+    assert waited if connection.vendor == "postgresql" else elapsed > 1.5
+    assert r.status_code == 409 and "the last Standard for these dates was just booked" in text(r)
+    assert "Book Deluxe" in text(r) and "Book Standard" not in text(r)
+    with scopes_disabled():
+        assert sorted(Booking.objects.values_list("guest_email", flat=True)) == ["first@example.com",
+                                                                               "second@example.com"]
 
 
 def test_guest_details_are_checked_and_nothing_is_booked(client, site, future):

@@ -114,10 +114,11 @@ def details(request):
         else:
             step = "book_pay" if booking.status == Status.HOLD else "book_done"
             return redirect(step, token=booking_token(booking))
-    if not offer.available:  # sold out since the search: say so and show what is still free
+    if not offer.available:  # sold out, or closed by the hotel, since the search: say so and show what is still free
+        sold_out = offer.reason == NoAvailability.code
         return render(request, "web/book_search.html", {
             "form": form, "stay": stay, "offers": [o for o in offers if o.available], "query": form.query(),
-            "sold_out": offer.room_type,
+            "sold_out": offer.room_type if sold_out else None, "unavailable": None if sold_out else offer.message,
             "meta": seo.meta(request, title=_("Book a stay — %(name)s") % {"name": hotel.name},
                              description=_("Choose your dates and see every room's full price."), index=False),
         }, status=409 if request.method == "POST" else 200)
