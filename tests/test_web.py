@@ -1,10 +1,13 @@
 """The hotel website through HTTP: routing by host, languages, SEO tags, booking, manage booking."""
 
+import hashlib
 import html
 import json
 import re
+import struct
 import threading
 import time
+import zlib
 from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
@@ -12,13 +15,15 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import formats, translation
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
-from innkeeper.hotels.models import HotelDomain
+from innkeeper.hotels import theme
+from innkeeper.hotels.models import HotelDomain, HotelLogo
 from tests import factories
 
 HOST = "moscow.localhost"
@@ -155,6 +160,85 @@ def test_theme_sets_css_properties_and_refuses_anything_else(client, site):
     hotel.save()
     page = text(get(client, "/en/"))
     assert "alert(1)" not in page and "--primary" not in page.split("<style>")[1].split("</style>")[0]
+
+
+def png(width: int, height: int, padding: int = 0) -> bytes:
+    """A real PNG of width x height grey pixels; ``padding`` bytes of a private chunk make it bigger."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    extra = chunk(b"ruBY", b"\x00" * padding) if padding else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + extra
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def panel_settings(client, hotel, **changes):
+    """The owner sends the panel's settings form with ``changes`` (files as SimpleUploadedFile)."""
+    form = client.get("/panel/settings/").context["form"]
+    data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.initial.items() if k != "theme"}
+    for flag in ("payment_required", "prices_include_tax", "remove_logo"):
+        if not data.get(f"hotel-{flag}"):
+            data.pop(f"hotel-{flag}", None)
+    data.update({f"hotel-{k}": v for k, v in changes.items()})
+    return client.post("/panel/settings/", data)
+
+
+def test_the_owner_sets_accent_font_and_logo_in_the_panel_and_the_site_shows_them(client, site, other_hotel):
+    hotel = site[0]
+    factories.make_member(hotel, "OWNER", "owner@moscow.example")
+    assert client.post("/panel/sign-in/", {"username": "owner@moscow.example",
+                                           "password": factories.PASSWORD}).status_code == 302
+    image = png(120, 40)
+    r = panel_settings(client, hotel, accent_colour="#BB2200", font="rounded",
+                       logo=SimpleUploadedFile("logo.png", image, content_type="image/png"))
+    assert r.status_code == 302, text(r)[:2000]
+    page = text(get(client, "/en/"))
+    style = page.split("<style>")[1].split("</style>")[0]
+    assert "--accent:#bb2200" in style and '--font:"Trebuchet MS"' in style
+    digest = hashlib.sha256(image).hexdigest()[:16]
+    header = page[page.index('<header'):page.index('</header>')]
+    assert f'<img src="/logo/{digest}.png" width="120" height="40" alt="Moscow Inn">' in header
+    logo = get(client, f"/logo/{digest}.png")
+    assert (logo.status_code, logo["Content-Type"], logo.content) == (200, "image/png", image)
+    assert logo["Cache-Control"] == "public, max-age=31536000, immutable" and "sandbox" in logo[
+        "Content-Security-Policy"] and logo["X-Content-Type-Options"] == "nosniff"
+    assert get(client, f"/logo/{digest}.png", host="other.localhost").status_code == 404
+    assert get(client, "/logo/0000000000000000.png").status_code == 404
+
+    r = panel_settings(client, hotel, remove_logo="on")
+    assert r.status_code == 302
+    page = text(get(client, "/en/"))
+    assert "<img" not in page[page.index('<header'):page.index('</header>')]
+    assert get(client, f"/logo/{digest}.png").status_code == 404
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
+     "The logo must be a PNG or WebP image (SVG and other formats are not accepted)."),
+    ("logo.png", png(10, 10, padding=200 * 1024), "This file is too large: the logo may be at most 200 KB."),
+    ("logo.png", b"\x89PNG\r\n\x1a\n not really", "The logo must be a PNG or WebP image"),
+])
+def test_a_bad_logo_is_refused_beside_the_field_and_nothing_changes(client, site, name, content, message):
+    hotel = site[0]
+    factories.make_member(hotel, "OWNER", "owner@moscow.example")
+    client.post("/panel/sign-in/", {"username": "owner@moscow.example", "password": factories.PASSWORD})
+    r = panel_settings(client, hotel, accent_colour="#bb2200",
+                       logo=SimpleUploadedFile(name, content, content_type="image/png"))
+    assert r.status_code == 400
+    error = re.search(r'<p class="error" id="id_hotel-logo-error">(.*?)</p>', text(r)).group(1)
+    assert html.unescape(error).startswith(message)
+    with scopes_disabled():
+        hotel.refresh_from_db()
+        assert "accent" not in hotel.theme and "logo" not in hotel.theme and not HotelLogo.objects.exists()
+
+
+def test_a_webp_logo_gets_its_size_from_its_header():
+    lossless = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f" + ((99) | (29 << 14)).to_bytes(4, "little") + b"\x00" * 9
+    extended = b"RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x10\x00\x00\x00" + (319).to_bytes(3, "little") \
+        + (79).to_bytes(3, "little") + b"\x00" * 4
+    assert theme.logo_inspect(lossless) == theme.LogoImage("image/webp", 100, 30)
+    assert theme.logo_inspect(extended) == theme.LogoImage("image/webp", 320, 80)
+    assert theme.logo_inspect(png(7, 3)) == theme.LogoImage("image/png", 7, 3)
 
 
 # Booking -------------------------------------------------------------------------------------------
