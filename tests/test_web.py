@@ -145,6 +145,16 @@ def test_room_page_has_hotelroom_and_offer(client, site):
     assert get(client, "/en/rooms/nope/").status_code == 404
 
 
+def test_an_hourly_only_room_offers_its_hourly_price(client, site):
+    hotel = site[0]
+    factories.make_room_type(hotel, slug="day-room", name="Day room", booking_model_override="HOURLY",
+                             base_price_hourly=D("25"), base_price_nightly=D("0"))
+    offer = jsonld(text(get(client, "/en/rooms/day-room/")))["offers"]
+    assert (offer["price"], offer["unitCode"]) == ("25.00", "HUR")
+    offer = jsonld(text(get(client, "/en/rooms/lux/")))["offers"]
+    assert (offer["price"], offer["unitCode"]) == ("180.00", "DAY")
+
+
 def test_sitemap_and_robots_are_per_hotel(client, site):
     sitemap = text(get(client, "/sitemap.xml"))
     assert "<loc>http://moscow.localhost/en/rooms/lux/</loc>" in sitemap
