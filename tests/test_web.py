@@ -155,12 +155,26 @@ def test_an_hourly_only_room_offers_its_hourly_price(client, site):
     assert (offer["price"], offer["unitCode"]) == ("180.00", "DAY")
 
 
-def test_sitemap_and_robots_are_per_hotel(client, site):
+def test_sitemap_and_robots_are_per_hotel(client, site, other_hotel):
     sitemap = text(get(client, "/sitemap.xml"))
     assert "<loc>http://moscow.localhost/en/rooms/lux/</loc>" in sitemap
     assert 'hreflang="ru" href="http://moscow.localhost/ru/rooms/lux/"' in sitemap
     robots = text(get(client, "/robots.txt"))
     assert "Sitemap: http://moscow.localhost/sitemap.xml" in robots
+    factories.make_room_type(other_hotel, slug="penthouse", name="Penthouse", rooms=1)
+    other = text(get(client, "/sitemap.xml", host="other.localhost"))
+    assert "<loc>http://other.localhost/en/rooms/penthouse/</loc>" in other and "/rooms/lux/" not in other
+    assert "penthouse" not in text(get(client, "/sitemap.xml"))
+    # with a primary domain, the sitemap's addresses are the canonical ones, whatever host was asked
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=site[0], domain="www.moscow-inn.example", is_primary=True)
+    sitemap = text(get(client, "/sitemap.xml"))
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    assert locs and all(loc.startswith("http://www.moscow-inn.example/") for loc in locs)
+    assert "http://www.moscow-inn.example/ru/rooms/lux/" in locs and "moscow.localhost" not in sitemap
+    assert "Sitemap: http://www.moscow-inn.example/sitemap.xml" in text(get(client, "/robots.txt"))
+    assert '<link rel="canonical" href="http://www.moscow-inn.example/en/rooms/lux/">' in text(
+        get(client, "/en/rooms/lux/"))
 
 
 def test_theme_sets_css_properties_and_refuses_anything_else(client, site):
