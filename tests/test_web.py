@@ -11,6 +11,7 @@ import zlib
 from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import polib
 import pytest
@@ -507,6 +508,32 @@ def test_the_last_room_taken_while_the_booking_waits_for_its_lock_is_sold_out(cl
     with scopes_disabled():
         assert sorted(Booking.objects.values_list("guest_email", flat=True)) == ["first@example.com",
                                                                                "second@example.com"]
+
+
+def switcher_link(page: str, lang: str) -> tuple[str, dict]:
+    languages = page[page.index('<ul class="languages"'):]
+    href = html.unescape(re.search(rf'<a href="([^"]*)" hreflang="{lang}"', languages).group(1))
+    path, _sep, query = href.partition("?")
+    return path, dict(parse_qsl(query))
+
+
+def test_the_language_switcher_after_a_post_keeps_the_search(client, site, book, future):
+    hotel, std, _lux = site
+    query = nightly_query(future, guests=1, room_type="std")
+    form = details_form(client, query)
+    book(hotel, std, future, future + timedelta(days=2))
+    sold_out = post(client, "/ru/book/details/", form)
+    assert sold_out.status_code == 409
+    search = {k: str(v) for k, v in query.items() if k != "room_type"}
+    assert switcher_link(text(sold_out), "en") == ("/en/book/", search)
+    english = get(client, "/en/book/", data=search)
+    assert "the last Standard for these dates" not in text(english) and "Book Deluxe" in text(english)
+    # the details page answering a POST (here: a bad e-mail) switches to the same step with the same stay
+    retry = post(client, "/ru/book/details/", {**details_form(client, nightly_query(future, room_type="lux")),
+                                               "email": "not-an-email"})
+    assert retry.status_code == 200
+    assert switcher_link(text(retry), "en") == ("/en/book/details/", {
+        k: str(v) for k, v in nightly_query(future, room_type="lux").items()})
 
 
 def test_guest_details_are_checked_and_nothing_is_booked(client, site, future):

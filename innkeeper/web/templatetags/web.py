@@ -88,7 +88,9 @@ def hotel_logo(hotel) -> dict | None:
 def language_switcher(context):
     request = context["request"]
     current = get_language()
-    return {"languages": [(code, LANGUAGE_NAMES.get(code, code), translate_url(request.get_full_path(), code),
+    # A page answering a POST has no address of its own to reload: the view names the GET one (switch_to).
+    here = context.get("switch_to") or request.get_full_path()
+    return {"languages": [(code, LANGUAGE_NAMES.get(code, code), translate_url(here, code),
                            code == current) for code in offered_languages(request.hotel)]}
 
 

@@ -119,12 +119,14 @@ def details(request):
         return render(request, "web/book_search.html", {
             "form": form, "stay": stay, "offers": [o for o in offers if o.available], "query": form.query(),
             "sold_out": offer.room_type if sold_out else None, "unavailable": None if sold_out else offer.message,
+            "switch_to": f"{reverse('book')}?{urlencode(form.query())}",
             "meta": seo.meta(request, title=_("Book a stay — %(name)s") % {"name": hotel.name},
                              description=_("Choose your dates and see every room's full price."), index=False),
         }, status=409 if request.method == "POST" else 200)
     return render(request, "web/book_details.html", {
         "form": form, "guest_form": guest_form, "stay": stay, "offer": offer, "message": message,
         "query": {**form.query(), "room_type": slug},
+        "switch_to": f"{reverse('book_details')}?{urlencode({**form.query(), 'room_type': slug})}",
         "meta": seo.meta(request, title=_("Your details — %(name)s") % {"name": hotel.name},
                          description=offer.room_type.name, index=False),
     })
