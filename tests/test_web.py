@@ -314,6 +314,18 @@ def test_closed_dates_are_explained_beside_check_in_in_the_pages_language(client
     assert (day in "".join(re.findall(r'class="facts">(.*?)</p>', page)))  # each result says it too
 
 
+def test_a_closed_date_of_an_hourly_search_is_explained_beside_the_date(client, site, future):
+    _hotel, std, lux = site
+    for room_type in (std, lux):
+        factories.make_override(room_type, future, closed=True)
+    page = text(get(client, "/en/book/", data={"mode": "hourly", "date": future.isoformat(), "start_time": 10,
+                                               "hours": 3, "guests": 1}))
+    with translation.override("en"):
+        day = formats.date_format(future)
+    assert field_error(page, "date") == f"Deluxe cannot be booked on {day}. Standard cannot be booked on {day}."
+    assert invalid_inputs(page) == ["date"]
+
+
 def test_a_rule_only_some_room_types_break_stays_on_their_results(client, site, future):
     _hotel, std, _lux = site
     factories.make_override(std, future, closed=True)
@@ -455,7 +467,8 @@ def test_dates_closed_between_search_and_submit_give_the_rule_not_sold_out(clien
     page = text(r)
     alert = page[page.index('role="alert"'):page.index("</div>", page.index('role="alert"'))]
     assert r.status_code == 409
-    assert f"Standard cannot be booked on {formats.date_format(future + timedelta(days=1))}." in alert
+    with translation.override("en"):
+        assert f"Standard cannot be booked on {formats.date_format(future + timedelta(days=1))}." in alert
     assert "just booked by someone else" not in page and "These rooms are still free:" in alert
     assert "Book Deluxe" in page and "Book Standard" not in page
     with scopes_disabled():
