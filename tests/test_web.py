@@ -1,19 +1,30 @@
 """The hotel website through HTTP: routing by host, languages, SEO tags, booking, manage booking."""
 
+import hashlib
+import html
 import json
 import re
+import struct
+import threading
+import time
+import zlib
 from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import polib
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.utils import formats, translation
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
-from innkeeper.hotels.models import HotelDomain
+from innkeeper.hotels import theme
+from innkeeper.hotels.models import HotelDomain, HotelLogo
 from tests import factories
 
 HOST = "moscow.localhost"
@@ -135,12 +146,36 @@ def test_room_page_has_hotelroom_and_offer(client, site):
     assert get(client, "/en/rooms/nope/").status_code == 404
 
 
-def test_sitemap_and_robots_are_per_hotel(client, site):
+def test_an_hourly_only_room_offers_its_hourly_price(client, site):
+    hotel = site[0]
+    factories.make_room_type(hotel, slug="day-room", name="Day room", booking_model_override="HOURLY",
+                             base_price_hourly=D("25"), base_price_nightly=D("0"))
+    offer = jsonld(text(get(client, "/en/rooms/day-room/")))["offers"]
+    assert (offer["price"], offer["unitCode"]) == ("25.00", "HUR")
+    offer = jsonld(text(get(client, "/en/rooms/lux/")))["offers"]
+    assert (offer["price"], offer["unitCode"]) == ("180.00", "DAY")
+
+
+def test_sitemap_and_robots_are_per_hotel(client, site, other_hotel):
     sitemap = text(get(client, "/sitemap.xml"))
     assert "<loc>http://moscow.localhost/en/rooms/lux/</loc>" in sitemap
     assert 'hreflang="ru" href="http://moscow.localhost/ru/rooms/lux/"' in sitemap
     robots = text(get(client, "/robots.txt"))
     assert "Sitemap: http://moscow.localhost/sitemap.xml" in robots
+    factories.make_room_type(other_hotel, slug="penthouse", name="Penthouse", rooms=1)
+    other = text(get(client, "/sitemap.xml", host="other.localhost"))
+    assert "<loc>http://other.localhost/en/rooms/penthouse/</loc>" in other and "/rooms/lux/" not in other
+    assert "penthouse" not in text(get(client, "/sitemap.xml"))
+    # with a primary domain, the sitemap's addresses are the canonical ones, whatever host was asked
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=site[0], domain="www.moscow-inn.example", is_primary=True)
+    sitemap = text(get(client, "/sitemap.xml"))
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    assert locs and all(loc.startswith("http://www.moscow-inn.example/") for loc in locs)
+    assert "http://www.moscow-inn.example/ru/rooms/lux/" in locs and "moscow.localhost" not in sitemap
+    assert "Sitemap: http://www.moscow-inn.example/sitemap.xml" in text(get(client, "/robots.txt"))
+    assert '<link rel="canonical" href="http://www.moscow-inn.example/en/rooms/lux/">' in text(
+        get(client, "/en/rooms/lux/"))
 
 
 def test_theme_sets_css_properties_and_refuses_anything_else(client, site):
@@ -150,6 +185,85 @@ def test_theme_sets_css_properties_and_refuses_anything_else(client, site):
     hotel.save()
     page = text(get(client, "/en/"))
     assert "alert(1)" not in page and "--primary" not in page.split("<style>")[1].split("</style>")[0]
+
+
+def png(width: int, height: int, padding: int = 0) -> bytes:
+    """A real PNG of width x height grey pixels; ``padding`` bytes of a private chunk make it bigger."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    extra = chunk(b"ruBY", b"\x00" * padding) if padding else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + extra
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def panel_settings(client, hotel, **changes):
+    """The owner sends the panel's settings form with ``changes`` (files as SimpleUploadedFile)."""
+    form = client.get("/panel/settings/").context["form"]
+    data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.initial.items() if k != "theme"}
+    for flag in ("payment_required", "prices_include_tax", "remove_logo"):
+        if not data.get(f"hotel-{flag}"):
+            data.pop(f"hotel-{flag}", None)
+    data.update({f"hotel-{k}": v for k, v in changes.items()})
+    return client.post("/panel/settings/", data)
+
+
+def test_the_owner_sets_accent_font_and_logo_in_the_panel_and_the_site_shows_them(client, site, other_hotel):
+    hotel = site[0]
+    factories.make_member(hotel, "OWNER", "owner@moscow.example")
+    assert client.post("/panel/sign-in/", {"username": "owner@moscow.example",
+                                           "password": factories.PASSWORD}).status_code == 302
+    image = png(120, 40)
+    r = panel_settings(client, hotel, accent_colour="#BB2200", font="rounded",
+                       logo=SimpleUploadedFile("logo.png", image, content_type="image/png"))
+    assert r.status_code == 302, text(r)[:2000]
+    page = text(get(client, "/en/"))
+    style = page.split("<style>")[1].split("</style>")[0]
+    assert "--accent:#bb2200" in style and '--font:"Trebuchet MS"' in style
+    digest = hashlib.sha256(image).hexdigest()[:16]
+    header = page[page.index('<header'):page.index('</header>')]
+    assert f'<img src="/logo/{digest}.png" width="120" height="40" alt="Moscow Inn">' in header
+    logo = get(client, f"/logo/{digest}.png")
+    assert (logo.status_code, logo["Content-Type"], logo.content) == (200, "image/png", image)
+    assert logo["Cache-Control"] == "public, max-age=31536000, immutable" and "sandbox" in logo[
+        "Content-Security-Policy"] and logo["X-Content-Type-Options"] == "nosniff"
+    assert get(client, f"/logo/{digest}.png", host="other.localhost").status_code == 404
+    assert get(client, "/logo/0000000000000000.png").status_code == 404
+
+    r = panel_settings(client, hotel, remove_logo="on")
+    assert r.status_code == 302
+    page = text(get(client, "/en/"))
+    assert "<img" not in page[page.index('<header'):page.index('</header>')]
+    assert get(client, f"/logo/{digest}.png").status_code == 404
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
+     "The logo must be a PNG or WebP image (SVG and other formats are not accepted)."),
+    ("logo.png", png(10, 10, padding=200 * 1024), "This file is too large: the logo may be at most 200 KB."),
+    ("logo.png", b"\x89PNG\r\n\x1a\n not really", "The logo must be a PNG or WebP image"),
+])
+def test_a_bad_logo_is_refused_beside_the_field_and_nothing_changes(client, site, name, content, message):
+    hotel = site[0]
+    factories.make_member(hotel, "OWNER", "owner@moscow.example")
+    client.post("/panel/sign-in/", {"username": "owner@moscow.example", "password": factories.PASSWORD})
+    r = panel_settings(client, hotel, accent_colour="#bb2200",
+                       logo=SimpleUploadedFile(name, content, content_type="image/png"))
+    assert r.status_code == 400
+    error = re.search(r'<p class="error" id="id_hotel-logo-error">(.*?)</p>', text(r)).group(1)
+    assert html.unescape(error).startswith(message)
+    with scopes_disabled():
+        hotel.refresh_from_db()
+        assert "accent" not in hotel.theme and "logo" not in hotel.theme and not HotelLogo.objects.exists()
+
+
+def test_a_webp_logo_gets_its_size_from_its_header():
+    lossless = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f" + ((99) | (29 << 14)).to_bytes(4, "little") + b"\x00" * 9
+    extended = b"RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x10\x00\x00\x00" + (319).to_bytes(3, "little") \
+        + (79).to_bytes(3, "little") + b"\x00" * 4
+    assert theme.logo_inspect(lossless) == theme.LogoImage("image/webp", 100, 30)
+    assert theme.logo_inspect(extended) == theme.LogoImage("image/webp", 320, 80)
+    assert theme.logo_inspect(png(7, 3)) == theme.LogoImage("image/png", 7, 3)
 
 
 # Booking -------------------------------------------------------------------------------------------
@@ -169,6 +283,96 @@ def test_search_shows_every_room_with_its_full_price(client, site, future):
 def test_search_errors_are_shown_beside_the_field(client, site, future, query, message):
     page = text(get(client, "/en/book/", data=query(future)))
     assert message in page and 'aria-invalid="true"' in page and 'class="error"' in page
+
+
+def field_error(page: str, name: str) -> str:
+    """The error a screen reader announces for the input named ``name``: the element its
+    aria-describedby points at (the input must also say aria-invalid)."""
+    tag = re.search(rf'<(?:input|select)[^>]*\bname="{name}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in tag, tag
+    described = re.search(r'aria-describedby="([^"]+)"', tag).group(1)
+    return html.unescape(re.search(rf'<p class="error" id="{described}">(.*?)</p>', page, re.S).group(1))
+
+
+def invalid_inputs(page: str) -> list[str]:
+    return re.findall(r'<(?:input|select)[^>]*\bname="(\w+)"[^>]*aria-invalid="true"', page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_closed_dates_are_explained_beside_check_in_in_the_pages_language(client, site, future, lang):
+    _hotel, std, lux = site
+    closed = future + timedelta(days=1)
+    for room_type in (std, lux):
+        factories.make_override(room_type, closed, closed=True)
+    page = text(get(client, f"/{lang}/book/", data=nightly_query(future, nights=3)))
+    with translation.override(lang):
+        day = formats.date_format(closed)
+    expected = {"en": f"Deluxe cannot be booked on {day}. Standard cannot be booked on {day}.",
+                "ru": f"«Deluxe» нельзя забронировать на {day}. «Standard» нельзя забронировать на {day}."}[lang]
+    assert field_error(page, "check_in") == expected
+    assert closed.isoformat() not in expected and invalid_inputs(page) == ["check_in"]
+    assert (day in "".join(re.findall(r'class="facts">(.*?)</p>', page)))  # each result says it too
+
+
+def test_a_closed_date_of_an_hourly_search_is_explained_beside_the_date(client, site, future):
+    _hotel, std, lux = site
+    for room_type in (std, lux):
+        factories.make_override(room_type, future, closed=True)
+    page = text(get(client, "/en/book/", data={"mode": "hourly", "date": future.isoformat(), "start_time": 10,
+                                               "hours": 3, "guests": 1}))
+    with translation.override("en"):
+        day = formats.date_format(future)
+    assert field_error(page, "date") == f"Deluxe cannot be booked on {day}. Standard cannot be booked on {day}."
+    assert invalid_inputs(page) == ["date"]
+
+
+def test_a_rule_only_some_room_types_break_stays_on_their_results(client, site, future):
+    _hotel, std, _lux = site
+    factories.make_override(std, future, closed=True)
+    page = text(get(client, "/en/book/", data=nightly_query(future)))
+    assert invalid_inputs(page) == [] and "Standard cannot be booked on" in page and "Book Deluxe" in page
+
+
+def test_a_minimum_stay_is_explained_beside_check_out(client, site, future):
+    _hotel, std, lux = site
+    for room_type in (std, lux):
+        factories.make_override(room_type, future, min_stay=3)
+    page = text(get(client, "/ru/book/", data=nightly_query(future, nights=2)))
+    with translation.override("ru"):
+        day = formats.date_format(future)
+    assert field_error(page, "check_out") == f"При заезде {day} минимальный срок проживания — 3 ночи."
+
+
+def test_hours_no_room_type_sells_are_explained_beside_hours(client, site, future):
+    _hotel, std, lux = site
+    for room_type in (std, lux):
+        room_type.max_hours_override = 4
+        room_type.save()
+    query = {"mode": "hourly", "date": future.isoformat(), "start_time": 10, "hours": 4, "guests": 1}
+    assert invalid_inputs(text(get(client, "/en/book/", data=query))) == []
+    page = text(get(client, "/en/book/", data={**query, "hours": 2}))
+    assert invalid_inputs(page) == []
+    std.max_hours_override, std.min_hours_override = 12, 6
+    std.save()
+    page = text(get(client, "/en/book/", data={**query, "hours": 5}))
+    assert field_error(page, "hours") == "Deluxe is sold for 2 to 4 hours. Standard is sold for 6 to 12 hours."
+
+
+@pytest.mark.parametrize("lang, query, name, message", [
+    ("en", {"guests": 9}, "guests", "This hotel takes at most 3 guests per room."),
+    ("ru", {"guests": 9}, "guests", "В этом отеле в одном номере могут жить не более 3 гостей."),
+    ("en", {"guests": 0}, "guests", "At least one guest is needed."),
+    ("en", {"mode": "hourly", "start_time": 10, "hours": 13}, "hours", "Stays are 2 to 12 hours."),
+    ("ru", {"mode": "hourly", "start_time": 10, "hours": 1}, "hours", "Можно забронировать от 2 до 12 часов."),
+    ("en", {"mode": "hourly", "start_time": 23, "hours": 3}, "start_time",
+     "Hourly stays start between 08:00 and 21:00."),
+])
+def test_values_outside_the_drop_downs_say_what_the_limits_are(client, site, future, lang, query, name, message):
+    base = {"mode": "nightly", "check_in": future.isoformat(), "check_out": (future + timedelta(days=1)).isoformat(),
+            "date": future.isoformat(), "guests": 1}
+    page = text(get(client, f"/{lang}/book/", data={**base, **query}))
+    assert field_error(page, name) == message and "Select a valid choice" not in page
+    assert invalid_inputs(page) == [name]
 
 
 def test_errors_are_in_the_pages_language(client, site, future):
@@ -253,6 +457,96 @@ def test_sold_out_between_search_and_submit_says_so_and_shows_what_is_free(clien
     assert "the last Standard for these dates was just booked" in page and "Book Deluxe" in page
     with scopes_disabled():
         assert Booking.objects.count() == 1
+
+
+def test_dates_closed_between_search_and_submit_give_the_rule_not_sold_out(client, site, future):
+    _hotel, std, _lux = site
+    form = details_form(client, nightly_query(future, room_type="std"))
+    factories.make_override(std, future + timedelta(days=1), closed=True)  # staff close a night meanwhile
+    r = post(client, "/en/book/details/", form)
+    page = text(r)
+    alert = page[page.index('role="alert"'):page.index("</div>", page.index('role="alert"'))]
+    assert r.status_code == 409
+    with translation.override("en"):
+        assert f"Standard cannot be booked on {formats.date_format(future + timedelta(days=1))}." in alert
+    assert "just booked by someone else" not in page and "These rooms are still free:" in alert
+    assert "Book Deluxe" in page and "Book Standard" not in page
+    with scopes_disabled():
+        assert Booking.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_room_taken_while_the_booking_waits_for_its_lock_is_sold_out(client, site, book, future):
+    """The page saw a room free; another guest's booking, not yet committed, holds the room type's lock
+    (PostgreSQL: the row lock; SQLite: the write lock) and commits only once this request waits for it,
+    so booking_create itself finds no room and raises NoAvailability."""
+    hotel, std, _lux = site
+    factories.make_room(std)  # two Standards, one of them taken
+    book(hotel, std, future, future + timedelta(days=2), email="first@example.com")
+    assert "1 room left" in text(get(client, "/en/book/", data=nightly_query(future)))
+    form = details_form(client, nightly_query(future, room_type="std"))
+    holding, waited = threading.Event(), []
+
+    def other_guest():
+        try:
+            with transaction.atomic():
+                book(hotel, std, future, future + timedelta(days=2), email="second@example.com")
+                holding.set()
+                if connection.vendor == "postgresql":  # commit once the request waits for the lock
+                    deadline = time.monotonic() + 20
+                    while time.monotonic() < deadline and not waited:
+                        with connection.cursor() as cursor:
+                            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                           " AND wait_event_type = 'Lock'")
+                            if cursor.fetchone()[0]:
+                                waited.append(True)
+                        time.sleep(0.02)
+                else:  # SQLite cannot show who waits: hold the lock long enough to be sure
+                    time.sleep(2)
+        finally:
+            holding.set()
+            connection.close()
+
+    thread = threading.Thread(target=other_guest)
+    thread.start()
+    assert holding.wait(20)
+    started = time.monotonic()
+    r = post(client, "/en/book/details/", form)
+    elapsed = time.monotonic() - started
+    thread.join()
+    # The request really waited inside booking_create for the other guest's transaction.
+    assert waited if connection.vendor == "postgresql" else elapsed > 1.5
+    assert r.status_code == 409 and "the last Standard for these dates was just booked" in text(r)
+    assert "Book Deluxe" in text(r) and "Book Standard" not in text(r)
+    with scopes_disabled():
+        assert sorted(Booking.objects.values_list("guest_email", flat=True)) == ["first@example.com",
+                                                                               "second@example.com"]
+
+
+def switcher_link(page: str, lang: str) -> tuple[str, dict]:
+    languages = page[page.index('<ul class="languages"'):]
+    href = html.unescape(re.search(rf'<a href="([^"]*)" hreflang="{lang}"', languages).group(1))
+    path, _sep, query = href.partition("?")
+    return path, dict(parse_qsl(query))
+
+
+def test_the_language_switcher_after_a_post_keeps_the_search(client, site, book, future):
+    hotel, std, _lux = site
+    query = nightly_query(future, guests=1, room_type="std")
+    form = details_form(client, query)
+    book(hotel, std, future, future + timedelta(days=2))
+    sold_out = post(client, "/ru/book/details/", form)
+    assert sold_out.status_code == 409
+    search = {k: str(v) for k, v in query.items() if k != "room_type"}
+    assert switcher_link(text(sold_out), "en") == ("/en/book/", search)
+    english = get(client, "/en/book/", data=search)
+    assert "the last Standard for these dates" not in text(english) and "Book Deluxe" in text(english)
+    # the details page answering a POST (here: a bad e-mail) switches to the same step with the same stay
+    retry = post(client, "/ru/book/details/", {**details_form(client, nightly_query(future, room_type="lux")),
+                                               "email": "not-an-email"})
+    assert retry.status_code == 200
+    assert switcher_link(text(retry), "en") == ("/en/book/details/", {
+        k: str(v) for k, v in nightly_query(future, room_type="lux").items()})
 
 
 def test_guest_details_are_checked_and_nothing_is_booked(client, site, future):

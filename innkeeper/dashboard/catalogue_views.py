@@ -190,7 +190,7 @@ def _settings_context(hotel, **forms):
 @panel_view(owner_only=True)
 def settings_page(request):
     hotel = request.panel_hotel
-    form = HotelSettingsForm(request.POST or None, instance=copy.copy(hotel), prefix="hotel")
+    form = HotelSettingsForm(request.POST or None, request.FILES or None, instance=copy.copy(hotel), prefix="hotel")
     if request.method == "POST":
         done = _save(request, form, lambda f: services.hotel_update(hotel=hotel, actor=request.user, **f.changes()),
                      _("Settings saved."), "panel:settings")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from innkeeper.accounts.models import Role
 from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
+from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.messaging.models import Channel, MessageStatus, MessageType
 
@@ -196,6 +197,12 @@ class HotelSettingsForm(forms.ModelForm):
                                       widget=forms.TextInput(attrs={"type": "color"}))
     accent_colour = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9a-fA-F]{6}$", required=False,
                                      widget=forms.TextInput(attrs={"type": "color"}))
+    font = forms.ChoiceField(label=_("Font of the website"), required=False,
+                             choices=[("", _("The site's default"))] + [(k, v[0]) for k, v in hotel_theme.FONTS.items()])
+    logo = forms.FileField(label=_("Logo"), required=False,
+                           help_text=_("A PNG or WebP image of at most 200 KB, shown in the website's header."),
+                           widget=forms.FileInput(attrs={"accept": "image/png,image/webp"}))
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
 
     class Meta:
         model = Hotel
@@ -211,6 +218,7 @@ class HotelSettingsForm(forms.ModelForm):
         theme = self.instance.theme or {}
         self.initial.setdefault("primary_colour", theme.get("primary", "#1d4e6b"))
         self.initial.setdefault("accent_colour", theme.get("accent", "#c7862f"))
+        self.initial.setdefault("font", theme.get("font", ""))
 
     def validate_unique(self):
         pass
@@ -221,7 +229,15 @@ class HotelSettingsForm(forms.ModelForm):
         for key, field in (("primary", "primary_colour"), ("accent", "accent_colour")):
             if self.cleaned_data.get(field):
                 theme[key] = self.cleaned_data[field].lower()
+        if self.cleaned_data.get("font"):
+            theme["font"] = self.cleaned_data["font"]
+        else:
+            theme.pop("font", None)
         d["theme"] = theme
+        upload = self.cleaned_data.get("logo")
+        if upload:  # read one byte past the limit: enough to refuse a larger file without reading it all
+            d["logo"] = upload.read(hotel_theme.LOGO_MAX_BYTES + 1)
+        d["remove_logo"] = self.cleaned_data.get("remove_logo", False)
         return d
 
 

@@ -115,6 +115,21 @@ class HotelDomain(models.Model):
         return self.domain
 
 
+class HotelLogo(models.Model):
+    """The hotel's logo (PNG or WebP, see hotels.theme), kept here so that no media server is needed.
+    ``Hotel.theme["logo"]`` repeats its digest and size, so a page can show it without reading it."""
+
+    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="logo")
+    content_type = models.CharField(max_length=32)
+    data = models.BinaryField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the image, in its URL.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+
 class RoomType(models.Model):
     hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="room_types")
     name = models.CharField(max_length=120)

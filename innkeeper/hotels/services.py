@@ -6,6 +6,7 @@ a form or an API shows the message beside the right input and nothing is half-wr
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,8 @@ from django_scopes import scopes_disabled
 
 from innkeeper.core import audit
 from innkeeper.core.errors import InvalidInput, NotFound
-from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
+from innkeeper.hotels import theme
+from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, HotelLogo, RateOverride, Room, RoomType
 
 UNSET = object()
 MAX_RATE_RANGE_DAYS = 731
@@ -73,8 +75,23 @@ def hotel_create(*, name: str, slug: str, **fields) -> Hotel:
     return _update(Hotel(), dict(fields, name=name, slug=slug), HOTEL_FIELDS)
 
 
-def hotel_update(*, hotel: Hotel, actor=None, **fields) -> Hotel:
-    return _update(hotel, fields, HOTEL_FIELDS - {"slug"}, actor=actor, hotel=hotel)
+def hotel_update(*, hotel: Hotel, actor=None, logo: bytes | None = None, remove_logo: bool = False,
+                 **fields) -> Hotel:
+    """Change the hotel's settings; ``logo`` (the image's bytes) replaces its logo, ``remove_logo`` drops it."""
+    with transaction.atomic():
+        if logo is not None or remove_logo:
+            look = dict(fields.get("theme", hotel.theme) or {})
+            look.pop("logo", None)
+            HotelLogo.objects.filter(hotel=hotel).delete()
+            if logo is not None:
+                image = theme.logo_inspect(logo)
+                row = HotelLogo.objects.create(hotel=hotel, content_type=image.content_type, data=logo,
+                                               digest=hashlib.sha256(logo).hexdigest(), width=image.width,
+                                               height=image.height)
+                look["logo"] = {"digest": row.digest[:16], "ext": theme.LOGO_EXTENSIONS[image.content_type],
+                                "width": image.width, "height": image.height}
+            fields["theme"] = look
+        return _update(hotel, fields, HOTEL_FIELDS - {"slug"}, actor=actor, hotel=hotel)
 
 
 def normalise_domain(domain: str) -> str:

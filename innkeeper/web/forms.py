@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innkeeper.booking import stays
+from innkeeper.booking.errors import NoAvailability
 
 NIGHTLY, HOURLY = "nightly", "hourly"
 
@@ -28,9 +30,9 @@ class SearchForm(forms.Form):
     check_in = forms.DateField(label=_("Check-in"), required=False, widget=DateInput())
     check_out = forms.DateField(label=_("Check-out"), required=False, widget=DateInput())
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
-    start_time = forms.TypedChoiceField(label=_("Start time"), required=False, coerce=int, empty_value=None)
-    hours = forms.TypedChoiceField(label=_("Number of hours"), required=False, coerce=int, empty_value=None)
-    guests = forms.TypedChoiceField(label=_("Guests"), coerce=int, initial=2)
+    start_time = forms.IntegerField(label=_("Start time"), required=False, widget=forms.Select)
+    hours = forms.IntegerField(label=_("Number of hours"), required=False, widget=forms.Select)
+    guests = forms.IntegerField(label=_("Guests"), initial=2, widget=forms.Select)
     room_type = forms.SlugField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, hotel, room_types, **kwargs):
@@ -42,16 +44,28 @@ class SearchForm(forms.Form):
         self.fields["mode"].choices = [c for c in self.fields["mode"].choices if c[0] in self.modes]
         self.fields["mode"].initial = self.modes[0]
         most = max([rt.max_occupancy for rt in room_types] or [2])
-        self.fields["guests"].choices = [(n, str(n)) for n in range(1, most + 1)]
+        self._range("guests", 1, most, too_low=_("At least one guest is needed."),
+                    too_high=_("This hotel takes at most %(n)d guests per room.") % {"n": most})
         self.fields["guests"].initial = min(2, most)
-        self.fields["start_time"].choices = [
-            (h, f"{h:02d}:00") for h in range(hotel.hourly_start_hour, hotel.hourly_end_hour)]
+        first, last = hotel.hourly_start_hour, hotel.hourly_end_hour - 1
+        self._range("start_time", first, last, label=lambda h: f"{h:02d}:00", too_low=_(
+            "Hourly stays start between %(first)s and %(last)s.") % {"first": f"{first:02d}:00",
+                                                                     "last": f"{last:02d}:00"})
         low = min([rt.min_hours for rt in room_types if rt.sells_hourly] or [hotel.hourly_min_hours])
         high = max([rt.max_hours for rt in room_types if rt.sells_hourly] or [hotel.hourly_max_hours])
-        self.fields["hours"].choices = [(h, str(h)) for h in range(low, high + 1)]
+        self._range("hours", low, high, too_low=_("Stays are %(min)d to %(max)d hours.") % {"min": low, "max": high})
         today = timezone.localdate(timezone=hotel.tz)
         for name in ("check_in", "check_out", "date"):
             self.fields[name].widget.attrs["min"] = today.isoformat()
+
+    def _range(self, name, low, high, *, too_low, too_high=None, label=str) -> None:
+        """A drop-down of low..high whose out-of-range values get a message saying what the range is
+        (a ChoiceField would only say "Select a valid choice")."""
+        field = self.fields[name]
+        field.min_value, field.max_value = low, high
+        field.validators = [MinValueValidator(low), MaxValueValidator(high)]
+        field.error_messages = {**field.error_messages, "min_value": too_low, "max_value": too_high or too_low}
+        field.widget.choices = [(n, label(n)) for n in range(low, high + 1)]
 
     @property
     def hourly(self) -> bool:
@@ -89,6 +103,28 @@ class SearchForm(forms.Form):
         if field == "start_time" and error.code == "past":
             field = "date"
         self.add_error(field if field in self.fields else None, error.message)
+
+    # Which field a booking rule (booking.rules.violation's codes) is about.
+    RULE_FIELD = {"hours_out_of_range": "hours", "too_few_guests": "guests", "too_many_guests": "guests",
+                  "closed": "check_in", "min_stay": "check_out"}
+    MODE_RULES = {"not_sold_hourly", "not_sold_nightly"}
+
+    def add_rule_errors(self, offers) -> None:
+        """When no room type sold this way can be booked because the search breaks its rules, say why
+        beside the field to change. When some can, or some are only sold out, each result says its own."""
+        candidates = [o for o in offers if o.reason not in self.MODE_RULES]
+        if not candidates or any(o.available or o.reason == NoAvailability.code for o in candidates):
+            return
+        messages: dict[str | None, list[str]] = {}
+        for offer in candidates:
+            field = self.RULE_FIELD.get(offer.reason)
+            if self.hourly and field in ("check_in", "check_out"):
+                field = "date"
+            found = messages.setdefault(field if field in self.fields else None, [])
+            if offer.message not in found:
+                found.append(offer.message)
+        for field, found in messages.items():
+            self.add_error(field, " ".join(found))
 
     def query(self) -> dict:
         """The search as query parameters, for links to the next step."""

@@ -52,6 +52,8 @@ def hotel_jsonld(request, hotel, *, price_range: str = "") -> dict:
 
 
 def room_jsonld(request, hotel, room_type) -> dict:
+    hourly_only = room_type.sells_hourly and not room_type.sells_nightly
+    price, unit = (room_type.base_price_hourly, "HUR") if hourly_only else (room_type.base_price_nightly, "DAY")
     return {
         "@context": "https://schema.org", "@type": "HotelRoom", "name": room_type.name,
         "description": room_type.description, "url": sites.absolute_url(request, request.path),
@@ -59,7 +61,7 @@ def room_jsonld(request, hotel, room_type) -> dict:
         "amenityFeature": [{"@type": "LocationFeatureSpecification", "name": a, "value": True}
                            for a in amenity_labels(room_type.amenities)],
         "containedInPlace": {"@type": "Hotel", "name": hotel.name, "url": sites.absolute_url(request, "/")},
-        "offers": {"@type": "Offer", "price": str(room_type.base_price_nightly), "priceCurrency": hotel.currency,
-                   "unitCode": "DAY", "availability": "https://schema.org/InStock",
+        "offers": {"@type": "Offer", "price": str(price), "priceCurrency": hotel.currency,
+                   "unitCode": unit, "availability": "https://schema.org/InStock",
                    "url": sites.absolute_url(request, request.path)},
     }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("robots.txt", crawl.robots, name="robots"),
     path("sitemap.xml", crawl.sitemap, name="sitemap"),
+    path("logo/<str:name>", pages.logo, name="logo"),
 ]
 urlpatterns += i18n_patterns(
     path("", pages.home, name="home"),

@@ -2,11 +2,12 @@ import re
 from decimal import Decimal
 
 from django import template
-from django.urls import translate_url
-from django.utils.html import format_html
+from django.urls import reverse, translate_url
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from innkeeper.hotels.amenities import amenity_labels
+from innkeeper.hotels.theme import FONTS
 from innkeeper.web.middleware import offered_languages
 
 register = template.Library()
@@ -14,11 +15,6 @@ register = template.Library()
 SYMBOLS = {"RUB": "₽", "EUR": "€", "USD": "$", "GBP": "£", "GEL": "₾", "INR": "₹"}
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 HEX = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
-FONTS = {
-    "serif": 'Georgia, "Times New Roman", serif',
-    "sans": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
-    "rounded": '"Trebuchet MS", "Segoe UI", system-ui, sans-serif',
-}
 
 
 def _money(value: Decimal, currency: str, cents: bool) -> str:
@@ -72,15 +68,29 @@ def theme_css(hotel) -> str:
         if HEX.match(value):
             rules.append(f"{var}:{value}")
     if theme.get("font") in FONTS:
-        rules.append(f"--font:{FONTS[theme['font']]}")
-    return format_html(":root{{{}}}", ";".join(rules)) if rules else ""
+        rules.append(f"--font:{FONTS[theme['font']][1]}")
+    # Not HTML-escaped: inside <style> an entity is not decoded, so &quot; would break the font stack.
+    # Every value is a checked colour or one of our own font stacks.
+    return mark_safe(":root{%s}" % ";".join(rules)) if rules else ""  # noqa: S308
+
+
+@register.simple_tag
+def hotel_logo(hotel) -> dict | None:
+    """The logo's URL (with its digest, so it may be cached for good) and its pixel size, or None."""
+    logo = (hotel.theme or {}).get("logo")
+    if not isinstance(logo, dict) or not {"digest", "ext", "width", "height"} <= logo.keys():
+        return None
+    return {"url": reverse("logo", kwargs={"name": f"{logo['digest']}.{logo['ext']}"}),
+            "width": int(logo["width"]), "height": int(logo["height"])}
 
 
 @register.inclusion_tag("web/_languages.html", takes_context=True)
 def language_switcher(context):
     request = context["request"]
     current = get_language()
-    return {"languages": [(code, LANGUAGE_NAMES.get(code, code), translate_url(request.get_full_path(), code),
+    # A page answering a POST has no address of its own to reload: the view names the GET one (switch_to).
+    here = context.get("switch_to") or request.get_full_path()
+    return {"languages": [(code, LANGUAGE_NAMES.get(code, code), translate_url(here, code),
                            code == current) for code in offered_languages(request.hotel)]}
 
 

@@ -69,8 +69,11 @@ def search(request):
     stay, offers = _offers(request, form, timezone.now()) if request.GET else (None, [])
     wanted = form.cleaned_data.get("room_type") if form.is_bound and form.is_valid() else ""
     offers.sort(key=lambda o: (o.room_type.slug != wanted, o.available == 0))
+    query = form.query() if stay else {}
+    if stay:
+        form.add_rule_errors(offers)
     return render(request, "web/book_search.html", {
-        "form": form, "stay": stay, "offers": offers, "query": form.query() if stay else {},
+        "form": form, "stay": stay, "offers": offers, "query": query,
         "meta": seo.meta(request, title=_("Book a stay — %(name)s") % {"name": hotel.name},
                          description=_("Choose your dates and see every room's full price."), index=not request.GET),
     })
@@ -111,16 +114,19 @@ def details(request):
         else:
             step = "book_pay" if booking.status == Status.HOLD else "book_done"
             return redirect(step, token=booking_token(booking))
-    if not offer.available:  # sold out since the search: say so and show what is still free
+    if not offer.available:  # sold out, or closed by the hotel, since the search: say so and show what is still free
+        sold_out = offer.reason == NoAvailability.code
         return render(request, "web/book_search.html", {
             "form": form, "stay": stay, "offers": [o for o in offers if o.available], "query": form.query(),
-            "sold_out": offer.room_type,
+            "sold_out": offer.room_type if sold_out else None, "unavailable": None if sold_out else offer.message,
+            "switch_to": f"{reverse('book')}?{urlencode(form.query())}",
             "meta": seo.meta(request, title=_("Book a stay — %(name)s") % {"name": hotel.name},
                              description=_("Choose your dates and see every room's full price."), index=False),
         }, status=409 if request.method == "POST" else 200)
     return render(request, "web/book_details.html", {
         "form": form, "guest_form": guest_form, "stay": stay, "offer": offer, "message": message,
         "query": {**form.query(), "room_type": slug},
+        "switch_to": f"{reverse('book_details')}?{urlencode({**form.query(), 'room_type': slug})}",
         "meta": seo.meta(request, title=_("Your details — %(name)s") % {"name": hotel.name},
                          description=offer.room_type.name, index=False),
     })

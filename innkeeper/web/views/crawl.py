@@ -1,5 +1,7 @@
 """robots.txt and sitemap.xml, per hotel domain."""
 
+from urllib.parse import urlsplit
+
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.http import HttpResponse
@@ -22,9 +24,16 @@ class HotelSitemap(Sitemap):
     alternates = True
     x_default = True
 
-    def __init__(self, hotel):
-        self.hotel = hotel
-        self.languages = offered_languages(hotel)
+    def __init__(self, request):
+        self.hotel = request.hotel
+        self.languages = offered_languages(self.hotel)
+        self.base = urlsplit(sites.absolute_url(request, "/"))  # the primary domain, as canonical links use
+
+    def get_protocol(self, protocol=None):
+        return self.base.scheme
+
+    def get_domain(self, site=None):
+        return self.base.netloc
 
     def items(self):
         pages = [("home", {}), ("rooms", {}), ("about", {}), ("contact", {}), ("book", {})]
@@ -40,4 +49,4 @@ class HotelSitemap(Sitemap):
 
 
 def sitemap(request):
-    return sitemap_view(request, {"pages": HotelSitemap(request.hotel)})
+    return sitemap_view(request, {"pages": HotelSitemap(request)})

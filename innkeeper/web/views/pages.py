@@ -1,10 +1,11 @@
 """A hotel's own pages: home, rooms and rates, a room, about, contact."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from innkeeper.hotels.models import RoomType
+from innkeeper.hotels.models import HotelLogo, RoomType
+from innkeeper.hotels.theme import LOGO_EXTENSIONS
 from innkeeper.web import seo
 from innkeeper.web.forms import SearchForm
 from innkeeper.web.templatetags.web import money
@@ -72,6 +73,20 @@ def contact(request):
     return render(request, "web/contact.html", {
         "meta": seo.meta(request, title=_("Contact %(name)s") % {"name": hotel.name},
                          description=", ".join(p for p in (hotel.address, hotel.city, hotel.phone, hotel.email) if p))})
+
+
+def logo(request, name):
+    """The hotel's logo, at a URL carrying its digest: cached for a year, never sniffed or run as a page."""
+    row = HotelLogo.objects.filter(hotel=request.hotel).first()
+    ext = LOGO_EXTENSIONS.get(row.content_type) if row else None
+    if row is None or name != f"{row.digest[:16]}.{ext}":
+        raise Http404
+    response = HttpResponse(bytes(row.data), content_type=row.content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = f'inline; filename="logo.{ext}"'
+    return response
 
 
 def not_found(request, exception=None):
