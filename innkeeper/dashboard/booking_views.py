@@ -24,6 +24,7 @@ from innkeeper.hotels.models import Room, RoomStatus
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging.models import Message
+from innkeeper.payments.models import Payment
 
 TAPE_DAYS = 14
 
@@ -88,6 +89,7 @@ def booking_detail(request, reference: str):
         "move_form": MoveForm(rooms=_free_rooms(booking)),
         "events": BookingEvent.objects.filter(booking=booking).order_by("-id"),
         "add_ons": booking.add_ons.select_related("add_on"),
+        "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
     })
 
 
