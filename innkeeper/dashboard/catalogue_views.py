@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from innkeeper.accounts.models import Role
+from innkeeper.booking.models import BookingEvent
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import forbidden, panel_view
@@ -24,6 +25,7 @@ from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockAccount
 
 RATE_DAYS = 21
+STAFF_PREFIX = "staff:"  # how a person is named in a booking's history
 
 
 def _save(request, form, call, done_message, redirect_to):
@@ -223,7 +225,23 @@ def domain_add(request):
     return render(request, "dashboard/settings.html", _settings_context(hotel, domain_form=form), status=400)
 
 
+AUDIT_ROWS = 200
+
+
 @panel_view(owner_only=True)
 def audit_log(request):
-    return render(request, "dashboard/audit.html", {
-        "entries": AuditEntry.objects.filter(hotel=request.panel_hotel).select_related("actor")[:200]})
+    """What people changed, newest first: settings and team (the audit log) and bookings (their history: status,
+    dates, room, keys, messages sent again), in one list."""
+    hotel = request.panel_hotel
+    rows = [{"at": e.at, "who": e.actor_label, "what": f"{e.action} #{e.object_id}", "before": e.before,
+             "after": e.after, "booking": None}
+            for e in AuditEntry.objects.filter(hotel=hotel)[:AUDIT_ROWS]]
+    for e in (BookingEvent.objects.filter(hotel=hotel, actor__startswith=STAFF_PREFIX)
+              .select_related("booking").order_by("-at", "-id")[:AUDIT_ROWS]):
+        data = {k: v for k, v in e.data.items() if k not in ("before", "after")}
+        rows.append({"at": e.at, "who": e.actor.removeprefix(STAFF_PREFIX), "what": f"booking.{e.action}",
+                     "booking": e.booking.reference,
+                     "before": {"status": e.from_status} if e.from_status else e.data.get("before", ""),
+                     "after": {"status": e.to_status, **data} if e.to_status else e.data.get("after", data)})
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return render(request, "dashboard/audit.html", {"entries": rows[:AUDIT_ROWS]})

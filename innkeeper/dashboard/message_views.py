@@ -87,7 +87,7 @@ def templates(request):
                                                 subject=d["subject"], body=d["body"])
             if "save" in request.POST:
                 services.template_save(hotel=hotel, type=d["type"], channel=d["channel"], locale=d["locale"],
-                                       subject=d["subject"], body=d["body"])
+                                       subject=d["subject"], body=d["body"], actor=request.user)
                 messages.success(request, _("Template saved."))
                 return redirect(f"{request.path}?type={d['type']}&channel={d['channel']}&locale={d['locale']}")
         except DomainError as error:

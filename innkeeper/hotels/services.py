@@ -96,11 +96,15 @@ def domain_add(*, hotel: Hotel, domain: str, primary: bool = False, actor=None) 
     if taken:
         raise InvalidInput(_("%(domain)s already belongs to another hotel.") % {"domain": host},
                            field="domain", code="taken")
+    main = HotelDomain.objects.filter(hotel=hotel, is_primary=True).values_list("domain", flat=True).first()
+    existing = HotelDomain.objects.filter(hotel=hotel, domain=host).first()
+    before = {"domain": host, "primary": existing.is_primary, "main_domain": main} if existing else {}
     if primary:
         HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
     row, _created = HotelDomain.objects.update_or_create(hotel=hotel, domain=host, defaults={"is_primary": primary})
-    audit.record(hotel=hotel, actor=actor, action="hoteldomain.add", obj=row, after={"domain": host,
-                                                                                      "primary": primary})
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.add", obj=row, before=before, keep=("domain",),
+                 after={"domain": host, "primary": primary,
+                        "main_domain": host if primary else (None if main == host else main)})
     return row
 
 
@@ -158,10 +162,12 @@ def rates_set(*, hotel: Hotel, room_type: RoomType, date_from: date, date_to: da
         raise InvalidInput(_("Nothing to change: give a price, closed or a minimum stay."), code="required")
     existing = {r.date: r for r in RateOverride.objects.filter(hotel=hotel, room_type=room_type,
                                                                 date__gte=date_from, date__lte=date_to)}
+    before, after = {}, {}  # per date, what it was and what it is now (only the dates that changed are kept)
     for i in range(days):
         day = date_from + timedelta(days=i)
         row = existing.get(day) or RateOverride(hotel=hotel, room_type=room_type, date=day)
+        before[day.isoformat()] = audit.snapshot(row, changes)
         _update(row, changes, set(changes), exclude=("room_type",) if row.pk else ())
-    audit.record(hotel=hotel, actor=actor, action="rates.set", obj=room_type,
-                 after={"from": date_from, "to": date_to, **changes})
+        after[day.isoformat()] = audit.snapshot(row, changes)
+    audit.record(hotel=hotel, actor=actor, action="rates.set", obj=room_type, before=before, after=after)
     return days
