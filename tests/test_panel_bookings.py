@@ -5,10 +5,13 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django_scopes import scopes_disabled
+import time_machine
+from django_scopes import scope, scopes_disabled
 
+from innkeeper.booking import services
 from innkeeper.booking.models import Booking, BookingEvent
 from tests import factories
+from tests.conftest import local
 from tests.factories import PASSWORD
 
 
@@ -142,3 +145,42 @@ def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, boo
                       .values_list("action", "actor"))
     assert key.status == "REVOKED"
     assert actors == [("keys_issue", "staff:desk@moscow.example"), ("keys_revoke", "staff:desk@moscow.example")]
+
+
+def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel, other_hotel, book, now):
+    rt = factories.make_room_type(hotel, slug="six", rooms=6, base_price_nightly=D("100"),
+                                  base_price_hourly=D("20"))
+    day = (now.astimezone(hotel.tz).date().replace(day=1) + timedelta(days=62)).replace(day=10)
+    earlier = local(hotel, day - timedelta(days=5), 10)
+    make = lambda first, last, name, **kw: book(hotel, rt, first, last, name=name, at=earlier, **kw)  # noqa: E731
+    arriving = make(day, day + timedelta(days=2), "Arriving Anna")
+    leaving = make(day - timedelta(days=2), day, "Leaving Lev")
+    staying = make(day - timedelta(days=1), day + timedelta(days=1), "Staying Sam")
+    cancelled = make(day, day + timedelta(days=1), "Cancelled Carl")
+    with scope(hotel=hotel):
+        services.booking_cancel(booking=cancelled, actor="test", now=earlier)
+    hourly = book(hotel, rt, start=local(hotel, day, 15), hours=3, name="Hourly Hana", at=earlier)
+    theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="x", rooms=1), day,
+                  day + timedelta(days=1), name="Stranger", at=earlier)
+    lapsed = make(day, day + timedelta(days=1), "Lapsed Hold", hold=True)
+    unpaid = make(day, day + timedelta(days=1), "Unpaid Ulla", hold=True)
+    with scope(hotel=hotel):
+        services.booking_transition(booking=unpaid, to="PENDING_PAYMENT", actor="test", now=earlier)
+    staff = factories.make_member(hotel, "STAFF", "desk@moscow.example")
+    with time_machine.travel(local(hotel, day, 16), tick=False):
+        client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD})
+        r = client.get("/panel/")
+    sheet, ctx = r.context["sheet"], r.context
+    refs = lambda rows: [b.reference for b in rows]  # noqa: E731
+    assert refs(sheet.arrivals) == [arriving.reference, hourly.reference]
+    assert refs(sheet.departures) == [leaving.reference, hourly.reference]
+    assert refs(sheet.in_house) == [staying.reference, arriving.reference, hourly.reference]
+    assert ctx["today"] == (day, 3, 6)  # Anna's and Sam's nights and Hana's hours, of six rooms
+    assert ctx["next_30"] == round(100 * (3 + 1) / (6 * 30))  # then only Anna's second night
+    assert ctx["revenue"] == D("660.00")  # 200 + 200 + 200 + 3 h at 20; not the cancelled one, not the holds
+    assert set(refs(ctx["recent"])) == {b.reference for b in (arriving, leaving, staying, cancelled, hourly, lapsed,
+                                                              unpaid)}
+    page = r.content.decode()
+    assert "3/6" in page and "€660" in page and "Lapsed Hold" not in page.split("Recent bookings")[0]
+    assert "Unpaid Ulla" not in page.split("Recent bookings")[0]
+    assert theirs.reference not in page and "Stranger" not in page

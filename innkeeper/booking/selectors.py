@@ -122,7 +122,9 @@ def day_sheet(*, hotel: Hotel, now: datetime) -> DaySheet:
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = (day_start + timedelta(days=1)).replace(tzinfo=None)
     day_end = day_end.replace(tzinfo=hotel.tz)  # the next midnight, right across a DST change
+    # A hold or unpaid checkout whose time ran out is nobody's arrival, even before the sweeper marks it.
     staying = (Booking.objects.filter(hotel=hotel, status__in=ACTIVE | {"CHECKED_OUT"})
+               .exclude(status__in=EXPIRING, hold_expires_at__lte=now)
                .select_related("room", "room_type").order_by("start"))
     return DaySheet(
         arrivals=list(staying.filter(start__gte=day_start, start__lt=day_end)),
