@@ -1,6 +1,7 @@
 """The staff panel's booking screens: today, search, one booking and its actions, the tape chart, new
 bookings by phone; always inside the signed-in person's hotel."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -184,3 +185,62 @@ def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel
     assert "3/6" in page and "€660" in page and "Lapsed Hold" not in page.split("Recent bookings")[0]
     assert "Unpaid Ulla" not in page.split("Recent bookings")[0]
     assert theirs.reference not in page and "Stranger" not in page
+
+
+def _tape_queries(client, first):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/panel/tape/", {"from": first.isoformat()}).status_code == 200
+    return len(queries)
+
+
+def test_the_tape_chart_runs_as_many_queries_for_fifty_bookings_as_for_five(signed_in, hotel, book, future,
+                                                                           django_assert_max_num_queries):
+    rt = factories.make_room_type(hotel, slug="busy", rooms=10)
+
+    def stay(night):
+        book(hotel, rt, future + timedelta(days=night), future + timedelta(days=night + 2))
+
+    for _ in range(5):
+        stay(0)
+    few = _tape_queries(signed_in, future)
+    for night in (0, 2, 4, 6, 8):  # then every room is booked night after night
+        for _ in range(5 if night == 0 else 10):
+            stay(night)
+    with scopes_disabled():
+        assert Booking.objects.count() == 50
+    with django_assert_max_num_queries(few):
+        assert signed_in.get("/panel/tape/", {"from": future.isoformat()}).status_code == 200
+
+
+def test_the_tape_chart_offers_only_rooms_free_for_the_whole_stay(signed_in, hotel, rooms, book, future):
+    a = book(hotel, rooms, future, future + timedelta(days=3), name="Anna")
+    b = book(hotel, rooms, future + timedelta(days=2), future + timedelta(days=4), name="Boris")
+    with scopes_disabled():
+        third = rooms.rooms.exclude(pk__in=[a.room_id, b.room_id]).get()
+        numbers = {r.pk: r.number for r in rooms.rooms.all()}
+    page = signed_in.get("/panel/tape/", {"from": future.isoformat()}).content.decode()
+    select = lambda booking: re.search(rf'<select id="move-{booking.pk}" name="room">(.*?)</select>',  # noqa: E731
+                                       page, re.S).group(1)
+    assert re.findall(r'value="(\d+)"', select(a)) == [str(third.pk)]  # Boris's room is taken on Anna's last night
+    assert re.findall(r'value="(\d+)"', select(b)) == [str(third.pk)]
+    assert numbers[third.pk] in select(a)
+
+
+def test_an_hourly_booking_sits_on_its_room_and_day_with_its_times_and_every_bar_opens_its_booking(
+        signed_in, hotel, rooms, book, future):
+    nightly = book(hotel, rooms, future, future + timedelta(days=2), name="Anna")
+    hourly = book(hotel, rooms, start=local(hotel, future + timedelta(days=3), 10), hours=3, name="Hana")
+    with scopes_disabled():
+        room_number = Booking.objects.select_related("room").get(pk=hourly.pk).room.number
+    page = signed_in.get("/panel/tape/", {"from": future.isoformat()}).content.decode()
+    row = re.search(rf'<div class="tape-row" role="row" data-room="{room_number}">(.*?)\n  </div>', page, re.S).group(1)
+    bar = re.search(rf'<div class="stay[^"]*" role="cell" style="([^"]+)" data-reference="{hourly.reference}">\s*'
+                    rf'<a href="([^"]+)">([^<]+)</a>', row)
+    assert bar.group(1) == "grid-column: 5 / span 1"  # the fourth day of the chart, one day wide
+    assert bar.group(2) == f"/panel/bookings/{hourly.reference}/"
+    assert "10:00–13:00" in bar.group(3) and "Hana" in bar.group(3)
+    for booking in (nightly, hourly):
+        assert page.count(f'href="/panel/bookings/{booking.reference}/"') == 1

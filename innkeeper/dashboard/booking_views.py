@@ -20,13 +20,14 @@ from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
-from innkeeper.hotels.models import Room, RoomStatus
+from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging.models import Message
 from innkeeper.payments.models import Payment
 
 TAPE_DAYS = 14
+MOVABLE = frozenset({Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN, Status.HOLD, Status.PENDING_PAYMENT})
 
 
 def actor(request) -> str:
@@ -68,12 +69,7 @@ def _booking(request, reference: str) -> Booking:
 
 
 def _free_rooms(booking: Booking):
-    stay = stays.Stay(booking.kind, booking.start, booking.end, booking.check_in, booking.check_out, booking.hours)
-    return [room for room in Room.objects.filter(hotel=booking.hotel, status=RoomStatus.AVAILABLE)
-            .select_related("room_type").order_by("number")
-            if room.pk != booking.room_id and not selectors.busy_room_ids(
-                hotel=booking.hotel, room_type=room.room_type, stay=stay, now=timezone.now(),
-                exclude_booking_id=booking.pk).filter(room=room).exists()]
+    return selectors.move_targets(hotel=booking.hotel, bookings=[booking], now=timezone.now())[booking.pk]
 
 
 @panel_view
@@ -177,12 +173,8 @@ def tape(request):
         first = timezone.localdate() - timedelta(days=1)
     days = [first + timedelta(days=i) for i in range(TAPE_DAYS)]
     rows = selectors.tape_chart(hotel=request.panel_hotel, first_day=first, days=TAPE_DAYS)
-    moves = {}
-    for _room, bars in rows:
-        for bar in bars:
-            if bar.booking.status in (Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN, Status.HOLD,
-                                      Status.PENDING_PAYMENT):
-                moves[bar.booking.pk] = _free_rooms(bar.booking)
+    movable = [bar.booking for _room, bars in rows for bar in bars if bar.booking.status in MOVABLE]
+    moves = selectors.move_targets(hotel=request.panel_hotel, bookings=movable, now=timezone.now())
     return render(request, "dashboard/tape.html", {
         "days": days, "rows": rows, "moves": moves, "today": timezone.localdate(),
         "earlier": first - timedelta(days=7), "later": first + timedelta(days=7),
