@@ -244,3 +244,31 @@ def test_an_hourly_booking_sits_on_its_room_and_day_with_its_times_and_every_bar
     assert "10:00–13:00" in bar.group(3) and "Hana" in bar.group(3)
     for booking in (nightly, hourly):
         assert page.count(f'href="/panel/bookings/{booking.reference}/"') == 1
+
+
+EXTERNAL = ["https://evil.example/sign-in/", "//evil.example/panel/", "http://testserver.evil.example/"]
+
+
+@pytest.mark.parametrize("elsewhere", EXTERNAL)
+def test_actions_never_send_anyone_to_another_site(signed_in, hotel, rooms, book, future, elsewhere):
+    from innkeeper.messaging.models import Message
+
+    a = book(hotel, rooms, future, future + timedelta(days=1))
+    b = book(hotel, rooms, future, future + timedelta(days=1))
+    with scopes_disabled():
+        free = rooms.rooms.exclude(pk__in=[a.room_id, b.room_id]).get()
+        failed = Message.objects.filter(booking=a).first()
+        Message.objects.filter(pk=failed.pk).update(status="FAILED")
+    home = f"/panel/bookings/{a.reference}/"
+    answers = {
+        "status": signed_in.post(f"{home}status/", {"status": "CHECKED_IN", "next": elsewhere}),
+        "move taken": signed_in.post(f"{home}move/", {"room": b.room_id, "next": elsewhere}),
+        "move": signed_in.post(f"{home}move/", {"room": free.pk, "next": elsewhere}),
+        "retry": signed_in.post(f"/panel/messages/{failed.pk}/retry/", {"next": elsewhere}),
+    }
+    assert {what: r["Location"] for what, r in answers.items()} == {
+        "status": home, "move taken": home, "move": home, "retry": "/panel/messages/"}
+    with scopes_disabled():
+        assert Booking.objects.get(pk=a.pk).room_id == free.pk  # the move itself still worked
+    inside = signed_in.post(f"/panel/messages/{failed.pk}/retry/", {"next": "/panel/messages/?status=FAILED"})
+    assert inside["Location"] == "/panel/messages/?status=FAILED"  # a page of the panel is fine

@@ -18,7 +18,7 @@ from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks
@@ -91,8 +91,7 @@ def booking_detail(request, reference: str):
 
 def _done(request, booking, message):
     messages.success(request, message)
-    return redirect(request.POST.get("next") or "panel:booking", **({} if request.POST.get("next") else
-                                                                     {"reference": booking.reference}))
+    return redirect_back(request, "panel:booking", reference=booking.reference)
 
 
 @require_POST
@@ -123,8 +122,7 @@ def booking_move(request, reference: str):
         booking = services.booking_move(booking=booking, room=room, actor=actor(request))
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(request.POST.get("next") or "panel:booking", **({} if request.POST.get("next") else
-                                                                         {"reference": booking.reference}))
+        return redirect_back(request, "panel:booking", reference=booking.reference)
     return _done(request, booking, _("%(reference)s moved to room %(number)s.")
                  % {"reference": booking.reference, "number": room.number})
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import MessageFilterForm, TemplateForm
 from innkeeper.messaging import selectors, services
 from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType
@@ -48,7 +48,7 @@ def retry(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The message is queued again."))
-    return redirect(request.POST.get("next") or "panel:messages")
+    return redirect_back(request, "panel:messages")
 
 
 RESEND = {"confirmation": MessageType.BOOKING_CONFIRMATION, "check-in-link": MessageType.CHECKIN_REMINDER}
