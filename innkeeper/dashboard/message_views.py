@@ -97,7 +97,16 @@ def templates(request):
         status = 400
     if preview is None and not form.errors:
         preview = services.template_preview(hotel=hotel, subject=subject, body=body, **chosen)
+    previews = []  # side by side: the text being edited, and the same message in every other language as it is now
+    for code, name in settings.LANGUAGES:
+        if code == chosen["locale"]:
+            previews.append((code, name, preview))
+            continue
+        other = {**chosen, "locale": code}
+        other_subject, other_body = services.template_for(hotel=hotel, **other)
+        previews.append((code, name, services.template_preview(hotel=hotel, subject=other_subject, body=other_body,
+                                                               **other)))
     return render(request, "dashboard/templates.html", {
-        "form": form, "preview": preview, "chosen": chosen, "variables": VARIABLES,
+        "form": form, "previews": previews, "chosen": chosen, "variables": VARIABLES,
         "languages": settings.LANGUAGES, "channels": Channel.choices, "types": MessageType.choices,
     }, status=status)
