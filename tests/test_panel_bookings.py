@@ -7,9 +7,10 @@ from decimal import Decimal as D
 
 import pytest
 import time_machine
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking import services
+from innkeeper.booking import services, stays
 from innkeeper.booking.models import Booking, BookingEvent
 from tests import factories
 from tests.conftest import local
@@ -272,3 +273,74 @@ def test_actions_never_send_anyone_to_another_site(signed_in, hotel, rooms, book
         assert Booking.objects.get(pk=a.pk).room_id == free.pk  # the move itself still worked
     inside = signed_in.post(f"/panel/messages/{failed.pk}/retry/", {"next": "/panel/messages/?status=FAILED"})
     assert inside["Location"] == "/panel/messages/?status=FAILED"  # a page of the panel is fine
+
+
+def test_search_by_email_phone_and_source_and_never_another_hotels(signed_in, hotel, other_hotel, rooms, future):
+    stay = lambda h: stays.nightly(h, future, future + timedelta(days=1), now=timezone.now())  # noqa: E731
+
+    def make(h, room_type, name, email, phone, source):
+        with scope(hotel=h):
+            return services.booking_create(hotel=h, room_type=room_type.slug, stay=stay(h), guests=1, source=source,
+                                           guest=services.GuestDetails(name, email, phone))
+
+    anna = make(hotel, rooms, "Anna Petrova", "anna.p@mail.example", "+7 916 123-45-67", "PHONE")
+    boris = make(hotel, rooms, "Boris Ivanov", "boris@corp.example", "+7 903 555-00-11", "WALK_IN")
+    theirs = factories.make_room_type(other_hotel, slug="x", rooms=1)
+    make(other_hotel, theirs, "Anna Stranger", "anna.p@mail.example", "+7 916 123-45-67", "PHONE")
+
+    def found(**query):
+        page = signed_in.get("/panel/bookings/", query).content.decode()
+        assert "Stranger" not in page
+        return {ref for ref in (anna.reference, boris.reference) if ref in page}
+
+    assert found(q="ANNA.P@mail") == {anna.reference}
+    assert found(q="corp.example") == {boris.reference}
+    assert found(q="123-45-67") == {anna.reference}
+    assert found(q="+7 903") == {boris.reference}
+    assert found(source="WALK_IN") == {boris.reference}
+    assert found(source="PHONE") == {anna.reference}
+    assert found(source="DIRECT") == set()
+    assert found(source="PHONE", q="boris") == set()
+
+
+def test_a_walk_in_and_an_hourly_booking_from_the_panel(signed_in, hotel, rooms, future):
+    base = {"room_type": rooms.pk, "guests": 1, "email": "desk@example.com", "phone": "", "locale": "en"}
+    walk_in = signed_in.post("/panel/bookings/new/", {**base, "source": "WALK_IN", "mode": "nightly",
+                                                      "check_in": future.isoformat(), "name": "Walking Wanda",
+                                                      "check_out": (future + timedelta(days=1)).isoformat(),
+                                                      "request_key": "w1"})
+    hourly = signed_in.post("/panel/bookings/new/", {**base, "source": "PHONE", "mode": "hourly", "name": "Hourly Hana",
+                                                     "start": f"{future.isoformat()}T09:00", "hours": 3,
+                                                     "request_key": "h1"})
+    assert walk_in.status_code == hourly.status_code == 302
+    with scopes_disabled():
+        w = Booking.objects.get(guest_name="Walking Wanda")
+        h = Booking.objects.get(guest_name="Hourly Hana")
+    assert (w.source, w.kind, w.status, w.check_in, w.check_out, w.total) == (
+        "WALK_IN", "NIGHTLY", "CONFIRMED", future, future + timedelta(days=1), D("100.00"))
+    assert (h.source, h.kind, h.hours, h.start, h.end, h.total) == (
+        "PHONE", "HOURLY", 3, local(hotel, future, 9), local(hotel, future, 12), D("60.00"))
+    assert walk_in["Location"] == f"/panel/bookings/{w.reference}/"
+    page = signed_in.get(hourly["Location"]).content.decode()
+    assert "Hourly Hana" in page and "09:00" in page and "12:00" in page
+
+
+def test_the_booking_page_masks_the_passport_number(signed_in, hotel, rooms, book, future, settings):
+    from innkeeper.checkin import services as checkin
+
+    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    b = book(hotel, rooms, future, future + timedelta(days=1))
+    identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-05-17",
+                                      document_number="75 1234567", nationality="Russian", today=future)
+    with scope(hotel=hotel):
+        checkin.checkin_complete(booking=b, identity=identity)
+    page = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
+    assert "••••••567" in page and "Anna Petrova" in page and "Russian" in page
+    assert "1234567" not in page and "751234567" not in page and "75 1234567" not in page
+
+
+def test_sign_out_ends_the_session(signed_in):
+    assert signed_in.get("/panel/").status_code == 200
+    assert signed_in.post("/panel/sign-out/").status_code == 302
+    again = signed_in.get("/panel/bookings/")
+    assert again.status_code == 302 and again["Location"] == "/panel/sign-in/?next=/panel/bookings/"
