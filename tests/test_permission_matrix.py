@@ -53,11 +53,13 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
         messages = Message.objects.filter(booking=booking).order_by("pk")
         dead = messages.last()
         Message.objects.filter(pk=dead.pk).update(status="DEAD")
+        HotelDomain.objects.create(hotel=hotel, domain="main-a.example", is_primary=True)
+        spare = HotelDomain.objects.create(hotel=hotel, domain="spare-a.example")
         ids = {"ref": booking.reference, "ref2": confirmed.reference, "room": free_room.pk,
                "room_number": free_room.number, "room_type": rt.pk, "add_on": factories.make_add_on(hotel, "tea", "3").pk,
                "key": LockKey.objects.get(booking=booking).pk, "invitation": invitation.pk,
                "member": removable.membership.pk, "message": messages.first().pk, "dead_message": dead.pk,
-               "hotel": hotel.pk, "future": future}
+               "hotel": hotel.pk, "future": future, "domain": spare.pk}
     return people, ids
 
 
@@ -106,6 +108,9 @@ PANEL = [
     ("settings", "get", {}, (403, 200, 403, 200)),
     ("settings", "post", {}, (403, 400, 403, 400)),
     ("domain_add", "post", {}, (403, 302, 403, 302)),
+    ("domains", "get", {}, (403, 200, 403, 200)),
+    ("domain_primary", "post", {"pk": "domain"}, (403, 302, 403, 404)),
+    ("domain_remove", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("lock_account", "post", {}, (403, 400, 403, 400)),
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
@@ -168,6 +173,9 @@ EFFECT = {
     "add_on": _field(AddOn, "add_on", "name", "price"),
     "settings": lambda ids: Hotel.objects.get(pk=ids["hotel"]).name,
     "domain_add": lambda ids: list(HotelDomain.objects.filter(hotel_id=ids["hotel"]).values_list("domain")),
+    "domain_primary": lambda ids: list(HotelDomain.objects.filter(is_primary=True, hotel_id=ids["hotel"])
+                                       .values_list("domain")),
+    "domain_remove": lambda ids: HotelDomain.objects.filter(pk=ids["domain"]).count(),
     "lock_account": lambda ids: LockAccount.objects.filter(hotel_id=ids["hotel"]).count(),
     "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),
     "invitation_resend": _field(Invitation, "invitation", "token_hash"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innkeeper.accounts.models import Role
@@ -219,10 +220,39 @@ def domain_add(request):
     form = DomainForm(request.POST, prefix="domain")
     done = _save(request, form, lambda f: services.domain_add(hotel=hotel, domain=f.cleaned_data["domain"],
                                                               primary=f.cleaned_data["primary"], actor=request.user),
-                 _("Domain added. Point its DNS at this server."), "panel:settings")
-    if done:
-        return done
-    return render(request, "dashboard/settings.html", _settings_context(hotel, domain_form=form), status=400)
+                 _("Domain added. Point its DNS at this server."), "panel:domains")
+    return done or _domains_page(request, form, status=400)
+
+
+def _domains_page(request, form=None, status=200):
+    return render(request, "dashboard/domains.html", {
+        "domains": HotelDomain.objects.filter(hotel=request.panel_hotel).order_by("-is_primary", "domain"),
+        "domain_form": form or DomainForm(prefix="domain")}, status=status)
+
+
+@panel_view(owner_only=True)
+def domains(request):
+    return _domains_page(request)
+
+
+DOMAIN_ACTIONS = {
+    "primary": (services.domain_make_primary, gettext_lazy("%(domain)s is now the main domain.")),
+    "remove": (services.domain_remove, gettext_lazy("%(domain)s removed: the site no longer answers on it.")),
+}
+
+
+@require_POST
+@panel_view(owner_only=True)
+def domain_action(request, pk: int, action: str):
+    domain = get_object_or_404(HotelDomain, pk=pk, hotel=request.panel_hotel)
+    run, done = DOMAIN_ACTIONS[action]
+    try:
+        run(hotel=request.panel_hotel, domain=domain, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"domain": domain.domain})
+    return redirect("panel:domains")
 
 
 AUDIT_ROWS = 200

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from innkeeper.core import audit
-from innkeeper.core.errors import InvalidInput, NotFound
+from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 
 UNSET = object()
@@ -106,6 +106,33 @@ def domain_add(*, hotel: Hotel, domain: str, primary: bool = False, actor=None) 
                  after={"domain": host, "primary": primary,
                         "main_domain": host if primary else (None if main == host else main)})
     return row
+
+
+@transaction.atomic
+def domain_make_primary(*, hotel: Hotel, domain: HotelDomain, actor=None) -> HotelDomain:
+    """Make ``domain`` the hotel's main domain, the one its links and messages use."""
+    _own(hotel, domain)
+    main = HotelDomain.objects.filter(hotel=hotel, is_primary=True).first()
+    if main is not None and main.pk == domain.pk:
+        return domain
+    HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
+    HotelDomain.objects.filter(pk=domain.pk).update(is_primary=True)
+    domain.is_primary = True
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.primary", obj=domain,
+                 before={"main_domain": main.domain if main else None}, after={"main_domain": domain.domain})
+    return domain
+
+
+@transaction.atomic
+def domain_remove(*, hotel: Hotel, domain: HotelDomain, actor=None) -> None:
+    """Stop answering on ``domain``. The main domain goes last: another one must be made the main one first."""
+    _own(hotel, domain)
+    if domain.is_primary and HotelDomain.objects.filter(hotel=hotel).exclude(pk=domain.pk).exists():
+        raise Conflict(_("%(domain)s is the main domain. Make another domain the main one first.")
+                       % {"domain": domain.domain}, code="main_domain")
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.remove", obj=domain,
+                 before={"domain": domain.domain, "primary": domain.is_primary})
+    domain.delete()
 
 
 def room_type_create(*, hotel: Hotel, name: str, slug: str, base_price_nightly, actor=None, **fields) -> RoomType:
