@@ -40,6 +40,7 @@ def panel_view(view=None, *, owner_only: bool = False):
 def redirect_back(request, *fallback, **fallback_kwargs):
     """Back to the page the form came from (its ``next``) when that is a page of this site, else to ``fallback``."""
     target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
         return redirect(target)
     return redirect(*fallback, **fallback_kwargs)

@@ -27,7 +27,8 @@ from innkeeper.messaging.models import Message
 from innkeeper.payments.models import Payment
 
 TAPE_DAYS = 14
-MOVABLE = frozenset({Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN, Status.HOLD, Status.PENDING_PAYMENT})
+MOVABLE = frozenset({Status.HOLD, Status.PENDING_PAYMENT, Status.CONFIRMED, Status.CHECKIN_COMPLETED,
+                     Status.CHECKED_IN})
 
 
 def actor(request) -> str:

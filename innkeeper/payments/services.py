@@ -39,7 +39,8 @@ def pay_and_confirm(*, booking: Booking, card_number: str, now=None) -> Booking:
             hotel_id=b.hotel_id, booking=b, provider=PROVIDER, amount=b.total, currency=b.currency,
             status=PaymentStatus.SUCCEEDED if result.ok else PaymentStatus.FAILED,
             provider_reference=result.provider_reference, idempotency_key=key,
-            failure_code="" if result.ok else result.code, failure_message="" if result.ok else result.message[:255])
+            failure_code="" if result.ok else result.code,
+            failure_message="" if result.ok else result.message[:255])
         if not result.ok:
             return b, result
         return booking_services.booking_confirm(booking=b, now=now), None
