@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "innkeeper.dashboard",
     "innkeeper.locks",
     "innkeeper.checkin",
+    "innkeeper.payments",
 ]
 
 MIDDLEWARE = [

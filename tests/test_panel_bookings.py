@@ -1,14 +1,19 @@
 """The staff panel's booking screens: today, search, one booking and its actions, the tape chart, new
 bookings by phone; always inside the signed-in person's hotel."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django_scopes import scopes_disabled
+import time_machine
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
+from innkeeper.booking import services, stays
 from innkeeper.booking.models import Booking, BookingEvent
 from tests import factories
+from tests.conftest import local
 from tests.factories import PASSWORD
 
 
@@ -142,3 +147,200 @@ def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, boo
                       .values_list("action", "actor"))
     assert key.status == "REVOKED"
     assert actors == [("keys_issue", "staff:desk@moscow.example"), ("keys_revoke", "staff:desk@moscow.example")]
+
+
+def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel, other_hotel, book, now):
+    rt = factories.make_room_type(hotel, slug="six", rooms=6, base_price_nightly=D("100"),
+                                  base_price_hourly=D("20"))
+    day = (now.astimezone(hotel.tz).date().replace(day=1) + timedelta(days=62)).replace(day=10)
+    earlier = local(hotel, day - timedelta(days=5), 10)
+    make = lambda first, last, name, **kw: book(hotel, rt, first, last, name=name, at=earlier, **kw)  # noqa: E731
+    arriving = make(day, day + timedelta(days=2), "Arriving Anna")
+    leaving = make(day - timedelta(days=2), day, "Leaving Lev")
+    staying = make(day - timedelta(days=1), day + timedelta(days=1), "Staying Sam")
+    cancelled = make(day, day + timedelta(days=1), "Cancelled Carl")
+    with scope(hotel=hotel):
+        services.booking_cancel(booking=cancelled, actor="test", now=earlier)
+    hourly = book(hotel, rt, start=local(hotel, day, 15), hours=3, name="Hourly Hana", at=earlier)
+    theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="x", rooms=1), day,
+                  day + timedelta(days=1), name="Stranger", at=earlier)
+    lapsed = make(day, day + timedelta(days=1), "Lapsed Hold", hold=True)
+    unpaid = make(day, day + timedelta(days=1), "Unpaid Ulla", hold=True)
+    with scope(hotel=hotel):
+        services.booking_transition(booking=unpaid, to="PENDING_PAYMENT", actor="test", now=earlier)
+    staff = factories.make_member(hotel, "STAFF", "desk@moscow.example")
+    with time_machine.travel(local(hotel, day, 16), tick=False):
+        client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD})
+        r = client.get("/panel/")
+    sheet, ctx = r.context["sheet"], r.context
+    refs = lambda rows: [b.reference for b in rows]  # noqa: E731
+    assert refs(sheet.arrivals) == [arriving.reference, hourly.reference]
+    assert refs(sheet.departures) == [leaving.reference, hourly.reference]
+    assert refs(sheet.in_house) == [staying.reference, arriving.reference, hourly.reference]
+    assert ctx["today"] == (day, 3, 6)  # Anna's and Sam's nights and Hana's hours, of six rooms
+    assert ctx["next_30"] == round(100 * (3 + 1) / (6 * 30))  # then only Anna's second night
+    assert ctx["revenue"] == D("660.00")  # 200 + 200 + 200 + 3 h at 20; not the cancelled one, not the holds
+    assert set(refs(ctx["recent"])) == {b.reference for b in (arriving, leaving, staying, cancelled, hourly, lapsed,
+                                                              unpaid)}
+    page = r.content.decode()
+    assert "3/6" in page and "€660" in page and "Lapsed Hold" not in page.split("Recent bookings")[0]
+    assert "Unpaid Ulla" not in page.split("Recent bookings")[0]
+    assert theirs.reference not in page and "Stranger" not in page
+
+
+def _tape_queries(client, first):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/panel/tape/", {"from": first.isoformat()}).status_code == 200
+    return len(queries)
+
+
+def test_the_tape_chart_runs_as_many_queries_for_fifty_bookings_as_for_five(signed_in, hotel, book, future,
+                                                                           django_assert_max_num_queries):
+    rt = factories.make_room_type(hotel, slug="busy", rooms=10)
+
+    def stay(night):
+        book(hotel, rt, future + timedelta(days=night), future + timedelta(days=night + 2))
+
+    for _ in range(5):
+        stay(0)
+    few = _tape_queries(signed_in, future)
+    for night in (0, 2, 4, 6, 8):  # then every room is booked night after night
+        for _ in range(5 if night == 0 else 10):
+            stay(night)
+    with scopes_disabled():
+        assert Booking.objects.count() == 50
+    with django_assert_max_num_queries(few):
+        assert signed_in.get("/panel/tape/", {"from": future.isoformat()}).status_code == 200
+
+
+def test_the_tape_chart_offers_only_rooms_free_for_the_whole_stay(signed_in, hotel, rooms, book, future):
+    a = book(hotel, rooms, future, future + timedelta(days=3), name="Anna")
+    b = book(hotel, rooms, future + timedelta(days=2), future + timedelta(days=4), name="Boris")
+    with scopes_disabled():
+        third = rooms.rooms.exclude(pk__in=[a.room_id, b.room_id]).get()
+        numbers = {r.pk: r.number for r in rooms.rooms.all()}
+    page = signed_in.get("/panel/tape/", {"from": future.isoformat()}).content.decode()
+    select = lambda booking: re.search(rf'<select id="move-{booking.pk}" name="room">(.*?)</select>',  # noqa: E731
+                                       page, re.S).group(1)
+    assert re.findall(r'value="(\d+)"', select(a)) == [str(third.pk)]  # Boris's room is taken on Anna's last night
+    assert re.findall(r'value="(\d+)"', select(b)) == [str(third.pk)]
+    assert numbers[third.pk] in select(a)
+
+
+def test_an_hourly_booking_sits_on_its_room_and_day_with_its_times_and_every_bar_opens_its_booking(
+        signed_in, hotel, rooms, book, future):
+    nightly = book(hotel, rooms, future, future + timedelta(days=2), name="Anna")
+    hourly = book(hotel, rooms, start=local(hotel, future + timedelta(days=3), 10), hours=3, name="Hana")
+    with scopes_disabled():
+        room_number = Booking.objects.select_related("room").get(pk=hourly.pk).room.number
+    page = signed_in.get("/panel/tape/", {"from": future.isoformat()}).content.decode()
+    row = re.search(rf'<div class="tape-row" role="row" data-room="{room_number}">(.*?)\n  </div>', page, re.S).group(1)
+    bar = re.search(rf'<div class="stay[^"]*" role="cell" style="([^"]+)" data-reference="{hourly.reference}">\s*'
+                    rf'<a href="([^"]+)">([^<]+)</a>', row)
+    assert bar.group(1) == "grid-column: 5 / span 1"  # the fourth day of the chart, one day wide
+    assert bar.group(2) == f"/panel/bookings/{hourly.reference}/"
+    assert "10:00–13:00" in bar.group(3) and "Hana" in bar.group(3)
+    for booking in (nightly, hourly):
+        assert page.count(f'href="/panel/bookings/{booking.reference}/"') == 1
+
+
+EXTERNAL = ["https://evil.example/sign-in/", "//evil.example/panel/", "http://testserver.evil.example/"]
+
+
+@pytest.mark.parametrize("elsewhere", EXTERNAL)
+def test_actions_never_send_anyone_to_another_site(signed_in, hotel, rooms, book, future, elsewhere):
+    from innkeeper.messaging.models import Message
+
+    a = book(hotel, rooms, future, future + timedelta(days=1))
+    b = book(hotel, rooms, future, future + timedelta(days=1))
+    with scopes_disabled():
+        free = rooms.rooms.exclude(pk__in=[a.room_id, b.room_id]).get()
+        failed = Message.objects.filter(booking=a).first()
+        Message.objects.filter(pk=failed.pk).update(status="FAILED")
+    home = f"/panel/bookings/{a.reference}/"
+    answers = {
+        "status": signed_in.post(f"{home}status/", {"status": "CHECKED_IN", "next": elsewhere}),
+        "move taken": signed_in.post(f"{home}move/", {"room": b.room_id, "next": elsewhere}),
+        "move": signed_in.post(f"{home}move/", {"room": free.pk, "next": elsewhere}),
+        "retry": signed_in.post(f"/panel/messages/{failed.pk}/retry/", {"next": elsewhere}),
+    }
+    assert {what: r["Location"] for what, r in answers.items()} == {
+        "status": home, "move taken": home, "move": home, "retry": "/panel/messages/"}
+    with scopes_disabled():
+        assert Booking.objects.get(pk=a.pk).room_id == free.pk  # the move itself still worked
+    inside = signed_in.post(f"/panel/messages/{failed.pk}/retry/", {"next": "/panel/messages/?status=FAILED"})
+    assert inside["Location"] == "/panel/messages/?status=FAILED"  # a page of the panel is fine
+
+
+def test_search_by_email_phone_and_source_and_never_another_hotels(signed_in, hotel, other_hotel, rooms, future):
+    stay = lambda h: stays.nightly(h, future, future + timedelta(days=1), now=timezone.now())  # noqa: E731
+
+    def make(h, room_type, name, email, phone, source):
+        with scope(hotel=h):
+            return services.booking_create(hotel=h, room_type=room_type.slug, stay=stay(h), guests=1, source=source,
+                                           guest=services.GuestDetails(name, email, phone))
+
+    anna = make(hotel, rooms, "Anna Petrova", "anna.p@mail.example", "+7 916 123-45-67", "PHONE")
+    boris = make(hotel, rooms, "Boris Ivanov", "boris@corp.example", "+7 903 555-00-11", "WALK_IN")
+    theirs = factories.make_room_type(other_hotel, slug="x", rooms=1)
+    make(other_hotel, theirs, "Anna Stranger", "anna.p@mail.example", "+7 916 123-45-67", "PHONE")
+
+    def found(**query):
+        page = signed_in.get("/panel/bookings/", query).content.decode()
+        assert "Stranger" not in page
+        return {ref for ref in (anna.reference, boris.reference) if ref in page}
+
+    assert found(q="ANNA.P@mail") == {anna.reference}
+    assert found(q="corp.example") == {boris.reference}
+    assert found(q="123-45-67") == {anna.reference}
+    assert found(q="+7 903") == {boris.reference}
+    assert found(source="WALK_IN") == {boris.reference}
+    assert found(source="PHONE") == {anna.reference}
+    assert found(source="DIRECT") == set()
+    assert found(source="PHONE", q="boris") == set()
+
+
+def test_a_walk_in_and_an_hourly_booking_from_the_panel(signed_in, hotel, rooms, future):
+    base = {"room_type": rooms.pk, "guests": 1, "email": "desk@example.com", "phone": "", "locale": "en"}
+    walk_in = signed_in.post("/panel/bookings/new/", {**base, "source": "WALK_IN", "mode": "nightly",
+                                                      "check_in": future.isoformat(), "name": "Walking Wanda",
+                                                      "check_out": (future + timedelta(days=1)).isoformat(),
+                                                      "request_key": "w1"})
+    hourly = signed_in.post("/panel/bookings/new/", {**base, "source": "PHONE", "mode": "hourly", "name": "Hourly Hana",
+                                                     "start": f"{future.isoformat()}T09:00", "hours": 3,
+                                                     "request_key": "h1"})
+    assert walk_in.status_code == hourly.status_code == 302
+    with scopes_disabled():
+        w = Booking.objects.get(guest_name="Walking Wanda")
+        h = Booking.objects.get(guest_name="Hourly Hana")
+    assert (w.source, w.kind, w.status, w.check_in, w.check_out, w.total) == (
+        "WALK_IN", "NIGHTLY", "CONFIRMED", future, future + timedelta(days=1), D("100.00"))
+    assert (h.source, h.kind, h.hours, h.start, h.end, h.total) == (
+        "PHONE", "HOURLY", 3, local(hotel, future, 9), local(hotel, future, 12), D("60.00"))
+    assert walk_in["Location"] == f"/panel/bookings/{w.reference}/"
+    page = signed_in.get(hourly["Location"]).content.decode()
+    assert "Hourly Hana" in page and "09:00" in page and "12:00" in page
+
+
+def test_the_booking_page_masks_the_passport_number(signed_in, hotel, rooms, book, future, settings):
+    from innkeeper.checkin import services as checkin
+
+    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    b = book(hotel, rooms, future, future + timedelta(days=1))
+    identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-05-17",
+                                      document_number="75 1234567", nationality="Russian", today=future)
+    with scope(hotel=hotel):
+        checkin.checkin_complete(booking=b, identity=identity)
+    page = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
+    assert "••••••567" in page and "Anna Petrova" in page and "Russian" in page
+    assert "1234567" not in page and "751234567" not in page and "75 1234567" not in page
+
+
+def test_sign_out_ends_the_session(signed_in):
+    assert signed_in.get("/panel/").status_code == 200
+    assert signed_in.post("/panel/sign-out/").status_code == 302
+    again = signed_in.get("/panel/bookings/")
+    assert again.status_code == 302 and again["Location"] == "/panel/sign-in/?next=/panel/bookings/"

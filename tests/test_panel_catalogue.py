@@ -166,3 +166,34 @@ def test_an_owner_sets_the_hotels_own_ttlock_account_with_secrets_kept_and_encry
     entries = AuditEntry.objects.filter(action="lockaccount.set", actor=owner).order_by("id")
     assert [e.after.get("username") for e in entries] == ["hotel-user", "renamed"]
     assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
+
+
+def test_an_owner_chooses_the_main_domain_and_removes_domains_with_each_change_audited(client, hotel, other_hotel):
+    from innkeeper.hotels.links import hotel_host
+
+    owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
+    with scopes_disabled():
+        old = HotelDomain.objects.create(hotel=hotel, domain="old.example", is_primary=True)
+        new = HotelDomain.objects.create(hotel=hotel, domain="new.example")
+        theirs = HotelDomain.objects.create(hotel=other_hotel, domain="theirs.example", is_primary=True)
+    page = client.get("/panel/domains/").content.decode()
+    assert 'data-domain="old.example"' in page and 'data-domain="new.example"' in page and "theirs" not in page
+    assert f'action="/panel/domains/{new.pk}/main/"' in page and f'action="/panel/domains/{old.pk}/main/"' not in page
+    refused = client.post(f"/panel/domains/{old.pk}/remove/", follow=True)
+    assert "old.example is the main domain. Make another domain the main one first." in refused.content.decode()
+    assert client.post(f"/panel/domains/{new.pk}/main/").status_code == 302
+    with scopes_disabled():
+        assert hotel_host(hotel) == "new.example"
+    assert client.post(f"/panel/domains/{old.pk}/remove/")["Location"] == "/panel/domains/"
+    assert client.post(f"/panel/domains/{theirs.pk}/remove/").status_code == 404
+    assert client.post(f"/panel/domains/{theirs.pk}/main/").status_code == 404
+    with scopes_disabled():
+        assert list(HotelDomain.objects.filter(hotel=hotel).values_list("domain", "is_primary")) == [
+            ("new.example", True)]
+        assert HotelDomain.objects.filter(pk=theirs.pk, is_primary=True).exists()
+    entries = list(AuditEntry.objects.filter(action__startswith="hoteldomain.").order_by("id").values_list(
+        "actor", "action", "object_id", "before", "after"))
+    assert entries == [
+        (owner.pk, "hoteldomain.primary", str(new.pk), {"main_domain": "old.example"}, {"main_domain": "new.example"}),
+        (owner.pk, "hoteldomain.remove", str(old.pk), {"domain": "old.example", "primary": False}, {}),
+    ]

@@ -1,5 +1,6 @@
 """The panel's guest messages: the log with retry, resending from a booking, the template editor."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -87,3 +88,44 @@ def test_templates_are_for_owners_and_the_log_for_every_member(client, hotel):
     sign_in(client, hotel, "STAFF", "desk@moscow.example")
     assert client.get("/panel/messages/").status_code == 200
     assert client.get("/panel/messages/templates/").status_code == 403
+
+
+def _previews(page: str) -> dict:
+    return dict(re.findall(r'<section class="card preview" lang="(\w+)".*?<pre class="message-text">(.*?)</pre>', page,
+                           re.S))
+
+
+def test_the_editor_previews_the_message_in_english_and_russian_side_by_side(client, hotel):
+    sign_in(client, hotel, "OWNER", "owner@moscow.example")
+    url = "/panel/messages/templates/?type=BOOKING_CONFIRMATION&channel=WHATSAPP&locale=en"
+    shown = _previews(client.get(url).content.decode())
+    assert set(shown) == {"en", "ru"}
+    assert "Anna Petrova" in shown["en"] and "Анна Петрова" in shown["ru"] and "Anna" not in shown["ru"]
+    form = {"type": "BOOKING_CONFIRMATION", "channel": "WHATSAPP", "locale": "ru", "subject": ""}
+    client.post(url, {**form, "body": "Ждём вас, {{ guest_name }}! Бронь {{ reference }}.", "save": ""})
+    draft = _previews(client.post(url, {**form, "locale": "en", "body": "Draft for {{ guest_name }}",
+                                        "preview": ""}).content.decode())
+    assert draft["en"] == "Draft for Anna Petrova"  # what is being edited
+    assert draft["ru"] == "Ждём вас, Анна Петрова! Бронь K7M2QX."  # the Russian wording as saved
+
+
+def test_a_failed_message_not_only_a_dead_one_can_be_retried(client, hotel, booking):
+    from innkeeper.messaging.models import MessageAttempt
+
+    with scopes_disabled():
+        whatsapp = Message.objects.get(booking=booking, channel="WHATSAPP")
+        Message.objects.filter(pk=whatsapp.pk).update(status="FAILED", attempts=1, last_error="invalid number")
+        sent = Message.objects.get(booking=booking, channel="EMAIL")
+        Message.objects.filter(pk=sent.pk).update(status="SENT")
+    sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    page = client.get("/panel/messages/", {"status": "FAILED"}).content.decode()
+    assert f'action="/panel/messages/{whatsapp.pk}/retry/"' in page
+    assert client.post(f"/panel/messages/{whatsapp.pk}/retry/").status_code == 302
+    refused = client.post(f"/panel/messages/{sent.pk}/retry/", follow=True)
+    assert "Only a failed message can be sent again." in refused.content.decode()
+    with scopes_disabled():
+        whatsapp.refresh_from_db()
+        sent.refresh_from_db()
+        attempt = MessageAttempt.objects.filter(message=whatsapp).latest("id")
+    assert (whatsapp.status, whatsapp.attempts) == ("QUEUED", 0) and sent.status == "SENT"
+    assert (attempt.outcome, attempt.detail) == ("requeued", "retry by staff:desk@moscow.example")

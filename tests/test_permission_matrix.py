@@ -1,5 +1,7 @@
-"""Who may do what, for every staff panel page and every staff API endpoint, as five people:
-anonymous, staff of this hotel, owner of this hotel, staff of another hotel, owner of another hotel.
+"""Who may do what, for every staff panel page and every staff API endpoint, as six people:
+anonymous, staff of this hotel, owner of this hotel, staff of another hotel, owner of another hotel, and someone
+signed in who belongs to no hotel. Every POST also checks what it did: an answer that says it worked must
+come with the change, every other answer with nothing changed.
 
 The tables must name every panel URL and every staff endpoint: a new page without a row fails here.
 """
@@ -14,12 +16,15 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.accounts import services as accounts
 from innkeeper.api import api
 from innkeeper.booking import services as booking_services
-from innkeeper.locks.models import LockKey
-from innkeeper.messaging.models import Message
+from innkeeper.accounts.models import Invitation, Membership
+from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
+from innkeeper.locks.models import LockAccount, LockKey
+from innkeeper.messaging.models import Message, MessageTemplate
 from tests import factories
 from tests.factories import PASSWORD
 
-PEOPLE = ["anonymous", "staff", "owner", "other_staff", "other_owner"]
+PEOPLE = ["anonymous", "staff", "owner", "other_staff", "other_owner", "nobody"]  # nobody: signed in, no hotel
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete", "join"}
 
@@ -31,6 +36,7 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
     with scopes_disabled():
         rt.rooms.update(lock_id="SIM-X")
     booking = book(hotel, rt, future, future + timedelta(days=1))
+    confirmed = book(hotel, rt, future + timedelta(days=2), future + timedelta(days=3))
     with scope(hotel=hotel), django_capture_on_commit_callbacks(execute=True):
         booking = booking_services.booking_transition(booking=booking, to="CHECKED_IN", actor="test")
         from innkeeper.locks import services as locks
@@ -38,15 +44,22 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
     people = {"staff": factories.make_member(hotel, "STAFF", "staff@a.example"),
               "owner": factories.make_member(hotel, "OWNER", "owner@a.example"),
               "other_staff": factories.make_member(other_hotel, "STAFF", "staff@b.example"),
-              "other_owner": factories.make_member(other_hotel, "OWNER", "owner@b.example")}
+              "other_owner": factories.make_member(other_hotel, "OWNER", "owner@b.example"),
+              "nobody": factories.make_member(None, email="nobody@example.com")}
     removable = factories.make_member(hotel, "STAFF", "removable@a.example")
     invitation, _token = accounts.invitation_create(hotel=hotel, actor=people["owner"], email="new@a.example")
     with scopes_disabled():
         free_room = rt.rooms.exclude(pk=booking.room_id).first()
-        ids = {"ref": booking.reference, "room": free_room.pk, "room_number": free_room.number,
-               "room_type": rt.pk, "add_on": factories.make_add_on(hotel, "tea", "3").pk,
+        messages = Message.objects.filter(booking=booking).order_by("pk")
+        dead = messages.last()
+        Message.objects.filter(pk=dead.pk).update(status="DEAD")
+        HotelDomain.objects.create(hotel=hotel, domain="main-a.example", is_primary=True)
+        spare = HotelDomain.objects.create(hotel=hotel, domain="spare-a.example")
+        ids = {"ref": booking.reference, "ref2": confirmed.reference, "room": free_room.pk,
+               "room_number": free_room.number, "room_type": rt.pk, "add_on": factories.make_add_on(hotel, "tea", "3").pk,
                "key": LockKey.objects.get(booking=booking).pk, "invitation": invitation.pk,
-               "member": removable.membership.pk, "message": Message.objects.filter(booking=booking).first().pk}
+               "member": removable.membership.pk, "message": messages.first().pk, "dead_message": dead.pk,
+               "hotel": hotel.pk, "future": future, "domain": spare.pk}
     return people, ids
 
 
@@ -56,12 +69,14 @@ def as_(client, people, who):
                            ).status_code == 302
 
 
-# name, method, kwargs (from ids), expected: staff, owner, other_staff, other_owner (anonymous: to sign-in)
+# name, method, kwargs (from ids), expected: staff, owner, other_staff, other_owner (anonymous: to sign-in;
+# nobody, signed in without a hotel: 403)
 ALL, OWN = (200, 200, 200, 200), (302, 302, 404, 404)
 PANEL = [
     ("home", "get", {}, ALL),
     ("bookings", "get", {}, ALL),
     ("booking_new", "get", {}, ALL),
+    ("booking_new", "post", {}, (302, 302, 400, 400)),
     ("booking", "get", {"reference": "ref"}, (200, 200, 404, 404)),
     ("booking_status", "post", {"reference": "ref"}, OWN),
     ("booking_move", "post", {"reference": "ref"}, OWN),
@@ -69,51 +84,146 @@ PANEL = [
     ("keys_revoke", "post", {"reference": "ref"}, OWN),
     ("key_retry", "post", {"reference": "ref", "pk": "key"}, OWN),
     ("resend_confirmation", "post", {"reference": "ref"}, OWN),
-    ("resend_check_in_link", "post", {"reference": "ref"}, OWN),
+    ("resend_check_in_link", "post", {"reference": "ref2"}, OWN),
     ("tape", "get", {}, ALL),
     ("messages", "get", {}, ALL),
     ("message", "get", {"pk": "message"}, (200, 200, 404, 404)),
-    ("message_retry", "post", {"pk": "message"}, OWN),
+    ("message_retry", "post", {"pk": "dead_message"}, OWN),
     ("templates", "get", {}, (403, 200, 403, 200)),
+    ("templates", "post", {}, (403, 302, 403, 302)),
     ("rooms", "get", {}, ALL),
+    ("rooms", "post", {}, (403, 302, 403, 400)),
     ("room", "get", {"pk": "room"}, (403, 200, 404, 404)),
+    ("room", "post", {"pk": "room"}, (302, 302, 404, 404)),
     ("room_type_new", "get", {}, (403, 200, 403, 200)),
+    ("room_type_new", "post", {}, (403, 302, 403, 302)),
     ("room_type", "get", {"pk": "room_type"}, (403, 200, 403, 404)),
+    ("room_type", "post", {"pk": "room_type"}, (403, 302, 403, 404)),
     ("rates", "get", {}, ALL),
+    ("rates", "post", {}, (403, 302, 403, 400)),
     ("add_ons", "get", {}, (403, 200, 403, 200)),
+    ("add_ons", "post", {}, (403, 302, 403, 302)),
     ("add_on", "get", {"pk": "add_on"}, (403, 200, 403, 404)),
+    ("add_on", "post", {"pk": "add_on"}, (403, 302, 403, 404)),
     ("settings", "get", {}, (403, 200, 403, 200)),
-    ("domain_add", "post", {}, (403, 400, 403, 400)),
+    ("settings", "post", {}, (403, 400, 403, 400)),
+    ("domain_add", "post", {}, (403, 302, 403, 302)),
+    ("domains", "get", {}, (403, 200, 403, 200)),
+    ("domain_primary", "post", {"pk": "domain"}, (403, 302, 403, 404)),
+    ("domain_remove", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("lock_account", "post", {}, (403, 400, 403, 400)),
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
+    ("team", "post", {}, (403, 302, 403, 302)),
     ("invitation_resend", "post", {"pk": "invitation"}, (403, 302, 403, 404)),
     ("invitation_revoke", "post", {"pk": "invitation"}, (403, 302, 403, 404)),
     ("member_remove", "post", {"pk": "member"}, (403, 302, 403, 404)),
 ]
-BODY = {"booking_move": {"room": "room"}}
+ROOM_TYPE = {"name": "Renamed type", "slug": "renamed", "base_price_nightly": "90", "base_occupancy": 2,
+             "max_occupancy": 2, "extra_guest_charge": "0", "turnover_minutes": 0, "sort_order": 0, "is_active": "on"}
+ADD_ON = {"code": "jam", "name": "Renamed extra", "price": "4", "charge": "PER_STAY", "sort_order": 0, "is_active": "on"}
+# What each POST sends ("{...}" from ids): enough for the action to work for those allowed to do it.
+BODY = {
+    "booking_new": {"source": "PHONE", "room_type": "{room_type}", "mode": "nightly", "guests": 1, "name": "Walk In",
+                    "email": "walk@example.com", "locale": "en", "request_key": "matrix",
+                    "check_in": "{future}", "check_out": "{future}"},  # check_out: the next day, set in test_panel
+    "booking_status": {"status": "CHECKED_OUT"},
+    "booking_move": {"room": "{room}"},
+    "templates": {"type": "BOOKING_CONFIRMATION", "channel": "WHATSAPP", "locale": "en", "body": "Hi", "save": ""},
+    "rooms": {"number": "901", "room_type": "{room_type}", "status": "AVAILABLE"},
+    "room": {"number": "902", "room_type": "{room_type}", "status": "MAINTENANCE"},
+    "room_type_new": ROOM_TYPE,
+    "room_type": ROOM_TYPE,
+    "rates": {"room_type": "{room_type}", "date_from": "2030-01-01", "date_to": "2030-01-02", "price_nightly": "99"},
+    "add_ons": ADD_ON,
+    "add_on": ADD_ON,
+    "settings": {"hotel-name": "Renamed hotel"},
+    "domain_add": {"domain-domain": "matrix.example"},
+    "team": {"email": "invited@a.example", "role": "STAFF"},
+}
+
+
+# What a row needs first, where the world as built does not allow the action.
+SETUP = {"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED")}
+
+
+def _field(model, key, *fields):
+    return lambda ids: list(model.objects.filter(pk=ids[key]).values_list(*fields))
+
+
+# What each POST changes in this hotel: it must change when this hotel's people get a 302, and stay as it
+# was for everyone else (and for every 400, 403 and 404).
+EFFECT = {
+    "booking_new": lambda ids: Booking.objects.filter(hotel_id=ids["hotel"]).count(),
+    "booking_status": lambda ids: Booking.objects.get(reference=ids["ref"]).status,
+    "booking_move": lambda ids: Booking.objects.get(reference=ids["ref"]).room_id,
+    "keys_issue": lambda ids: BookingEvent.objects.filter(booking__reference=ids["ref"], action="keys_issue").count(),
+    "keys_revoke": lambda ids: list(LockKey.objects.filter(booking__reference=ids["ref"]).values_list("status")),
+    "key_retry": _field(LockKey, "key", "status"),
+    "resend_confirmation": lambda ids: Message.objects.filter(booking__reference=ids["ref"]).count(),
+    "resend_check_in_link": lambda ids: Message.objects.filter(booking__reference=ids["ref2"]).count(),
+    "message_retry": _field(Message, "dead_message", "status"),
+    "templates": lambda ids: MessageTemplate.objects.filter(hotel_id=ids["hotel"]).count(),
+    "rooms": lambda ids: Room.objects.filter(hotel_id=ids["hotel"]).count(),
+    "room": _field(Room, "room", "number", "status"),
+    "room_type_new": lambda ids: RoomType.objects.filter(hotel_id=ids["hotel"]).count(),
+    "room_type": _field(RoomType, "room_type", "name"),
+    "rates": lambda ids: RateOverride.objects.filter(room_type_id=ids["room_type"]).count(),
+    "add_ons": lambda ids: AddOn.objects.filter(hotel_id=ids["hotel"]).count(),
+    "add_on": _field(AddOn, "add_on", "name", "price"),
+    "settings": lambda ids: Hotel.objects.get(pk=ids["hotel"]).name,
+    "domain_add": lambda ids: list(HotelDomain.objects.filter(hotel_id=ids["hotel"]).values_list("domain")),
+    "domain_primary": lambda ids: list(HotelDomain.objects.filter(is_primary=True, hotel_id=ids["hotel"])
+                                       .values_list("domain")),
+    "domain_remove": lambda ids: HotelDomain.objects.filter(pk=ids["domain"]).count(),
+    "lock_account": lambda ids: LockAccount.objects.filter(hotel_id=ids["hotel"]).count(),
+    "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),
+    "invitation_resend": _field(Invitation, "invitation", "token_hash"),
+    "invitation_revoke": _field(Invitation, "invitation", "revoked_at"),
+    "member_remove": lambda ids: Membership.objects.filter(pk=ids["member"]).count(),
+}
 
 
 def test_every_panel_url_is_in_the_table():
     names = {p.name for p in get_resolver("innkeeper.dashboard.urls").url_patterns}
     assert names - PUBLIC == {row[0] for row in PANEL}
+    assert {name for name, method, _k, _e in PANEL if method == "post"} == set(EFFECT)
+
+
+def _body(name, ids):
+    data = {k: str(v).format(**ids) for k, v in BODY.get(name, {}).items()}
+    if name == "booking_new":
+        data["check_out"] = (ids["future"] + timedelta(days=6)).isoformat()
+        data["check_in"] = (ids["future"] + timedelta(days=5)).isoformat()
+    return data
 
 
 @pytest.mark.parametrize("who", PEOPLE)
-@pytest.mark.parametrize("name, method, kwargs, expected", PANEL, ids=[row[0] for row in PANEL])
+@pytest.mark.parametrize("name, method, kwargs, expected", PANEL, ids=[f"{row[0]}-{row[1]}" for row in PANEL])
 def test_panel(client, world, name, method, kwargs, expected, who):
     people, ids = world
     as_(client, people, who)
     url = reverse(f"panel:{name}", kwargs={k: ids[v] for k, v in kwargs.items()})
-    data = {k: ids[v] for k, v in BODY.get(name, {}).items()}
-    r = getattr(client, method)(url, data)
+    effect = EFFECT[name] if method == "post" else (lambda ids: None)
+    with scopes_disabled():
+        SETUP.get(name, lambda ids: None)(ids)
+        before = effect(ids)
+    r = getattr(client, method)(url, _body(name, ids) if method == "post" else {})
+    with scopes_disabled():
+        after = effect(ids)
     if who == "anonymous":
         assert r.status_code == 302 and r["Location"].startswith("/panel/sign-in/?next=")
+    elif who == "nobody":
+        assert r.status_code == 403
     else:
-        assert r.status_code == expected[PEOPLE.index(who) - 1]
+        assert r.status_code == expected[PEOPLE.index(who) - 1], r.content.decode()[:1500]
+    if method == "post" and who in ("staff", "owner") and r.status_code == 302:
+        assert after != before, "a 302 without the change it stands for"
+    else:
+        assert after == before, "changed by someone who may not change it"
 
 
-# method, path, body, expected for staff, owner, other_staff, other_owner (anonymous: 401)
+# method, path, body, expected for staff, owner, other_staff, other_owner (anonymous: 401, nobody: 403)
 API = [
     ("get", "/api/v1/staff/bookings", None, ALL),
     ("get", "/api/v1/staff/bookings/{ref}", None, (200, 200, 404, 404)),
@@ -148,5 +258,7 @@ def test_staff_api(client, world, method, path, body, expected, who):
                         content_type="application/json")
     if who == "anonymous":
         assert r.status_code == 401
+    elif who == "nobody":
+        assert r.status_code == 403 and r.json()["code"] == "no_hotel"
     else:
         assert r.status_code == expected[PEOPLE.index(who) - 1], r.content[:300]

@@ -94,11 +94,12 @@ def invitation_resend(*, invitation: Invitation, actor: User, now: datetime | No
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state(now) in ("accepted", "revoked"):
             raise InvitationUnusable(invitation.state(now))
-        before = {"expires_at": invitation.expires_at.isoformat()}
+        before = {"email": invitation.email, "expires_at": invitation.expires_at.isoformat()}
         token = _new_link(invitation, now)
         invitation.save(update_fields=["token_hash", "expires_at"])
         audit(hotel=invitation.hotel, actor=actor, action="invitation.resend", obj=invitation, before=before,
-              after={"expires_at": invitation.expires_at.isoformat()}, now=now)
+              after={"email": invitation.email, "expires_at": invitation.expires_at.isoformat()}, keep=("email",),
+              now=now)
     return invitation, token
 
 
@@ -110,10 +111,11 @@ def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime | No
         if invitation.accepted_at:
             raise InvitationUnusable("accepted")
         if not invitation.revoked_at:
+            before = {"email": invitation.email, "expires_at": invitation.expires_at, "revoked_at": None}
             invitation.revoked_at = now
             invitation.save(update_fields=["revoked_at"])
-            audit(hotel=invitation.hotel, actor=actor, action="invitation.revoke", obj=invitation,
-                  after={"email": invitation.email}, now=now)
+            audit(hotel=invitation.hotel, actor=actor, action="invitation.revoke", obj=invitation, before=before,
+                  after={**before, "revoked_at": now}, keep=("email",), now=now)
     return invitation
 
 

@@ -44,6 +44,31 @@ def free_rooms(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, 
             .exclude(pk__in=busy).order_by("number"))
 
 
+def move_targets(*, hotel: Hotel, bookings, now: datetime) -> dict[int, list[Room]]:
+    """For each booking, the other rooms in service it could move to (free for its stay and the room's turnover).
+
+    Two queries however many bookings: the rooms, and the stays that overlap any of the bookings.
+    """
+    bookings = list(bookings)
+    if not bookings:
+        return {}
+    rooms = list(Room.objects.filter(hotel=hotel, status=RoomStatus.AVAILABLE).select_related("room_type")
+                 .order_by("number"))
+    longest_turnover = timedelta(minutes=max((r.room_type.turnover_minutes for r in rooms), default=0))
+    busy: dict[int, list[tuple]] = {}
+    for pk, room_id, start, blocks_until in Booking.objects.filter(
+            occupying(now), hotel=hotel, start__lt=max(b.end for b in bookings) + longest_turnover,
+            blocks_until__gt=min(b.start for b in bookings)).values_list("pk", "room_id", "start", "blocks_until"):
+        busy.setdefault(room_id, []).append((pk, start, blocks_until))
+
+    def free(booking: Booking, room: Room) -> bool:
+        until = booking.end + timedelta(minutes=room.room_type.turnover_minutes)
+        return not any(pk != booking.pk and start < until and blocks_until > booking.start
+                       for pk, start, blocks_until in busy.get(room.pk, ()))
+
+    return {b.pk: [r for r in rooms if r.pk != b.room_id and free(b, r)] for b in bookings}
+
+
 @dataclass(frozen=True)
 class Offer:
     room_type: RoomType
@@ -122,7 +147,9 @@ def day_sheet(*, hotel: Hotel, now: datetime) -> DaySheet:
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = (day_start + timedelta(days=1)).replace(tzinfo=None)
     day_end = day_end.replace(tzinfo=hotel.tz)  # the next midnight, right across a DST change
+    # A hold or unpaid checkout whose time ran out is nobody's arrival, even before the sweeper marks it.
     staying = (Booking.objects.filter(hotel=hotel, status__in=ACTIVE | {"CHECKED_OUT"})
+               .exclude(status__in=EXPIRING, hold_expires_at__lte=now)
                .select_related("room", "room_type").order_by("start"))
     return DaySheet(
         arrivals=list(staying.filter(start__gte=day_start, start__lt=day_end)),

@@ -30,12 +30,14 @@ def snapshot(obj: Model, fields) -> dict:
 
 
 def record(*, hotel, actor, action: str, obj: Model, before: dict | None = None, after: dict | None = None,
-           now: datetime | None = None) -> AuditEntry | None:
-    """Write an audit row when a person did it (``actor`` is a user); system changes are not audited here."""
+           keep=(), now: datetime | None = None) -> AuditEntry | None:
+    """Write an audit row when a person did it (``actor`` is a user); system changes are not audited here.
+
+    An update keeps only the values that changed, and the ``keep`` ones that say what the row is."""
     if actor is None:
         return None
     before, after = _plain(before or {}), _plain(after or {})
-    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) or k in keep)
     if before and after:  # an update: keep only what changed
         before, after = {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed}
     return AuditEntry.objects.create(

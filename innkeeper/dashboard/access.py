@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils import timezone
 from django_scopes import scope
 
@@ -34,3 +35,12 @@ def panel_view(view=None, *, owner_only: bool = False):
                 return fn(request, *args, **kwargs)
         return wrapper
     return decorate(view) if view else decorate
+
+
+def redirect_back(request, *fallback, **fallback_kwargs):
+    """Back to the page the form came from (its ``next``) when that is a page of this site, else to ``fallback``."""
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(*fallback, **fallback_kwargs)

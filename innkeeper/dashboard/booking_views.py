@@ -18,14 +18,17 @@ from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
-from innkeeper.hotels.models import Room, RoomStatus
+from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging.models import Message
+from innkeeper.payments.models import Payment
 
 TAPE_DAYS = 14
+MOVABLE = frozenset({Status.HOLD, Status.PENDING_PAYMENT, Status.CONFIRMED, Status.CHECKIN_COMPLETED,
+                     Status.CHECKED_IN})
 
 
 def actor(request) -> str:
@@ -67,12 +70,7 @@ def _booking(request, reference: str) -> Booking:
 
 
 def _free_rooms(booking: Booking):
-    stay = stays.Stay(booking.kind, booking.start, booking.end, booking.check_in, booking.check_out, booking.hours)
-    return [room for room in Room.objects.filter(hotel=booking.hotel, status=RoomStatus.AVAILABLE)
-            .select_related("room_type").order_by("number")
-            if room.pk != booking.room_id and not selectors.busy_room_ids(
-                hotel=booking.hotel, room_type=room.room_type, stay=stay, now=timezone.now(),
-                exclude_booking_id=booking.pk).filter(room=room).exists()]
+    return selectors.move_targets(hotel=booking.hotel, bookings=[booking], now=timezone.now())[booking.pk]
 
 
 @panel_view
@@ -88,13 +86,13 @@ def booking_detail(request, reference: str):
         "move_form": MoveForm(rooms=_free_rooms(booking)),
         "events": BookingEvent.objects.filter(booking=booking).order_by("-id"),
         "add_ons": booking.add_ons.select_related("add_on"),
+        "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
     })
 
 
 def _done(request, booking, message):
     messages.success(request, message)
-    return redirect(request.POST.get("next") or "panel:booking", **({} if request.POST.get("next") else
-                                                                     {"reference": booking.reference}))
+    return redirect_back(request, "panel:booking", reference=booking.reference)
 
 
 @require_POST
@@ -125,8 +123,7 @@ def booking_move(request, reference: str):
         booking = services.booking_move(booking=booking, room=room, actor=actor(request))
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(request.POST.get("next") or "panel:booking", **({} if request.POST.get("next") else
-                                                                         {"reference": booking.reference}))
+        return redirect_back(request, "panel:booking", reference=booking.reference)
     return _done(request, booking, _("%(reference)s moved to room %(number)s.")
                  % {"reference": booking.reference, "number": room.number})
 
@@ -175,12 +172,8 @@ def tape(request):
         first = timezone.localdate() - timedelta(days=1)
     days = [first + timedelta(days=i) for i in range(TAPE_DAYS)]
     rows = selectors.tape_chart(hotel=request.panel_hotel, first_day=first, days=TAPE_DAYS)
-    moves = {}
-    for _room, bars in rows:
-        for bar in bars:
-            if bar.booking.status in (Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN, Status.HOLD,
-                                      Status.PENDING_PAYMENT):
-                moves[bar.booking.pk] = _free_rooms(bar.booking)
+    movable = [bar.booking for _room, bars in rows for bar in bars if bar.booking.status in MOVABLE]
+    moves = selectors.move_targets(hotel=request.panel_hotel, bookings=movable, now=timezone.now())
     return render(request, "dashboard/tape.html", {
         "days": days, "rows": rows, "moves": moves, "today": timezone.localdate(),
         "earlier": first - timedelta(days=7), "later": first + timedelta(days=7),

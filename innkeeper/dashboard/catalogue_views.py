@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innkeeper.accounts.models import Role
+from innkeeper.booking.models import BookingEvent
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import forbidden, panel_view
@@ -24,6 +26,7 @@ from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockAccount
 
 RATE_DAYS = 21
+STAFF_PREFIX = "staff:"  # how a person is named in a booking's history
 
 
 def _save(request, form, call, done_message, redirect_to):
@@ -217,13 +220,58 @@ def domain_add(request):
     form = DomainForm(request.POST, prefix="domain")
     done = _save(request, form, lambda f: services.domain_add(hotel=hotel, domain=f.cleaned_data["domain"],
                                                               primary=f.cleaned_data["primary"], actor=request.user),
-                 _("Domain added. Point its DNS at this server."), "panel:settings")
-    if done:
-        return done
-    return render(request, "dashboard/settings.html", _settings_context(hotel, domain_form=form), status=400)
+                 _("Domain added. Point its DNS at this server."), "panel:domains")
+    return done or _domains_page(request, form, status=400)
+
+
+def _domains_page(request, form=None, status=200):
+    return render(request, "dashboard/domains.html", {
+        "domains": HotelDomain.objects.filter(hotel=request.panel_hotel).order_by("-is_primary", "domain"),
+        "domain_form": form or DomainForm(prefix="domain")}, status=status)
+
+
+@panel_view(owner_only=True)
+def domains(request):
+    return _domains_page(request)
+
+
+DOMAIN_ACTIONS = {
+    "primary": (services.domain_make_primary, gettext_lazy("%(domain)s is now the main domain.")),
+    "remove": (services.domain_remove, gettext_lazy("%(domain)s removed: the site no longer answers on it.")),
+}
+
+
+@require_POST
+@panel_view(owner_only=True)
+def domain_action(request, pk: int, action: str):
+    domain = get_object_or_404(HotelDomain, pk=pk, hotel=request.panel_hotel)
+    run, done = DOMAIN_ACTIONS[action]
+    try:
+        run(hotel=request.panel_hotel, domain=domain, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"domain": domain.domain})
+    return redirect("panel:domains")
+
+
+AUDIT_ROWS = 200
 
 
 @panel_view(owner_only=True)
 def audit_log(request):
-    return render(request, "dashboard/audit.html", {
-        "entries": AuditEntry.objects.filter(hotel=request.panel_hotel).select_related("actor")[:200]})
+    """What people changed, newest first: settings and team (the audit log) and bookings (their history: status,
+    dates, room, keys, messages sent again), in one list."""
+    hotel = request.panel_hotel
+    rows = [{"at": e.at, "who": e.actor_label, "what": f"{e.action} #{e.object_id}", "before": e.before,
+             "after": e.after, "booking": None}
+            for e in AuditEntry.objects.filter(hotel=hotel)[:AUDIT_ROWS]]
+    for e in (BookingEvent.objects.filter(hotel=hotel, actor__startswith=STAFF_PREFIX)
+              .select_related("booking").order_by("-at", "-id")[:AUDIT_ROWS]):
+        data = {k: v for k, v in e.data.items() if k not in ("before", "after")}
+        rows.append({"at": e.at, "who": e.actor.removeprefix(STAFF_PREFIX), "what": f"booking.{e.action}",
+                     "booking": e.booking.reference,
+                     "before": {"status": e.from_status} if e.from_status else e.data.get("before", ""),
+                     "after": {"status": e.to_status, **data} if e.to_status else e.data.get("after", data)})
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return render(request, "dashboard/audit.html", {"entries": rows[:AUDIT_ROWS]})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import MessageFilterForm, TemplateForm
 from innkeeper.messaging import selectors, services
 from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType
@@ -48,7 +48,7 @@ def retry(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The message is queued again."))
-    return redirect(request.POST.get("next") or "panel:messages")
+    return redirect_back(request, "panel:messages")
 
 
 RESEND = {"confirmation": MessageType.BOOKING_CONFIRMATION, "check-in-link": MessageType.CHECKIN_REMINDER}
@@ -87,7 +87,7 @@ def templates(request):
                                                 subject=d["subject"], body=d["body"])
             if "save" in request.POST:
                 services.template_save(hotel=hotel, type=d["type"], channel=d["channel"], locale=d["locale"],
-                                       subject=d["subject"], body=d["body"])
+                                       subject=d["subject"], body=d["body"], actor=request.user)
                 messages.success(request, _("Template saved."))
                 return redirect(f"{request.path}?type={d['type']}&channel={d['channel']}&locale={d['locale']}")
         except DomainError as error:
@@ -97,7 +97,16 @@ def templates(request):
         status = 400
     if preview is None and not form.errors:
         preview = services.template_preview(hotel=hotel, subject=subject, body=body, **chosen)
+    previews = []  # side by side: the text being edited, and the same message in every other language as it is now
+    for code, name in settings.LANGUAGES:
+        if code == chosen["locale"]:
+            previews.append((code, name, preview))
+            continue
+        other = {**chosen, "locale": code}
+        other_subject, other_body = services.template_for(hotel=hotel, **other)
+        previews.append((code, name, services.template_preview(hotel=hotel, subject=other_subject, body=other_body,
+                                                               **other)))
     return render(request, "dashboard/templates.html", {
-        "form": form, "preview": preview, "chosen": chosen, "variables": VARIABLES,
+        "form": form, "previews": previews, "chosen": chosen, "variables": VARIABLES,
         "languages": settings.LANGUAGES, "channels": Channel.choices, "types": MessageType.choices,
     }, status=status)

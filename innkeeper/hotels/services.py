@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from innkeeper.core import audit
-from innkeeper.core.errors import InvalidInput, NotFound
+from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels import theme
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, HotelLogo, RateOverride, Room, RoomType
 
@@ -113,12 +113,43 @@ def domain_add(*, hotel: Hotel, domain: str, primary: bool = False, actor=None) 
     if taken:
         raise InvalidInput(_("%(domain)s already belongs to another hotel.") % {"domain": host},
                            field="domain", code="taken")
+    main = HotelDomain.objects.filter(hotel=hotel, is_primary=True).values_list("domain", flat=True).first()
+    existing = HotelDomain.objects.filter(hotel=hotel, domain=host).first()
+    before = {"domain": host, "primary": existing.is_primary, "main_domain": main} if existing else {}
     if primary:
         HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
     row, _created = HotelDomain.objects.update_or_create(hotel=hotel, domain=host, defaults={"is_primary": primary})
-    audit.record(hotel=hotel, actor=actor, action="hoteldomain.add", obj=row, after={"domain": host,
-                                                                                      "primary": primary})
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.add", obj=row, before=before, keep=("domain",),
+                 after={"domain": host, "primary": primary,
+                        "main_domain": host if primary else (None if main == host else main)})
     return row
+
+
+@transaction.atomic
+def domain_make_primary(*, hotel: Hotel, domain: HotelDomain, actor=None) -> HotelDomain:
+    """Make ``domain`` the hotel's main domain, the one its links and messages use."""
+    _own(hotel, domain)
+    main = HotelDomain.objects.filter(hotel=hotel, is_primary=True).first()
+    if main is not None and main.pk == domain.pk:
+        return domain
+    HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
+    HotelDomain.objects.filter(pk=domain.pk).update(is_primary=True)
+    domain.is_primary = True
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.primary", obj=domain,
+                 before={"main_domain": main.domain if main else None}, after={"main_domain": domain.domain})
+    return domain
+
+
+@transaction.atomic
+def domain_remove(*, hotel: Hotel, domain: HotelDomain, actor=None) -> None:
+    """Stop answering on ``domain``. The main domain goes last: another one must be made the main one first."""
+    _own(hotel, domain)
+    if domain.is_primary and HotelDomain.objects.filter(hotel=hotel).exclude(pk=domain.pk).exists():
+        raise Conflict(_("%(domain)s is the main domain. Make another domain the main one first.")
+                       % {"domain": domain.domain}, code="main_domain")
+    audit.record(hotel=hotel, actor=actor, action="hoteldomain.remove", obj=domain,
+                 before={"domain": domain.domain, "primary": domain.is_primary})
+    domain.delete()
 
 
 def room_type_create(*, hotel: Hotel, name: str, slug: str, base_price_nightly, actor=None, **fields) -> RoomType:
@@ -175,10 +206,12 @@ def rates_set(*, hotel: Hotel, room_type: RoomType, date_from: date, date_to: da
         raise InvalidInput(_("Nothing to change: give a price, closed or a minimum stay."), code="required")
     existing = {r.date: r for r in RateOverride.objects.filter(hotel=hotel, room_type=room_type,
                                                                 date__gte=date_from, date__lte=date_to)}
+    before, after = {}, {}  # per date, what it was and what it is now (only the dates that changed are kept)
     for i in range(days):
         day = date_from + timedelta(days=i)
         row = existing.get(day) or RateOverride(hotel=hotel, room_type=room_type, date=day)
+        before[day.isoformat()] = audit.snapshot(row, changes)
         _update(row, changes, set(changes), exclude=("room_type",) if row.pk else ())
-    audit.record(hotel=hotel, actor=actor, action="rates.set", obj=room_type,
-                 after={"from": date_from, "to": date_to, **changes})
+        after[day.isoformat()] = audit.snapshot(row, changes)
+    audit.record(hotel=hotel, actor=actor, action="rates.set", obj=room_type, before=before, after=after)
     return days

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from innkeeper.core import audit
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.messaging import providers, rendering
 from innkeeper.messaging.context import booking_context
@@ -53,7 +54,8 @@ def template_for(*, hotel, type: str, channel: str, locale: str) -> tuple[str, s
     return DEFAULTS.get((type, channel, locale)) or DEFAULTS[(type, channel, "en")]
 
 
-def template_save(*, hotel, type: str, channel: str, locale: str, subject: str = "", body: str) -> MessageTemplate:
+def template_save(*, hotel, type: str, channel: str, locale: str, subject: str = "", body: str,
+                  actor=None) -> MessageTemplate:
     """Save a hotel's wording; a template that uses an unknown variable is refused with the variable named."""
     if type not in MessageType.values:
         raise InvalidInput(_("Unknown message type."), field="type", code="unknown")
@@ -67,8 +69,14 @@ def template_save(*, hotel, type: str, channel: str, locale: str, subject: str =
         raise InvalidInput(_("An e-mail needs a subject."), field="subject", code="required")
     rendering.validate(subject, field="subject")
     rendering.validate(body, field="body")
-    template, _created = MessageTemplate.objects.update_or_create(
-        hotel=hotel, type=type, channel=channel, locale=locale, defaults={"subject": subject, "body": body})
+    with transaction.atomic():
+        old = MessageTemplate.objects.filter(hotel=hotel, type=type, channel=channel, locale=locale).first()
+        template, _created = MessageTemplate.objects.update_or_create(
+            hotel=hotel, type=type, channel=channel, locale=locale, defaults={"subject": subject, "body": body})
+        which = {"type": type, "channel": channel, "locale": locale}
+        audit.record(hotel=hotel, actor=actor, action="messagetemplate.save", obj=template, keep=tuple(which),
+                     before={**which, "subject": old.subject, "body": old.body} if old else {},
+                     after={**which, "subject": subject, "body": body})
     return template
 
 

@@ -6,7 +6,7 @@ declined (the test number card processors use for a decline).
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,10 +33,12 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def charge(*, card_number: str, amount: Decimal, currency: str) -> ChargeResult:
+def charge(*, card_number: str, amount: Decimal, currency: str, idempotency_key: str) -> ChargeResult:
+    """Charge the card; like a real provider, the same ``idempotency_key`` answers with the same charge."""
     digits = "".join(ch for ch in card_number if ch.isdigit())
     if not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
         return ChargeResult(False, "invalid_card", _("Please check the card number."))
     if digits == DECLINED_CARD:
         return ChargeResult(False, "declined", _("The card was declined. Please use another card."))
-    return ChargeResult(True, "ok", provider_reference=f"fake_{secrets.token_hex(8)}")
+    reference = "fake_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+    return ChargeResult(True, "ok", provider_reference=reference)
