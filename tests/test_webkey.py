@@ -202,6 +202,29 @@ def test_automatic_check_out_revokes_keys_nobody_revoked(keyed, settings):
     assert services.bookings_auto_check_out(now=booking.end + timedelta(days=3)) == 0
 
 
+def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, book, future, settings):
+    factories.make_add_on(hotel, "late-check-out", "15")
+    booking = book(hotel, room_type, future, future + timedelta(days=2))
+    with scope(hotel=hotel):
+        identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
+                                          document_number="AB1234567", nationality="Russian", today=future)
+        booking, key = checkin.checkin_complete(booking=booking, identity=identity, add_ons=["late-check-out"])
+    key = services.key_process(key_id=key.pk)
+    late = timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
+    delay = timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
+    assert key.valid_until > booking.end + late  # the PIN works until the late check-out (and the grace)
+    # An hour after the ordinary check-out the guest is still in the room they paid for until later.
+    assert services.bookings_auto_check_out(now=booking.end + delay + timedelta(minutes=1)) == 0
+    assert services.bookings_auto_check_out(now=booking.end + late + delay - timedelta(minutes=1)) == 0
+    with scopes_disabled():
+        assert LockKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
+    assert services.bookings_auto_check_out(now=booking.end + late + delay) == 1
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert booking.status == Status.CHECKED_OUT
+        assert LockKey.objects.get(pk=key.pk).status == KeyStatus.REVOKING
+
+
 def test_rotating_the_encryption_key_keeps_every_secret_readable(keyed, settings):
     from cryptography.fernet import Fernet
 

@@ -56,15 +56,21 @@ KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 
 # -- the validity window ---------------------------------------------------------------------------
 
-def key_window(booking: Booking) -> tuple[datetime, datetime]:
-    """When the door opens for ``booking``: its stay (the hotel's check-in to check-out times, or its
-    hours), widened by the early check-in / late check-out add-ons and by the grace on both sides."""
+def stay_extent(booking: Booking) -> tuple[datetime, datetime]:
+    """What the guest paid for: the stay (the hotel's check-in to check-out times, or its hours),
+    widened by the early check-in / late check-out add-ons."""
     codes = set(booking.add_ons.values_list("add_on__code", flat=True))
     start, end = booking.start, booking.end
     if EARLY_CHECK_IN in codes:
         start -= timedelta(minutes=settings.LOCKS_EARLY_CHECK_IN_MINUTES)
     if LATE_CHECK_OUT in codes:
         end += timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
+    return start, end
+
+
+def key_window(booking: Booking) -> tuple[datetime, datetime]:
+    """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides."""
+    start, end = stay_extent(booking)
     grace = timedelta(minutes=settings.LOCKS_GRACE_MINUTES)
     return start - grace, end + grace
 
@@ -478,7 +484,11 @@ def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool
 # -- automatic check-out ---------------------------------------------------------------------------
 
 def bookings_auto_check_out(*, now: datetime | None = None) -> int:
-    """Check out stays that ended a while ago (their keys are revoked by the status change)."""
+    """Check out stays that ended a while ago (their keys are revoked by the status change).
+
+    A stay ends when what the guest paid for ends: a late check-out keeps the guest (and the PIN) in
+    the room until its later hour, so the delay counts from there.
+    """
     from innkeeper.booking.services import booking_transition
 
     if not settings.LOCKS_AUTO_CHECK_OUT:
@@ -486,7 +496,8 @@ def bookings_auto_check_out(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
     with scopes_disabled():
-        ended = list(Booking.objects.filter(status__in=KEYED, end__lte=cutoff).select_related("hotel"))
+        ended = [booking for booking in Booking.objects.filter(status__in=KEYED, end__lte=cutoff)
+                 .select_related("hotel") if stay_extent(booking)[1] <= cutoff]
         for booking in ended:
             if booking.status == Status.CHECKIN_COMPLETED:  # the door opened for them: they stayed
                 booking = booking_transition(booking=booking, to=Status.CHECKED_IN, actor=SYSTEM,
