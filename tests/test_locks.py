@@ -7,11 +7,13 @@ from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
+from innkeeper.booking import selectors, stays
 from innkeeper.booking.states import Status
 from innkeeper.locks import services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
 from tests import factories
+from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
 
 
@@ -29,7 +31,7 @@ def cloud(settings):
 
 @pytest.fixture
 def room_type(hotel):
-    rt = factories.make_room_type(hotel, slug="double")
+    rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)  # room for the 30 min grace
     factories.make_room(rt, number="101", lock_id="L101")
     factories.make_room(rt, number="102", lock_id="L102")
     return rt
@@ -402,3 +404,93 @@ def test_an_hourly_stay_opens_for_its_hours_plus_the_grace(hotel, room_type, boo
         start, end = services.key_window(booking)
     assert (start.astimezone(hotel.tz).hour, start.astimezone(hotel.tz).minute) == (9, 30)
     assert end - start == timedelta(hours=4)
+
+
+# -- the time a stay holds its room: add-ons count, and keys follow ----------------------------------
+
+@pytest.fixture
+def one_room(hotel):
+    """A room type with a single room, so a stay that does not fit cannot move elsewhere."""
+    rt = factories.make_room_type(hotel, slug="single")
+    factories.make_room(rt, number="301", lock_id="L301")
+    factories.make_add_on(hotel, "early-check-in", "10")
+    factories.make_add_on(hotel, "late-check-out", "10")
+    return rt
+
+
+def test_the_next_guest_cannot_book_over_a_late_check_out(hotel, one_room, book, future):
+    from innkeeper.booking.errors import NoAvailability
+
+    first = book(hotel, one_room, future, future + timedelta(days=2), add_ons=["late-check-out"])
+    # Check-out 12:00, late check-out until 16:00: the room is held until then.
+    assert first.blocks_until == first.end + timedelta(hours=4)
+    with pytest.raises(NoAvailability):
+        book(hotel, one_room, future + timedelta(days=2), future + timedelta(days=3), email="next@example.com")
+    with pytest.raises(NoAvailability):  # nor an hourly stay in the afternoon of the late check-out
+        book(hotel, one_room, start=local(hotel, future + timedelta(days=2), 14).replace(tzinfo=None), hours=2)
+    with scope(hotel=hotel):
+        stay = stays.nightly(hotel, future + timedelta(days=2), future + timedelta(days=3), now=first.created_at)
+        [offer] = selectors.availability(hotel=hotel, stay=stay, guests=1, now=first.created_at)
+    assert (offer.room_type, offer.available) == (one_room, 0)
+    # From the end of the late check-out on, the room is free again.
+    later = book(hotel, one_room, start=local(hotel, future + timedelta(days=2), 16).replace(tzinfo=None), hours=2)
+    assert later.room_id == first.room_id
+
+
+def test_an_early_check_in_needs_the_room_free_before_the_stay(hotel, one_room, book, future):
+    from innkeeper.booking.errors import NoAvailability
+
+    book(hotel, one_room, start=local(hotel, future, 9).replace(tzinfo=None), hours=3)  # until 12:00
+    with pytest.raises(NoAvailability):  # from 10:00 with early check-in
+        book(hotel, one_room, future, future + timedelta(days=1), add_ons=["early-check-in"], email="e@example.com")
+    without = book(hotel, one_room, future, future + timedelta(days=1), email="e@example.com")
+    assert without.blocks_from == without.start
+
+
+def test_the_database_refuses_a_stay_over_another_guests_late_check_out(hotel, one_room, book, future):
+    """The no-overlap guard watches [blocks_from, blocks_until), whatever the code above does."""
+    first = book(hotel, one_room, future, future + timedelta(days=2), add_ons=["late-check-out"])
+    second_start = first.end + timedelta(hours=2)  # 14:00, inside the late check-out
+    with scopes_disabled(), pytest.raises(IntegrityError), transaction.atomic():
+        from innkeeper.booking.models import Booking
+        Booking.objects.create(
+            hotel=hotel, reference="ZZZZZZ", room_type=one_room, room=first.room, kind="HOURLY",
+            check_in=second_start.date(), hours=2, start=second_start, end=second_start + timedelta(hours=2),
+            blocks_from=second_start, blocks_until=second_start + timedelta(hours=2), status=Status.CONFIRMED,
+            guests=1, guest_name="x", guest_email="x@example.com", locale="en", currency="EUR", subtotal=0, tax=0,
+            total=0, quote={})
+
+
+@pytest.mark.parametrize("turnover", [0, 30, 60, 120])
+def test_two_keys_on_one_lock_never_overlap(cloud, hotel, book, future, turnover):
+    """Back-to-back guests on one door, the first with a late check-out: the lock never holds two working
+    PINs at one moment, whatever the turnover (the grace is at most half of it)."""
+    hotel.hourly_start_hour = 0  # room for an early hourly stay before an early check-in
+    hotel.save(update_fields=["hourly_start_hour"])
+    rt = factories.make_room_type(hotel, slug="tight", turnover_minutes=turnover)
+    factories.make_room(rt, number="401", lock_id="L401")
+    factories.make_add_on(hotel, "late-check-out", "10")
+    factories.make_add_on(hotel, "early-check-in", "10")
+    cloud.add_lock("L401")
+    first = book(hotel, rt, future, future + timedelta(days=1), add_ons=["late-check-out"])
+    after = (first.blocks_until.astimezone(hotel.tz)).replace(tzinfo=None)  # the first moment the room is free
+    second = book(hotel, rt, start=after, hours=2, email="second@example.com")
+    third = book(hotel, rt, future + timedelta(days=2), future + timedelta(days=3), add_ons=["early-check-in"],
+                 email="third@example.com")
+    third_hourly_end = (third.blocks_from - timedelta(minutes=turnover)).astimezone(hotel.tz).replace(tzinfo=None)
+    fourth = book(hotel, rt, start=third_hourly_end - timedelta(hours=2), hours=2, email="fourth@example.com")
+    keys = []
+    for booking in (first, second, fourth, third):
+        with scope(hotel=hotel):
+            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
+                                                          actor="guest")
+            with transaction.atomic():
+                keys.append(services.keys_issue_for(booking=booking, now=booking.created_at))
+    for key in keys:
+        assert process(key).status == KeyStatus.ACTIVE
+    codes = sorted(cloud.live_passcodes("L401"), key=lambda c: c.start)
+    assert len(codes) == 4
+    for before, after in zip(codes, codes[1:], strict=False):
+        assert before.end <= after.start, (before, after)
+    grace = min(30, turnover / 2)
+    assert codes[0].end == ms(first.end + timedelta(hours=4, minutes=grace))  # the late check-out, then grace

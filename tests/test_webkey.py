@@ -33,7 +33,7 @@ def _fresh_limits():
 
 @pytest.fixture
 def room_type(hotel):
-    rt = factories.make_room_type(hotel, slug="double")
+    rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)  # room for the 30 min grace
     factories.make_room(rt, number="101", lock_id="SIM-101")
     factories.make_room(rt, number="102", lock_id="SIM-102")
     return rt

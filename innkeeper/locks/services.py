@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from innkeeper.booking import occupied
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
@@ -43,8 +44,6 @@ from innkeeper.locks.providers import LockError, LockProvider, provider_for
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
-EARLY_CHECK_IN = "early-check-in"
-LATE_CHECK_OUT = "late-check-out"
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long; after it the sweeper takes it again
 PIN_DIGITS = 6
 WEBKEY_SALT = "innkeeper.locks.webkey"
@@ -57,22 +56,21 @@ KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 # -- the validity window ---------------------------------------------------------------------------
 
 def stay_extent(booking: Booking) -> tuple[datetime, datetime]:
-    """What the guest paid for: the stay (the hotel's check-in to check-out times, or its hours),
-    widened by the early check-in / late check-out add-ons."""
-    codes = set(booking.add_ons.values_list("add_on__code", flat=True))
-    start, end = booking.start, booking.end
-    if EARLY_CHECK_IN in codes:
-        start -= timedelta(minutes=settings.LOCKS_EARLY_CHECK_IN_MINUTES)
-    if LATE_CHECK_OUT in codes:
-        end += timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
-    return start, end
+    """What the guest paid for: the stay, widened by the early check-in / late check-out add-ons
+    (the same interval the booking holds its room for, before the turnover)."""
+    held = occupied.of_booking(booking)
+    return held.start, held.end
 
 
 def key_window(booking: Booking) -> tuple[datetime, datetime]:
-    """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides."""
-    start, end = stay_extent(booking)
-    grace = timedelta(minutes=settings.LOCKS_GRACE_MINUTES)
-    return start - grace, end + grace
+    """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides.
+
+    The grace is at most half the room type's turnover, so the PIN of a guest leaving stops before the
+    PIN of the next guest starts: two keys on one lock never overlap, as their stays never do.
+    """
+    held = occupied.of_booking(booking)
+    grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), held.turnover / 2)
+    return held.start - grace, held.end + grace
 
 
 def offline_window(valid_from: datetime, valid_until: datetime, now: datetime) -> tuple[datetime, datetime]:
