@@ -494,3 +494,81 @@ def test_two_keys_on_one_lock_never_overlap(cloud, hotel, book, future, turnover
         assert before.end <= after.start, (before, after)
     grace = min(30, turnover / 2)
     assert codes[0].end == ms(first.end + timedelta(hours=4, minutes=grace))  # the late check-out, then grace
+
+
+# -- what the guest is told ---------------------------------------------------------------------------
+
+@pytest.fixture
+def guest_booking(hotel, room_type, future, now):
+    """A booking with a phone number in the guest's language, checked in online, its key queued."""
+    def make(locale):
+        with scope(hotel=hotel):
+            stay = stays.nightly(hotel, future, future + timedelta(days=2), now=now)
+            booking = booking_services.booking_create(
+                hotel=hotel, room_type=room_type.slug, stay=stay, guests=1, locale=locale,
+                guest=booking_services.GuestDetails("Анна Петрова", "anna@example.com", "+7 916 123-45-67"), now=now)
+            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
+            with transaction.atomic():
+                key = services.keys_issue_for(booking=booking, now=now)
+        return booking, key
+    return make
+
+
+def instructions(booking):
+    from innkeeper.messaging.models import Message
+
+    with scopes_disabled():
+        return {m.channel: m for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
+
+
+@pytest.mark.parametrize("locale, email_says, whatsapp_says", [
+    ("en", ["Your room is 101.", "The door PIN is {pin}.", "You can also open the door from your phone: {link}"],
+     ["Moscow Inn: room 101.", "Door PIN {pin}.", "Open from your phone: {link}"]),
+    ("ru", ["Ваш номер — 101.", "Код двери: {pin}.", "Дверь можно открыть и с телефона: {link}"],
+     ["Moscow Inn: номер 101.", "Код двери {pin}.", "Открыть с телефона: {link}"]),
+])
+def test_access_instructions_by_email_and_whatsapp_in_the_guests_language(cloud, guest_booking, locale, email_says,
+                                                                         whatsapp_says):
+    cloud.add_lock("L101")
+    booking, key = guest_booking(locale)
+    key = process(key)
+    link = services.access_details(key)["web_key_link"]
+    assert link.startswith(f"http://moscow.localhost:8000/{locale}/webkey/?token=")
+    sent = instructions(booking)
+    assert sorted(sent) == ["EMAIL", "WHATSAPP"]
+    email, whatsapp = sent["EMAIL"], sent["WHATSAPP"]
+    assert (email.locale, whatsapp.locale, whatsapp.recipient) == (locale, locale, "+79161234567")
+    assert whatsapp.status != "SKIPPED", whatsapp.last_error
+    for text in email_says:
+        assert text.format(pin=key.pin, link=link) in email.body_text, email.body_text
+    for text in whatsapp_says:
+        assert text.format(pin=key.pin, link=link) in whatsapp.body_text, whatsapp.body_text
+    # A PIN the guest chose nothing about, made through the gateway: no first-use deadline to tell.
+    assert "first time" not in email.body_text + whatsapp.body_text and "Впервые" not in whatsapp.body_text
+
+
+EN_MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
+RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+             "ноября", "декабря"]
+
+
+@pytest.mark.parametrize("locale, email_says, whatsapp_says", [
+    ("en", "Important: type the PIN on the door's keypad for the first time before {by}, otherwise it stops working.",
+     "Type it on the keypad for the first time before {by}, or it stops working."),
+    ("ru", "Важно: впервые введите код на клавиатуре двери до {by}, иначе он перестанет действовать.",
+     "Впервые введите его на клавиатуре до {by}, иначе он перестанет действовать."),
+])
+def test_an_offline_passcode_is_sent_with_its_24_hour_first_use_rule(cloud, guest_booking, hotel, locale, email_says,
+                                                                    whatsapp_says):
+    cloud.add_lock("L101", has_gateway=False)
+    booking, key = guest_booking(locale)
+    key = process(key)
+    assert key.kind == KeyKind.OFFLINE
+    deadline = (key.valid_from + timedelta(hours=24)).astimezone(hotel.tz)
+    assert (deadline.hour, deadline.minute, deadline.date()) == (13, 0, booking.check_in + timedelta(days=1))
+    by = {"en": f"{EN_MONTHS[deadline.month - 1]} {deadline.day}, {deadline.year}, 1 p.m.",
+          "ru": f"{deadline.day} {RU_MONTHS[deadline.month - 1]} {deadline.year} г. 13:00"}
+    sent = instructions(booking)
+    assert email_says.format(by=by[locale]) in sent["EMAIL"].body_text, sent["EMAIL"].body_text
+    assert whatsapp_says.format(by=by[locale]) in sent["WHATSAPP"].body_text, sent["WHATSAPP"].body_text
+    assert key.pin in sent["WHATSAPP"].body_text

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long; after it the sweeper takes it again
 PIN_DIGITS = 6
+OFFLINE_FIRST_USE = timedelta(hours=24)  # an offline period passcode dies unless first used this soon after it starts
 WEBKEY_SALT = "innkeeper.locks.webkey"
 # Bookings whose stay is over or will not happen: their keys go.
 ENDED = frozenset({Status.CHECKED_OUT, Status.CANCELLED, Status.NO_SHOW, Status.EXPIRED})
@@ -322,7 +323,8 @@ def access_instructions_due(key: LockKey, now: datetime) -> None:
     # One message per key: a re-issued key (new room or dates) sends new instructions.
     messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
                               occasion=f"key-{key.generation}", now=now,
-                              extra={name: details[name] for name in ("pin", "web_key_link", "room_number")})
+                              extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
+                                                                      "pin_first_use_by")})
 
 
 def keys_due(*, now: datetime) -> list[int]:
@@ -370,9 +372,16 @@ def webkey_token(key: LockKey) -> str:
 
 
 def access_details(key: LockKey) -> dict:
-    """Everything the access instructions carry: the PIN, the web-key link, the room, the window."""
+    """Everything the access instructions carry: the PIN, the web-key link, the room, the window, and for
+    an offline passcode the time by which the guest must first type it (in the guest's language)."""
     booking = key.booking
+    first_use_by = ""
+    if key.kind == KeyKind.OFFLINE:
+        with translation.override(booking.locale):
+            first_use_by = formats.date_format((key.valid_from + OFFLINE_FIRST_USE).astimezone(booking.hotel.tz),
+                                               "DATETIME_FORMAT")
     return {
+        "pin_first_use_by": first_use_by,
         "pin": key.pin, "kind": key.kind, "room_number": key.room.number,
         "web_key_link": hotel_url(booking.hotel, "webkey", booking.locale, query={"token": webkey_token(key)}),
         "valid_from": key.valid_from.astimezone(booking.hotel.tz),
