@@ -240,3 +240,42 @@ def test_a_late_check_out_at_check_in_moves_the_stay_to_a_room_free_for_it(hotel
         # The next guest's room was never touched.
         nxt.refresh_from_db()
         assert nxt.room_id != other.pk
+
+
+def test_an_expired_link_says_the_stay_has_ended_and_what_to_do(client, booking, hotel):
+    import time_machine
+
+    host = {"HTTP_HOST": "moscow.localhost"}
+    token = services.checkin_token(booking)
+    with time_machine.travel(booking.end - timedelta(minutes=1), tick=False):
+        assert client.get(_page(client, token), **host).status_code == 200  # until check-out
+    with time_machine.travel(booking.end, tick=False):
+        page = client.get(_page(client, token, "guest"), **host)
+        posted = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
+        ru = client.get("/ru/check-in/?token=" + token, **host)
+    assert page.status_code == 410
+    assert "This check-in link has expired because the stay has ended." in page.text
+    assert "If you need anything, please contact the hotel." in page.text and "Full name" not in page.text
+    assert posted.status_code == 410  # nothing can be completed through it any more
+    assert ru.status_code == 410 and "Срок действия ссылки для регистрации истёк" in ru.text
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert booking.status == Status.CONFIRMED and not LockKey.objects.exists()
+
+
+def test_the_reminder_task_on_the_beat_schedule_sends_due_reminders(hotel, room_type, book, now):
+    import time_machine
+
+    from innkeeper import celery_app
+
+    celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
+    entry = celery_app.conf.beat_schedule["checkin-reminders"]
+    assert (entry["task"], entry["schedule"]) == ("checkin.reminders", 15 * 60.0)
+    arrival = (now + timedelta(days=5)).date()
+    booking = book(hotel, room_type, arrival, arrival + timedelta(days=1))
+    ten_the_day_before = datetime.combine(arrival - timedelta(days=1), datetime.min.time(), tzinfo=hotel.tz).replace(
+        hour=10)
+    with time_machine.travel(ten_the_day_before, tick=False):
+        celery_app.tasks[entry["task"]]()  # what the worker runs when beat fires
+    with scopes_disabled():
+        assert CheckIn.objects.get(booking=booking).reminder_sent_at == ten_the_day_before

@@ -308,6 +308,24 @@ def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, b
         assert LockKey.objects.get(pk=key.pk).status == KeyStatus.REVOKING
 
 
+def test_the_beat_schedule_sweeps_keys_and_checks_out_ended_stays(keyed, django_capture_on_commit_callbacks):
+    from innkeeper import celery_app
+
+    celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
+    schedule = celery_app.conf.beat_schedule
+    assert {name: (schedule[name]["task"], schedule[name]["schedule"])
+            for name in ("locks-keys-sweep", "locks-auto-check-out")} == {
+        "locks-keys-sweep": ("locks.keys_sweep", 60.0), "locks-auto-check-out": ("locks.auto_check_out", 900.0)}
+    assert "locks.key_process" in celery_app.tasks
+    booking, key, _token = keyed
+    with time_machine.travel(booking.end + timedelta(minutes=61), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        celery_app.tasks[schedule["locks-auto-check-out"]["task"]]()  # what the worker runs when beat fires
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert (booking.status, LockKey.objects.get(pk=key.pk).status) == (Status.CHECKED_OUT, KeyStatus.REVOKED)
+
+
 def test_rotating_the_encryption_key_keeps_every_secret_readable(keyed, settings):
     from cryptography.fernet import Fernet
 
