@@ -322,6 +322,34 @@ def test_offline_window_is_whole_hours_from_the_check_in_hour():
     assert services.offline_window(start, end, now)[0] == datetime(2027, 3, 10, 18, tzinfo=UTC)
 
 
+def test_offline_window_is_whole_hours_on_the_locks_clock_in_a_half_hour_zone():
+    from zoneinfo import ZoneInfo
+
+    kolkata = ZoneInfo("Asia/Kolkata")  # UTC+05:30
+    start = datetime(2027, 3, 10, 13, 30, tzinfo=kolkata)  # 14:00 check-in, 30 min grace
+    end = datetime(2027, 3, 12, 12, 30, tzinfo=kolkata)
+    got = services.offline_window(start, end, start - timedelta(days=3), kolkata)
+    assert got == (datetime(2027, 3, 10, 13, tzinfo=kolkata), datetime(2027, 3, 12, 13, tzinfo=kolkata))
+    assert [moment.astimezone(UTC).minute for moment in got] == [30, 30]  # half past in UTC, whole hours locally
+
+
+def test_an_offline_passcode_in_a_half_hour_zone_starts_on_a_local_hour(db, cloud, book, now):
+    hotel = factories.make_hotel(name="Goa Inn", slug="goa", time_zone="Asia/Kolkata")
+    rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)
+    factories.make_room(rt, number="101", lock_id="L-GOA")
+    cloud.add_lock("L-GOA", has_gateway=False, timezone_raw_offset=int(5.5 * 3_600_000))
+    day = (now + timedelta(days=30)).date()
+    booking = book(hotel, rt, day, day + timedelta(days=2))
+    with scope(hotel=hotel):
+        booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
+        with transaction.atomic():
+            key = services.keys_issue_for(booking=booking, now=now)
+    key = process(key)
+    assert (key.status, key.kind) == (KeyStatus.ACTIVE, KeyKind.OFFLINE)  # the fake took the bounds
+    local_start, local_end = (moment.astimezone(hotel.tz) for moment in (key.valid_from, key.valid_until))
+    assert (local_start.hour, local_start.minute, local_end.hour, local_end.minute) == (13, 0, 13, 0)
+
+
 def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
     from innkeeper.locks.models import LockAccount
     from innkeeper.locks.providers import provider_for

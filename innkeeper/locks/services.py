@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -73,18 +73,27 @@ def key_window(booking: Booking) -> tuple[datetime, datetime]:
     return held.start - grace, held.end + grace
 
 
-def offline_window(valid_from: datetime, valid_until: datetime, now: datetime) -> tuple[datetime, datetime]:
+def offline_window(valid_from: datetime, valid_until: datetime, now: datetime, tz=UTC) -> tuple[datetime, datetime]:
     """Whole-hour bounds for an offline period passcode. It dies unless first used within 24 h of its
     start, so it starts at the check-in hour (or this hour, if that has passed) and ends on the hour
-    after the window."""
+    after the window.
+
+    The hours are the lock's own: the lock keeps local time (TTLock's ``timezoneRawOffset``) and the
+    code's validity is computed on its clock, so in a zone half an hour off UTC (Asia/Kolkata) a whole
+    UTC hour would be half past on the keypad. ``tz`` is the hotel's zone, where its locks are set; the
+    bounds come back in it.
+    """
     def floor(moment):
-        return moment.replace(minute=0, second=0, microsecond=0)
+        return moment.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+
+    def hour_after(moment):  # in real time, right across a DST change
+        return (moment.astimezone(UTC) + timedelta(hours=1)).astimezone(tz)
 
     start = max(floor(valid_from), floor(now))
     end = floor(valid_until)
     if end < valid_until:
-        end += timedelta(hours=1)
-    return start, max(end, start + timedelta(hours=1))
+        end = hour_after(end)
+    return start, max(end, hour_after(start))
 
 
 def new_pin() -> str:
@@ -227,7 +236,7 @@ def _issue(provider: LockProvider, key: LockKey, now: datetime) -> dict:
     except LockError as error:
         if not error.unreachable:
             raise
-        start, end = offline_window(key.valid_from, key.valid_until, now)
+        start, end = offline_window(key.valid_from, key.valid_until, now, key.hotel.tz)
         made = provider.offline_pin(lock_id=key.lock_id, start=start, end=end, name=key.idempotency_key)
         note = (f"The custom PIN could not reach the lock ({error.code}: {error.message}); an offline period "
                 f"passcode was issued instead, valid {start.isoformat()} – {end.isoformat()}. The guest must "
