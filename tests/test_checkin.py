@@ -250,9 +250,9 @@ def test_an_expired_link_says_the_stay_has_ended_and_what_to_do(client, booking,
     with time_machine.travel(booking.end - timedelta(minutes=1), tick=False):
         assert client.get(_page(client, token), **host).status_code == 200  # until check-out
     with time_machine.travel(booking.end, tick=False):
+        ru = client.get("/ru/check-in/?token=" + token, **host)
         page = client.get(_page(client, token, "guest"), **host)
         posted = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
-        ru = client.get("/ru/check-in/?token=" + token, **host)
     assert page.status_code == 410
     assert "This check-in link has expired because the stay has ended." in page.text
     assert "If you need anything, please contact the hotel." in page.text and "Full name" not in page.text
