@@ -137,7 +137,7 @@ def seed(hotel, types, rooms, *, total: int, now: datetime, rng: random.Random) 
                 hotel_id=hotel.id, reference=_common.bench_reference(n, prefix="1"), room_type_id=rt.id,
                 room_id=room.id, kind=kind, check_in=check_in,
                 check_out=check_out if kind == "NIGHTLY" else None, hours=hours, start=start, end=end,
-                blocks_until=end + timedelta(minutes=rt.turnover_minutes), status=status,
+                blocks_from=start, blocks_until=end + timedelta(minutes=rt.turnover_minutes), status=status,
                 hold_expires_at=hold_expires_at, guests=guests, guest_name=f"Guest {n}",
                 guest_email=f"guest{n}@example.com", locale="en", source=rng.choice(SOURCES),
                 currency="EUR", subtotal=subtotal, tax=tax, total=subtotal,

@@ -138,7 +138,8 @@ def bare_job_factory(hotel, types, rooms, plan: Plan, now: datetime):
             Booking.objects.create(
                 hotel=hotel, reference=_common.bench_reference(j, prefix="0"), room_type=rt, room=rooms[t][r],
                 kind="NIGHTLY", check_in=night, check_out=out, start=start, end=end,
-                blocks_until=end + timedelta(minutes=rt.turnover_minutes), status="CONFIRMED", guests=2,
+                blocks_from=start, blocks_until=end + timedelta(minutes=rt.turnover_minutes), status="CONFIRMED",
+                guests=2,
                 guest_name="Bench Guest", guest_email=f"bench{j}@example.com", locale="en", source="API",
                 currency="EUR", subtotal=rt.base_price_nightly, tax=Decimal("0.00"),
                 total=rt.base_price_nightly,

@@ -33,6 +33,7 @@ class Config:
     lock_provider: str = "simulator"
     ttlock: dict | None = None
     locks_dispatch: str = "inline"
+    trusted_proxy_count: int = 0
     celery_broker_url: str = ""
     email: dict = field(default_factory=dict)
     whatsapp: dict = field(default_factory=dict)
@@ -143,6 +144,13 @@ def _port(raw: str) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"{port} is not a TCP port")
     return port
+
+
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"{value} is negative")
+    return value
 
 
 def _url(raw: str) -> str:
@@ -281,6 +289,8 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     lock_provider, ttlock = _locks(env, problems, production)
     locks_dispatch = _parse(env, "LOCKS_DISPATCH", _choice(("inline", "celery")), problems, required=False,
                             default="inline", hint="inline or celery")
+    trusted_proxy_count = _parse(env, "TRUSTED_PROXY_COUNT", _count, problems, required=False, default=0,
+                                 hint="how many reverse proxies in front of the app add X-Forwarded-For, e.g. 1")
     celery_broker_url = _parse(env, "CELERY_BROKER_URL", _broker, problems, required=production,
                                default="filesystem://", hint="e.g. redis://redis:6379/0 or amqp://user:pw@rabbit//")
     email = _email(env, problems, production)
@@ -294,5 +304,6 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     return Config(mode=mode, debug=debug, secret_key=secret_key, allowed_hosts=allowed_hosts,
                   database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts],
                   field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
-                  locks_dispatch=locks_dispatch, celery_broker_url=celery_broker_url, email=email,
+                  locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
+                  celery_broker_url=celery_broker_url, email=email,
                   whatsapp=whatsapp)

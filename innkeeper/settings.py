@@ -172,7 +172,8 @@ LOCKS_MAX_ATTEMPTS = 6  # per lock operation before the key is FAILED / REVOKE_F
 LOCKS_AUTO_CHECK_OUT = True  # check stays out (and revoke their keys) once they have ended
 LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES = 60
 WEBKEY_UNLOCKS_PER_MINUTE = 5  # per key
-WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 20
+WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 20  # per client address (innkeeper.core.http.client_ip)
+TRUSTED_PROXY_COUNT = CONFIG.trusted_proxy_count  # reverse proxies whose X-Forwarded-For is believed
 CHECKIN_REMINDER_HOURS = 48  # the check-in reminder goes out this long before arrival...
 CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's time zone
 

@@ -1,6 +1,7 @@
 """Online check-in: the magic link, the steps over HTTP, completion, the API, reminders."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -19,7 +20,7 @@ IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "docume
 
 @pytest.fixture
 def room_type(hotel):
-    rt = factories.make_room_type(hotel, slug="double", base_price_nightly="100.00")
+    rt = factories.make_room_type(hotel, slug="double", base_price_nightly="100.00", turnover_minutes=60)
     factories.make_room(rt, number="101", lock_id="SIM-101")
     factories.make_add_on(hotel, "late-check-out", "15")
     factories.make_add_on(hotel, "airport-transfer", "30")
@@ -205,3 +206,76 @@ def test_reminders_are_due_once_at_waking_hours_in_the_hotel_time_zone(hotel, ro
     assert sorted(m.channel for m in reminders) == ["EMAIL", "WHATSAPP"]  # one per channel, however often it runs
     email = next(m for m in reminders if m.channel == "EMAIL")
     assert f"/{booking.locale}/check-in/?token=" in email.body_text and email.locale == booking.locale
+
+
+def test_a_late_check_out_is_refused_at_check_in_when_the_next_guest_arrives_right_after(
+        hotel, room_type, booking, book, future):
+    from innkeeper.booking.errors import AddOnUnavailable
+
+    nxt = book(hotel, room_type, future + timedelta(days=2), future + timedelta(days=3), email="next@example.com")
+    assert nxt.room_id == booking.room_id  # the only room, from the same day's check-in
+    with scope(hotel=hotel):
+        with pytest.raises(AddOnUnavailable) as err:
+            services.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out", "coworking"])
+        assert err.value.code == "add_on_unavailable"
+        assert "another guest has the room at that time" in err.value.message
+        booking.refresh_from_db()  # nothing half-written
+        assert (booking.status, booking.blocks_until, booking.total) == (
+            Status.CONFIRMED, booking.end + timedelta(minutes=60), Decimal("200.00"))
+        assert not booking.add_ons.exists() and not LockKey.objects.exists()
+        # Without the late check-out the check-in goes through.
+        done, key = services.checkin_complete(booking=booking, identity=identity(), add_ons=["coworking"])
+    assert done.status == Status.CHECKIN_COMPLETED and key.valid_until <= nxt.start
+
+
+def test_a_late_check_out_at_check_in_moves_the_stay_to_a_room_free_for_it(hotel, room_type, booking, book, future):
+    other = factories.make_room(room_type, number="102", lock_id="SIM-102")
+    nxt = book(hotel, room_type, future + timedelta(days=2), future + timedelta(days=3), email="next@example.com")
+    assert nxt.room_id == booking.room_id
+    with scope(hotel=hotel):
+        done, key = services.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out"])
+        assert (done.room_id, key.room_id, key.lock_id) == (other.pk, other.pk, "SIM-102")
+        assert done.blocks_until == done.end + timedelta(minutes=240 + 60)  # late check-out, then the turnover
+        assert done.events.filter(action="moved").get().data["after"] == "102"
+        # The next guest's room was never touched.
+        nxt.refresh_from_db()
+        assert nxt.room_id != other.pk
+
+
+def test_an_expired_link_says_the_stay_has_ended_and_what_to_do(client, booking, hotel):
+    import time_machine
+
+    host = {"HTTP_HOST": "moscow.localhost"}
+    token = services.checkin_token(booking)
+    with time_machine.travel(booking.end - timedelta(minutes=1), tick=False):
+        assert client.get(_page(client, token), **host).status_code == 200  # until check-out
+    with time_machine.travel(booking.end, tick=False):
+        ru = client.get("/ru/check-in/?token=" + token, **host)
+        page = client.get(_page(client, token, "guest"), **host)
+        posted = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
+    assert page.status_code == 410
+    assert "This check-in link has expired because the stay has ended." in page.text
+    assert "If you need anything, please contact the hotel." in page.text and "Full name" not in page.text
+    assert posted.status_code == 410  # nothing can be completed through it any more
+    assert ru.status_code == 410 and "Срок действия ссылки для регистрации истёк" in ru.text
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert booking.status == Status.CONFIRMED and not LockKey.objects.exists()
+
+
+def test_the_reminder_task_on_the_beat_schedule_sends_due_reminders(hotel, room_type, book, now):
+    import time_machine
+
+    from innkeeper import celery_app
+
+    celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
+    entry = celery_app.conf.beat_schedule["checkin-reminders"]
+    assert (entry["task"], entry["schedule"]) == ("checkin.reminders", 15 * 60.0)
+    arrival = (now + timedelta(days=5)).date()
+    booking = book(hotel, room_type, arrival, arrival + timedelta(days=1))
+    ten_the_day_before = datetime.combine(arrival - timedelta(days=1), datetime.min.time(), tzinfo=hotel.tz).replace(
+        hour=10)
+    with time_machine.travel(ten_the_day_before, tick=False):
+        celery_app.tasks[entry["task"]]()  # what the worker runs when beat fires
+    with scopes_disabled():
+        assert CheckIn.objects.get(booking=booking).reminder_sent_at == ten_the_day_before

@@ -20,7 +20,7 @@ def insert(room, start, end, status=Status.CONFIRMED, turnover=timedelta(0), ref
         return Booking.objects.create(
             hotel=room.hotel, reference=ref or f"T{Booking.objects.count():05d}", room_type=room.room_type,
             room=room, kind="HOURLY", check_in=start.date(), hours=1, start=start, end=end,
-            blocks_until=end + turnover, status=status, guests=1, guest_name="x", guest_email="x@example.com",
+            blocks_from=start, blocks_until=end + turnover, status=status, guests=1, guest_name="x", guest_email="x@example.com",
             locale="en", currency="EUR", subtotal=0, tax=0, total=0, quote={})
 
 

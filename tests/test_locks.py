@@ -7,11 +7,13 @@ from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
+from innkeeper.booking import selectors, stays
 from innkeeper.booking.states import Status
 from innkeeper.locks import services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
 from tests import factories
+from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
 
 
@@ -29,7 +31,7 @@ def cloud(settings):
 
 @pytest.fixture
 def room_type(hotel):
-    rt = factories.make_room_type(hotel, slug="double")
+    rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)  # room for the 30 min grace
     factories.make_room(rt, number="101", lock_id="L101")
     factories.make_room(rt, number="102", lock_id="L102")
     return rt
@@ -320,6 +322,34 @@ def test_offline_window_is_whole_hours_from_the_check_in_hour():
     assert services.offline_window(start, end, now)[0] == datetime(2027, 3, 10, 18, tzinfo=UTC)
 
 
+def test_offline_window_is_whole_hours_on_the_locks_clock_in_a_half_hour_zone():
+    from zoneinfo import ZoneInfo
+
+    kolkata = ZoneInfo("Asia/Kolkata")  # UTC+05:30
+    start = datetime(2027, 3, 10, 13, 30, tzinfo=kolkata)  # 14:00 check-in, 30 min grace
+    end = datetime(2027, 3, 12, 12, 30, tzinfo=kolkata)
+    got = services.offline_window(start, end, start - timedelta(days=3), kolkata)
+    assert got == (datetime(2027, 3, 10, 13, tzinfo=kolkata), datetime(2027, 3, 12, 13, tzinfo=kolkata))
+    assert [moment.astimezone(UTC).minute for moment in got] == [30, 30]  # half past in UTC, whole hours locally
+
+
+def test_an_offline_passcode_in_a_half_hour_zone_starts_on_a_local_hour(db, cloud, book, now):
+    hotel = factories.make_hotel(name="Goa Inn", slug="goa", time_zone="Asia/Kolkata")
+    rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)
+    factories.make_room(rt, number="101", lock_id="L-GOA")
+    cloud.add_lock("L-GOA", has_gateway=False, timezone_raw_offset=int(5.5 * 3_600_000))
+    day = (now + timedelta(days=30)).date()
+    booking = book(hotel, rt, day, day + timedelta(days=2))
+    with scope(hotel=hotel):
+        booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
+        with transaction.atomic():
+            key = services.keys_issue_for(booking=booking, now=now)
+    key = process(key)
+    assert (key.status, key.kind) == (KeyStatus.ACTIVE, KeyKind.OFFLINE)  # the fake took the bounds
+    local_start, local_end = (moment.astimezone(hotel.tz) for moment in (key.valid_from, key.valid_until))
+    assert (local_start.hour, local_start.minute, local_end.hour, local_end.minute) == (13, 0, 13, 0)
+
+
 def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
     from innkeeper.locks.models import LockAccount
     from innkeeper.locks.providers import provider_for
@@ -402,3 +432,171 @@ def test_an_hourly_stay_opens_for_its_hours_plus_the_grace(hotel, room_type, boo
         start, end = services.key_window(booking)
     assert (start.astimezone(hotel.tz).hour, start.astimezone(hotel.tz).minute) == (9, 30)
     assert end - start == timedelta(hours=4)
+
+
+# -- the time a stay holds its room: add-ons count, and keys follow ----------------------------------
+
+@pytest.fixture
+def one_room(hotel):
+    """A room type with a single room, so a stay that does not fit cannot move elsewhere."""
+    rt = factories.make_room_type(hotel, slug="single")
+    factories.make_room(rt, number="301", lock_id="L301")
+    factories.make_add_on(hotel, "early-check-in", "10")
+    factories.make_add_on(hotel, "late-check-out", "10")
+    return rt
+
+
+def test_the_next_guest_cannot_book_over_a_late_check_out(hotel, one_room, book, future):
+    from innkeeper.booking.errors import NoAvailability
+
+    first = book(hotel, one_room, future, future + timedelta(days=2), add_ons=["late-check-out"])
+    # Check-out 12:00, late check-out until 16:00: the room is held until then.
+    assert first.blocks_until == first.end + timedelta(hours=4)
+    with pytest.raises(NoAvailability):
+        book(hotel, one_room, future + timedelta(days=2), future + timedelta(days=3), email="next@example.com")
+    with pytest.raises(NoAvailability):  # nor an hourly stay in the afternoon of the late check-out
+        book(hotel, one_room, start=local(hotel, future + timedelta(days=2), 14).replace(tzinfo=None), hours=2)
+    with scope(hotel=hotel):
+        stay = stays.nightly(hotel, future + timedelta(days=2), future + timedelta(days=3), now=first.created_at)
+        [offer] = selectors.availability(hotel=hotel, stay=stay, guests=1, now=first.created_at)
+    assert (offer.room_type, offer.available) == (one_room, 0)
+    # From the end of the late check-out on, the room is free again.
+    later = book(hotel, one_room, start=local(hotel, future + timedelta(days=2), 16).replace(tzinfo=None), hours=2)
+    assert later.room_id == first.room_id
+
+
+def test_an_early_check_in_needs_the_room_free_before_the_stay(hotel, one_room, book, future):
+    from innkeeper.booking.errors import NoAvailability
+
+    book(hotel, one_room, start=local(hotel, future, 9).replace(tzinfo=None), hours=3)  # until 12:00
+    with pytest.raises(NoAvailability):  # from 10:00 with early check-in
+        book(hotel, one_room, future, future + timedelta(days=1), add_ons=["early-check-in"], email="e@example.com")
+    without = book(hotel, one_room, future, future + timedelta(days=1), email="e@example.com")
+    assert without.blocks_from == without.start
+
+
+def test_the_database_refuses_a_stay_over_another_guests_late_check_out(hotel, one_room, book, future):
+    """The no-overlap guard watches [blocks_from, blocks_until), whatever the code above does."""
+    first = book(hotel, one_room, future, future + timedelta(days=2), add_ons=["late-check-out"])
+    second_start = first.end + timedelta(hours=2)  # 14:00, inside the late check-out
+    with scopes_disabled(), pytest.raises(IntegrityError), transaction.atomic():
+        from innkeeper.booking.models import Booking
+        Booking.objects.create(
+            hotel=hotel, reference="ZZZZZZ", room_type=one_room, room=first.room, kind="HOURLY",
+            check_in=second_start.date(), hours=2, start=second_start, end=second_start + timedelta(hours=2),
+            blocks_from=second_start, blocks_until=second_start + timedelta(hours=2), status=Status.CONFIRMED,
+            guests=1, guest_name="x", guest_email="x@example.com", locale="en", currency="EUR", subtotal=0, tax=0,
+            total=0, quote={})
+
+
+@pytest.mark.parametrize("turnover", [0, 30, 60, 120])
+def test_two_keys_on_one_lock_never_overlap(cloud, hotel, book, future, turnover):
+    """Back-to-back guests on one door, the first with a late check-out: the lock never holds two working
+    PINs at one moment, whatever the turnover (the grace is at most half of it)."""
+    hotel.hourly_start_hour = 0  # room for an early hourly stay before an early check-in
+    hotel.save(update_fields=["hourly_start_hour"])
+    rt = factories.make_room_type(hotel, slug="tight", turnover_minutes=turnover)
+    factories.make_room(rt, number="401", lock_id="L401")
+    factories.make_add_on(hotel, "late-check-out", "10")
+    factories.make_add_on(hotel, "early-check-in", "10")
+    cloud.add_lock("L401")
+    first = book(hotel, rt, future, future + timedelta(days=1), add_ons=["late-check-out"])
+    after = (first.blocks_until.astimezone(hotel.tz)).replace(tzinfo=None)  # the first moment the room is free
+    second = book(hotel, rt, start=after, hours=2, email="second@example.com")
+    third = book(hotel, rt, future + timedelta(days=2), future + timedelta(days=3), add_ons=["early-check-in"],
+                 email="third@example.com")
+    third_hourly_end = (third.blocks_from - timedelta(minutes=turnover)).astimezone(hotel.tz).replace(tzinfo=None)
+    fourth = book(hotel, rt, start=third_hourly_end - timedelta(hours=2), hours=2, email="fourth@example.com")
+    keys = []
+    for booking in (first, second, fourth, third):
+        with scope(hotel=hotel):
+            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
+                                                          actor="guest")
+            with transaction.atomic():
+                keys.append(services.keys_issue_for(booking=booking, now=booking.created_at))
+    for key in keys:
+        assert process(key).status == KeyStatus.ACTIVE
+    codes = sorted(cloud.live_passcodes("L401"), key=lambda c: c.start)
+    assert len(codes) == 4
+    for before, after in zip(codes, codes[1:], strict=False):
+        assert before.end <= after.start, (before, after)
+    grace = min(30, turnover / 2)
+    assert codes[0].end == ms(first.end + timedelta(hours=4, minutes=grace))  # the late check-out, then grace
+
+
+# -- what the guest is told ---------------------------------------------------------------------------
+
+@pytest.fixture
+def guest_booking(hotel, room_type, future, now):
+    """A booking with a phone number in the guest's language, checked in online, its key queued."""
+    def make(locale):
+        with scope(hotel=hotel):
+            stay = stays.nightly(hotel, future, future + timedelta(days=2), now=now)
+            booking = booking_services.booking_create(
+                hotel=hotel, room_type=room_type.slug, stay=stay, guests=1, locale=locale,
+                guest=booking_services.GuestDetails("Анна Петрова", "anna@example.com", "+7 916 123-45-67"), now=now)
+            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
+            with transaction.atomic():
+                key = services.keys_issue_for(booking=booking, now=now)
+        return booking, key
+    return make
+
+
+def instructions(booking):
+    from innkeeper.messaging.models import Message
+
+    with scopes_disabled():
+        return {m.channel: m for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
+
+
+@pytest.mark.parametrize("locale, email_says, whatsapp_says", [
+    ("en", ["Your room is 101.", "The door PIN is {pin}.", "You can also open the door from your phone: {link}"],
+     ["Moscow Inn: room 101.", "Door PIN {pin}.", "Open from your phone: {link}"]),
+    ("ru", ["Ваш номер — 101.", "Код двери: {pin}.", "Дверь можно открыть и с телефона: {link}"],
+     ["Moscow Inn: номер 101.", "Код двери {pin}.", "Открыть с телефона: {link}"]),
+])
+def test_access_instructions_by_email_and_whatsapp_in_the_guests_language(cloud, guest_booking, locale, email_says,
+                                                                         whatsapp_says):
+    cloud.add_lock("L101")
+    booking, key = guest_booking(locale)
+    key = process(key)
+    link = services.access_details(key)["web_key_link"]
+    assert link.startswith(f"http://moscow.localhost:8000/{locale}/webkey/?token=")
+    sent = instructions(booking)
+    assert sorted(sent) == ["EMAIL", "WHATSAPP"]
+    email, whatsapp = sent["EMAIL"], sent["WHATSAPP"]
+    assert (email.locale, whatsapp.locale, whatsapp.recipient) == (locale, locale, "+79161234567")
+    assert whatsapp.status != "SKIPPED", whatsapp.last_error
+    for text in email_says:
+        assert text.format(pin=key.pin, link=link) in email.body_text, email.body_text
+    for text in whatsapp_says:
+        assert text.format(pin=key.pin, link=link) in whatsapp.body_text, whatsapp.body_text
+    # A PIN the guest chose nothing about, made through the gateway: no first-use deadline to tell.
+    assert "first time" not in email.body_text + whatsapp.body_text and "Впервые" not in whatsapp.body_text
+
+
+EN_MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
+RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+             "ноября", "декабря"]
+
+
+@pytest.mark.parametrize("locale, email_says, whatsapp_says", [
+    ("en", "Important: type the PIN on the door's keypad for the first time before {by}, otherwise it stops working.",
+     "Type it on the keypad for the first time before {by}, or it stops working."),
+    ("ru", "Важно: впервые введите код на клавиатуре двери до {by}, иначе он перестанет действовать.",
+     "Впервые введите его на клавиатуре до {by}, иначе он перестанет действовать."),
+])
+def test_an_offline_passcode_is_sent_with_its_24_hour_first_use_rule(cloud, guest_booking, hotel, locale, email_says,
+                                                                    whatsapp_says):
+    cloud.add_lock("L101", has_gateway=False)
+    booking, key = guest_booking(locale)
+    key = process(key)
+    assert key.kind == KeyKind.OFFLINE
+    deadline = (key.valid_from + timedelta(hours=24)).astimezone(hotel.tz)
+    assert (deadline.hour, deadline.minute, deadline.date()) == (13, 0, booking.check_in + timedelta(days=1))
+    by = {"en": f"{EN_MONTHS[deadline.month - 1]} {deadline.day}, {deadline.year}, 1 p.m.",
+          "ru": f"{deadline.day} {RU_MONTHS[deadline.month - 1]} {deadline.year} г. 13:00"}
+    sent = instructions(booking)
+    assert email_says.format(by=by[locale]) in sent["EMAIL"].body_text, sent["EMAIL"].body_text
+    assert whatsapp_says.format(by=by[locale]) in sent["WHATSAPP"].body_text, sent["WHATSAPP"].body_text
+    assert key.pin in sent["WHATSAPP"].body_text

@@ -24,16 +24,9 @@ from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, Fak
 HOST = {"HTTP_HOST": "moscow.localhost"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def room_type(hotel):
-    rt = factories.make_room_type(hotel, slug="double")
+    rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)  # room for the 30 min grace
     factories.make_room(rt, number="101", lock_id="SIM-101")
     factories.make_room(rt, number="102", lock_id="SIM-102")
     return rt
@@ -136,6 +129,96 @@ def test_unlocks_are_rate_limited(client, keyed, settings):
     assert [a[2] for a in attempts()] == ["", "", "", "rate_limited", "rate_limited"]
 
 
+def test_the_limit_is_kept_in_the_database_not_in_one_process(client, keyed, settings):
+    """Presses logged by any process count: clearing this process's cache changes nothing, and presses
+    another worker logged (rows in UnlockAttempt) count like this one's."""
+    settings.WEBKEY_UNLOCKS_PER_MINUTE = 3
+    booking, key, token = keyed
+    with inside(booking) as moment:
+        now = booking.start + timedelta(hours=2)
+        with scopes_disabled():
+            for seconds in (50, 30):  # two presses another web process logged in the last minute
+                UnlockAttempt.objects.create(hotel=key.hotel, booking=booking, key=key, channel="web",
+                                             ip="192.0.2.9", ok=True, at=now - timedelta(seconds=seconds))
+            UnlockAttempt.objects.create(hotel=key.hotel, booking=booking, key=key, channel="web",  # too old
+                                         ip="192.0.2.9", ok=True, at=now - timedelta(seconds=61))
+        assert unlock(client, token).status_code == 200
+        cache.clear()
+        limited = unlock(client, token)
+        assert limited.status_code == 429
+        assert limited["Retry-After"] == "11"  # the press logged 50 s ago leaves the minute in 10 s
+        moment.shift(timedelta(seconds=11))
+        assert unlock(client, token).status_code == 200
+    assert SimulatedUnlock.objects.count() == 2
+
+
+def unlock(client, token, **meta):
+    return client.post("/api/v1/webkey/unlock", {"token": token}, content_type="application/json", **meta)
+
+
+def test_each_client_address_is_limited_also_for_made_up_links(client, keyed, settings):
+    settings.WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 3
+    booking, key, token = keyed
+    with inside(booking):
+        guessing = [unlock(client, f"guess-{n}", REMOTE_ADDR="203.0.113.7").status_code for n in range(4)]
+        # The guesser's address is now refused even with a real link; the guest elsewhere is not.
+        assert unlock(client, token, REMOTE_ADDR="203.0.113.7").status_code == 429
+        assert unlock(client, token, REMOTE_ADDR="198.51.100.20").status_code == 200
+    assert guessing == [404, 404, 404, 429]
+    with scopes_disabled():
+        assert list(UnlockAttempt.objects.filter(ip="203.0.113.7").values_list("code", flat=True)) == [
+            "not_found", "not_found", "not_found", "rate_limited", "rate_limited"]
+
+
+def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(client, keyed, settings):
+    settings.WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 2
+    booking, key, token = keyed
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    with inside(booking):
+        # No trusted proxy (the default): a made-up header changes nothing; the limit is per connection.
+        settings.TRUSTED_PROXY_COUNT = 0
+        spoofed = [unlock(client, "x", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", **proxy).status_code
+                   for n in range(3)]
+        assert spoofed == [404, 404, 429]
+        # One trusted proxy: each guest behind it has their own limit, read from the entry it added;
+        # what a client wrote into the header itself (the left entries) is not believed.
+        settings.TRUSTED_PROXY_COUNT = 1
+        anna = [unlock(client, "x", HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 192.0.2.10", **proxy).status_code
+                for n in range(3)]
+        assert anna == [404, 404, 429]
+        assert unlock(client, token, HTTP_X_FORWARDED_FOR="192.0.2.11", **proxy).status_code == 200
+    with scopes_disabled():
+        assert list(UnlockAttempt.objects.values_list("ip", flat=True)) == [
+            "10.0.0.2"] * 3 + ["192.0.2.10"] * 3 + ["192.0.2.11"]
+
+
+@pytest.mark.parametrize("count, forwarded, remote, expected", [
+    (0, "198.51.100.1", "10.0.0.2", "10.0.0.2"),
+    (1, "198.51.100.1", "10.0.0.2", "198.51.100.1"),
+    (1, "6.6.6.6, 198.51.100.1", "10.0.0.2", "198.51.100.1"),
+    (2, "6.6.6.6, 198.51.100.1, 10.0.0.9", "10.0.0.2", "198.51.100.1"),
+    (2, "198.51.100.1", "10.0.0.2", "10.0.0.2"),  # fewer hops than proxies: the header is not ours
+    (1, "not-an-address", "10.0.0.2", "10.0.0.2"),
+    (1, "", "2001:db8::1", "2001:db8::1"),
+])
+def test_client_ip(rf, settings, count, forwarded, remote, expected):
+    from innkeeper.core.http import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = count
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    assert client_ip(request) == expected
+
+
+def test_trusted_proxy_count_is_checked_at_start_up(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from innkeeper import config
+
+    assert config.load(tmp_path, {"TRUSTED_PROXY_COUNT": "1"}).trusted_proxy_count == 1
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXY_COUNT is invalid"):
+        config.load(tmp_path, {"TRUSTED_PROXY_COUNT": "-1"})
+
+
 def test_the_api_has_the_same_checks(client, keyed, hotel):
     booking, key, token = keyed
     with inside(booking):
@@ -200,6 +283,47 @@ def test_automatic_check_out_revokes_keys_nobody_revoked(keyed, settings):
     assert key.status == KeyStatus.REVOKED
     settings.LOCKS_AUTO_CHECK_OUT = False
     assert services.bookings_auto_check_out(now=booking.end + timedelta(days=3)) == 0
+
+
+def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, book, future, settings):
+    factories.make_add_on(hotel, "late-check-out", "15")
+    booking = book(hotel, room_type, future, future + timedelta(days=2))
+    with scope(hotel=hotel):
+        identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
+                                          document_number="AB1234567", nationality="Russian", today=future)
+        booking, key = checkin.checkin_complete(booking=booking, identity=identity, add_ons=["late-check-out"])
+    key = services.key_process(key_id=key.pk)
+    late = timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
+    delay = timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
+    assert key.valid_until > booking.end + late  # the PIN works until the late check-out (and the grace)
+    # An hour after the ordinary check-out the guest is still in the room they paid for until later.
+    assert services.bookings_auto_check_out(now=booking.end + delay + timedelta(minutes=1)) == 0
+    assert services.bookings_auto_check_out(now=booking.end + late + delay - timedelta(minutes=1)) == 0
+    with scopes_disabled():
+        assert LockKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
+    assert services.bookings_auto_check_out(now=booking.end + late + delay) == 1
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert booking.status == Status.CHECKED_OUT
+        assert LockKey.objects.get(pk=key.pk).status == KeyStatus.REVOKING
+
+
+def test_the_beat_schedule_sweeps_keys_and_checks_out_ended_stays(keyed, django_capture_on_commit_callbacks):
+    from innkeeper import celery_app
+
+    celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
+    schedule = celery_app.conf.beat_schedule
+    assert {name: (schedule[name]["task"], schedule[name]["schedule"])
+            for name in ("locks-keys-sweep", "locks-auto-check-out")} == {
+        "locks-keys-sweep": ("locks.keys_sweep", 60.0), "locks-auto-check-out": ("locks.auto_check_out", 900.0)}
+    assert "locks.key_process" in celery_app.tasks
+    booking, key, _token = keyed
+    with time_machine.travel(booking.end + timedelta(minutes=61), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        celery_app.tasks[schedule["locks-auto-check-out"]["task"]]()  # what the worker runs when beat fires
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert (booking.status, LockKey.objects.get(pk=key.pk).status) == (Status.CHECKED_OUT, KeyStatus.REVOKED)
 
 
 def test_rotating_the_encryption_key_keeps_every_secret_readable(keyed, settings):

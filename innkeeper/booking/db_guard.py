@@ -15,13 +15,13 @@ _OVERLAP = (
     "SELECT RAISE(ABORT, 'booking_room_overlap') WHERE EXISTS ("
     f" SELECT 1 FROM {TABLE} b WHERE b.room_id = NEW.room_id AND b.id IS NOT NEW.id"
     f" AND b.status IN {_ACTIVE_SQL}"
-    ' AND b."start" < NEW.blocks_until AND NEW."start" < b.blocks_until);'
+    " AND b.blocks_from < NEW.blocks_until AND NEW.blocks_from < b.blocks_until);"
 )
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER IF NOT EXISTS booking_no_overlap_insert BEFORE INSERT ON {TABLE} "
     f"WHEN NEW.status IN {_ACTIVE_SQL} BEGIN {_OVERLAP} END",
     f"CREATE TRIGGER IF NOT EXISTS booking_no_overlap_update "
-    f'BEFORE UPDATE OF room_id, "start", blocks_until, status ON {TABLE} '
+    f"BEFORE UPDATE OF room_id, blocks_from, blocks_until, status ON {TABLE} "
     f"WHEN NEW.status IN {_ACTIVE_SQL} BEGIN {_OVERLAP} END",
 ]
 

@@ -22,3 +22,11 @@ class NotCancellable(Conflict):
 
     def __init__(self):
         super().__init__(_("This booking can no longer be cancelled online. Please contact the hotel."))
+
+
+class AddOnUnavailable(Conflict):
+    code = "add_on_unavailable"
+
+    def __init__(self, *, names: str):
+        super().__init__(_("We cannot offer %(names)s for this stay: another guest has the room at that time. "
+                           "Please continue without it, or contact the hotel.") % {"names": names}, names=names)

@@ -32,7 +32,9 @@ class Booking(models.Model):
     hours = models.PositiveSmallIntegerField(null=True, blank=True)
     start = models.DateTimeField()
     end = models.DateTimeField()
-    # end + the room type's turnover: what the stay keeps the room busy until.
+    # The interval the stay keeps the room busy (booking.occupied): from start, earlier with the early
+    # check-in add-on, until end, later with the late check-out add-on, plus the room type's turnover.
+    blocks_from = models.DateTimeField()
     blocks_until = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
@@ -65,10 +67,13 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
             models.CheckConstraint(condition=Q(end__lte=models.F("blocks_until")),
                                    name="booking_end_le_blocks_until"),
+            models.CheckConstraint(condition=Q(blocks_from__lte=models.F("start")),
+                                   name="booking_blocks_from_le_start"),
             models.UniqueConstraint(fields=["hotel", "request_key"], condition=~Q(request_key=""),
                                     name="booking_request_key_once"),
-            # The no-overlap rule itself lives in migration 0002 (an exclusion constraint on
-            # PostgreSQL, triggers on SQLite), over exactly the statuses in states.ACTIVE.
+            # The no-overlap rule itself lives in migrations 0002 and 0004 (an exclusion constraint on
+            # PostgreSQL, triggers on SQLite) over [blocks_from, blocks_until), for exactly the
+            # statuses in states.ACTIVE.
         ]
         indexes = [
             models.Index(fields=["hotel", "status", "blocks_until"], name="booking_hotel_busy_idx"),

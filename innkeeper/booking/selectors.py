@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import rules
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
+from innkeeper.booking.occupied import occupied
 from innkeeper.booking.pricing import Quote, quote
 from innkeeper.booking.references import normalise
 from innkeeper.booking.states import ACTIVE, EXPIRING
@@ -27,19 +28,23 @@ def occupying(now: datetime) -> Q:
     return Q(status__in=ACTIVE) & ~Q(status__in=EXPIRING, hold_expires_at__lte=now)
 
 
-def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None):
-    """Rooms of ``room_type`` that cannot take ``stay`` (with the type's turnover after it)."""
-    until = stay.end + timedelta(minutes=room_type.turnover_minutes)
+def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,
+                  add_on_codes=()):
+    """Rooms of ``room_type`` that cannot take ``stay`` (widened by early check-in / late check-out in
+    ``add_on_codes``, with the type's turnover after it)."""
+    wanted = occupied(start=stay.start, end=stay.end, add_on_codes=add_on_codes,
+                      turnover_minutes=room_type.turnover_minutes)
     qs = Booking.objects.filter(occupying(now), hotel=hotel, room__room_type=room_type,
-                                start__lt=until, blocks_until__gt=stay.start)
+                                blocks_from__lt=wanted.until, blocks_until__gt=wanted.start)
     if exclude_booking_id:
         qs = qs.exclude(pk=exclude_booking_id)
     return qs.values("room_id")
 
 
-def free_rooms(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None):
+def free_rooms(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,
+               add_on_codes=()):
     busy = busy_room_ids(hotel=hotel, room_type=room_type, stay=stay, now=now,
-                         exclude_booking_id=exclude_booking_id)
+                         exclude_booking_id=exclude_booking_id, add_on_codes=add_on_codes)
     return (Room.objects.filter(hotel=hotel, room_type=room_type, status=RoomStatus.AVAILABLE)
             .exclude(pk__in=busy).order_by("number"))
 
@@ -89,9 +94,9 @@ def availability(*, hotel: Hotel, stay: Stay, guests: int, now: datetime) -> lis
     room_counts = dict(Room.objects.filter(hotel=hotel, room_type__in=types, status=RoomStatus.AVAILABLE)
                        .values_list("room_type_id").annotate(n=Count("id")))
     longest_turnover = timedelta(minutes=max(t.turnover_minutes for t in types))
-    overlapping = (Booking.objects.filter(occupying(now), hotel=hotel, start__lt=stay.end + longest_turnover,
+    overlapping = (Booking.objects.filter(occupying(now), hotel=hotel, blocks_from__lt=stay.end + longest_turnover,
                                           blocks_until__gt=stay.start, room__status=RoomStatus.AVAILABLE)
-                   .values_list("room_id", "room__room_type_id", "start"))
+                   .values_list("room_id", "room__room_type_id", "blocks_from"))
     busy: Counter = Counter()
     seen = set()
     type_by_id = {t.id: t for t in types}

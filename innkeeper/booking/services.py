@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innkeeper.booking import rules, selectors
-from innkeeper.booking.errors import HoldExpired, NoAvailability, NotCancellable
+from innkeeper.booking import occupied, rules, selectors
+from innkeeper.booking.errors import AddOnUnavailable, HoldExpired, NoAvailability, NotCancellable
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
 from innkeeper.booking.pricing import quote, with_add_ons
 from innkeeper.booking.references import new_reference
@@ -149,9 +149,12 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
     broken = rules.violation(room_type=room_type, stay=stay, guests=guests, overrides=overrides)
     if broken:
         raise broken
-    room = selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now).first()
+    codes = [a.code for a in add_ons]
+    room = selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now, add_on_codes=codes).first()
     if room is None:
         raise NoAvailability()
+    held = occupied.occupied(start=stay.start, end=stay.end, add_on_codes=codes,
+                             turnover_minutes=room_type.turnover_minutes)
     priced = quote(hotel=hotel, room_type=room_type, stay=stay, guests=guests, add_ons=add_ons, overrides=overrides)
     reference = new_reference()
     while Booking.objects.filter(reference=reference).exists():  # unique index is the backstop
@@ -159,7 +162,7 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
     booking = Booking(
         hotel=hotel, reference=reference, room_type=room_type, room=room, kind=stay.kind,
         check_in=stay.check_in, check_out=stay.check_out, hours=stay.hours, start=stay.start, end=stay.end,
-        blocks_until=stay.end + timedelta(minutes=room_type.turnover_minutes), status=status,
+        blocks_from=held.start, blocks_until=held.until, status=status,
         hold_expires_at=now + timedelta(minutes=hotel.hold_minutes) if status in EXPIRING else None,
         guests=guests, guest_name=guest.name, guest_email=guest.email, guest_phone=guest.phone,
         locale=locale, source=source, request_key=request_key, currency=priced.currency, subtotal=priced.subtotal, tax=priced.tax,
@@ -302,19 +305,21 @@ def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = No
         broken = rules.violation(room_type=b.room_type, stay=stay, guests=n, overrides=overrides)
         if broken:
             raise broken
+        add_ons = [line.add_on for line in b.add_ons.select_related("add_on")]
+        codes = [a.code for a in add_ons]
         free = selectors.free_rooms(hotel=b.hotel, room_type=b.room_type, stay=stay, now=now,
-                                    exclude_booking_id=b.pk)
+                                    exclude_booking_id=b.pk, add_on_codes=codes)
         room = free.filter(pk=b.room_id).first() or free.first()
         if room is None:
             raise NoAvailability()
-        add_ons = [line.add_on for line in b.add_ons.select_related("add_on")]
         priced = quote(hotel=b.hotel, room_type=b.room_type, stay=stay, guests=n, add_ons=add_ons,
                        overrides=overrides)
         before = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": b.room.number,
                   "guests": b.guests, "total": str(b.total)}
         b.kind, b.check_in, b.check_out, b.hours = stay.kind, stay.check_in, stay.check_out, stay.hours
         b.start, b.end, b.room, b.guests = stay.start, stay.end, room, n
-        b.blocks_until = stay.end + timedelta(minutes=room.room_type.turnover_minutes)
+        held = occupied.of_booking(b, add_on_codes=codes, room=room)
+        b.blocks_from, b.blocks_until = held.start, held.until
         b.subtotal, b.tax, b.total, b.quote = priced.subtotal, priced.tax, priced.total, priced.as_dict()
         _save_guarded(b)
         _save_add_ons(b, priced)
@@ -343,14 +348,16 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
                            code="not_changeable")
         target = Room.objects.select_related("room_type").get(pk=room.pk)
         stay = Stay(b.kind, b.start, b.end, b.check_in, b.check_out, b.hours)
+        codes = list(b.add_ons.values_list("add_on__code", flat=True))
         busy = selectors.busy_room_ids(hotel=b.hotel, room_type=target.room_type, stay=stay, now=now,
-                                       exclude_booking_id=b.pk).filter(room=target)
+                                       exclude_booking_id=b.pk, add_on_codes=codes).filter(room=target)
         if busy.exists():
             raise NoAvailability(_("Room %(number)s is taken for these dates.") % {"number": target.number})
         before = b.room.number
         b.room = target
-        b.blocks_until = b.end + timedelta(minutes=target.room_type.turnover_minutes)
-        _save_guarded(b, update_fields=["room", "blocks_until", "updated_at"])
+        held = occupied.of_booking(b, add_on_codes=codes, room=target)
+        b.blocks_from, b.blocks_until = held.start, held.until
+        _save_guarded(b, update_fields=["room", "blocks_from", "blocks_until", "updated_at"])
         _event(b, "moved", actor, before=before, after=target.number)
         lock_keys.keys_on_booking_changed(booking=b, now=now)  # new room: new PIN on its lock
         return b
@@ -361,11 +368,14 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
 def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | None = None) -> Booking:
     """Add extras (e.g. chosen at online check-in) to ``booking``: priced now, added to its total.
 
-    Extras the booking already has are left as they are; the rest of the quote is unchanged.
+    Extras the booking already has are left as they are; the rest of the quote is unchanged. Early
+    check-in and late check-out make the stay hold its room longer: it keeps its room if that is free
+    for the longer time, else moves to a free room of the same type, else AddOnUnavailable.
     """
     now = now or timezone.now()
 
     def work():
+        _lock_room_types([booking.room.room_type_id])
         b = _locked(booking)
         if b.status not in CHANGEABLE:
             raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},
@@ -374,6 +384,8 @@ def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | 
         new = [a for a in _add_ons(b.hotel, codes) if a.code not in have]
         if not new:
             return b
+        if any(a.code in occupied.EXTENDING for a in new):
+            _hold_longer(b, have | {a.code for a in new}, [a for a in new if a.code in occupied.EXTENDING], now)
         units = b.nights or 1  # hourly stays: add-ons "per night" count once
         priced = with_add_ons(hotel=b.hotel, quoted=b.quote, add_ons=new, units=units, guests=b.guests)
         before = str(b.total)
@@ -381,6 +393,25 @@ def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | 
         b.save(update_fields=["subtotal", "tax", "total", "quote", "updated_at"])
         _save_add_ons(b, priced)
         _event(b, "add_ons", actor, added=[a.code for a in new], before=before, after=str(b.total))
+        lock_keys.keys_on_booking_changed(booking=b, now=now)  # a key already made gets the longer window
         return b
 
     return db.write(work)
+
+
+def _hold_longer(b: Booking, codes: set[str], extending: list[AddOn], now: datetime) -> None:
+    """Stretch the locked booking ``b`` over the time its add-ons ``codes`` give it, in its room or another
+    free one of the same type, or raise AddOnUnavailable with nothing changed."""
+    holds_expire(hotel=b.hotel, now=now, room_type=b.room.room_type)
+    stay = Stay(b.kind, b.start, b.end, b.check_in, b.check_out, b.hours)
+    free = selectors.free_rooms(hotel=b.hotel, room_type=b.room.room_type, stay=stay, now=now,
+                                exclude_booking_id=b.pk, add_on_codes=codes)
+    room = free.filter(pk=b.room_id).first() or free.first()
+    if room is None:
+        raise AddOnUnavailable(names=", ".join(a.name for a in extending))
+    before = b.room.number
+    held = occupied.of_booking(b, add_on_codes=codes, room=room)
+    b.room, b.blocks_from, b.blocks_until = room, held.start, held.until
+    _save_guarded(b, update_fields=["room", "blocks_from", "blocks_until", "updated_at"])
+    if room.number != before:
+        _event(b, "moved", SYSTEM, before=before, after=room.number, reason="add-ons")

@@ -2,6 +2,7 @@
 
 from ninja import Field, Router, Schema
 
+from innkeeper.core.http import client_ip
 from innkeeper.locks import services
 
 router = Router(tags=["keys"])
@@ -26,5 +27,5 @@ class UnlockOut(Schema):
              description="`token` is the web-key link's token. Allowed only for a checked-in booking, its "
                          "allocated room and the key's validity window; rate limited; every attempt is logged.")
 def unlock(request, payload: UnlockIn):
-    key = services.webkey_unlock(token=payload.token, channel="api", ip=request.META.get("REMOTE_ADDR") or None)
+    key = services.webkey_unlock(token=payload.token, channel="api", ip=client_ip(request))
     return {"opened": True, "room": key.room.number}

@@ -100,6 +100,9 @@ class UnlockAttempt(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # The rate limits count a key's and a client's presses in the last minute.
+        indexes = [models.Index(fields=["key", "at"], name="unlockattempt_key_at_idx"),
+                   models.Index(fields=["ip", "at"], name="unlockattempt_ip_at_idx")]
 
 
 class LockAccount(models.Model):

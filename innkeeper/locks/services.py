@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from innkeeper.booking import occupied
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
@@ -43,10 +43,9 @@ from innkeeper.locks.providers import LockError, LockProvider, provider_for
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
-EARLY_CHECK_IN = "early-check-in"
-LATE_CHECK_OUT = "late-check-out"
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long; after it the sweeper takes it again
 PIN_DIGITS = 6
+OFFLINE_FIRST_USE = timedelta(hours=24)  # an offline period passcode dies unless first used this soon after it starts
 WEBKEY_SALT = "innkeeper.locks.webkey"
 # Bookings whose stay is over or will not happen: their keys go.
 ENDED = frozenset({Status.CHECKED_OUT, Status.CANCELLED, Status.NO_SHOW, Status.EXPIRED})
@@ -56,31 +55,45 @@ KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 
 # -- the validity window ---------------------------------------------------------------------------
 
+def stay_extent(booking: Booking) -> tuple[datetime, datetime]:
+    """What the guest paid for: the stay, widened by the early check-in / late check-out add-ons
+    (the same interval the booking holds its room for, before the turnover)."""
+    held = occupied.of_booking(booking)
+    return held.start, held.end
+
+
 def key_window(booking: Booking) -> tuple[datetime, datetime]:
-    """When the door opens for ``booking``: its stay (the hotel's check-in to check-out times, or its
-    hours), widened by the early check-in / late check-out add-ons and by the grace on both sides."""
-    codes = set(booking.add_ons.values_list("add_on__code", flat=True))
-    start, end = booking.start, booking.end
-    if EARLY_CHECK_IN in codes:
-        start -= timedelta(minutes=settings.LOCKS_EARLY_CHECK_IN_MINUTES)
-    if LATE_CHECK_OUT in codes:
-        end += timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
-    grace = timedelta(minutes=settings.LOCKS_GRACE_MINUTES)
-    return start - grace, end + grace
+    """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides.
+
+    The grace is at most half the room type's turnover, so the PIN of a guest leaving stops before the
+    PIN of the next guest starts: two keys on one lock never overlap, as their stays never do.
+    """
+    held = occupied.of_booking(booking)
+    grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), held.turnover / 2)
+    return held.start - grace, held.end + grace
 
 
-def offline_window(valid_from: datetime, valid_until: datetime, now: datetime) -> tuple[datetime, datetime]:
+def offline_window(valid_from: datetime, valid_until: datetime, now: datetime, tz=UTC) -> tuple[datetime, datetime]:
     """Whole-hour bounds for an offline period passcode. It dies unless first used within 24 h of its
     start, so it starts at the check-in hour (or this hour, if that has passed) and ends on the hour
-    after the window."""
+    after the window.
+
+    The hours are the lock's own: the lock keeps local time (TTLock's ``timezoneRawOffset``) and the
+    code's validity is computed on its clock, so in a zone half an hour off UTC (Asia/Kolkata) a whole
+    UTC hour would be half past on the keypad. ``tz`` is the hotel's zone, where its locks are set; the
+    bounds come back in it.
+    """
     def floor(moment):
-        return moment.replace(minute=0, second=0, microsecond=0)
+        return moment.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+
+    def hour_after(moment):  # in real time, right across a DST change
+        return (moment.astimezone(UTC) + timedelta(hours=1)).astimezone(tz)
 
     start = max(floor(valid_from), floor(now))
     end = floor(valid_until)
     if end < valid_until:
-        end += timedelta(hours=1)
-    return start, max(end, start + timedelta(hours=1))
+        end = hour_after(end)
+    return start, max(end, hour_after(start))
 
 
 def new_pin() -> str:
@@ -223,7 +236,7 @@ def _issue(provider: LockProvider, key: LockKey, now: datetime) -> dict:
     except LockError as error:
         if not error.unreachable:
             raise
-        start, end = offline_window(key.valid_from, key.valid_until, now)
+        start, end = offline_window(key.valid_from, key.valid_until, now, key.hotel.tz)
         made = provider.offline_pin(lock_id=key.lock_id, start=start, end=end, name=key.idempotency_key)
         note = (f"The custom PIN could not reach the lock ({error.code}: {error.message}); an offline period "
                 f"passcode was issued instead, valid {start.isoformat()} – {end.isoformat()}. The guest must "
@@ -319,7 +332,8 @@ def access_instructions_due(key: LockKey, now: datetime) -> None:
     # One message per key: a re-issued key (new room or dates) sends new instructions.
     messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
                               occasion=f"key-{key.generation}", now=now,
-                              extra={name: details[name] for name in ("pin", "web_key_link", "room_number")})
+                              extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
+                                                                      "pin_first_use_by")})
 
 
 def keys_due(*, now: datetime) -> list[int]:
@@ -367,9 +381,16 @@ def webkey_token(key: LockKey) -> str:
 
 
 def access_details(key: LockKey) -> dict:
-    """Everything the access instructions carry: the PIN, the web-key link, the room, the window."""
+    """Everything the access instructions carry: the PIN, the web-key link, the room, the window, and for
+    an offline passcode the time by which the guest must first type it (in the guest's language)."""
     booking = key.booking
+    first_use_by = ""
+    if key.kind == KeyKind.OFFLINE:
+        with translation.override(booking.locale):
+            first_use_by = formats.date_format((key.valid_from + OFFLINE_FIRST_USE).astimezone(booking.hotel.tz),
+                                               "DATETIME_FORMAT")
     return {
+        "pin_first_use_by": first_use_by,
         "pin": key.pin, "kind": key.kind, "room_number": key.room.number,
         "web_key_link": hotel_url(booking.hotel, "webkey", booking.locale, query={"token": webkey_token(key)}),
         "valid_from": key.valid_from.astimezone(booking.hotel.tz),
@@ -418,14 +439,26 @@ def webkey_check(key: LockKey, now: datetime) -> None:
         raise WebKeyRefused(_("Your stay is over, so this door link no longer works."), code="expired")
 
 
-def _rate_limit(key_id: int | None, ip: str | None, now: datetime) -> None:
-    minute = int(now.timestamp() // 60)
-    for name, limit in ((f"webkey:key:{key_id}:{minute}", settings.WEBKEY_UNLOCKS_PER_MINUTE),
-                        (f"webkey:ip:{ip}:{minute}", settings.WEBKEY_UNLOCKS_PER_MINUTE_PER_IP)):
-        cache.add(name, 0, timeout=120)
-        if cache.incr(name) > limit:
-            raise TooManyRequests(_("Too many attempts. Please wait a minute and try again."),
-                                  retry_after=60 - int(now.timestamp()) % 60)
+def _rate_limit(now: datetime, *, ip: str | None = None, key_id: int | None = None) -> None:
+    """Refuse a press when this client (or this key) already pressed too often in the last minute.
+
+    Counted from the attempts already logged, so the limit holds across every web process without a
+    shared cache: one indexed query (UnlockAttempt by ip / key, then time). Presses refused by the limit
+    are logged but not counted, so the wait it announces is the real one.
+    """
+    if key_id is not None:
+        scope_filter, limit = {"key_id": key_id}, settings.WEBKEY_UNLOCKS_PER_MINUTE
+    elif ip:
+        scope_filter, limit = {"ip": ip}, settings.WEBKEY_UNLOCKS_PER_MINUTE_PER_IP
+    else:
+        return
+    with scopes_disabled():
+        recent = list(UnlockAttempt.objects.filter(**scope_filter, at__gt=now - timedelta(minutes=1), at__lte=now)
+                      .exclude(code=TooManyRequests.code).order_by("-at").values_list("at", flat=True)[:limit])
+    if len(recent) >= limit:
+        wait = recent[-1] + timedelta(minutes=1) - now  # until the oldest press counted leaves the minute
+        raise TooManyRequests(_("Too many attempts. Please wait a minute and try again."),
+                              retry_after=max(1, int(wait.total_seconds()) + 1))
 
 
 def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datetime | None = None,
@@ -434,10 +467,11 @@ def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datet
     now = now or timezone.now()
     key = None
     try:
+        _rate_limit(now, ip=ip)  # first, so presses with made-up links are limited too
         key = webkey_key(token, now=now)
         if hotel is not None and key.hotel_id != hotel.pk:
             raise NotFound(_("This door link is not valid. Please use the link from your access message."))
-        _rate_limit(key.pk, ip, now)
+        _rate_limit(now, key_id=key.pk)
         webkey_check(key, now)
         try:
             provider_for(key.hotel).unlock(lock_id=key.lock_id)
@@ -478,7 +512,11 @@ def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool
 # -- automatic check-out ---------------------------------------------------------------------------
 
 def bookings_auto_check_out(*, now: datetime | None = None) -> int:
-    """Check out stays that ended a while ago (their keys are revoked by the status change)."""
+    """Check out stays that ended a while ago (their keys are revoked by the status change).
+
+    A stay ends when what the guest paid for ends: a late check-out keeps the guest (and the PIN) in
+    the room until its later hour, so the delay counts from there.
+    """
     from innkeeper.booking.services import booking_transition
 
     if not settings.LOCKS_AUTO_CHECK_OUT:
@@ -486,7 +524,8 @@ def bookings_auto_check_out(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
     with scopes_disabled():
-        ended = list(Booking.objects.filter(status__in=KEYED, end__lte=cutoff).select_related("hotel"))
+        ended = [booking for booking in Booking.objects.filter(status__in=KEYED, end__lte=cutoff)
+                 .select_related("hotel") if stay_extent(booking)[1] <= cutoff]
         for booking in ended:
             if booking.status == Status.CHECKIN_COMPLETED:  # the door opened for them: they stayed
                 booking = booking_transition(booking=booking, to=Status.CHECKED_IN, actor=SYSTEM,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from innkeeper.core.errors import NotFound, TooManyRequests
+from innkeeper.core.http import client_ip
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services
 from innkeeper.web import seo
@@ -15,10 +16,6 @@ from innkeeper.web import seo
 
 def _meta(request, title):
     return seo.meta(request, title=f"{title} — {request.hotel.name}", description=title, index=False)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def webkey(request):

@@ -70,22 +70,30 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "How to get into your room at {{ hotel_name }}",
         "Dear {{ guest_name }},\n\nYour room is {{ room_number }}.{% if pin %} The door PIN is {{ pin }}.{% endif %}"
         "{% if web_key_link %}\nYou can also open the door from your phone: {{ web_key_link }}{% endif %}"
-        "\n\nThe PIN works from {{ check_in }} until {{ check_out }}.\n\n{{ hotel_name }}",
+        "\n\nThe PIN works from {{ check_in }} until {{ check_out }}."
+        "{% if pin_first_use_by %}\nImportant: type the PIN on the door's keypad for the first time before "
+        "{{ pin_first_use_by }}, otherwise it stops working.{% endif %}\n\n{{ hotel_name }}",
     ),
     ("ACCESS_INSTRUCTIONS", EMAIL, "ru"): (
         "Как попасть в номер в {{ hotel_name }}",
         "Здравствуйте, {{ guest_name }}!\n\nВаш номер — {{ room_number }}.{% if pin %} Код двери: {{ pin }}.{% endif %}"
         "{% if web_key_link %}\nДверь можно открыть и с телефона: {{ web_key_link }}{% endif %}"
-        "\n\nКод действует с {{ check_in }} до {{ check_out }}.\n\n{{ hotel_name }}",
+        "\n\nКод действует с {{ check_in }} до {{ check_out }}."
+        "{% if pin_first_use_by %}\nВажно: впервые введите код на клавиатуре двери до {{ pin_first_use_by }}, "
+        "иначе он перестанет действовать.{% endif %}\n\n{{ hotel_name }}",
     ),
     ("ACCESS_INSTRUCTIONS", WHATSAPP, "en"): (
         "",
         "{{ hotel_name }}: room {{ room_number }}.{% if pin %} Door PIN {{ pin }}.{% endif %}"
+        "{% if pin_first_use_by %} Type it on the keypad for the first time before {{ pin_first_use_by }}, "
+        "or it stops working.{% endif %}"
         "{% if web_key_link %} Open from your phone: {{ web_key_link }}{% endif %}",
     ),
     ("ACCESS_INSTRUCTIONS", WHATSAPP, "ru"): (
         "",
         "{{ hotel_name }}: номер {{ room_number }}.{% if pin %} Код двери {{ pin }}.{% endif %}"
+        "{% if pin_first_use_by %} Впервые введите его на клавиатуре до {{ pin_first_use_by }}, "
+        "иначе он перестанет действовать.{% endif %}"
         "{% if web_key_link %} Открыть с телефона: {{ web_key_link }}{% endif %}",
     ),
     # Check-out reminder

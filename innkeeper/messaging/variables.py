@@ -14,6 +14,7 @@ VARIABLES = {
     "room_number": _("The room number"),
     "pin": _("The door PIN"),
     "web_key_link": _("The link that opens the door"),
+    "pin_first_use_by": _("Offline passcodes only: when the guest must first type it, 24 hours after it starts"),
     "check_in_link": _("The online check-in link"),
     "add_ons": _("The extras booked (a list)"),
     "total": _("The total price"),

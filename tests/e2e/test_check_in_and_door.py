@@ -1,35 +1,64 @@
 """In a real browser: book, open the check-in link from the confirmation e-mail, check in step by step,
-get the access instructions, type the PIN on the demo keypad, press "Open door"; after check-out the PIN
-is gone from the (simulated) lock and the web key refuses."""
+get the access instructions, press "Open door" on the web key. The locks are TTLock's, served by the local
+fake lock cloud over HTTP: it records one PIN with the key's window, one remote unlock, and the PIN's
+deletion after check-out, after which the web key refuses."""
 
 import re
 from datetime import timedelta
 from decimal import Decimal as D
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import time_machine
-from django.test import override_settings
+from django.core import signing
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.checkin.models import GuestIdentity
-from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode, SimulatedUnlock
+from innkeeper.locks.models import KeyStatus, LockKey
+from innkeeper.locks.providers.ttlock import forget_tokens
+from innkeeper.locks.services import WEBKEY_SALT
 from innkeeper.messaging.models import Message
 from tests import factories
 from tests.conftest import local
+from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
+
+
+@pytest.fixture
+def cloud(settings):
+    """The fake TTLock cloud on its own port; the app talks to it as it would to euapi.ttlock.com."""
+    forget_tokens()
+    with FakeTTLockServer() as (fake, base_url):
+        settings.LOCKS_DISPATCH, settings.LOCK_PROVIDER = "inline", "ttlock"
+        settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
+                           "password": PASSWORD, "base_url": base_url, "timeout": 5.0}
+        yield fake
+    forget_tokens()
+    assert fake.problems == []  # every request the app made was well-formed
+
+
+def opens(link):
+    """What a web-key link is bound to (two links signed a second apart differ only in their signature)."""
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    return signing.loads(token, salt=WEBKEY_SALT)
+
+
+def ms(moment):
+    return int(moment.timestamp() * 1000)
 
 
 def url(page, path):
     return f"http://moscow.localhost:{page.port}{path}"
 
 
-@override_settings(LOCKS_DISPATCH="inline", LOCK_PROVIDER="simulator", INNKEEPER_MODE="demo")
-def test_check_in_online_then_open_the_door(page, hotel, future):
-    factories.make_room_type(hotel, slug="lux", name="Deluxe", base_price_nightly=D("180"))
+def test_check_in_online_then_open_the_door(page, cloud, hotel, future):
+    factories.make_room_type(hotel, slug="lux", name="Deluxe", base_price_nightly=D("180"), turnover_minutes=60)
     with scopes_disabled():
         room_type = hotel.room_types.get()
-    factories.make_room(room_type, number="201", lock_id="SIM-201")
+    factories.make_room(room_type, number="201", lock_id="40120")
+    cloud.add_lock("40120")
     factories.make_add_on(hotel, "airport-transfer", "30", name="Airport transfer")
 
     with time_machine.travel(local(hotel, future - timedelta(days=1), 12), tick=True):
@@ -82,28 +111,35 @@ def test_check_in_online_then_open_the_door(page, hotel, future):
             instructions = Message.objects.get(type="ACCESS_INSTRUCTIONS", channel="EMAIL")
         assert pin in instructions.body_text and "201" in instructions.body_text
         web_key = re.search(r"http://moscow\.localhost:8000/en/webkey/\?token=\S+", instructions.body_text).group(0)
-        assert web_key == page.get_by_role("link", name="Open the door link").get_attribute("href")
+        shown = page.get_by_role("link", name="Open the door link").get_attribute("href")
+        assert opens(shown) == opens(web_key) == {"k": key.pk, "b": booking.pk, "r": key.room_id,
+                                                  "u": int(key.valid_until.timestamp())}
+
+        # The lock cloud holds one PIN: the guest's, on the room's lock, with the key's window.
+        [code] = cloud.live_passcodes()
+        assert (code.lock_id, code.pin, code.custom, code.on_lock) == ("40120", pin, True, True)
+        grace = timedelta(minutes=30)
+        assert (code.start, code.end) == (ms(booking.start - grace), ms(booking.end + grace))
+        assert str(code.id) == key.remote_id and cloud.unlocks == []
 
     with time_machine.travel(local(hotel, future, 15), tick=True):
-        page.goto(url(page, "/en/demo/keypad/201/"))
-        page.get_by_label("Door code").fill(pin)
-        page.get_by_role("button", name="Enter").click()
-        page.get_by_text("Code accepted: the door is open.").wait_for()
-
         page.goto(url(page, web_key.split(":8000", 1)[1]))
         page.get_by_role("button", name="Open door").click()
         page.get_by_text("The door of room 201 is open. Welcome!").wait_for()
-        assert list(SimulatedUnlock.objects.order_by("id").values_list("method", flat=True)) == ["keypad", "remote"]
+        assert cloud.unlocks == ["40120"]  # exactly one remote unlock, on the guest's lock
 
     with time_machine.travel(local(hotel, future + timedelta(days=2), 11), tick=True):
         with scope(hotel=hotel):
             booking = booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
             booking_services.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
-        assert SimulatedPasscode.objects.get().deleted_at is not None  # removed right after the commit
+        # Removed on the lock right after the commit, through the gateway.
+        assert cloud.live_passcodes() == [] and cloud.passcodes[code.id].deleted
+        assert [p["keyboardPwdId"] for p in cloud.calls("/v3/keyboardPwd/delete")] == [str(code.id)]
+        with scopes_disabled():
+            assert LockKey.objects.get().status == KeyStatus.REVOKED
         page.get_by_role("button", name="Open door").click()
         page.get_by_text("This booking is not checked in, so the door cannot be opened.").wait_for()
-        page.goto(url(page, "/en/demo/keypad/201/"))
-        page.get_by_label("Door code").fill(pin)
-        page.get_by_role("button", name="Enter").click()
-        page.get_by_text("Wrong or expired code: the door stays locked.").wait_for()
-    assert SimulatedUnlock.objects.count() == 2
+        page.goto(url(page, web_key.split(":8000", 1)[1]))
+        assert page.get_by_role("button", name="Open door").count() == 0
+        page.get_by_text("This booking is not checked in, so the door cannot be opened.").wait_for()
+    assert cloud.unlocks == ["40120"]  # the refused presses never reached the lock

@@ -3,7 +3,7 @@
 It checks requests the way the real service does (shared/integrations/ttlock.md): form-encoded
 parameters, ``clientId``/``accessToken``/``date`` on every /v3 call, ``date`` in epoch milliseconds
 within 5 minutes, MD5 passwords, millisecond validity windows, ``addType=2`` for custom PINs and
-whole hours for offline passcodes. Anything wrong is answered with the service's error and recorded
+whole hours (in the lock's local time) for offline passcodes. Anything wrong is answered with the service's error and recorded
 in ``problems``. It fails on demand: ``fail_next(path, how)`` with how = "5xx", "timeout" (the
 operation happens, the answer comes too late), "expired_token", or an errcode int.
 """
@@ -32,6 +32,7 @@ class FakeLock:
     has_gateway: bool = True
     remote_unlock: bool = True
     passcode_version: int = 4
+    timezone_raw_offset: int = 0  # ms east of UTC: the lock keeps (and checks codes in) local time
 
 
 @dataclass
@@ -184,8 +185,8 @@ class FakeTTLock:
         if p.get("keyboardPwdType") != "3":
             return self._problem("expected a period passcode (keyboardPwdType=3)")
         for ms in window:
-            if ms % 3_600_000:
-                return self._problem("offline passcode bounds must be whole hours")
+            if (ms + lock.timezone_raw_offset) % 3_600_000:
+                return self._problem("offline passcode bounds must be whole hours on the lock's clock")
         code = FakePasscode(next(self._ids), lock.lock_id, f"{secrets.randbelow(10 ** 9):09d}",
                             p.get("keyboardPwdName", ""), *window, custom=False, on_lock=True)
         self.passcodes[code.id] = code

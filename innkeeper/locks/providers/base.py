@@ -39,7 +39,8 @@ class LockProvider(ABC):
 
     @abstractmethod
     def offline_pin(self, *, lock_id: str, start: datetime, end: datetime, name: str) -> Passcode:
-        """A period passcode the lock cloud computes offline; ``start``/``end`` on whole hours."""
+        """A period passcode the lock cloud computes offline; ``start``/``end`` on whole hours of the lock's
+        clock, given in the lock's time zone."""
 
     @abstractmethod
     def find_pin(self, *, lock_id: str, name: str) -> Passcode | None:
