@@ -230,6 +230,18 @@ def test_the_tape_chart_offers_only_rooms_free_for_the_whole_stay(signed_in, hot
     assert numbers[third.pk] in select(a)
 
 
+def test_a_late_check_out_moves_only_to_a_room_free_until_it_ends(signed_in, hotel, rooms, book, future):
+    factories.make_add_on(hotel, "late-check-out", "15")
+    anna = book(hotel, rooms, future, future + timedelta(days=2), name="Anna", add_ons=["late-check-out"])
+    boris = book(hotel, rooms, future + timedelta(days=2), future + timedelta(days=3), name="Boris")
+    with scopes_disabled():
+        third = rooms.rooms.exclude(pk__in=[anna.room_id, boris.room_id]).get()
+    page = signed_in.get("/panel/tape/", {"from": future.isoformat()}).content.decode()
+    options = re.search(rf'<select id="move-{anna.pk}" name="room">(.*?)</select>', page, re.S).group(1)
+    # Boris arrives at check-in time on Anna's last day, while Anna keeps her room until the late check-out.
+    assert re.findall(r'value="(\d+)"', options) == [str(third.pk)]
+
+
 def test_an_hourly_booking_sits_on_its_room_and_day_with_its_times_and_every_bar_opens_its_booking(
         signed_in, hotel, rooms, book, future):
     nightly = book(hotel, rooms, future, future + timedelta(days=2), name="Anna")

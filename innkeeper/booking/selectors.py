@@ -50,25 +50,30 @@ def free_rooms(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, 
 
 
 def move_targets(*, hotel: Hotel, bookings, now: datetime) -> dict[int, list[Room]]:
-    """For each booking, the other rooms in service it could move to (free for its stay and the room's turnover).
+    """For each booking, the other rooms in service it could move to: free for as long as it holds its room
+    (early check-in and late check-out included) and for the new room's turnover after it.
 
     Two queries however many bookings: the rooms, and the stays that overlap any of the bookings.
     """
     bookings = list(bookings)
     if not bookings:
         return {}
-    rooms = list(Room.objects.filter(hotel=hotel, status=RoomStatus.AVAILABLE).select_related("room_type")
-                 .order_by("number"))
-    longest_turnover = timedelta(minutes=max((r.room_type.turnover_minutes for r in rooms), default=0))
+    all_rooms = list(Room.objects.filter(hotel=hotel).select_related("room_type").order_by("number"))
+    turnover = {r.pk: timedelta(minutes=r.room_type.turnover_minutes) for r in all_rooms}
+    rooms = [r for r in all_rooms if r.status == RoomStatus.AVAILABLE]
+    # What each booking holds without its room's turnover: the stay widened by its add-ons.
+    held_until = {b.pk: b.blocks_until - turnover[b.room_id] for b in bookings}
+    longest_turnover = max(turnover.values(), default=timedelta(0))
     busy: dict[int, list[tuple]] = {}
-    for pk, room_id, start, blocks_until in Booking.objects.filter(
-            occupying(now), hotel=hotel, start__lt=max(b.end for b in bookings) + longest_turnover,
-            blocks_until__gt=min(b.start for b in bookings)).values_list("pk", "room_id", "start", "blocks_until"):
-        busy.setdefault(room_id, []).append((pk, start, blocks_until))
+    for pk, room_id, blocks_from, blocks_until in Booking.objects.filter(
+            occupying(now), hotel=hotel, blocks_from__lt=max(held_until.values()) + longest_turnover,
+            blocks_until__gt=min(b.blocks_from for b in bookings)).values_list(
+                "pk", "room_id", "blocks_from", "blocks_until"):
+        busy.setdefault(room_id, []).append((pk, blocks_from, blocks_until))
 
     def free(booking: Booking, room: Room) -> bool:
-        until = booking.end + timedelta(minutes=room.room_type.turnover_minutes)
-        return not any(pk != booking.pk and start < until and blocks_until > booking.start
+        until = held_until[booking.pk] + turnover[room.pk]
+        return not any(pk != booking.pk and start < until and blocks_until > booking.blocks_from
                        for pk, start, blocks_until in busy.get(room.pk, ()))
 
     return {b.pk: [r for r in rooms if r.pk != b.room_id and free(b, r)] for b in bookings}
