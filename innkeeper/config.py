@@ -36,6 +36,7 @@ class Config:
     celery_broker_url: str = ""
     email: dict = field(default_factory=dict)
     whatsapp: dict = field(default_factory=dict)
+    booking_horizon_days: int = 730
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -156,6 +157,13 @@ def _seconds(raw: str) -> float:
     if not 0 < value <= 120:
         raise ValueError("use a number of seconds between 0 and 120")
     return value
+
+
+def _horizon_days(raw: str) -> int:
+    days = int(raw)
+    if not 1 <= days <= 3650:
+        raise ValueError("use a number of days between 1 and 3650")
+    return days
 
 
 def _locks(env, problems: list[str], production: bool) -> tuple[str, dict | None]:
@@ -283,6 +291,8 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                             default="inline", hint="inline or celery")
     celery_broker_url = _parse(env, "CELERY_BROKER_URL", _broker, problems, required=production,
                                default="filesystem://", hint="e.g. redis://redis:6379/0 or amqp://user:pw@rabbit//")
+    booking_horizon_days = _parse(env, "BOOKING_HORIZON_DAYS", _horizon_days, problems, required=False,
+                                  default=730, hint="how many days ahead guests may book")
     email = _email(env, problems, production)
     whatsapp = _whatsapp(env, problems, production)
 
@@ -295,4 +305,4 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                   database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts],
                   field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
                   locks_dispatch=locks_dispatch, celery_broker_url=celery_broker_url, email=email,
-                  whatsapp=whatsapp)
+                  whatsapp=whatsapp, booking_horizon_days=booking_horizon_days)

@@ -154,6 +154,7 @@ AXES_VERBOSE = False
 
 # Booking engine
 INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout while waiting for a room type
+INNKEEPER_BOOKING_HORIZON_DAYS = CONFIG.booking_horizon_days  # how far ahead a stay may start
 
 # Encryption at rest (passport numbers, lock PINs): the first key encrypts, every key decrypts.
 FIELD_ENCRYPTION_KEYS = CONFIG.field_encryption_keys
