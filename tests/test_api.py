@@ -159,3 +159,47 @@ def test_idempotency_key_makes_a_retried_post_return_the_same_booking(client, ho
     first, retry, other = send("k-1"), send("k-1"), send("k-2")
     assert first.status_code == retry.status_code == other.status_code == 201
     assert first.json()["reference"] == retry.json()["reference"] != other.json()["reference"]
+
+
+NUL = "\x00"
+
+
+@pytest.mark.parametrize("where", ["slug", "room_type", "add_ons", "guest.name", "guest.phone", "guest.email",
+                                   "locale"])
+def test_a_nul_character_in_a_booking_request_is_refused_before_the_database(client, site, future, where):
+    body = booking_body(future, add_ons=["breakfast"])
+    slug = "moscow"
+    if where == "slug":
+        slug = f"mos{NUL}cow"
+    elif where == "add_ons":
+        body["add_ons"] = [f"break{NUL}fast"]
+    elif where.startswith("guest."):
+        body["guest"][where[len("guest."):]] = f"anna{NUL}@example.com"
+    else:
+        body[where] = body[where][:1] + NUL + body[where][1:]
+    r = post(client, f"/api/v1/hotels/{slug}/bookings", body)
+    assert r.status_code == 422, r.content
+    [error] = r.json()["detail"]
+    assert error["type"] == "nul_character" and where.split(".")[-1] in error["loc"]
+    assert error["msg"] == "The text contains a NUL character (\\x00), which is not allowed."
+    with scopes_disabled():
+        assert not Booking.objects.exists()
+
+
+def test_a_nul_character_in_a_lookup_is_refused(client, site, future):
+    ref = post(client, "/api/v1/hotels/moscow/bookings", booking_body(future)).json()["reference"]
+    when = f"check_in={future}&check_out={future + timedelta(days=1)}"
+    answers = [
+        client.get(f"/api/v1/hotels/mos%00cow/availability?{when}"),
+        client.get(f"/api/v1/bookings/{ref[:3]}%00{ref[3:]}?email=anna@example.com"),
+        client.get(f"/api/v1/bookings/{ref}?email=anna%00@example.com"),
+        post(client, f"/api/v1/bookings/{ref[:3]}%00{ref[3:]}/cancel", {"email": "anna@example.com"}),
+        post(client, f"/api/v1/bookings/{ref}/cancel", {"email": f"anna{NUL}@example.com"}),
+    ]
+    assert [r.status_code for r in answers] == [422] * 5
+    assert {r.json()["detail"][0]["type"] for r in answers} == {"nul_character"}
+    r = client.post("/api/v1/hotels/moscow/bookings", data=json.dumps(booking_body(future)),
+                    content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"key{NUL}")
+    assert r.status_code == 400 and r.json()["code"] == "bad_request"
+    with scopes_disabled():
+        assert Booking.objects.get().status == Status.CONFIRMED  # nothing cancelled, nothing booked twice
