@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from innkeeper.booking import rules, selectors
 from innkeeper.booking.errors import HoldExpired, NoAvailability, NotCancellable
+from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
 from innkeeper.booking.pricing import quote, with_add_ons
 from innkeeper.booking.references import new_reference
@@ -118,7 +119,7 @@ def _save_guarded(booking: Booking, **kwargs) -> None:
         with transaction.atomic():
             booking.save(**kwargs)
     except IntegrityError as exc:
-        if db.is_violation(exc, name="booking_room_overlap", sqlstate="23P01"):
+        if db.is_violation(exc, constraint=NO_OVERLAP_CONSTRAINT, sqlite_message=NO_OVERLAP_MESSAGE):
             raise NoAvailability() from exc
         if booking.request_key and Booking.objects.filter(
                 hotel_id=booking.hotel_id, request_key=booking.request_key).exclude(pk=booking.pk).exists():
