@@ -204,6 +204,20 @@ def test_move_to_a_free_room_of_any_type_but_not_a_taken_one(hotel, other_hotel,
         services.booking_move(booking=other, room=broken, actor="staff@example.com", now=now)
 
 
+@pytest.mark.parametrize("status", [RoomStatus.MAINTENANCE, RoomStatus.BLOCKED])
+def test_a_room_out_of_service_is_never_allocated(hotel, book, future, status):
+    std = factories.make_room_type(hotel, slug="std")
+    factories.make_room(std, number="101", status=status)  # first in room order: picked if it counted
+    good = factories.make_room(std, number="102")
+    first = book(hotel, std, future, future + timedelta(days=2))
+    assert first.room_id == good.id
+    with pytest.raises(NoAvailability):
+        book(hotel, std, future, future + timedelta(days=2))
+    with pytest.raises(NoAvailability):
+        book(hotel, std, start=local(hotel, future + timedelta(days=1), 10), hours=2)
+    assert [b.room_id for b in rows(hotel=hotel)] == [good.id]
+
+
 def test_references_are_unique(hotel, book, future):
     std = factories.make_room_type(hotel, slug="std", rooms=40)
     refs = {book(hotel, std, future, future + timedelta(days=1)).reference for _ in range(40)}
