@@ -1,3 +1,5 @@
+import random
+import secrets
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -222,6 +224,26 @@ def test_references_are_unique(hotel, book, future):
     std = factories.make_room_type(hotel, slug="std", rooms=40)
     refs = {book(hotel, std, future, future + timedelta(days=1)).reference for _ in range(40)}
     assert len(refs) == 40
+
+
+def test_references_have_no_look_alike_characters(hotel, book, future):
+    std = factories.make_room_type(hotel, slug="std", rooms=20)
+    refs = "".join(book(hotel, std, future, future + timedelta(days=1)).reference for _ in range(20))
+    assert not set("0O1IL") & (set(ALPHABET) | set(refs))
+    assert len(set(ALPHABET)) == len(ALPHABET) == 31  # the other 23 letters and 2-9
+
+
+def test_a_reference_already_taken_is_drawn_again(hotel, book, future, monkeypatch):
+    std = factories.make_room_type(hotel, slug="std", rooms=2)
+    taken = book(hotel, std, future, future + timedelta(days=1))
+    draws = random.Random(2026)
+    expected = random.Random(2026)
+    first = "".join(expected.choice(ALPHABET) for _ in range(6))
+    second = "".join(expected.choice(ALPHABET) for _ in range(6))
+    with scopes_disabled():
+        Booking.objects.filter(pk=taken.pk).update(reference=first)
+    monkeypatch.setattr(secrets, "choice", draws.choice)  # the random source, seeded
+    assert book(hotel, std, future, future + timedelta(days=1)).reference == second != first
 
 
 def test_expire_holds_marks_only_lapsed_ones(hotel, book, now, future):
