@@ -203,3 +203,39 @@ def test_a_nul_character_in_a_lookup_is_refused(client, site, future):
     assert r.status_code == 400 and r.json()["code"] == "bad_request"
     with scopes_disabled():
         assert Booking.objects.get().status == Status.CONFIRMED  # nothing cancelled, nothing booked twice
+
+
+def test_the_quote_shown_is_what_the_booking_charges(client, db, future):
+    """Rates with a date override, extra guests, add-ons and tax on top: availability, then book."""
+    hotel = factories.make_hotel(slug="taxed", tax_rate="10", prices_include_tax=False)
+    std = factories.make_room_type(hotel, slug="std", rooms=3, base_occupancy=2, max_occupancy=4,
+                                   extra_guest_charge="10", base_price_hourly="20")
+    factories.make_override(std, future + timedelta(days=1), price_nightly="130")
+    factories.make_add_on(hotel, "breakfast", "5", "PER_GUEST")
+    factories.make_add_on(hotel, "parking", "7", "PER_NIGHT")
+    nights = {"check_in": str(future), "check_out": str(future + timedelta(days=2))}
+    hours = {"start": f"{future}T10:00", "hours": 3}
+
+    def shown(stay, guests):
+        r = client.get("/api/v1/hotels/taxed/availability", {**stay, "guests": guests})
+        return r.json()["room_types"][0]["quote"]
+
+    def charged(stay, guests, add_ons=()):
+        body = dict(stay, room_type="std", guests=guests, add_ons=list(add_ons),
+                    guest={"name": "Anna Petrova", "email": "anna@example.com"})
+        r = post(client, "/api/v1/hotels/taxed/bookings", body)
+        assert r.status_code == 201, r.content
+        return r.json()
+
+    quoted = shown(nights, 3)
+    assert (quoted["subtotal"], quoted["total"]) == ("250.00", "275.00")  # 100 + 130 + 2 nights x 1 extra x 10
+    booked = charged(nights, 3)
+    assert (booked["total"], booked["quote"]) == (quoted["total"], quoted)
+    with_extras = charged(nights, 3, ["breakfast", "parking"])  # + 3 x 5 + 2 x 7 = 29 before tax
+    assert with_extras["quote"]["lines"][:len(quoted["lines"])] == quoted["lines"]
+    assert (with_extras["quote"]["subtotal"], with_extras["total"]) == ("279.00", "306.90")
+
+    quoted = shown(hours, 3)
+    assert quoted["total"] == "77.00"  # 3 x 20 + 1 extra guest x 10, + 10 %
+    booked = charged(hours, 3)
+    assert (booked["total"], booked["quote"]) == (quoted["total"], quoted)
