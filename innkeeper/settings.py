@@ -223,5 +223,6 @@ CELERY_BEAT_SCHEDULE = {
     "messages-sweep": {"task": "innkeeper.messaging.tasks.messages_sweep",
                        "schedule": float(INNKEEPER_MESSAGING["sweep_every_seconds"])},
     **__import__("innkeeper.locks.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # keys, check-out, reminders
+    **__import__("innkeeper.booking.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # lapsed holds
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celery" / "beat-schedule")

@@ -239,3 +239,15 @@ def test_the_quote_shown_is_what_the_booking_charges(client, db, future):
     assert quoted["total"] == "77.00"  # 3 x 20 + 1 extra guest x 10, + 10 %
     booked = charged(hours, 3)
     assert (booked["total"], booked["quote"]) == (quoted["total"], quoted)
+
+
+def test_a_lapsed_hold_is_never_reported_as_held(client, site, book, now, future):
+    _hotel, std = site
+    held = book(_hotel, std, future, future + timedelta(days=1), hold=True, email="anna@example.com",
+                at=now - timedelta(minutes=_hotel.hold_minutes + 1))
+    r = client.get(f"/api/v1/bookings/{held.reference}?email=anna@example.com")
+    assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")
+    r = post(client, f"/api/v1/bookings/{held.reference}/cancel", {"email": "anna@example.com"})
+    assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")  # nothing to cancel: it ran out
+    with scopes_disabled():
+        assert Booking.objects.get(pk=held.pk).status == Status.EXPIRED

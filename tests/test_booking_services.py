@@ -329,3 +329,40 @@ def test_a_request_key_reused_for_a_different_booking_is_refused(hotel, now, fut
                 make(slug, email)
             assert refused.value.code == "request_key_reused"
     assert len(rows(hotel=hotel)) == 1
+
+
+def test_the_periodic_sweep_expires_lapsed_holds_in_every_hotel(hotel, other_hotel, book, now, future):
+    from innkeeper import celery_app
+    from innkeeper.booking.tasks import holds_expire_task
+
+    entry = celery_app.conf.beat_schedule["booking-holds-expire"]
+    assert entry["task"] == holds_expire_task.name and entry["task"] in celery_app.tasks
+    lapsed_at = now - timedelta(minutes=hotel.hold_minutes + 1)
+    here = book(hotel, factories.make_room_type(hotel, rooms=1), future, future + timedelta(days=1), hold=True,
+                at=lapsed_at)
+    there_type = factories.make_room_type(other_hotel, rooms=2)
+    there = book(other_hotel, there_type, future, future + timedelta(days=1), hold=True, at=lapsed_at)
+    fresh = book(other_hotel, there_type, future, future + timedelta(days=1), hold=True)
+    holds_expire_task()  # as beat runs it: no hotel scope, every hotel
+    assert [(b.pk, b.status) for b in rows(pk__in=[here.pk, there.pk, fresh.pk])] == [
+        (here.pk, Status.EXPIRED), (there.pk, Status.EXPIRED), (fresh.pk, Status.HOLD)]
+    with scopes_disabled():
+        assert sorted(BookingEvent.objects.filter(to_status=Status.EXPIRED).values_list("hotel_id", flat=True)) == \
+            sorted([hotel.id, other_hotel.id])
+    holds_expire_task()
+    with scopes_disabled():
+        assert BookingEvent.objects.filter(to_status=Status.EXPIRED).count() == 2  # once each
+
+
+def test_moving_into_a_room_held_by_a_lapsed_hold_releases_it(hotel, book, now, future):
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    lux = factories.make_room_type(hotel, slug="lux", rooms=1)
+    lapsed = book(hotel, lux, future, future + timedelta(days=1), hold=True,
+                  at=now - timedelta(minutes=hotel.hold_minutes + 1))
+    b = book(hotel, std, future, future + timedelta(days=1))
+    with scopes_disabled():
+        suite = lux.rooms.get()
+    with scope(hotel=hotel):
+        moved = services.booking_move(booking=b, room=suite, actor="staff@example.com", now=now)
+    assert moved.room_id == suite.id
+    assert [b.status for b in rows(pk=lapsed.pk)] == [Status.EXPIRED]
