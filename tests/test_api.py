@@ -247,6 +247,7 @@ def test_a_lapsed_hold_is_never_reported_as_held(client, site, book, now, future
                 at=now - timedelta(minutes=_hotel.hold_minutes + 1))
     r = client.get(f"/api/v1/bookings/{held.reference}?email=anna@example.com")
     assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")
+    assert r.json()["hold_expires_at"].endswith("+03:00") and r.json()["created_at"].endswith("+03:00")
     r = post(client, f"/api/v1/bookings/{held.reference}/cancel", {"email": "anna@example.com"})
     assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")  # nothing to cancel: it ran out
     with scopes_disabled():

@@ -142,7 +142,8 @@ def booking_out(b: Booking) -> dict:
         "add_ons": [{"code": a.add_on.code, "name": a.add_on.name, "quantity": a.quantity, "amount": str(a.amount)}
                     for a in b.add_ons.select_related("add_on")],
         "total": str(b.total), "currency": b.currency, "quote": b.quote,
-        "hold_expires_at": b.hold_expires_at, "created_at": b.created_at,
+        "hold_expires_at": b.hold_expires_at.astimezone(tz) if b.hold_expires_at else None,
+        "created_at": b.created_at.astimezone(tz),
     }
 
 
