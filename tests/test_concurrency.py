@@ -238,3 +238,34 @@ def test_a_room_type_locked_for_too_long_is_busy_and_a_503_to_try_again(hotel, f
     with scopes_disabled():
         assert not Booking.objects.exists()
     assert book_through_service(hotel, std, future).status == Status.CONFIRMED  # free again: it books
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_database_locked_too_long_is_busy_too(hotel, future, vendor):
+    if vendor != "sqlite":
+        pytest.skip("PostgreSQL's lock timeout is tested above")
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock():
+        with transaction.atomic():  # BEGIN IMMEDIATE: the one writer
+            list(RoomType.objects.filter(pk=std.pk))
+            locked.set()
+            release.wait(30)
+
+    options = connection.settings_dict["OPTIONS"]
+    before = options.get("timeout")
+    connection.close()
+    options["timeout"] = 0.1  # this connection waits 0.1 s for the lock instead of 30
+    thread = in_another_connection(hold_the_write_lock)
+    try:
+        assert locked.wait(10)
+        with pytest.raises(Busy):
+            book_through_service(hotel, std, future)
+    finally:
+        release.set()
+        thread.join(15)
+        connection.close()
+        options["timeout"] = before
+    with scopes_disabled():
+        assert not Booking.objects.exists()
