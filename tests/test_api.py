@@ -228,7 +228,8 @@ def test_the_quote_shown_is_what_the_booking_charges(client, db, future):
         return r.json()
 
     quoted = shown(nights, 3)
-    assert (quoted["subtotal"], quoted["total"]) == ("250.00", "275.00")  # 100 + 130 + 2 nights x 1 extra x 10
+    # 100 + 130 for the nights, 2 nights x 1 extra guest x 10, then 10 % tax
+    assert (quoted["subtotal"], quoted["total"]) == ("250.00", "275.00")
     booked = charged(nights, 3)
     assert (booked["total"], booked["quote"]) == (quoted["total"], quoted)
     with_extras = charged(nights, 3, ["breakfast", "parking"])  # + 3 x 5 + 2 x 7 = 29 before tax

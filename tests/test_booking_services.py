@@ -338,8 +338,8 @@ def test_the_periodic_sweep_expires_lapsed_holds_in_every_hotel(hotel, other_hot
     entry = celery_app.conf.beat_schedule["booking-holds-expire"]
     assert entry["task"] == holds_expire_task.name and entry["task"] in celery_app.tasks
     lapsed_at = now - timedelta(minutes=hotel.hold_minutes + 1)
-    here = book(hotel, factories.make_room_type(hotel, rooms=1), future, future + timedelta(days=1), hold=True,
-                at=lapsed_at)
+    here_type = factories.make_room_type(hotel, rooms=1)
+    here = book(hotel, here_type, future, future + timedelta(days=1), hold=True, at=lapsed_at)
     there_type = factories.make_room_type(other_hotel, rooms=2)
     there = book(other_hotel, there_type, future, future + timedelta(days=1), hold=True, at=lapsed_at)
     fresh = book(other_hotel, there_type, future, future + timedelta(days=1), hold=True)
@@ -347,8 +347,8 @@ def test_the_periodic_sweep_expires_lapsed_holds_in_every_hotel(hotel, other_hot
     assert [(b.pk, b.status) for b in rows(pk__in=[here.pk, there.pk, fresh.pk])] == [
         (here.pk, Status.EXPIRED), (there.pk, Status.EXPIRED), (fresh.pk, Status.HOLD)]
     with scopes_disabled():
-        assert sorted(BookingEvent.objects.filter(to_status=Status.EXPIRED).values_list("hotel_id", flat=True)) == \
-            sorted([hotel.id, other_hotel.id])
+        expired_in = BookingEvent.objects.filter(to_status=Status.EXPIRED).values_list("hotel_id", flat=True)
+        assert sorted(expired_in) == sorted([hotel.id, other_hotel.id])
     holds_expire_task()
     with scopes_disabled():
         assert BookingEvent.objects.filter(to_status=Status.EXPIRED).count() == 2  # once each

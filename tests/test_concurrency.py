@@ -183,17 +183,19 @@ def test_a_stay_written_between_the_check_and_the_insert_is_stopped_by_the_const
 
     def upgrade():
         with transaction.atomic():
+            end = local(hotel, future + timedelta(days=1), 12)
             Booking.objects.create(
-                hotel=hotel, reference="UPGRDE", room_type=lux, room=room, kind="NIGHTLY", check_in=future,
-                check_out=future + timedelta(days=1), start=local(hotel, future, 14),
-                end=local(hotel, future + timedelta(days=1), 12), blocks_until=local(hotel, future + timedelta(days=1), 12),
-                status=Status.CONFIRMED, guests=1, guest_name="Upgrade", guest_email="u@example.com", locale="en",
-                currency="EUR", subtotal=0, tax=0, total=0, quote={})
+                hotel=hotel, reference="UPGRDE", room_type=lux, room=room, kind="NIGHTLY",
+                check_in=future, check_out=future + timedelta(days=1), start=local(hotel, future, 14),
+                end=end, blocks_until=end,
+                status=Status.CONFIRMED, guests=1, guest_name="Upgrade", guest_email="u@example.com",
+                locale="en", currency="EUR", subtotal=0, tax=0, total=0, quote={})
             upgrade_written.set()
             # Commit only once the service's INSERT waits on this transaction: it is past its own check.
             with connection.cursor() as cursor:
                 def service_waits():
-                    cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+                    cursor.execute("SELECT count(*) FROM pg_locks"
+                                   " WHERE NOT granted AND locktype = 'transactionid'")
                     return cursor.fetchone()[0] > 0
                 waited.append(wait_until(service_waits))
 

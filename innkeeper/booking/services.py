@@ -144,8 +144,8 @@ def holds_expire(*, now: datetime, hotel: Hotel | None = None, room_type: RoomTy
         for pk, hotel_id, status in list(qs.values_list("pk", "hotel_id", "status")):
             with transaction.atomic():
                 if Booking.objects.filter(pk=pk, status=status).update(status=Status.EXPIRED, updated_at=now):
-                    BookingEvent.objects.create(hotel_id=hotel_id, booking_id=pk, action="status", actor=SYSTEM,
-                                                from_status=status, to_status=Status.EXPIRED)
+                    BookingEvent.objects.create(hotel_id=hotel_id, booking_id=pk, action="status",
+                                                actor=SYSTEM, from_status=status, to_status=Status.EXPIRED)
                     expired += 1
     return expired
 
@@ -354,7 +354,8 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
             raise Conflict(_("A booking that is %(status)s cannot be moved.") % {"status": b.status},
                            code="not_changeable")
         target = Room.objects.select_related("room_type").get(pk=room.pk)
-        holds_expire(hotel=b.hotel, now=now, room_type=target.room_type)  # else a lapsed one blocks at the wall
+        # A lapsed hold in the target room would still meet the database's guard: release it first.
+        holds_expire(hotel=b.hotel, now=now, room_type=target.room_type)
         stay = Stay(b.kind, b.start, b.end, b.check_in, b.check_out, b.hours)
         busy = selectors.busy_room_ids(hotel=b.hotel, room_type=target.room_type, stay=stay, now=now,
                                        exclude_booking_id=b.pk).filter(room=target)

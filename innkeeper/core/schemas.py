@@ -10,8 +10,8 @@ from pydantic_core import PydanticCustomError
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL; refusing it here keeps it from ever reaching a query.
     if "\x00" in value:
-        raise PydanticCustomError("nul_character", _("The text contains a NUL character (\\x00), which is not "
-                                                     "allowed."))
+        message = _("The text contains a NUL character (\\x00), which is not allowed.")
+        raise PydanticCustomError("nul_character", message)
     return value
 
 
