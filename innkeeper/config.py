@@ -37,6 +37,7 @@ class Config:
     celery_broker_url: str = ""
     email: dict = field(default_factory=dict)
     whatsapp: dict = field(default_factory=dict)
+    booking_horizon_days: int = 730
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -166,6 +167,13 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _horizon_days(raw: str) -> int:
+    days = int(raw)
+    if not 1 <= days <= 3650:
+        raise ValueError("use a number of days between 1 and 3650")
+    return days
+
+
 def _locks(env, problems: list[str], production: bool) -> tuple[str, dict | None]:
     provider = _parse(env, "LOCK_PROVIDER", _choice(LOCK_PROVIDERS), problems, required=production,
                       default="simulator", hint="simulator or ttlock")
@@ -293,6 +301,8 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                                  hint="how many reverse proxies in front of the app add X-Forwarded-For, e.g. 1")
     celery_broker_url = _parse(env, "CELERY_BROKER_URL", _broker, problems, required=production,
                                default="filesystem://", hint="e.g. redis://redis:6379/0 or amqp://user:pw@rabbit//")
+    booking_horizon_days = _parse(env, "BOOKING_HORIZON_DAYS", _horizon_days, problems, required=False,
+                                  default=730, hint="how many days ahead guests may book")
     email = _email(env, problems, production)
     whatsapp = _whatsapp(env, problems, production)
 
@@ -306,4 +316,4 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                   field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
                   locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
                   celery_broker_url=celery_broker_url, email=email,
-                  whatsapp=whatsapp)
+                  whatsapp=whatsapp, booking_horizon_days=booking_horizon_days)

@@ -155,6 +155,7 @@ AXES_VERBOSE = False
 
 # Booking engine
 INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout while waiting for a room type
+INNKEEPER_BOOKING_HORIZON_DAYS = CONFIG.booking_horizon_days  # how far ahead a stay may start
 
 # Encryption at rest (passport numbers, lock PINs): the first key encrypts, every key decrypts.
 FIELD_ENCRYPTION_KEYS = CONFIG.field_encryption_keys
@@ -224,5 +225,6 @@ CELERY_BEAT_SCHEDULE = {
     "messages-sweep": {"task": "innkeeper.messaging.tasks.messages_sweep",
                        "schedule": float(INNKEEPER_MESSAGING["sweep_every_seconds"])},
     **__import__("innkeeper.locks.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # keys, check-out, reminders
+    **__import__("innkeeper.booking.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # lapsed holds
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celery" / "beat-schedule")

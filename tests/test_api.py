@@ -159,3 +159,97 @@ def test_idempotency_key_makes_a_retried_post_return_the_same_booking(client, ho
     first, retry, other = send("k-1"), send("k-1"), send("k-2")
     assert first.status_code == retry.status_code == other.status_code == 201
     assert first.json()["reference"] == retry.json()["reference"] != other.json()["reference"]
+
+
+NUL = "\x00"
+
+
+@pytest.mark.parametrize("where", ["slug", "room_type", "add_ons", "guest.name", "guest.phone", "guest.email",
+                                   "locale"])
+def test_a_nul_character_in_a_booking_request_is_refused_before_the_database(client, site, future, where):
+    body = booking_body(future, add_ons=["breakfast"])
+    slug = "moscow"
+    if where == "slug":
+        slug = f"mos{NUL}cow"
+    elif where == "add_ons":
+        body["add_ons"] = [f"break{NUL}fast"]
+    elif where.startswith("guest."):
+        body["guest"][where[len("guest."):]] = f"anna{NUL}@example.com"
+    else:
+        body[where] = body[where][:1] + NUL + body[where][1:]
+    r = post(client, f"/api/v1/hotels/{slug}/bookings", body)
+    assert r.status_code == 422, r.content
+    [error] = r.json()["detail"]
+    assert error["type"] == "nul_character" and where.split(".")[-1] in error["loc"]
+    assert error["msg"] == "The text contains a NUL character (\\x00), which is not allowed."
+    with scopes_disabled():
+        assert not Booking.objects.exists()
+
+
+def test_a_nul_character_in_a_lookup_is_refused(client, site, future):
+    ref = post(client, "/api/v1/hotels/moscow/bookings", booking_body(future)).json()["reference"]
+    when = f"check_in={future}&check_out={future + timedelta(days=1)}"
+    answers = [
+        client.get(f"/api/v1/hotels/mos%00cow/availability?{when}"),
+        client.get(f"/api/v1/bookings/{ref[:3]}%00{ref[3:]}?email=anna@example.com"),
+        client.get(f"/api/v1/bookings/{ref}?email=anna%00@example.com"),
+        post(client, f"/api/v1/bookings/{ref[:3]}%00{ref[3:]}/cancel", {"email": "anna@example.com"}),
+        post(client, f"/api/v1/bookings/{ref}/cancel", {"email": f"anna{NUL}@example.com"}),
+    ]
+    assert [r.status_code for r in answers] == [422] * 5
+    assert {r.json()["detail"][0]["type"] for r in answers} == {"nul_character"}
+    r = client.post("/api/v1/hotels/moscow/bookings", data=json.dumps(booking_body(future)),
+                    content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"key{NUL}")
+    assert r.status_code == 400 and r.json()["code"] == "bad_request"
+    with scopes_disabled():
+        assert Booking.objects.get().status == Status.CONFIRMED  # nothing cancelled, nothing booked twice
+
+
+def test_the_quote_shown_is_what_the_booking_charges(client, db, future):
+    """Rates with a date override, extra guests, add-ons and tax on top: availability, then book."""
+    hotel = factories.make_hotel(slug="taxed", tax_rate="10", prices_include_tax=False)
+    std = factories.make_room_type(hotel, slug="std", rooms=3, base_occupancy=2, max_occupancy=4,
+                                   extra_guest_charge="10", base_price_hourly="20")
+    factories.make_override(std, future + timedelta(days=1), price_nightly="130")
+    factories.make_add_on(hotel, "breakfast", "5", "PER_GUEST")
+    factories.make_add_on(hotel, "parking", "7", "PER_NIGHT")
+    nights = {"check_in": str(future), "check_out": str(future + timedelta(days=2))}
+    hours = {"start": f"{future}T10:00", "hours": 3}
+
+    def shown(stay, guests):
+        r = client.get("/api/v1/hotels/taxed/availability", {**stay, "guests": guests})
+        return r.json()["room_types"][0]["quote"]
+
+    def charged(stay, guests, add_ons=()):
+        body = dict(stay, room_type="std", guests=guests, add_ons=list(add_ons),
+                    guest={"name": "Anna Petrova", "email": "anna@example.com"})
+        r = post(client, "/api/v1/hotels/taxed/bookings", body)
+        assert r.status_code == 201, r.content
+        return r.json()
+
+    quoted = shown(nights, 3)
+    # 100 + 130 for the nights, 2 nights x 1 extra guest x 10, then 10 % tax
+    assert (quoted["subtotal"], quoted["total"]) == ("250.00", "275.00")
+    booked = charged(nights, 3)
+    assert (booked["total"], booked["quote"]) == (quoted["total"], quoted)
+    with_extras = charged(nights, 3, ["breakfast", "parking"])  # + 3 x 5 + 2 x 7 = 29 before tax
+    assert with_extras["quote"]["lines"][:len(quoted["lines"])] == quoted["lines"]
+    assert (with_extras["quote"]["subtotal"], with_extras["total"]) == ("279.00", "306.90")
+
+    quoted = shown(hours, 3)
+    assert quoted["total"] == "77.00"  # 3 x 20 + 1 extra guest x 10, + 10 %
+    booked = charged(hours, 3)
+    assert (booked["total"], booked["quote"]) == (quoted["total"], quoted)
+
+
+def test_a_lapsed_hold_is_never_reported_as_held(client, site, book, now, future):
+    _hotel, std = site
+    held = book(_hotel, std, future, future + timedelta(days=1), hold=True, email="anna@example.com",
+                at=now - timedelta(minutes=_hotel.hold_minutes + 1))
+    r = client.get(f"/api/v1/bookings/{held.reference}?email=anna@example.com")
+    assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")
+    assert r.json()["hold_expires_at"].endswith("+03:00") and r.json()["created_at"].endswith("+03:00")
+    r = post(client, f"/api/v1/bookings/{held.reference}/cancel", {"email": "anna@example.com"})
+    assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")  # nothing to cancel: it ran out
+    with scopes_disabled():
+        assert Booking.objects.get(pk=held.pk).status == Status.EXPIRED

@@ -80,3 +80,31 @@ def test_near_future_stays_of_every_shape_get_a_clear_answer(demo_hotel, shape, 
         r = client.post(f"/api/v1/bookings/{ref}/cancel", json.dumps({"email": email}),
                         content_type="application/json")
         assert r.status_code == 200 and r.json()["status"] == "CANCELLED"
+
+
+EXTREME_STAYS = [
+    {"start": "9999-12-31T23:00:00Z", "hours": 3},
+    {"start": "9999-12-31T21:00", "hours": 3},
+    {"start": "9999-12-31T23:59:59.999999+14:00", "hours": 24},
+    {"start": "0001-01-01T00:00:00+14:00", "hours": 3},
+    {"start": "0001-01-01T00:00", "hours": 3},
+    {"check_in": "9999-12-30", "check_out": "9999-12-31"},
+    {"check_in": "0001-01-01", "check_out": "0001-01-02"},
+    {"check_in": "2026-01-01", "check_out": "9999-12-31"},
+]
+
+
+@pytest.mark.parametrize("tz", ["Europe/Moscow", "Etc/GMT+12", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("query", EXTREME_STAYS)
+def test_stays_at_the_ends_of_the_calendar_are_refused_with_a_field_message(db, tz, query):
+    hotel = factories.make_hotel(slug="edge", time_zone=tz)
+    factories.make_room_type(hotel, slug="std", rooms=1)
+    client = Client(raise_request_exception=False)
+    r = client.get("/api/v1/hotels/edge/availability", {**query, "guests": 1})
+    assert r.status_code == 422, r.content
+    [error] = r.json()["detail"]
+    assert error["type"] in ("past", "too_far_ahead", "too_long") and error["msg"]
+    body = dict(query, room_type="std", guests=1, guest={"name": "Anna", "email": "a@example.com"})
+    r = client.post("/api/v1/hotels/edge/bookings", json.dumps(body), content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"][0]["type"] == error["type"]

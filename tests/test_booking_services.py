@@ -1,3 +1,5 @@
+import random
+import secrets
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -204,10 +206,44 @@ def test_move_to_a_free_room_of_any_type_but_not_a_taken_one(hotel, other_hotel,
         services.booking_move(booking=other, room=broken, actor="staff@example.com", now=now)
 
 
+@pytest.mark.parametrize("status", [RoomStatus.MAINTENANCE, RoomStatus.BLOCKED])
+def test_a_room_out_of_service_is_never_allocated(hotel, book, future, status):
+    std = factories.make_room_type(hotel, slug="std")
+    factories.make_room(std, number="101", status=status)  # first in room order: picked if it counted
+    good = factories.make_room(std, number="102")
+    first = book(hotel, std, future, future + timedelta(days=2))
+    assert first.room_id == good.id
+    with pytest.raises(NoAvailability):
+        book(hotel, std, future, future + timedelta(days=2))
+    with pytest.raises(NoAvailability):
+        book(hotel, std, start=local(hotel, future + timedelta(days=1), 10), hours=2)
+    assert [b.room_id for b in rows(hotel=hotel)] == [good.id]
+
+
 def test_references_are_unique(hotel, book, future):
     std = factories.make_room_type(hotel, slug="std", rooms=40)
     refs = {book(hotel, std, future, future + timedelta(days=1)).reference for _ in range(40)}
     assert len(refs) == 40
+
+
+def test_references_have_no_look_alike_characters(hotel, book, future):
+    std = factories.make_room_type(hotel, slug="std", rooms=20)
+    refs = "".join(book(hotel, std, future, future + timedelta(days=1)).reference for _ in range(20))
+    assert not set("0O1IL") & (set(ALPHABET) | set(refs))
+    assert len(set(ALPHABET)) == len(ALPHABET) == 31  # the other 23 letters and 2-9
+
+
+def test_a_reference_already_taken_is_drawn_again(hotel, book, future, monkeypatch):
+    std = factories.make_room_type(hotel, slug="std", rooms=2)
+    taken = book(hotel, std, future, future + timedelta(days=1))
+    draws = random.Random(2026)
+    expected = random.Random(2026)
+    first = "".join(expected.choice(ALPHABET) for _ in range(6))
+    second = "".join(expected.choice(ALPHABET) for _ in range(6))
+    with scopes_disabled():
+        Booking.objects.filter(pk=taken.pk).update(reference=first)
+    monkeypatch.setattr(secrets, "choice", draws.choice)  # the random source, seeded
+    assert book(hotel, std, future, future + timedelta(days=1)).reference == second != first
 
 
 def test_expire_holds_marks_only_lapsed_ones(hotel, book, now, future):
@@ -293,3 +329,40 @@ def test_a_request_key_reused_for_a_different_booking_is_refused(hotel, now, fut
                 make(slug, email)
             assert refused.value.code == "request_key_reused"
     assert len(rows(hotel=hotel)) == 1
+
+
+def test_the_periodic_sweep_expires_lapsed_holds_in_every_hotel(hotel, other_hotel, book, now, future):
+    from innkeeper import celery_app
+    from innkeeper.booking.tasks import holds_expire_task
+
+    entry = celery_app.conf.beat_schedule["booking-holds-expire"]
+    assert entry["task"] == holds_expire_task.name and entry["task"] in celery_app.tasks
+    lapsed_at = now - timedelta(minutes=hotel.hold_minutes + 1)
+    here_type = factories.make_room_type(hotel, rooms=1)
+    here = book(hotel, here_type, future, future + timedelta(days=1), hold=True, at=lapsed_at)
+    there_type = factories.make_room_type(other_hotel, rooms=2)
+    there = book(other_hotel, there_type, future, future + timedelta(days=1), hold=True, at=lapsed_at)
+    fresh = book(other_hotel, there_type, future, future + timedelta(days=1), hold=True)
+    holds_expire_task()  # as beat runs it: no hotel scope, every hotel
+    assert [(b.pk, b.status) for b in rows(pk__in=[here.pk, there.pk, fresh.pk])] == [
+        (here.pk, Status.EXPIRED), (there.pk, Status.EXPIRED), (fresh.pk, Status.HOLD)]
+    with scopes_disabled():
+        expired_in = BookingEvent.objects.filter(to_status=Status.EXPIRED).values_list("hotel_id", flat=True)
+        assert sorted(expired_in) == sorted([hotel.id, other_hotel.id])
+    holds_expire_task()
+    with scopes_disabled():
+        assert BookingEvent.objects.filter(to_status=Status.EXPIRED).count() == 2  # once each
+
+
+def test_moving_into_a_room_held_by_a_lapsed_hold_releases_it(hotel, book, now, future):
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    lux = factories.make_room_type(hotel, slug="lux", rooms=1)
+    lapsed = book(hotel, lux, future, future + timedelta(days=1), hold=True,
+                  at=now - timedelta(minutes=hotel.hold_minutes + 1))
+    b = book(hotel, std, future, future + timedelta(days=1))
+    with scopes_disabled():
+        suite = lux.rooms.get()
+    with scope(hotel=hotel):
+        moved = services.booking_move(booking=b, room=suite, actor="staff@example.com", now=now)
+    assert moved.room_id == suite.id
+    assert [b.status for b in rows(pk=lapsed.pk)] == [Status.EXPIRED]

@@ -6,6 +6,7 @@ request). At most 90 are in flight at a time, under PostgreSQL's default max_con
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -13,12 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django_scopes import scopes_disabled
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking.models import Booking
-from innkeeper.booking.states import ACTIVE
+from innkeeper.booking import services, stays
+from innkeeper.booking.errors import NoAvailability
+from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.states import ACTIVE, Status
+from innkeeper.core.errors import Busy
+from innkeeper.hotels.models import RoomType
 from tests import factories
+from tests.conftest import local
 
 ATTEMPTS = 200
 IN_FLIGHT = 90
@@ -130,3 +138,136 @@ def test_one_idempotency_key_sent_at_once_for_two_room_types_makes_one_booking(s
     assert {p["reference"] for s, p in results if s == 201} == {made[0].reference}
     assert {p["room_type"] for s, p in results if s == 201} == {won}
     assert {p["code"] for s, p in results if s == 409} == {"request_key_reused"}
+
+
+def in_another_connection(work):
+    """Run ``work`` on a thread of its own, so on a database connection of its own; returns the thread."""
+    def run():
+        try:
+            with scopes_disabled():
+                work()
+        finally:
+            connection.close()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def wait_until(condition, seconds=10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def book_through_service(hotel, room_type, future):
+    with scope(hotel=hotel):
+        stay = stays.nightly(hotel, future, future + timedelta(days=1), now=timezone.now())
+        return services.booking_create(hotel=hotel, room_type=room_type.slug, stay=stay, guests=1,
+                                       guest=services.GuestDetails("Anna", "anna@example.com"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_stay_written_between_the_check_and_the_insert_is_stopped_by_the_constraint(hotel, future):
+    """The room-type lock covers every writer that goes through the service; a booking of another type
+    placed in this type's room (an upgrade, say) does not take it. If that write commits while the
+    service is inserting, the exclusion constraint stops the second stay and the guest gets a 409."""
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    lux = factories.make_room_type(hotel, slug="lux", rooms=0)
+    with scopes_disabled():
+        room = std.rooms.get()
+    upgrade_written, waited = threading.Event(), []
+
+    def upgrade():
+        with transaction.atomic():
+            end = local(hotel, future + timedelta(days=1), 12)
+            Booking.objects.create(
+                hotel=hotel, reference="UPGRDE", room_type=lux, room=room, kind="NIGHTLY",
+                check_in=future, check_out=future + timedelta(days=1), start=local(hotel, future, 14),
+                end=end, blocks_until=end,
+                status=Status.CONFIRMED, guests=1, guest_name="Upgrade", guest_email="u@example.com",
+                locale="en", currency="EUR", subtotal=0, tax=0, total=0, quote={})
+            upgrade_written.set()
+            # Commit only once the service's INSERT waits on this transaction: it is past its own check.
+            with connection.cursor() as cursor:
+                def service_waits():
+                    cursor.execute("SELECT count(*) FROM pg_locks"
+                                   " WHERE NOT granted AND locktype = 'transactionid'")
+                    return cursor.fetchone()[0] > 0
+                waited.append(wait_until(service_waits))
+
+    thread = in_another_connection(upgrade)
+    assert upgrade_written.wait(10)
+    try:
+        with pytest.raises(NoAvailability):
+            book_through_service(hotel, std, future)
+    finally:
+        thread.join(15)
+    assert waited == [True]
+    with scopes_disabled():
+        assert list(Booking.objects.values_list("reference", flat=True)) == ["UPGRDE"]
+        assert not BookingEvent.objects.exists()  # nothing half-written
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_room_type_locked_for_too_long_is_busy_and_a_503_to_try_again(hotel, future, settings):
+    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_room_type():
+        with transaction.atomic():
+            list(RoomType.objects.select_for_update().filter(pk=std.pk))
+            locked.set()
+            release.wait(30)
+
+    thread = in_another_connection(hold_the_room_type)
+    assert locked.wait(10)
+    try:
+        with pytest.raises(Busy):
+            book_through_service(hotel, std, future)
+        body = {"room_type": "std", "check_in": str(future), "check_out": str(future + timedelta(days=1)),
+                "guests": 1, "guest": guest(1)}
+        r = Client().post("/api/v1/hotels/moscow/bookings", json.dumps(body), content_type="application/json")
+        assert (r.status_code, r.json()["code"], r["Retry-After"]) == (503, "busy", "1")
+    finally:
+        release.set()
+        thread.join(15)
+    with scopes_disabled():
+        assert not Booking.objects.exists()
+    assert book_through_service(hotel, std, future).status == Status.CONFIRMED  # free again: it books
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_database_locked_too_long_is_busy_too(hotel, future, vendor):
+    if vendor != "sqlite":
+        pytest.skip("PostgreSQL's lock timeout is tested above")
+    std = factories.make_room_type(hotel, slug="std", rooms=1)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock():
+        with transaction.atomic():  # BEGIN IMMEDIATE: the one writer
+            list(RoomType.objects.filter(pk=std.pk))
+            locked.set()
+            release.wait(30)
+
+    options = connection.settings_dict["OPTIONS"]
+    before = options.get("timeout")
+    connection.close()
+    options["timeout"] = 0.1  # this connection waits 0.1 s for the lock instead of 30
+    thread = in_another_connection(hold_the_write_lock)
+    try:
+        assert locked.wait(10)
+        with pytest.raises(Busy):
+            book_through_service(hotel, std, future)
+    finally:
+        release.set()
+        thread.join(15)
+        connection.close()
+        options["timeout"] = before
+    with scopes_disabled():
+        assert not Booking.objects.exists()

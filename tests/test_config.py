@@ -110,3 +110,12 @@ def test_ttlock_needs_its_credentials_and_a_valid_url(tmp_path):
                           "base_url": "https://euapi.ttlock.com", "timeout": 30.0}
     with pytest.raises(ImproperlyConfigured, match="LOCK_PROVIDER is invalid"):
         config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "august"})
+
+
+def test_the_booking_horizon_defaults_to_two_years_and_is_checked(tmp_path):
+    assert config.load(tmp_path, {}).booking_horizon_days == 730
+    assert config.load(tmp_path, {"BOOKING_HORIZON_DAYS": "365"}).booking_horizon_days == 365
+    for bad in ("0", "forever", "5000"):
+        with pytest.raises(ImproperlyConfigured) as err:
+            config.load(tmp_path, {"BOOKING_HORIZON_DAYS": bad})
+        assert "BOOKING_HORIZON_DAYS is invalid" in str(err.value)

@@ -94,3 +94,43 @@ def test_the_sqlite_guard_survives_a_table_rebuild(room, future, vendor):
     insert(room, local(hotel, future, 10), local(hotel, future, 14))
     with pytest.raises(IntegrityError):
         insert(room, local(hotel, future, 12), local(hotel, future, 16))
+
+
+def guard_error(room, future, **insert_kwargs) -> IntegrityError:
+    hotel = room.hotel
+    with pytest.raises(IntegrityError) as err:
+        insert(room, local(hotel, future, 10), local(hotel, future, 14), **insert_kwargs)
+    return err.value
+
+
+def test_is_violation_recognises_the_no_overlap_guard_and_nothing_else(room, future, vendor):
+    from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
+    from innkeeper.core import db
+
+    hotel = room.hotel
+    insert(room, local(hotel, future, 10), local(hotel, future, 14), ref="AAAAAA")
+    overlap = guard_error(room, future)
+    assert db.is_violation(overlap, constraint=NO_OVERLAP_CONSTRAINT, sqlite_message=NO_OVERLAP_MESSAGE)
+    if vendor == "postgresql":
+        assert overlap.__cause__.diag.constraint_name == "booking_no_overlap"
+    assert not db.is_violation(overlap, constraint="some_other_guard", sqlite_message="some_other_guard")
+    # Another constraint on the same table (the unique reference) is not the overlap guard.
+    other_room = factories.make_room(room.room_type)
+    duplicate = guard_error(other_room, future, ref="AAAAAA")
+    assert not db.is_violation(duplicate, constraint=NO_OVERLAP_CONSTRAINT, sqlite_message=NO_OVERLAP_MESSAGE)
+
+
+def test_the_guard_firing_inside_the_booking_service_is_no_availability(room, future, book):
+    """A row the service cannot see (another hotel's import wrote it onto this room) still blocks the
+    room at the database, and the guest gets a clean NoAvailability, not an IntegrityError."""
+    from innkeeper.booking.errors import NoAvailability
+
+    hotel = room.hotel
+    stray = factories.make_hotel(slug="stray")
+    with scopes_disabled():
+        row = insert(room, local(hotel, future, 14), local(hotel, future + timedelta(days=1), 12))
+        Booking.objects.filter(pk=row.pk).update(hotel=stray)
+    with pytest.raises(NoAvailability):
+        book(hotel, room.room_type, future, future + timedelta(days=1))
+    with scopes_disabled():
+        assert list(Booking.objects.values_list("pk", flat=True)) == [row.pk]

@@ -1,6 +1,6 @@
 """Stays are intervals in the hotel's zone: DST, two zones, and the rules on what can be asked."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,6 +97,45 @@ def test_hourly_stay_may_end_exactly_at_the_window_end():
     windowed = hotel(hourly_start_hour=8, hourly_end_hour=22)
     stay = stays.hourly(windowed, datetime(2026, 3, 5, 19, 0), 3, now=NOW)
     assert stay.end.astimezone(windowed.tz).hour == 22
+
+
+PLUS_14 = timezone(timedelta(hours=14))
+
+
+@pytest.mark.parametrize("check_in, check_out, field, code", [
+    (date(1, 1, 1), date(1, 1, 2), "check_in", "past"),
+    (date(2028, 3, 1), date(2028, 3, 2), "check_in", "too_far_ahead"),  # 731 days after 1 March 2026
+    (date(9999, 12, 30), date(9999, 12, 31), "check_in", "too_far_ahead"),
+])
+def test_nightly_stays_start_within_the_booking_horizon(check_in, check_out, field, code):
+    for tz in ("Europe/Berlin", "Etc/GMT+12", "Pacific/Kiritimati"):  # the zones furthest from UTC too
+        with pytest.raises(InvalidInput) as err:
+            stays.nightly(hotel(tz), check_in, check_out, now=NOW)
+        assert (err.value.field, err.value.code) == (field, code)
+    assert stays.nightly(hotel(), date(2028, 2, 29), date(2028, 3, 1), now=NOW).nights == 1  # day 730
+
+
+@pytest.mark.parametrize("start, code", [
+    (datetime(9999, 12, 31, 23, 0, tzinfo=UTC), "too_far_ahead"),
+    (datetime(9999, 12, 31, 21, 0), "too_far_ahead"),  # hotel-local; three hours later is year 10000
+    (datetime(1, 1, 1, 0, 0, tzinfo=PLUS_14), "past"),  # before year 1 in UTC
+    (datetime(1, 1, 1, 0, 0), "past"),
+    (NOW + timedelta(days=730, minutes=1), "too_far_ahead"),
+])
+def test_hourly_stays_start_within_the_booking_horizon(start, code):
+    for tz in ("Europe/Berlin", "Etc/GMT+12", "Pacific/Kiritimati"):
+        with pytest.raises(InvalidInput) as err:
+            stays.hourly(hotel(tz), start, 3, now=NOW)
+        assert (err.value.field, err.value.code) == ("start", code)
+    assert stays.hourly(hotel(), NOW + timedelta(days=730), 3, now=NOW).hours == 3
+
+
+def test_the_horizon_is_a_setting_and_the_message_names_it(settings):
+    settings.INNKEEPER_BOOKING_HORIZON_DAYS = 10
+    with pytest.raises(InvalidInput) as err:
+        stays.nightly(hotel(), date(2026, 3, 12), date(2026, 3, 13), now=NOW)
+    assert err.value.message == "Bookings can be made at most 10 days ahead."
+    assert stays.nightly(hotel(), date(2026, 3, 11), date(2026, 3, 12), now=NOW).nights == 1
 
 
 @pytest.mark.parametrize("kwargs, field, code", [

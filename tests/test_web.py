@@ -279,6 +279,9 @@ def test_search_shows_every_room_with_its_full_price(client, site, future):
     (lambda d: {"mode": "hourly", "date": d.isoformat(), "start_time": 21, "hours": 3, "guests": 1},
      "Hourly stays must start at 08:00 or later and end by 22:00."),
     (lambda d: {"mode": "nightly", "check_in": d.isoformat(), "guests": 1}, "This field is required."),
+    (lambda d: nightly_query(d + timedelta(days=800)), "Bookings can be made at most 730 days ahead."),
+    (lambda d: {"mode": "hourly", "date": "9999-12-31", "start_time": 21, "hours": 3, "guests": 1},
+     "Bookings can be made at most 730 days ahead."),
 ])
 def test_search_errors_are_shown_beside_the_field(client, site, future, query, message):
     page = text(get(client, "/en/book/", data=query(future)))

@@ -6,11 +6,14 @@ from contextlib import contextmanager
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, Source
+from innkeeper.core.schemas import Text
 from innkeeper.hotels.selectors import hotel_by_slug
 
 router = Router(tags=["booking"])
@@ -70,21 +73,21 @@ class AvailabilityQuery(Schema):
 
 
 class GuestIn(Schema):
-    name: str = Field(..., max_length=200)
-    email: str = Field(..., max_length=254)
-    phone: str | None = Field(None, max_length=32)
+    name: Text = Field(..., max_length=200)
+    email: Text = Field(..., max_length=254)
+    phone: Text | None = Field(None, max_length=32)
 
 
 class BookingIn(Schema):
-    room_type: str = Field(..., max_length=60)
+    room_type: Text = Field(..., max_length=60)
     check_in: dt.date | None = None
     check_out: dt.date | None = None
     start: dt.datetime | None = None
     hours: int | None = Field(None, ge=1, le=24)
     guests: int = Field(..., ge=1, le=50)
     guest: GuestIn
-    locale: str | None = Field(None, max_length=8)
-    add_ons: list[str] = Field(default_factory=list, max_length=20)
+    locale: Text | None = Field(None, max_length=8)
+    add_ons: list[Text] = Field(default_factory=list, max_length=20)
 
 
 class GuestOut(Schema):
@@ -124,7 +127,7 @@ class BookingOut(Schema):
 
 
 class CancelIn(Schema):
-    email: str = Field(..., max_length=254)
+    email: Text = Field(..., max_length=254)
 
 
 def booking_out(b: Booking) -> dict:
@@ -139,7 +142,8 @@ def booking_out(b: Booking) -> dict:
         "add_ons": [{"code": a.add_on.code, "name": a.add_on.name, "quantity": a.quantity, "amount": str(a.amount)}
                     for a in b.add_ons.select_related("add_on")],
         "total": str(b.total), "currency": b.currency, "quote": b.quote,
-        "hold_expires_at": b.hold_expires_at, "created_at": b.created_at,
+        "hold_expires_at": b.hold_expires_at.astimezone(tz) if b.hold_expires_at else None,
+        "created_at": b.created_at.astimezone(tz),
     }
 
 
@@ -152,7 +156,7 @@ def hotel_scope(slug: str):
 
 @router.get("/hotels/{slug}/availability", response={200: AvailabilityOut, 404: Problem, 422: dict},
             summary="Free rooms and prices for a nightly or hourly stay")
-def availability(request, slug: str, q: Query[AvailabilityQuery]):
+def availability(request, slug: Text, q: Query[AvailabilityQuery]):
     now = timezone.now()
     with hotel_scope(slug) as hotel:
         stay = stays.from_request(hotel, check_in=q.check_in, check_out=q.check_out, start=q.start,
@@ -174,7 +178,10 @@ def availability(request, slug: str, q: Query[AvailabilityQuery]):
              summary="Book a room",
              description="Send an `Idempotency-Key` header to make retries safe: the same key returns the "
                          "booking the first request made.")
-def booking_create(request, slug: str, payload: BookingIn):
+def booking_create(request, slug: Text, payload: BookingIn):
+    request_key = request.headers.get("Idempotency-Key", "")
+    if "\x00" in request_key:
+        raise HttpError(400, _("The Idempotency-Key header contains a NUL character (\\x00)."))
     now = timezone.now()
     with hotel_scope(slug) as hotel:
         stay = stays.from_request(hotel, check_in=payload.check_in, check_out=payload.check_out,
@@ -183,13 +190,13 @@ def booking_create(request, slug: str, payload: BookingIn):
             hotel=hotel, room_type=payload.room_type, stay=stay, guests=payload.guests,
             guest=services.GuestDetails(payload.guest.name, payload.guest.email, payload.guest.phone or ""),
             locale=payload.locale, add_ons=payload.add_ons, source=Source.API, now=now,
-            request_key=request.headers.get("Idempotency-Key", ""))
+            request_key=request_key)
         return Status(201, booking_out(booking))
 
 
 @router.get("/bookings/{reference}", response={200: BookingOut, 404: Problem, 422: dict},
             summary="A guest's own booking")
-def booking_detail(request, reference: str, email: str):
+def booking_detail(request, reference: Text, email: Text):
     booking = selectors.booking_for_guest(reference=reference, email=email)
     with scope(hotel=booking.hotel):
         return booking_out(booking)
@@ -198,7 +205,7 @@ def booking_detail(request, reference: str, email: str):
 @router.post("/bookings/{reference}/cancel", response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem,
                                                        422: dict, 503: Problem},
              summary="Cancel a booking as its guest")
-def booking_cancel(request, reference: str, payload: CancelIn):
+def booking_cancel(request, reference: Text, payload: CancelIn):
     booking = selectors.booking_for_guest(reference=reference, email=payload.email)
     with scope(hotel=booking.hotel):
         booking = services.booking_cancel_by_guest(booking=booking)

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from innkeeper.booking.states import ACTIVE, Status
+from innkeeper.booking.states import ACTIVE, EXPIRING, Status
 from innkeeper.booking.stays import HOURLY, NIGHTLY
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomType
 
@@ -92,6 +92,10 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    def lapsed(self, now) -> bool:
+        """A hold or unpaid checkout whose time ran out: it no longer holds its room."""
+        return self.status in EXPIRING and self.hold_expires_at is not None and self.hold_expires_at <= now
 
 
 class BookingAddOn(models.Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -16,7 +17,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.booking.occupied import occupied
 from innkeeper.booking.pricing import Quote, quote
 from innkeeper.booking.references import normalise
-from innkeeper.booking.states import ACTIVE, EXPIRING
+from innkeeper.booking.states import ACTIVE, EXPIRING, Status
 from innkeeper.booking.stays import Stay
 from innkeeper.core.errors import NotFound
 from innkeeper.hotels.models import Hotel, Room, RoomStatus, RoomType
@@ -131,16 +132,19 @@ def availability(*, hotel: Hotel, stay: Stay, guests: int, now: datetime) -> lis
     return offers
 
 
-def booking_for_guest(*, reference: str, email: str) -> Booking:
+def booking_for_guest(*, reference: str, email: str, now: datetime | None = None) -> Booking:
     """A booking by its reference, only for the e-mail it was made with (cross-hotel lookup).
 
-    A wrong e-mail and an unknown reference look the same, so references cannot be probed.
+    A wrong e-mail and an unknown reference look the same, so references cannot be probed. A hold
+    whose time ran out is reported EXPIRED, as the periodic sweep will mark it.
     """
     with scopes_disabled():
         booking = (Booking.objects.select_related("hotel", "room_type", "room")
                    .filter(reference=normalise(reference)).first())
     if booking is None or booking.guest_email.casefold() != (email or "").strip().casefold():
         raise NotFound(_("No booking matches this reference and e-mail."))
+    if booking.lapsed(now or timezone.now()):
+        booking.status = Status.EXPIRED
     return booking
 
 

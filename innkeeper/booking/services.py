@@ -7,6 +7,7 @@ fires, the caller gets NoAvailability, never a double-booked room.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +17,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from innkeeper.booking import occupied, rules, selectors
+from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
 from innkeeper.booking.errors import AddOnUnavailable, HoldExpired, NoAvailability, NotCancellable
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
 from innkeeper.booking.pricing import quote, with_add_ons
@@ -118,7 +121,7 @@ def _save_guarded(booking: Booking, **kwargs) -> None:
         with transaction.atomic():
             booking.save(**kwargs)
     except IntegrityError as exc:
-        if db.is_violation(exc, name="booking_room_overlap", sqlstate="23P01"):
+        if db.is_violation(exc, constraint=NO_OVERLAP_CONSTRAINT, sqlite_message=NO_OVERLAP_MESSAGE):
             raise NoAvailability() from exc
         if booking.request_key and Booking.objects.filter(
                 hotel_id=booking.hotel_id, request_key=booking.request_key).exclude(pk=booking.pk).exists():
@@ -126,17 +129,25 @@ def _save_guarded(booking: Booking, **kwargs) -> None:
         raise
 
 
-def holds_expire(*, hotel: Hotel, now: datetime, room_type: RoomType | None = None) -> int:
-    """Mark lapsed holds and unpaid checkouts EXPIRED, so their rooms are free again."""
-    qs = Booking.objects.filter(hotel=hotel, status__in=EXPIRING, hold_expires_at__lte=now)
-    if room_type is not None:
-        qs = qs.filter(room__room_type=room_type)
-    lapsed = list(qs.values_list("pk", "status"))
-    for pk, status in lapsed:
-        if Booking.objects.filter(pk=pk, status=status).update(status=Status.EXPIRED, updated_at=now):
-            BookingEvent.objects.create(hotel=hotel, booking_id=pk, action="status", actor=SYSTEM,
-                                        from_status=status, to_status=Status.EXPIRED)
-    return len(lapsed)
+def holds_expire(*, now: datetime, hotel: Hotel | None = None, room_type: RoomType | None = None) -> int:
+    """Mark lapsed holds and unpaid checkouts EXPIRED, so their rooms are free again.
+
+    Those in rooms of ``room_type``, of ``hotel``, or (neither given: the periodic sweep) of every hotel.
+    """
+    with scopes_disabled() if hotel is None else nullcontext():
+        qs = Booking.objects.filter(status__in=EXPIRING, hold_expires_at__lte=now)
+        if hotel is not None:
+            qs = qs.filter(hotel=hotel)
+        if room_type is not None:
+            qs = qs.filter(room__room_type=room_type)
+        expired = 0
+        for pk, hotel_id, status in list(qs.values_list("pk", "hotel_id", "status")):
+            with transaction.atomic():
+                if Booking.objects.filter(pk=pk, status=status).update(status=Status.EXPIRED, updated_at=now):
+                    BookingEvent.objects.create(hotel_id=hotel_id, booking_id=pk, action="status",
+                                                actor=SYSTEM, from_status=status, to_status=Status.EXPIRED)
+                    expired += 1
+    return expired
 
 
 def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now,
@@ -227,8 +238,7 @@ def _locked(booking: Booking) -> Booking:
 
 def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime) -> Booking:
     """Move the locked booking ``b`` to ``to`` if the status machine allows it."""
-    lapsed = b.status in EXPIRING and b.hold_expires_at and b.hold_expires_at <= now
-    if lapsed and to not in (Status.EXPIRED, Status.CANCELLED):
+    if b.lapsed(now) and to not in (Status.EXPIRED, Status.CANCELLED):
         raise HoldExpired()
     check_transition(b.status, to)
     before = b.status
@@ -275,8 +285,10 @@ def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None) ->
 
     def work():
         b = _locked(booking)
-        if b.status == Status.CANCELLED:
+        if b.status in (Status.CANCELLED, Status.EXPIRED):
             return b
+        if b.lapsed(now):  # nothing left to cancel: the hold ran out
+            return _apply_transition(b, Status.EXPIRED, actor=SYSTEM, reason="hold lapsed", now=now)
         if not guest_can_cancel(b, now):
             raise NotCancellable()
         return _apply_transition(b, Status.CANCELLED, actor=GUEST, reason="cancelled by guest", now=now)
@@ -347,6 +359,8 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
             raise Conflict(_("A booking that is %(status)s cannot be moved.") % {"status": b.status},
                            code="not_changeable")
         target = Room.objects.select_related("room_type").get(pk=room.pk)
+        # A lapsed hold in the target room would still meet the database's guard: release it first.
+        holds_expire(hotel=b.hotel, now=now, room_type=target.room_type)
         stay = Stay(b.kind, b.start, b.end, b.check_in, b.check_out, b.hours)
         codes = list(b.add_ons.values_list("add_on__code", flat=True))
         busy = selectors.busy_room_ids(hotel=b.hotel, room_type=target.room_type, stay=stay, now=now,

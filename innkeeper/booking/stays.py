@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from innkeeper.core.errors import InvalidInput
@@ -40,9 +41,19 @@ def local_today(hotel, now: datetime) -> date:
     return now.astimezone(hotel.tz).date()
 
 
+def _too_far_ahead(field: str) -> InvalidInput:
+    days = settings.INNKEEPER_BOOKING_HORIZON_DAYS
+    return InvalidInput(_("Bookings can be made at most %(n)d days ahead.") % {"n": days},
+                        field=field, code="too_far_ahead")
+
+
 def nightly(hotel, check_in: date, check_out: date, *, now: datetime) -> Stay:
-    if check_in < local_today(hotel, now):
+    today = local_today(hotel, now)
+    if check_in < today:
         raise InvalidInput(_("The check-in date is in the past."), field="check_in", code="past")
+    # The horizon also keeps every instant computed below far inside what a datetime can hold.
+    if (check_in - today).days > settings.INNKEEPER_BOOKING_HORIZON_DAYS:
+        raise _too_far_ahead("check_in")
     if check_out <= check_in:
         raise InvalidInput(_("The check-out date must be after the check-in date."),
                            field="check_out", code="check_out_before_check_in")
@@ -58,11 +69,17 @@ def nightly(hotel, check_in: date, check_out: date, *, now: datetime) -> Stay:
 def hourly(hotel, start: datetime, hours: int, *, now: datetime) -> Stay:
     """An hourly stay of ``hours`` real hours. A naive start is read as the hotel's local time."""
     tz = hotel.tz
-    start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
-    if start.second or start.microsecond:
-        raise InvalidInput(_("Give the start time in whole minutes."), field="start", code="invalid")
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=tz)
+    # Past and horizon first: comparing is safe for any datetime, converting one near year 1 or 9999
+    # to another zone is not.
     if start < now:
         raise InvalidInput(_("The start time is in the past."), field="start", code="past")
+    if start - now > timedelta(days=settings.INNKEEPER_BOOKING_HORIZON_DAYS):
+        raise _too_far_ahead("start")
+    start = start.astimezone(tz)
+    if start.second or start.microsecond:
+        raise InvalidInput(_("Give the start time in whole minutes."), field="start", code="invalid")
     if hours < 1:
         raise InvalidInput(_("Book at least one hour."), field="hours", code="hours_out_of_range")
     # Add real hours (through UTC), so a stay across a DST change is as long as it was paid for.

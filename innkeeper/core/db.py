@@ -46,6 +46,13 @@ def write(fn, *, attempts: int = 3):
     raise AssertionError("unreachable")
 
 
-def is_violation(exc: IntegrityError, *, name: str, sqlstate: str) -> bool:
-    """Whether ``exc`` came from the named database guard (PostgreSQL sqlstate or SQLite message)."""
-    return getattr(exc.__cause__, "sqlstate", None) == sqlstate or name in str(exc)
+def is_violation(exc: IntegrityError, *, constraint: str, sqlite_message: str) -> bool:
+    """Whether ``exc`` came from one named database guard, not from any other constraint.
+
+    PostgreSQL names the violated constraint in the error's diagnostics; a SQLite trigger can only
+    say so in the message it aborts with.
+    """
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:  # psycopg
+        return diag.constraint_name == constraint
+    return sqlite_message in str(exc)

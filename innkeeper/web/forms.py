@@ -100,7 +100,7 @@ class SearchForm(forms.Form):
 
     def add_service_error(self, error) -> None:
         field = self.FIELD_FOR.get(error.field, None) if error.field else None
-        if field == "start_time" and error.code == "past":
+        if field == "start_time" and error.code in ("past", "too_far_ahead"):
             field = "date"
         self.add_error(field if field in self.fields else None, error.message)
 
