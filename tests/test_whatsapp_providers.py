@@ -136,3 +136,30 @@ def test_twilio_recognises_a_repeated_token_so_a_resend_is_one_message(hotel, fa
     again = deliver(wa)
     assert again.provider_message_id == wa.provider_message_id
     assert len(fake_whatsapp.requests) == 2 and len(fake_whatsapp.sends) == 1
+
+
+# A send must never stay SENDING: every outcome is an attempt ------------------------------------------
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_an_accepted_message_whose_answer_cannot_be_read_is_sent_and_never_sent_again(hotel, fast, fake_whatsapp,
+                                                                                        name):
+    use_whatsapp(fast, name, fake_whatsapp.url)
+    fake_whatsapp.fail("not-json")  # the provider took the message, then answered 201 with an HTML page
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (wa.status, wa.attempts, wa.provider_message_id) == (S.SENT, 1, "")
+    assert "accepted the message (HTTP 20" in wa.last_error and log(wa) == ["sent"]
+    assert deliver(wa).status == S.SENT
+    assert len(fake_whatsapp.requests) == 1 and len(fake_whatsapp.sends) == 1
+
+
+def test_an_unexpected_error_counts_as_an_attempt_and_the_message_ends_dead(hotel, provider, fake_whatsapp):
+    fake_whatsapp.fail("gzip", "gzip", "gzip")  # an answer httpx cannot decode: neither retryable nor permanent
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    first = deliver(wa)
+    assert (first.status, first.attempts, first.error_code) == (S.QUEUED, 1, "DecodingError")
+    assert first.last_error.startswith("unexpected error DecodingError")
+    wa = first
+    for _ in range(2):
+        wa = deliver(wa, at=later(wa))
+    assert (wa.status, wa.attempts) == (S.DEAD, 3)
+    assert log(wa) == ["retry", "retry", "dead"] and fake_whatsapp.sends == []

@@ -3,7 +3,8 @@
 A message moves QUEUED → SENDING → SENT (→ DELIVERED → READ). A retryable failure puts it back to
 QUEUED with a later ``next_attempt_at`` (exponential backoff with jitter, or the provider's
 Retry-After); after the last attempt it is DEAD. A permanent failure makes it FAILED at once. A row
-left SENDING by a worker that died is sent again by the sweeper, with the same idempotency key.
+left SENDING by a worker that died is sent again by the sweeper (see ``messages_sweep``: only providers
+that recognise the idempotency key make that second send harmless).
 """
 
 from __future__ import annotations
@@ -212,7 +213,11 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         sent = provider.send(outgoing)
     except providers.Permanent as exc:
         return _finish(row, S.FAILED, outcome="failed", detail=str(exc), code=exc.code, provider=provider.name)
-    except providers.Retryable as exc:
+    except Exception as exc:  # noqa: BLE001 - anything else counts as an attempt, so the row cannot stay SENDING
+        if not isinstance(exc, providers.Retryable):
+            log.exception("message %s: unexpected error from %s", row.pk, provider.name)
+            name = exc.__class__.__name__
+            exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40])
         if row.attempts >= _cfg("max_attempts"):
             return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
         delay = backoff(row.attempts, retry_after=exc.retry_after)
@@ -220,7 +225,7 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
                        provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
-    return _finish(row, S.SENT, outcome="sent", detail="", provider=provider.name,
+    return _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
                    provider_message_id=sent.provider_message_id, sent_at=timezone.now())
 
 
@@ -228,7 +233,7 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
             **fields) -> Message:
     with transaction.atomic():
         updated = Message.objects.filter(pk=row.pk, status=S.SENDING, attempts=row.attempts).update(
-            status=status, last_error=detail if status != S.SENT else "", error_code=code, provider=provider,
+            status=status, last_error=detail, error_code=code, provider=provider,
             claimed_at=None, updated_at=timezone.now(),
             **({"next_attempt_at": None} if status != S.QUEUED else {}), **fields)
         MessageAttempt.objects.create(hotel_id=row.hotel_id, message_id=row.pk, number=row.attempts,
@@ -241,23 +246,40 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
 # Sweep ------------------------------------------------------------------------------------------------
 
 def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Put rows stuck SENDING (their worker died) back in the queue and re-dispatch them, and every QUEUED
-    row overdue by a sweep interval (its task was lost).
+    """Take back rows stuck SENDING (their worker died) and re-dispatch them, and every QUEUED row overdue
+    by a sweep interval (its task was lost).
+
+    A send whose worker died is *unclear*: the provider may have the message already. Only a provider
+    that recognises the idempotency key (``deduplicates``) makes the second send harmless; for the others
+    the log says the guest may get it twice. The lost send counts as an attempt, so a message that kills
+    its worker every time ends DEAD instead of going round for ever.
 
     Cross-hotel by design: the one place that reads every hotel's outbox."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=_cfg("sending_lease_seconds"))
-    stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale).values_list("pk", "hotel_id",
-                                                                                            "attempts")[:limit])
+    stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale)
+                 .values_list("pk", "hotel_id", "attempts", "channel")[:limit])
     requeued = []
-    for pk, hotel_id, attempts in stuck:
+    for pk, hotel_id, attempts, channel in stuck:
+        provider = providers.for_channel(channel)
+        name = provider.name if provider else ""
+        why = "the worker stopped while sending, so the provider may already have this message"
+        if attempts >= _cfg("max_attempts"):
+            status, outcome, detail = S.DEAD, "dead", f"{why}; gave up after {attempts} attempts"
+        elif provider is not None and provider.deduplicates:
+            status, outcome = S.QUEUED, "requeued"
+            detail = f"{why}; sending again with the same key, which {name} recognises"
+        else:
+            status, outcome, detail = S.QUEUED, "unclear", (f"{why}; sending again, and {name or 'the provider'} "
+                                                            "cannot recognise a repeat: the guest may get it twice")
         with transaction.atomic():
             if Message.objects.filter(pk=pk, status=S.SENDING, claimed_at__lt=stale).update(
-                    status=S.QUEUED, next_attempt_at=now, claimed_at=None, updated_at=now,
-                    last_error="the worker stopped while sending; sending again with the same key"):
-                MessageAttempt.objects.create(hotel_id=hotel_id, message_id=pk, number=attempts, provider="",
-                                              outcome="requeued", detail="worker lost while sending")
-                requeued.append(pk)
+                    status=status, next_attempt_at=now if status == S.QUEUED else None, claimed_at=None,
+                    updated_at=now, last_error=detail, error_code="worker_lost"):
+                MessageAttempt.objects.create(hotel_id=hotel_id, message_id=pk, number=attempts, provider=name,
+                                              outcome=outcome, detail=detail)
+                if status == S.QUEUED:
+                    requeued.append(pk)
     # A row due only a moment ago probably has its task on the way; ring again once it has waited a round.
     overdue = now - timedelta(seconds=_cfg("sweep_every_seconds"))
     due = requeued + list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=overdue)

@@ -5,9 +5,12 @@
 - Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded;
              a repeated I-Twilio-Idempotency-Token answers the first result and sends nothing new.
 
-Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (answer
-after ``slow_seconds``), "hold" (wait until ``release()``; ``held`` is set when the request arrived),
-or a (status, json) pair. ``sends`` lists what was accepted (the messages a guest would receive).
+Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (no answer
+for ``slow_seconds``, then the connection closes; nothing sent), "gzip" (a 201 whose body cannot be
+decoded; nothing sent), "not-json" (sent, but the 201 answer is an HTML page), "late" (sent, but the
+answer comes after ``slow_seconds``), "hold" (wait until ``release()``; ``held`` is set when the
+request arrived), or a (status, json) pair. ``sends`` lists what was accepted (the messages a guest
+would receive): like the real services, a repeated request is a new message.
 """
 
 from __future__ import annotations
@@ -89,15 +92,18 @@ class FakeWhatsApp:
             self._release.wait(30)
             if not self._accept_held:
                 return  # the request is dropped: nothing was sent
-        elif fault == "timeout":
+        elif fault == "timeout":  # no answer in time: the client must give up (nothing is sent)
             time.sleep(self.slow_seconds)
-            return self._answer(h, 500, {"error": "too late"})
+            return
+        elif fault == "gzip":  # a broken answer (Content-Encoding: gzip, but it is not): nothing is sent
+            return self._answer(h, 201, {"id": "x"}, {"Content-Encoding": "gzip"})
         elif fault == "500":
             return self._answer(h, 500, {"statusCode": 500, "message": "Internal server error"})
         elif fault == "429":
             return self._answer(h, 429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": "1"})
         elif isinstance(fault, tuple):
             return self._answer(h, fault[0], fault[1])
+        h.fault = fault  # "not-json" and "late" take the message, then spoil the answer
         if path == "/api/sendText":
             return self._waha(h, body)
         if path.startswith("/2010-04-01/Accounts/"):
@@ -108,13 +114,18 @@ class FakeWhatsApp:
 
     def _answer(self, h, status, payload, headers=None):
         data = json.dumps(payload).encode()
+        fault = getattr(h, "fault", None)
+        if fault == "not-json" and status < 300:
+            data, headers = b"<html><body>OK</body></html>", {"Content-Type": "text/html"}
+        elif fault == "late" and status < 300:
+            time.sleep(self.slow_seconds)  # the message is sent, but the answer comes after the client gave up
         try:
             h.send_response(status)
         except OSError:
             return
-        h.send_header("Content-Type", "application/json")
+        headers = {"Content-Type": "application/json", **(headers or {})}
         h.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
+        for k, v in headers.items():
             h.send_header(k, v)
         try:
             h.end_headers()

@@ -21,6 +21,7 @@ class Outgoing:
 @dataclass(frozen=True)
 class Sent:
     provider_message_id: str
+    note: str = ""  # e.g. the provider accepted the message but its answer could not be read
 
 
 class SendError(Exception):
@@ -44,6 +45,8 @@ class Permanent(SendError):
 class Provider:
     name = "provider"
     channel = ""
+    # True when a repeated hand-over with the same idempotency key is recognised and sends nothing new.
+    deduplicates = False
 
     def send(self, message: Outgoing) -> Sent:  # pragma: no cover - interface
         raise NotImplementedError

@@ -13,6 +13,19 @@ def _digits(e164: str) -> str:
     return e164.lstrip("+")
 
 
+def _accepted(provider: str, response, read_id) -> Sent:
+    """A 2xx answer: the provider has the message. Sending it again would send it twice, so an answer
+    we cannot read, or one without an id, is still SENT (with no id, so no receipts) and says so."""
+    try:
+        message_id = read_id(response.json())
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        message_id = None
+    if message_id:
+        return Sent(provider_message_id=str(message_id))
+    return Sent(provider_message_id="", note=f"{provider} accepted the message (HTTP {response.status_code}) but "
+                                             f"its answer carried no message id: {response.text[:200]!r}")
+
+
 class Waha(Provider):
     name = "waha"
     channel = "WHATSAPP"
@@ -25,12 +38,14 @@ class Waha(Provider):
                                       "text": message.body_text, "linkPreview": False})
         if response.status_code not in (200, 201):
             raise http.permanent(response)
-        message_id = (response.json() or {}).get("id")
-        if isinstance(message_id, dict):  # some engines answer {"id": {"_serialized": ...}}
-            message_id = message_id.get("_serialized")
-        if not message_id:
-            raise Retryable("WAHA answered without a message id", code="no_id")
-        return Sent(provider_message_id=str(message_id))
+        return _accepted("WAHA", response, _waha_id)
+
+
+def _waha_id(answer):
+    message_id = answer["id"]
+    if isinstance(message_id, dict):  # some engines answer {"id": {"_serialized": ...}}
+        message_id = message_id["_serialized"]
+    return message_id
 
 
 # Cloud API error codes worth another try: throughput, pair rate and spam rate limits.
@@ -61,10 +76,7 @@ class CloudApi(Provider):
             if code in CLOUD_RETRYABLE:
                 raise Retryable(f"rate limited ({code})", code=str(code))
             raise http.permanent(response, code=str(code or response.status_code))
-        try:
-            return Sent(provider_message_id=response.json()["messages"][0]["id"])
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise Retryable("Cloud API answered without a message id", code="no_id") from None
+        return _accepted("Cloud API", response, lambda answer: answer["messages"][0]["id"])
 
 
 class Twilio(Provider):
@@ -92,7 +104,4 @@ class Twilio(Provider):
             if code in (20429, 63018):
                 raise Retryable(f"rate limited ({code})", code=str(code))
             raise Permanent(f"refused ({response.status_code}): {response.text[:500]}", code=str(code or 400))
-        sid = (response.json() or {}).get("sid")
-        if not sid:
-            raise Retryable("Twilio answered without a sid", code="no_id")
-        return Sent(provider_message_id=sid)
+        return _accepted("Twilio", response, lambda answer: answer["sid"])
