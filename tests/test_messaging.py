@@ -129,6 +129,38 @@ def test_a_template_with_other_tags_or_bad_syntax_is_refused(hotel, body):
         services.template_save(hotel=hotel, type="BOOKING_CONFIRMATION", channel="WHATSAPP", locale="en", body=body)
 
 
+@pytest.mark.parametrize("body, named", [
+    ("Hello {{ guest_name|safe }}", "safe"),
+    ("{{ add_ons|safeseq|join:', ' }}", "safeseq"),
+    ("{% if guest_name|safe %}Hi{% endif %}", "safe"),
+    ("{% for a in add_ons|safeseq %}{{ a }}{% endfor %}", "safeseq"),
+    ("{{ guest_name|escapejs }}", "escapejs"),
+])
+def test_a_filter_that_could_switch_off_escaping_is_refused_naming_it(hotel, body, named):
+    with scope(hotel=hotel), pytest.raises(InvalidInput) as err:
+        services.template_save(hotel=hotel, type="BOOKING_CONFIRMATION", channel="EMAIL", locale="en",
+                               subject="Hi", body=body)
+    assert err.value.code == "unknown_filter" and err.value.params["filter"] == named
+    assert f"not {named}." in err.value.message
+
+
+@pytest.mark.parametrize("body, code", [("{% autoescape off %}{{ guest_name }}{% endautoescape %}", "unknown_tag"),
+                                        ("{% filter upper %}{{ guest_name }}{% endfilter %}", "unknown_tag"),
+                                        ("{% filter safe %}{{ guest_name }}{% endfilter %}", "syntax")])
+def test_escaping_cannot_be_switched_off_by_a_tag(hotel, body, code):
+    with scope(hotel=hotel), pytest.raises(InvalidInput) as err:
+        services.template_save(hotel=hotel, type="BOOKING_CONFIRMATION", channel="EMAIL", locale="en",
+                               subject="Hi", body=body)
+    assert err.value.code == code
+
+
+def test_formatting_filters_are_allowed_and_still_escape(hotel):
+    body = "{{ guest_name|upper }} · {{ add_ons|join:', '|default:'none' }} · {{ total|lower }}"
+    rendering.validate(body)
+    html = rendering.render_html(body, {"guest_name": "<b>Anna</b>", "add_ons": ["<i>Tea</i>"], "total": "5 EUR"})
+    assert "&lt;B&gt;ANNA&lt;/B&gt;" in html and "&lt;i&gt;Tea&lt;/i&gt;" in html and "<b>" not in html
+
+
 def test_every_shipped_default_is_valid_in_english_and_russian():
     types = set(MessageType.values)
     for t in types:
