@@ -58,7 +58,7 @@ def test_the_cloud_api_gets_an_approved_template_with_the_variables(hotel, fast,
     assert values[:3] == ["Anna Petrova", "Moscow Inn", booking.reference] and len(values) == 6
 
 
-def test_twilio_gets_a_form_with_basic_auth_and_an_idempotency_token(hotel, fast, fake_whatsapp):
+def test_twilio_gets_a_form_with_basic_auth(hotel, fast, fake_whatsapp):
     use_whatsapp(fast, "twilio", fake_whatsapp.url)
     wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
     assert wa.status == S.SENT and wa.provider_message_id.startswith("SM")
@@ -66,7 +66,7 @@ def test_twilio_gets_a_form_with_basic_auth_and_an_idempotency_token(hotel, fast
     assert request["path"] == f"/2010-04-01/Accounts/{fw.TWILIO_SID}/Messages.json"
     form = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
     assert (form["To"], form["From"]) == ("whatsapp:+79161234567", "whatsapp:+14155238886")
-    assert request["headers"]["I-Twilio-Idempotency-Token"] == wa.idempotency_key
+    assert request["headers"]["Authorization"].startswith("Basic ")
 
 
 @pytest.mark.parametrize("fault", ["500", "timeout", "429"])
@@ -125,17 +125,30 @@ def test_waha_refuses_a_wrong_key_and_the_message_fails(hotel, fast, fake_whatsa
     assert (wa.status, wa.error_code) == (S.FAILED, "401")
 
 
-def test_twilio_recognises_a_repeated_token_so_a_resend_is_one_message(hotel, fast, fake_whatsapp):
-    use_whatsapp(fast, "twilio", fake_whatsapp.url)
-    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+@pytest.mark.parametrize("name", ["waha", "cloud", "twilio", "simulator"])
+def test_a_send_whose_worker_died_is_sent_again_and_the_log_says_whether_it_may_be_twice(hotel, fast, fake_whatsapp,
+                                                                                        name):
+    from datetime import timedelta
+
     from django_scopes import scopes_disabled
 
-    from innkeeper.messaging.models import Message
-    with scopes_disabled():  # as if the worker died after Twilio accepted, before we recorded it
-        Message.objects.filter(pk=wa.pk).update(status=S.QUEUED)
-    again = deliver(wa)
-    assert again.provider_message_id == wa.provider_message_id
-    assert len(fake_whatsapp.requests) == 2 and len(fake_whatsapp.sends) == 1
+    from innkeeper.messaging import services
+    from innkeeper.messaging.models import Message, SimulatedMessage
+
+    use_whatsapp(fast, name, fake_whatsapp.url)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    with scopes_disabled():  # as if the worker died after the provider accepted, before we recorded it
+        Message.objects.filter(pk=wa.pk).update(status=S.SENDING, claimed_at=timezone.now() - timedelta(seconds=301))
+        assert services.messages_sweep() == [wa.pk]
+        again = deliver(wa)
+        recorded = SimulatedMessage.objects.filter(channel="WHATSAPP").count()
+    assert (again.status, again.attempts) == (S.SENT, 2)
+    if name == "simulator":  # it recognises the key: one message
+        assert log(wa) == ["sent", "requeued", "sent"] and recorded == 1
+        assert again.provider_message_id == wa.provider_message_id
+    else:  # a repeated request is a new message: the guest got two, and the log said it might
+        assert log(wa) == ["sent", "unclear", "sent"] and len(fake_whatsapp.sends) == 2
+        assert again.provider_message_id == fake_whatsapp.sends[1]["id"] != wa.provider_message_id
 
 
 # A send must never stay SENDING: every outcome is an attempt ------------------------------------------

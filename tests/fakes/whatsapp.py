@@ -2,8 +2,7 @@
 
 - WAHA:      POST /api/sendText, X-Api-Key, JSON {session: "default", chatId: "<digits>@c.us", text}
 - Cloud API: POST /<version>/<phone_number_id>/messages, Bearer token, JSON template message
-- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded;
-             a repeated I-Twilio-Idempotency-Token answers the first result and sends nothing new.
+- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded
 
 Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (no answer
 for ``slow_seconds``, then the connection closes; nothing sent), "gzip" (a 201 whose body cannot be
@@ -43,7 +42,6 @@ class FakeWhatsApp:
         self.held = threading.Event()
         self._release = threading.Event()
         self._lock = threading.Lock()
-        self._twilio_tokens: dict[str, dict] = {}
         self._accept_held = True
         fake = self
 
@@ -179,18 +177,10 @@ class FakeWhatsApp:
         if not (to.startswith("whatsapp:+") and sender.startswith("whatsapp:")) or not form.get("Body"):
             return self._answer(h, 400, {"code": 21211, "message": f"The 'To' number {to} is not valid.",
                                          "status": 400})
-        token = h.headers.get("I-Twilio-Idempotency-Token", "")
-        with self._lock:
-            earlier = self._twilio_tokens.get(token) if token else None
-        if earlier:
-            return self._answer(h, 201, earlier)
         sid = "SM" + secrets.token_hex(16)
         answer = {"sid": sid, "account_sid": TWILIO_SID, "from": sender, "to": to, "body": form["Body"],
                   "status": "queued", "direction": "outbound-api"}
-        with self._lock:
-            if token:
-                self._twilio_tokens[token] = answer
-        self._accept("twilio", sid, to=to, text=form["Body"], token=token)
+        self._accept("twilio", sid, to=to, text=form["Body"])
         self._answer(h, 201, answer)
 
 

@@ -93,9 +93,7 @@ class Twilio(Provider):
             form["StatusCallback"] = cfg["status_callback_url"]
         response = http.request(
             "POST", f"{cfg['base_url']}/2010-04-01/Accounts/{cfg['account_sid']}/Messages.json",
-            auth=(cfg["account_sid"], cfg["auth_token"]), data=form,
-            # The same token on every attempt of this message, so a repeated request is recognised.
-            headers={"I-Twilio-Idempotency-Token": message.idempotency_key})
+            auth=(cfg["account_sid"], cfg["auth_token"]), data=form)
         if response.status_code not in (200, 201):
             try:
                 code = int(response.json().get("code") or 0)
