@@ -7,6 +7,7 @@ Skipped when no Redis answers on 127.0.0.1:6379 unless REQUIRE_REDIS=1 (CI sets 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -152,7 +153,9 @@ def test_a_worker_killed_mid_send_loses_nothing_and_the_log_says_it_may_duplicat
     try:
         env = {**worker_env, "EMAIL_BACKEND": "innkeeper.messaging.providers.simulator.EmailBackend",
                "WHATSAPP_PROVIDER": "twilio", "TWILIO_BASE_URL": fake.url, "TWILIO_ACCOUNT_SID": fw.TWILIO_SID,
-               "TWILIO_AUTH_TOKEN": fw.TWILIO_TOKEN, "TWILIO_WHATSAPP_FROM": "+14155238886"}
+               "TWILIO_AUTH_TOKEN": fw.TWILIO_TOKEN, "TWILIO_WHATSAPP_FROM": "+14155238886",
+               "TWILIO_MESSAGING_SERVICE_SID": fw.TWILIO_SERVICE,
+               "TWILIO_CONTENT_SIDS": json.dumps({"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})}
         fake.fail("hold")
         booking = confirmed_booking(hotel)  # its tasks wait on Redis for a worker
         wa = rows(booking)["WHATSAPP"]

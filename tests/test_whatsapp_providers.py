@@ -2,6 +2,7 @@
 faults (500, timeout, 429 + Retry-After, unreachable) delay a message, never lose or double it."""
 
 import json
+import re
 from urllib.parse import parse_qs
 
 import pytest
@@ -58,15 +59,80 @@ def test_the_cloud_api_gets_an_approved_template_with_the_variables(hotel, fast,
     assert values[:3] == ["Anna Petrova", "Moscow Inn", booking.reference] and len(values) == 6
 
 
-def test_twilio_gets_a_form_with_basic_auth(hotel, fast, fake_whatsapp):
+def test_twilio_gets_an_approved_template_through_the_messaging_service(hotel, fast, fake_whatsapp):
     use_whatsapp(fast, "twilio", fake_whatsapp.url)
-    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    booking = confirmed_booking(hotel, locale="ru")
+    wa = deliver(rows(booking)["WHATSAPP"])
     assert wa.status == S.SENT and wa.provider_message_id.startswith("SM")
     (request,) = fake_whatsapp.requests
     assert request["path"] == f"/2010-04-01/Accounts/{fw.TWILIO_SID}/Messages.json"
-    form = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
-    assert (form["To"], form["From"]) == ("whatsapp:+79161234567", "whatsapp:+14155238886")
     assert request["headers"]["Authorization"].startswith("Basic ")
+    form = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
+    assert (form["To"], form["MessagingServiceSid"]) == ("whatsapp:+79161234567", fw.TWILIO_SERVICE)
+    assert form["ContentSid"] == fw.TWILIO_CONTENT_RU and "Body" not in form and "From" not in form
+    variables = json.loads(form["ContentVariables"])  # a JSON string, keys "1".."6" in the template's order
+    assert list(variables) == ["1", "2", "3", "4", "5", "6"]
+    assert [variables["1"], variables["2"], variables["3"]] == ["Anna Petrova", "Moscow Inn", booking.reference]
+
+
+def test_twilio_falls_back_to_the_english_template_for_another_language(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    del fast.INNKEEPER_WHATSAPP["twilio"]["content_sids"]["BOOKING_CONFIRMATION"]["ru"]
+    assert deliver(rows(confirmed_booking(hotel, locale="ru"))["WHATSAPP"]).status == S.SENT
+    assert fake_whatsapp.sends[0]["content_sid"] == fw.TWILIO_CONTENT_EN
+
+
+def test_twilio_without_a_template_sends_text_inside_the_24_hour_window_only(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    fast.INNKEEPER_WHATSAPP["twilio"]["content_sids"] = {}
+    outside = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])  # the guest never wrote to the hotel
+    assert (outside.status, outside.attempts, outside.error_code) == (S.FAILED, 1, "63016")
+    assert "only within 24 hours" in outside.last_error and "TWILIO_CONTENT_SIDS" in outside.last_error
+    fake_whatsapp.guest_wrote("+79161234567", seconds_ago=3600)
+    booking = confirmed_booking(hotel, email="b@example.com")
+    inside = deliver(rows(booking)["WHATSAPP"])
+    assert inside.status == S.SENT
+    form = {k: v[0] for k, v in parse_qs(fake_whatsapp.requests[-1]["body"].decode()).items()}
+    assert (form["From"], "ContentSid" in form) == ("whatsapp:+14155238886", False)
+    assert booking.reference in form["Body"] and len(fake_whatsapp.sends) == 1
+
+
+def test_the_fake_checks_template_variables_as_twilio_does(fake_whatsapp):
+    """So a wrong variable list from our client could not pass unnoticed."""
+    import httpx
+
+    url = f"{fake_whatsapp.url}/2010-04-01/Accounts/{fw.TWILIO_SID}/Messages.json"
+    base = {"To": "whatsapp:+79161234567", "MessagingServiceSid": fw.TWILIO_SERVICE, "ContentSid": fw.TWILIO_CONTENT_EN}
+    six = json.dumps({str(i): "x" for i in range(1, 7)})
+    for form, code in [({**base, "ContentVariables": json.dumps({"1": "Anna"})}, 21656),
+                       ({**base, "ContentVariables": "1=Anna"}, 21656),
+                       ({**base, "ContentVariables": six, "ContentSid": "HX" + "0" * 32}, 20404),
+                       ({**base, "ContentVariables": six, "MessagingServiceSid": "MG" + "9" * 32}, 21701),
+                       ({**base, "ContentVariables": six, "Body": "Hello"}, 21619),
+                       ({"To": base["To"], "From": "whatsapp:+14155238886", "Body": "Hello"}, 63016)]:
+        answer = httpx.post(url, data=form, auth=(fw.TWILIO_SID, fw.TWILIO_TOKEN))
+        assert (answer.status_code, answer.json()["code"]) == (400, code)
+    ok = httpx.post(url, data={**base, "ContentVariables": six}, auth=(fw.TWILIO_SID, fw.TWILIO_TOKEN))
+    assert ok.status_code == 201 and len(fake_whatsapp.sends) == 1
+
+
+def test_twilio_content_templates_are_configured_from_the_environment(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from innkeeper import config
+
+    sids = '{"BOOKING_CONFIRMATION": {"en": "HX1", "ru": "HX2"}}'
+    cfg = config.load(tmp_path, {"TWILIO_CONTENT_SIDS": sids, "TWILIO_MESSAGING_SERVICE_SID": "MG1"})
+    assert cfg.whatsapp["twilio"]["content_sids"] == {"BOOKING_CONFIRMATION": {"en": "HX1", "ru": "HX2"}}
+    assert cfg.whatsapp["twilio"]["messaging_service_sid"] == "MG1"
+    assert config.load(tmp_path, {}).whatsapp["twilio"]["content_sids"] == {}
+    for env, says in [({"TWILIO_CONTENT_SIDS": sids}, "TWILIO_MESSAGING_SERVICE_SID (MG...) is needed"),
+                      ({"TWILIO_CONTENT_SIDS": '{"BOOKING": {"en": "HX1"}}', "TWILIO_MESSAGING_SERVICE_SID": "MG1"},
+                       "unknown message type 'BOOKING'"),
+                      ({"TWILIO_CONTENT_SIDS": '{"BOOKING_CONFIRMATION": "HX1"}'}, "needs an object"),
+                      ({"TWILIO_CONTENT_SIDS": "HX1"}, "TWILIO_CONTENT_SIDS is invalid (not JSON)")]:
+        with pytest.raises(ImproperlyConfigured, match=re.escape(says)):
+            config.load(tmp_path, env)
 
 
 @pytest.mark.parametrize("fault", ["500", "timeout", "429"])

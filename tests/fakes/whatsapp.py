@@ -2,7 +2,10 @@
 
 - WAHA:      POST /api/sendText, X-Api-Key, JSON {session: "default", chatId: "<digits>@c.us", text}
 - Cloud API: POST /<version>/<phone_number_id>/messages, Bearer token, JSON template message
-- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded
+- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded; an
+             approved template (ContentSid + ContentVariables, a JSON string with its keys) through the
+             Messaging Service, or a free-text Body, refused with 63016 unless the guest wrote within
+             24 hours (``guest_wrote``; by default nobody has)
 
 Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (no answer
 for ``slow_seconds``, then the connection closes; nothing sent), "gzip" (a 201 whose body cannot be
@@ -29,6 +32,12 @@ CLOUD_TOKEN = "cloud-test-token"
 CLOUD_PHONE_ID = "1098765"
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "twilio-test-token"
+TWILIO_SERVICE = "MG" + "1" * 32
+# Approved content templates (ContentSid → their variables "1".."n"): the booking confirmation in two languages.
+TWILIO_CONTENT = {"HX" + "e" * 32: 6, "HX" + "a" * 32: 6}
+TWILIO_CONTENT_EN, TWILIO_CONTENT_RU = TWILIO_CONTENT
+OUTSIDE_WINDOW = ("Failed to send freeform message because you are outside the allowed window. If you are using "
+                  "WhatsApp, please use a Message Template.")
 CORE_MESSAGE = ("WAHA Core support only 'default' session. If you want to run more then one WhatsApp account - "
                 "please get WAHA PLUS version...")
 
@@ -43,6 +52,7 @@ class FakeWhatsApp:
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._accept_held = True
+        self.twilio_inbound: dict[str, float] = {}  # "whatsapp:+7..." → when the guest last wrote
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +82,10 @@ class FakeWhatsApp:
     def fail(self, *faults):
         with self._lock:
             self.faults.extend(faults)
+
+    def guest_wrote(self, e164: str, seconds_ago: float = 60):
+        """The guest sent the business a WhatsApp message: free text is allowed for 24 hours."""
+        self.twilio_inbound[f"whatsapp:{e164}"] = time.time() - seconds_ago
 
     def release(self, accept: bool = True):
         """Let a held request go on (``accept``: the provider sends it) or drop it (nothing sent)."""
@@ -173,15 +187,46 @@ class FakeWhatsApp:
                 not h.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
             return self._answer(h, 404, {"code": 20404, "message": "not found", "status": 404})
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        to, sender = form.get("To", ""), form.get("From", "")
-        if not (to.startswith("whatsapp:+") and sender.startswith("whatsapp:")) or not form.get("Body"):
+        to = form.get("To", "")
+        if not to.startswith("whatsapp:+"):
             return self._answer(h, 400, {"code": 21211, "message": f"The 'To' number {to} is not valid.",
                                          "status": 400})
+        if form.get("ContentSid"):
+            refusal = self._twilio_template(form)
+            if refusal:
+                return self._answer(h, 400, {**refusal, "status": 400})
+            sender, text = f"whatsapp:{form['MessagingServiceSid']}", None
+        else:
+            sender, text = form.get("From", ""), form.get("Body")
+            if not sender.startswith("whatsapp:") or not text:
+                return self._answer(h, 400, {"code": 21211, "message": "From and Body are required.", "status": 400})
+            if time.time() - self.twilio_inbound.get(to, float("-inf")) > 24 * 3600:
+                return self._answer(h, 400, {"code": 63016, "message": OUTSIDE_WINDOW, "status": 400})
         sid = "SM" + secrets.token_hex(16)
-        answer = {"sid": sid, "account_sid": TWILIO_SID, "from": sender, "to": to, "body": form["Body"],
-                  "status": "queued", "direction": "outbound-api"}
-        self._accept("twilio", sid, to=to, text=form["Body"])
+        answer = {"sid": sid, "account_sid": TWILIO_SID, "from": sender, "to": to, "body": text or "",
+                  "messaging_service_sid": form.get("MessagingServiceSid"), "status": "queued",
+                  "direction": "outbound-api"}
+        self._accept("twilio", sid, to=to, text=text, content_sid=form.get("ContentSid"),
+                     content_variables=form.get("ContentVariables"))
         self._answer(h, 201, answer)
+
+    @staticmethod
+    def _twilio_template(form) -> dict | None:
+        if form.get("MessagingServiceSid") != TWILIO_SERVICE:
+            return {"code": 21701, "message": "The Messaging Service Sid is invalid."}
+        if "Body" in form or "From" in form:
+            return {"code": 21619, "message": "Send a content template without Body or From."}
+        expected = TWILIO_CONTENT.get(form["ContentSid"])
+        if expected is None:
+            return {"code": 20404, "message": f"Content {form['ContentSid']} was not found."}
+        try:
+            variables = json.loads(form.get("ContentVariables", ""))
+        except ValueError:
+            return {"code": 21656, "message": "The ContentVariables Parameter is invalid (not a JSON string)."}
+        if not isinstance(variables, dict) or set(variables) != {str(i) for i in range(1, expected + 1)} or \
+                not all(isinstance(v, str) and v for v in variables.values()):
+            return {"code": 21656, "message": "The ContentVariables Parameter is invalid."}
+        return None
 
 
 # Signed status callbacks, computed as each provider does --------------------------------------------

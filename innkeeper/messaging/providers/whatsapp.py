@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 
 from innkeeper.messaging.providers import http
@@ -85,10 +87,18 @@ class Twilio(Provider):
 
     def send(self, message: Outgoing) -> Sent:
         cfg = settings.INNKEEPER_WHATSAPP["twilio"]
-        sender = cfg["from_number"]
-        form = {"To": f"whatsapp:{message.recipient}",
-                "From": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}",
-                "Body": message.body_text}
+        by_locale = (cfg.get("content_sids") or {}).get(message.type) or {}
+        content_sid = by_locale.get(message.locale) or by_locale.get("en")
+        if content_sid:  # an approved template: allowed outside the 24-hour window
+            names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
+            variables = {str(i): str(message.variables.get(n) or "-") for i, n in enumerate(names, 1)}
+            form = {"To": f"whatsapp:{message.recipient}", "MessagingServiceSid": cfg["messaging_service_sid"],
+                    "ContentSid": content_sid, "ContentVariables": json.dumps(variables, ensure_ascii=False)}
+        else:  # free text: WhatsApp delivers it only within 24 hours of the guest's last message
+            sender = cfg["from_number"]
+            form = {"To": f"whatsapp:{message.recipient}",
+                    "From": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}",
+                    "Body": message.body_text}
         if cfg["status_callback_url"]:
             form["StatusCallback"] = cfg["status_callback_url"]
         response = http.request(
@@ -101,5 +111,9 @@ class Twilio(Provider):
                 code = 0
             if code in (20429, 63018):
                 raise Retryable(f"rate limited ({code})", code=str(code))
+            if code == 63016:
+                raise Permanent("WhatsApp delivers free text only within 24 hours of the guest's last message: "
+                                f"set an approved content template for {message.type} in TWILIO_CONTENT_SIDS "
+                                f"(Twilio 63016: {response.text[:300]})", code="63016")
             raise Permanent(f"refused ({response.status_code}): {response.text[:500]}", code=str(code or 400))
         return _accepted("Twilio", response, lambda answer: answer["sid"])
