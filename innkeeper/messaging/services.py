@@ -221,7 +221,12 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         if row.attempts >= _cfg("max_attempts"):
             return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
         delay = backoff(row.attempts, retry_after=exc.retry_after)
-        done = _finish(row, S.QUEUED, outcome="retry", detail=f"{exc} — next try in {delay:.0f} s", code=exc.code,
+        outcome, detail = "retry", f"{exc} — next try in {delay:.0f} s"
+        if exc.unclear and not provider.deduplicates:
+            outcome = "unclear"
+            detail += (f"; {provider.name} may have sent it already and cannot recognise a repeat: "
+                       "the guest may get it twice")
+        done = _finish(row, S.QUEUED, outcome=outcome, detail=detail, code=exc.code,
                        provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done

@@ -31,11 +31,15 @@ class SendError(Exception):
 
 
 class Retryable(SendError):
-    """Try again later (timeout, 5xx, 429, unreachable); ``retry_after`` in seconds when the provider said."""
+    """Try again later (timeout, 5xx, 429, unreachable); ``retry_after`` in seconds when the provider said.
 
-    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None):
+    ``unclear``: the request reached the provider but no answer came (a read timeout), so it may have
+    sent the message; trying again may send it twice unless the provider recognises the key."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None, unclear: bool = False):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+        self.unclear = unclear
 
 
 class Permanent(SendError):
