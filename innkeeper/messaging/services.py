@@ -125,9 +125,8 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             why = _why_not_whatsapp(booking, row.recipient)
             if why:
                 row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
-        if row.status == S.QUEUED and OptOut.objects.filter(hotel=hotel, channel=channel,
-                                                            address__iexact=row.recipient).exists():
-            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, "the guest opted out of this channel", None
+        if row.status == S.QUEUED and _opted_out(hotel_id=hotel.pk, channel=channel, address=row.recipient):
+            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, OPTED_OUT, None
         row.save(force_insert=True)
         if row.status == S.SKIPPED:
             MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
@@ -171,6 +170,63 @@ def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
         return False
 
 
+# Opt-outs ---------------------------------------------------------------------------------------------
+
+OPTED_OUT = "the guest opted out of this channel"
+# A WhatsApp reply that is just one of these words (any case, trailing punctuation ignored) unsubscribes.
+STOP_WORDS = {"stop", "стоп", "unsubscribe", "отписаться"}
+
+
+def _address(channel: str, address: str) -> str:
+    """An opt-out's address as messages carry it: E.164 for WhatsApp, the e-mail in lower case."""
+    address = (address or "").strip()
+    if channel == Channel.WHATSAPP:
+        return phone_e164(address) or ""
+    return address.lower()
+
+
+def _opted_out(*, hotel_id: int, channel: str, address: str) -> bool:
+    return OptOut.objects.filter(hotel_id=hotel_id, channel=channel,
+                                 address__iexact=_address(channel, address) or address).exists()
+
+
+def optout_record(*, hotel_id: int, channel: str, address: str, source: str) -> OptOut | None:
+    """Remember that ``address`` wants no more messages from the hotel on ``channel`` (None: not an address)."""
+    address = _address(channel, address)
+    if not address:
+        return None
+    optout, created = OptOut.objects.get_or_create(hotel_id=hotel_id, channel=channel, address=address)
+    if created:
+        log.info("hotel %s: %s opted out of %s (%s)", hotel_id, address, channel, source)
+    return optout
+
+
+def optout_remove(*, hotel, channel: str, address: str, actor: str) -> bool:
+    """Undo an opt-out (the guest asked to hear from the hotel again); True if there was one."""
+    deleted, _rows = OptOut.objects.filter(hotel=hotel, channel=channel,
+                                           address__iexact=_address(channel, address) or address).delete()
+    if deleted:
+        log.info("hotel %s: opt-out of %s on %s removed by %s", hotel.pk, address, channel, actor)
+    return bool(deleted)
+
+
+def whatsapp_reply(*, sender: str, text: str) -> list[OptOut]:
+    """A guest's inbound WhatsApp message: a stop word opts the number out of every hotel that wrote to it.
+
+    The WhatsApp account is the install's, shared by its hotels, so the reply cannot name one hotel.
+    Cross-hotel by design, like receipts."""
+    if (text or "").strip().rstrip(".!").casefold() not in STOP_WORDS:
+        return []
+    number = _address(Channel.WHATSAPP, sender)
+    if not number:
+        log.warning("a stop reply from %r, which is not a phone number, was not recorded", sender)
+        return []
+    hotels = set(Message.objects.filter(channel=Channel.WHATSAPP, recipient=number).order_by()
+                 .values_list("hotel_id", flat=True))
+    return [optout_record(hotel_id=h, channel=Channel.WHATSAPP, address=number, source=f"replied {text.strip()!r}")
+            for h in sorted(hotels)]
+
+
 # Deliver ----------------------------------------------------------------------------------------------
 
 def _claim(message_id: int, now: datetime) -> Message | None:
@@ -206,12 +262,17 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     provider = providers.for_channel(row.channel)
     if provider is None:
         return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
+    if _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient):  # since it was queued
+        return _finish(row, S.SKIPPED, outcome="skipped", detail=OPTED_OUT, provider="")
     outgoing = providers.Outgoing(channel=row.channel, recipient=row.recipient, body_text=row.body_text,
                                   idempotency_key=row.idempotency_key, type=row.type, locale=row.locale,
                                   subject=row.subject, body_html=row.body_html, variables=row.variables)
     try:
         sent = provider.send(outgoing)
     except providers.Permanent as exc:
+        if isinstance(exc, providers.OptedOut):
+            optout_record(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient,
+                          source=f"{provider.name} refused: {exc.code}")
         return _finish(row, S.FAILED, outcome="failed", detail=str(exc), code=exc.code, provider=provider.name)
     except Exception as exc:  # noqa: BLE001 - anything else counts as an attempt, so the row cannot stay SENDING
         if not isinstance(exc, providers.Retryable):

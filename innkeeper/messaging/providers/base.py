@@ -46,6 +46,10 @@ class Permanent(SendError):
     """Sending again will not help (invalid number, rejected template, refused recipient)."""
 
 
+class OptedOut(Permanent):
+    """The provider refuses because the guest unsubscribed (e.g. replied STOP): we record the opt-out."""
+
+
 class Provider:
     name = "provider"
     channel = ""

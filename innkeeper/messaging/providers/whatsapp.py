@@ -7,7 +7,7 @@ import json
 from django.conf import settings
 
 from innkeeper.messaging.providers import http
-from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
+from innkeeper.messaging.providers.base import OptedOut, Outgoing, Permanent, Provider, Retryable, Sent
 from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
 
 
@@ -111,6 +111,9 @@ class Twilio(Provider):
                 code = 0
             if code in (20429, 63018):
                 raise Retryable(f"rate limited ({code})", code=str(code))
+            if code == 21610:
+                raise OptedOut(f"the guest unsubscribed (replied STOP; Twilio 21610): {response.text[:300]}",
+                               code="21610")
             if code == 63016:
                 raise Permanent("WhatsApp delivers free text only within 24 hours of the guest's last message: "
                                 f"set an approved content template for {message.type} in TWILIO_CONTENT_SIDS "
