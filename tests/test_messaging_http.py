@@ -283,3 +283,91 @@ def test_an_opt_out_can_be_undone(hotel, fast):
         assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor="desk@x") is False
     assert optouts(hotel) == []
     assert deliver(rows(confirmed_booking(hotel, email="b@example.com"))["WHATSAPP"]).status == S.SENT
+
+
+# More receipts --------------------------------------------------------------------------------------
+
+def row(message) -> Message:
+    with scopes_disabled():
+        return Message.objects.get(pk=message.pk)
+
+
+def test_waha_error_ack_marks_the_message_failed(client, sent):
+    wa = sent("waha")
+    body = waha_ack(wa.provider_message_id, -1, "ERROR")
+    assert post_waha(client, body, fw.waha_signature("waha-hmac", body)).status_code == 200
+    failed = row(wa)
+    assert (failed.status, failed.last_error) == (S.FAILED, "ERROR")
+
+
+def test_twilio_behind_a_proxy_is_checked_against_the_public_callback_url(client, hotel, fast, fake_whatsapp):
+    from urllib.parse import parse_qs
+
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    public = "https://hotel.example/hooks/twilio"
+    fast.INNKEEPER_WHATSAPP["twilio"]["status_callback_url"] = public
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    form = {k: v[0] for k, v in parse_qs(fake_whatsapp.requests[0]["body"].decode()).items()}
+    assert form["StatusCallback"] == public  # Twilio will call, and sign, this URL
+    params = {"MessageSid": wa.provider_message_id, "MessageStatus": "delivered", "AccountSid": fw.TWILIO_SID}
+    internal = fw.twilio_signature(fw.TWILIO_TOKEN, "http://testserver/hooks/twilio", params)
+    assert post_twilio(client, params, internal).status_code == 403  # what the app sees is not what Twilio signed
+    assert status(wa) == S.SENT
+    assert post_twilio(client, params, fw.twilio_signature(fw.TWILIO_TOKEN, public, params)).status_code == 200
+    assert status(wa) == S.DELIVERED
+
+
+def test_cloud_api_failed_status_marks_the_message_failed_with_its_error(client, sent):
+    wa = sent("cloud")
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [
+            {"id": wa.provider_message_id, "status": "failed", "timestamp": "1715346000",
+             "recipient_id": "79161234567",
+             "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}]}).encode()
+    ok = client.post("/hooks/whatsapp-cloud", body, content_type="application/json",
+                     HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature("cloud-app-secret", body))
+    failed = row(wa)
+    assert ok.status_code == 200 and failed.status == S.FAILED
+    assert failed.last_error == "131047 Re-engagement message"
+
+
+def test_a_cloud_api_signature_covers_the_exact_bytes(client, sent):
+    wa = sent("cloud")
+    body = cloud_statuses((wa.provider_message_id, "delivered"))
+    tampered = body.replace(b'"delivered"', b'"read"')
+    answer = client.post("/hooks/whatsapp-cloud", tampered, content_type="application/json",
+                         HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature("cloud-app-secret", body))
+    assert answer.status_code == 403 and status(wa) == S.SENT
+
+
+def test_a_receipt_that_overtakes_the_send_is_applied_once_the_id_is_saved(client, hotel, fast, fake_whatsapp):
+    from innkeeper.messaging.models import EarlyReceipt
+
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    early_id = "true_79161234567@c.us_3EB0EARLY"
+    fake_whatsapp.next_ids.append(early_id)
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    body = waha_ack(early_id, 3, "READ")  # WAHA's ack came before its answer to our send was saved
+    assert post_waha(client, body, fw.waha_signature("waha-hmac", body)).status_code == 200
+    assert status(wa) == S.QUEUED and EarlyReceipt.objects.count() == 1
+    done = deliver(wa)
+    assert (done.provider_message_id, done.status) == (early_id, S.READ)
+    assert log(wa) == ["sent", "receipt"] and EarlyReceipt.objects.count() == 0
+
+
+def test_receipts_for_ids_that_never_become_ours_are_dropped_after_an_hour(client, fast, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from innkeeper.messaging import services
+    from innkeeper.messaging.models import EarlyReceipt
+
+    use_whatsapp(fast, "waha", "http://127.0.0.1:9")
+    body = waha_ack("true_79990000000@c.us_OWNCHAT", 2, "DEVICE")  # the hotel chatting from its phone
+    assert post_waha(client, body, fw.waha_signature("waha-hmac", body)).status_code == 200
+    with scopes_disabled():
+        services.messages_sweep(now=timezone.now() + timedelta(minutes=59))
+        assert EarlyReceipt.objects.count() == 1
+        services.messages_sweep(now=timezone.now() + timedelta(minutes=61))
+    assert EarlyReceipt.objects.count() == 0

@@ -25,6 +25,7 @@ from innkeeper.messaging.context import booking_context
 from innkeeper.messaging.defaults import DEFAULTS
 from innkeeper.messaging.models import (
     Channel,
+    EarlyReceipt,
     Message,
     MessageAttempt,
     MessageStatus,
@@ -291,8 +292,11 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
                        provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
-    return _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
+    done = _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
                    provider_message_id=sent.provider_message_id, sent_at=timezone.now())
+    if sent.provider_message_id:
+        done = _apply_early_receipts(provider.name, sent.provider_message_id) or done
+    return done
 
 
 def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: str, code: str = "",
@@ -346,6 +350,8 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
                                               outcome=outcome, detail=detail)
                 if status == S.QUEUED:
                     requeued.append(pk)
+    # Receipts for ids that never became ours (e.g. WAHA's acks for the hotel's own chats) are let go.
+    EarlyReceipt.objects.filter(created_at__lt=now - timedelta(hours=1)).delete()
     # A row due only a moment ago probably has its task on the way; ring again once it has waited a round.
     overdue = now - timedelta(seconds=_cfg("sweep_every_seconds"))
     due = requeued + list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=overdue)
@@ -374,8 +380,37 @@ def message_retry(*, message: Message, actor: str, now: datetime | None = None) 
 
 def message_receipt(*, provider: str, provider_message_id: str, status: str, detail: str = "",
                     now: datetime | None = None) -> Message | None:
-    """A delivery receipt: move the message forward (never back); unknown ids and stale receipts change nothing."""
+    """A delivery receipt: move the message forward (never back); stale receipts change nothing.
+
+    A receipt for an id we have not saved yet may have overtaken the provider's answer to our send: it
+    is kept (``EarlyReceipt``) and applied once the id is saved. Answering an error instead, so that the
+    provider tries again later, would not do: WAHA Core and Twilio do not retry their callbacks."""
     now = now or timezone.now()
+    row = _apply_receipt(provider, provider_message_id, status, detail, now)
+    if row is None:
+        EarlyReceipt.objects.create(provider=provider, provider_message_id=provider_message_id, status=status,
+                                    detail=detail)
+        # The send may have been saved while this receipt was being stored: look once more.
+        return _apply_early_receipts(provider, provider_message_id, now=now)
+    return row
+
+
+def _apply_early_receipts(provider: str, provider_message_id: str, *, now: datetime | None = None):
+    """Apply the receipts that arrived for this id before it was saved, in the order they came."""
+    now = now or timezone.now()
+    row = None
+    with transaction.atomic():
+        early = list(EarlyReceipt.objects.select_for_update()
+                     .filter(provider=provider, provider_message_id=provider_message_id))
+        if not early or not Message.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+            return None
+        for receipt in early:
+            row = _apply_receipt(provider, provider_message_id, receipt.status, receipt.detail, now)
+        EarlyReceipt.objects.filter(pk__in=[r.pk for r in early]).delete()
+    return row
+
+
+def _apply_receipt(provider: str, provider_message_id: str, status: str, detail: str, now: datetime):
     with transaction.atomic():
         row = (Message.objects.select_for_update()
                .filter(provider=provider, provider_message_id=provider_message_id).first())

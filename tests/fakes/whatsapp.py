@@ -53,6 +53,7 @@ class FakeWhatsApp:
         self._lock = threading.Lock()
         self._accept_held = True
         self.twilio_inbound: dict[str, float] = {}  # "whatsapp:+7..." → when the guest last wrote
+        self.next_ids: list[str] = []  # message ids to hand out next (a test may need to know one early)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -145,6 +146,10 @@ class FakeWhatsApp:
         except OSError:  # the client went away (e.g. a killed worker): the provider still did the work
             pass
 
+    def _next_id(self) -> str | None:
+        with self._lock:
+            return self.next_ids.pop(0) if self.next_ids else None
+
     def _accept(self, provider, message_id, **fields):
         with self._lock:
             self.sends.append({"provider": provider, "id": message_id, **fields})
@@ -158,7 +163,7 @@ class FakeWhatsApp:
         chat = data.get("chatId", "")
         if not (chat.endswith("@c.us") and chat[:-5].isdigit()) or not data.get("text"):
             return self._answer(h, 400, {"statusCode": 400, "message": "chatId and text are required"})
-        message_id = f"true_{chat}_{secrets.token_hex(10).upper()}"
+        message_id = self._next_id() or f"true_{chat}_{secrets.token_hex(10).upper()}"
         self._accept("waha", message_id, to=chat, text=data["text"])
         self._answer(h, 201, {"id": message_id, "timestamp": int(time.time()), "from": "me", "to": chat})
 
