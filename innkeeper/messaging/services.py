@@ -384,7 +384,8 @@ def message_receipt(*, provider: str, provider_message_id: str, status: str, det
 
     A receipt for an id we have not saved yet may have overtaken the provider's answer to our send: it
     is kept (``EarlyReceipt``) and applied once the id is saved. Answering an error instead, so that the
-    provider tries again later, would not do: WAHA Core and Twilio do not retry their callbacks."""
+    provider tries again later, would not do: WAHA retries webhooks only in its Plus edition, and Twilio
+    does not promise to retry a status callback."""
     now = now or timezone.now()
     row = _apply_receipt(provider, provider_message_id, status, detail, now)
     if row is None:
