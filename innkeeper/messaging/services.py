@@ -187,8 +187,8 @@ def _address(channel: str, address: str) -> str:
 
 
 def _opted_out(*, hotel_id: int, channel: str, address: str) -> bool:
-    return OptOut.objects.filter(hotel_id=hotel_id, channel=channel,
-                                 address__iexact=_address(channel, address) or address).exists()
+    """``address`` as a message carries it (already E.164 for WhatsApp)."""
+    return OptOut.objects.filter(hotel_id=hotel_id, channel=channel, address__iexact=address).exists()
 
 
 def optout_record(*, hotel_id: int, channel: str, address: str, source: str) -> OptOut | None:
@@ -400,6 +400,8 @@ def _apply_early_receipts(provider: str, provider_message_id: str, *, now: datet
     """Apply the receipts that arrived for this id before it was saved, in the order they came."""
     now = now or timezone.now()
     row = None
+    if not EarlyReceipt.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+        return None  # the usual case, answered without a write transaction
     with transaction.atomic():
         early = list(EarlyReceipt.objects.select_for_update()
                      .filter(provider=provider, provider_message_id=provider_message_id))
