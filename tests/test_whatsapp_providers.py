@@ -1,5 +1,6 @@
 """WAHA, WhatsApp Cloud API and Twilio over real HTTP to a local fake that checks requests as they do;
-faults (500, timeout, 429 + Retry-After, unreachable) delay a message, never lose or double it."""
+faults (500, timeout, 429 + Retry-After, unreachable) delay a message, never lose it; a send that may
+have reached the provider (a timeout, a worker that died) is sent again and logged as unclear."""
 
 import json
 import re
