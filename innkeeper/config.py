@@ -223,6 +223,27 @@ def _email(env: Mapping[str, str], problems: list[str], production: bool) -> dic
     }
 
 
+def _content_sids(raw: str) -> dict:
+    """TWILIO_CONTENT_SIDS: {"BOOKING_CONFIRMATION": {"en": "HX...", "ru": "HX..."}, ...}."""
+    import json
+
+    from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS as types
+
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ValueError("not JSON") from None
+    if not isinstance(value, dict):
+        raise ValueError("a JSON object of message type → {language: ContentSid}")
+    for type_, by_locale in value.items():
+        if type_ not in types:
+            raise ValueError(f"unknown message type {type_!r}; use {', '.join(types)}")
+        if not isinstance(by_locale, dict) or not all(
+                isinstance(sid, str) and sid.startswith("HX") for sid in by_locale.values()):
+            raise ValueError(f"{type_} needs an object of language → ContentSid (HX...)")
+    return value
+
+
 def _whatsapp(env: Mapping[str, str], problems: list[str], production: bool) -> dict:
     def choice(raw: str) -> str:
         value = raw.lower()
@@ -261,7 +282,14 @@ def _whatsapp(env: Mapping[str, str], problems: list[str], production: bool) -> 
         "auth_token": (need if twilio else opt)("TWILIO_AUTH_TOKEN"),
         "from_number": (need if twilio else opt)("TWILIO_WHATSAPP_FROM"),
         "status_callback_url": opt("TWILIO_STATUS_CALLBACK_URL", _url),
+        # Approved WhatsApp templates (Content API), sent through a Messaging Service; without one for a
+        # message, its rendered text goes as Body, which WhatsApp delivers only inside the 24-hour window.
+        "messaging_service_sid": opt("TWILIO_MESSAGING_SERVICE_SID"),
+        "content_sids": opt("TWILIO_CONTENT_SIDS", _content_sids, {}),
     }
+    if cfg["twilio"]["content_sids"] and not cfg["twilio"]["messaging_service_sid"].startswith("MG"):
+        problems.append("TWILIO_MESSAGING_SERVICE_SID (MG...) is needed with TWILIO_CONTENT_SIDS: Twilio sends "
+                        "content templates through a Messaging Service")
     return cfg
 
 

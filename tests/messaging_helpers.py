@@ -44,7 +44,10 @@ def whatsapp_settings(provider: str, base_url: str) -> dict:
                         phone_number_id=fake_wa.CLOUD_PHONE_ID, app_secret="cloud-app-secret",
                         verify_token="verify-me")
     cfg["twilio"].update(base_url=base_url, account_sid=fake_wa.TWILIO_SID, auth_token=fake_wa.TWILIO_TOKEN,
-                         from_number="+14155238886", status_callback_url="")
+                         from_number="+14155238886", status_callback_url="",
+                         messaging_service_sid=fake_wa.TWILIO_SERVICE,
+                         content_sids={"BOOKING_CONFIRMATION": {"en": fake_wa.TWILIO_CONTENT_EN,
+                                                                "ru": fake_wa.TWILIO_CONTENT_RU}})
     return cfg
 
 

@@ -197,3 +197,177 @@ def test_the_demo_outbox_page_shows_what_the_guest_would_get(client, hotel, sett
 def test_the_outbox_page_is_not_found_in_production(client, settings, db):
     settings.INNKEEPER_MODE = "production"
     assert client.get("/outbox/").status_code == 404
+
+
+# Opt-out: a guest who replies STOP gets no more WhatsApp ---------------------------------------------
+
+def waha_inbound(text, sender="79161234567@c.us"):
+    return json.dumps({"id": "evt_02", "timestamp": 1769152370703, "event": "message", "session": "default",
+                       "payload": {"id": "false_79161234567@c.us_3EB0", "timestamp": 1769152370,
+                                   "from": sender, "fromMe": False, "to": "79990000000@c.us", "body": text,
+                                   "hasMedia": False}}, ensure_ascii=False).encode()
+
+
+def cloud_inbound(text):
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp",
+                                        "metadata": {"phone_number_id": fw.CLOUD_PHONE_ID},
+                                        "contacts": [{"profile": {"name": "Anna"}, "wa_id": "79161234567"}],
+                                        "messages": [{"from": "79161234567", "id": "wamid.in1",
+                                                      "timestamp": "1715346000", "type": "text",
+                                                      "text": {"body": text}}]}}]}]},
+                      ensure_ascii=False).encode()
+
+
+def post_reply(client, provider, text, *, signed=True):
+    """The guest's WhatsApp reply, as each provider delivers it to our hook, signed as it signs."""
+    if provider == "waha":
+        body = waha_inbound(text)
+        return post_waha(client, body, fw.waha_signature("waha-hmac", body) if signed else None)
+    if provider == "cloud":
+        body = cloud_inbound(text)
+        headers = {"HTTP_X_HUB_SIGNATURE_256": fw.cloud_signature("cloud-app-secret", body)} if signed else {}
+        return client.post("/hooks/whatsapp-cloud", body, content_type="application/json", **headers)
+    params = {"MessageSid": "SM" + "f" * 32, "AccountSid": fw.TWILIO_SID, "From": "whatsapp:+79161234567",
+              "To": "whatsapp:+14155238886", "Body": text, "NumMedia": "0", "ProfileName": "Anna",
+              "WaId": "79161234567"}
+    sig = fw.twilio_signature(fw.TWILIO_TOKEN, "http://testserver/hooks/twilio", params) if signed else None
+    return post_twilio(client, params, sig)
+
+
+def optouts(hotel) -> list[str]:
+    from innkeeper.messaging.models import OptOut
+
+    with scopes_disabled():
+        return list(OptOut.objects.filter(hotel=hotel, channel="WHATSAPP").values_list("address", flat=True))
+
+
+@pytest.mark.parametrize("provider, word", [("waha", "STOP"), ("cloud", "Стоп"), ("twilio", "unsubscribe")])
+def test_a_guest_who_replies_stop_gets_no_more_whatsapp_even_if_already_queued(client, hotel, other_hotel, fast,
+                                                                              fake_whatsapp, provider, word):
+    use_whatsapp(fast, provider, fake_whatsapp.url)
+    first = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert first.status == S.SENT
+    queued = rows(confirmed_booking(hotel, email="second@example.com"))["WHATSAPP"]  # queued before the reply
+    assert post_reply(client, provider, "Thanks, see you!").status_code == 200
+    assert post_reply(client, provider, word, signed=False).status_code == 403
+    assert optouts(hotel) == []  # neither a chat nor an unsigned callback opts anyone out
+    assert post_reply(client, provider, word).status_code == 200
+    assert optouts(hotel) == ["+79161234567"] and optouts(other_hotel) == []  # it never wrote to this number
+    skipped = deliver(queued)
+    assert (skipped.status, skipped.last_error) == (S.SKIPPED, "the guest opted out of this channel")
+    assert log(queued) == ["skipped"] and len(fake_whatsapp.sends) == 1
+    later_booking = rows(confirmed_booking(hotel, email="third@example.com"))["WHATSAPP"]
+    assert later_booking.status == S.SKIPPED  # and nothing new is queued for the number
+
+
+def test_twilio_refusing_an_unsubscribed_guest_records_the_opt_out(hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    fake_whatsapp.fail((400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}))
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (wa.status, wa.error_code) == (S.FAILED, "21610") and "unsubscribed" in wa.last_error
+    assert optouts(hotel) == ["+79161234567"]
+    assert rows(confirmed_booking(hotel, email="b@example.com"))["WHATSAPP"].status == S.SKIPPED
+
+
+def test_an_opt_out_can_be_undone(hotel, fast):
+    from innkeeper.messaging import services
+
+    fast.INNKEEPER_WHATSAPP = {**fast.INNKEEPER_WHATSAPP, "provider": "simulator"}
+    with scopes_disabled():
+        services.optout_record(hotel_id=hotel.pk, channel="WHATSAPP", address="+7 916 123-45-67", source="test")
+    assert optouts(hotel) == ["+79161234567"]  # kept in E.164, as messages carry the number
+    assert rows(confirmed_booking(hotel))["WHATSAPP"].status == S.SKIPPED
+    with scopes_disabled():
+        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor="desk@x") is True
+        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor="desk@x") is False
+    assert optouts(hotel) == []
+    assert deliver(rows(confirmed_booking(hotel, email="b@example.com"))["WHATSAPP"]).status == S.SENT
+
+
+# More receipts --------------------------------------------------------------------------------------
+
+def row(message) -> Message:
+    with scopes_disabled():
+        return Message.objects.get(pk=message.pk)
+
+
+def test_waha_error_ack_marks_the_message_failed(client, sent):
+    wa = sent("waha")
+    body = waha_ack(wa.provider_message_id, -1, "ERROR")
+    assert post_waha(client, body, fw.waha_signature("waha-hmac", body)).status_code == 200
+    failed = row(wa)
+    assert (failed.status, failed.last_error) == (S.FAILED, "ERROR")
+
+
+def test_twilio_behind_a_proxy_is_checked_against_the_public_callback_url(client, hotel, fast, fake_whatsapp):
+    from urllib.parse import parse_qs
+
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    public = "https://hotel.example/hooks/twilio"
+    fast.INNKEEPER_WHATSAPP["twilio"]["status_callback_url"] = public
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    form = {k: v[0] for k, v in parse_qs(fake_whatsapp.requests[0]["body"].decode()).items()}
+    assert form["StatusCallback"] == public  # Twilio will call, and sign, this URL
+    params = {"MessageSid": wa.provider_message_id, "MessageStatus": "delivered", "AccountSid": fw.TWILIO_SID}
+    internal = fw.twilio_signature(fw.TWILIO_TOKEN, "http://testserver/hooks/twilio", params)
+    assert post_twilio(client, params, internal).status_code == 403  # what the app sees is not what Twilio signed
+    assert status(wa) == S.SENT
+    assert post_twilio(client, params, fw.twilio_signature(fw.TWILIO_TOKEN, public, params)).status_code == 200
+    assert status(wa) == S.DELIVERED
+
+
+def test_cloud_api_failed_status_marks_the_message_failed_with_its_error(client, sent):
+    wa = sent("cloud")
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [
+            {"id": wa.provider_message_id, "status": "failed", "timestamp": "1715346000",
+             "recipient_id": "79161234567",
+             "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}]}).encode()
+    ok = client.post("/hooks/whatsapp-cloud", body, content_type="application/json",
+                     HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature("cloud-app-secret", body))
+    failed = row(wa)
+    assert ok.status_code == 200 and failed.status == S.FAILED
+    assert failed.last_error == "131047 Re-engagement message"
+
+
+def test_a_cloud_api_signature_covers_the_exact_bytes(client, sent):
+    wa = sent("cloud")
+    body = cloud_statuses((wa.provider_message_id, "delivered"))
+    tampered = body.replace(b'"delivered"', b'"read"')
+    answer = client.post("/hooks/whatsapp-cloud", tampered, content_type="application/json",
+                         HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature("cloud-app-secret", body))
+    assert answer.status_code == 403 and status(wa) == S.SENT
+
+
+def test_a_receipt_that_overtakes_the_send_is_applied_once_the_id_is_saved(client, hotel, fast, fake_whatsapp):
+    from innkeeper.messaging.models import EarlyReceipt
+
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    early_id = "true_79161234567@c.us_3EB0EARLY"
+    fake_whatsapp.next_ids.append(early_id)
+    wa = rows(confirmed_booking(hotel))["WHATSAPP"]
+    body = waha_ack(early_id, 3, "READ")  # WAHA's ack came before its answer to our send was saved
+    assert post_waha(client, body, fw.waha_signature("waha-hmac", body)).status_code == 200
+    assert status(wa) == S.QUEUED and EarlyReceipt.objects.count() == 1
+    done = deliver(wa)
+    assert (done.provider_message_id, done.status) == (early_id, S.READ)
+    assert log(wa) == ["sent", "receipt"] and EarlyReceipt.objects.count() == 0
+
+
+def test_receipts_for_ids_that_never_become_ours_are_dropped_after_an_hour(client, fast, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from innkeeper.messaging import services
+    from innkeeper.messaging.models import EarlyReceipt
+
+    use_whatsapp(fast, "waha", "http://127.0.0.1:9")
+    body = waha_ack("true_79990000000@c.us_OWNCHAT", 2, "DEVICE")  # the hotel chatting from its phone
+    assert post_waha(client, body, fw.waha_signature("waha-hmac", body)).status_code == 200
+    with scopes_disabled():
+        services.messages_sweep(now=timezone.now() + timedelta(minutes=59))
+        assert EarlyReceipt.objects.count() == 1
+        services.messages_sweep(now=timezone.now() + timedelta(minutes=61))
+    assert EarlyReceipt.objects.count() == 0

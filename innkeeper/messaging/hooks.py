@@ -1,7 +1,8 @@
-"""Delivery receipts from the WhatsApp providers: verify the signature, then move messages forward.
+"""Delivery receipts and guests' replies from the WhatsApp providers: verify the signature, then act.
 
 An unsigned or wrongly signed callback is answered 403 and changes nothing. Receipts are idempotent
-(a status is only ever moved forward), so the providers' at-least-once delivery is harmless.
+(a status is only ever moved forward), and so are opt-outs (a reply "STOP" records one once), so the
+providers' at-least-once delivery is harmless.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def _receipt(provider: str, message_id: str, status: str, detail: str = "") -> N
             services.message_receipt(provider=provider, provider_message_id=message_id, status=status, detail=detail)
 
 
+def _reply(sender: str, text: str) -> None:
+    if sender and text:
+        with scopes_disabled():  # the WhatsApp account is shared by the install's hotels
+            services.whatsapp_reply(sender=sender, text=text)
+
+
 def _forbidden(provider: str) -> HttpResponse:
     log.warning("%s callback with a missing or wrong signature ignored", provider)
     return HttpResponseForbidden("bad signature")
@@ -53,10 +60,14 @@ def waha(request):
     event = _json(request.body)
     if not isinstance(event, dict):
         return HttpResponse(status=400)
+    payload = event.get("payload") or {}
     if event.get("event") == "message.ack":
-        payload = event.get("payload") or {}
         _receipt("waha", str(payload.get("id") or ""), WAHA_ACKS.get(payload.get("ack"), ""),
                  str(payload.get("ackName") or ""))
+    elif event.get("event") == "message" and not payload.get("fromMe"):
+        sender = str(payload.get("from") or "")
+        if sender.endswith("@c.us"):  # a phone number; an @lid sender cannot be matched to one
+            _reply("+" + sender[: -len("@c.us")], str(payload.get("body") or ""))
     return HttpResponse(status=200)
 
 
@@ -69,6 +80,10 @@ def twilio(request):
     params = [(k, v) for k in request.POST for v in request.POST.getlist(k)]
     if not signatures.twilio_valid(cfg["auth_token"], url, params, request.headers.get("X-Twilio-Signature", "")):
         return _forbidden("Twilio")
+    if "MessageStatus" not in request.POST and "Body" in request.POST:  # the guest's inbound message
+        sender = request.POST.get("From", "")
+        _reply(sender.removeprefix("whatsapp:"), request.POST["Body"])
+        return HttpResponse("<Response/>", content_type="text/xml")
     status = TWILIO_STATUSES.get(request.POST.get("MessageStatus", ""), "")
     detail = " ".join(filter(None, [request.POST.get("ErrorCode", ""), request.POST.get("ErrorMessage", "")]))
     _receipt("twilio", request.POST.get("MessageSid", ""), status, detail)
@@ -91,7 +106,11 @@ def whatsapp_cloud(request):
         return HttpResponse(status=400)
     for entry in event.get("entry") or []:
         for change in entry.get("changes") or []:
-            for st in (change.get("value") or {}).get("statuses") or []:
+            value = change.get("value") or {}
+            for inbound in value.get("messages") or []:
+                text = (inbound.get("text") or {}).get("body") or (inbound.get("button") or {}).get("text") or ""
+                _reply("+" + str(inbound.get("from") or ""), str(text))
+            for st in value.get("statuses") or []:
                 errors = st.get("errors") or []
                 detail = f"{errors[0].get('code', '')} {errors[0].get('title', '')}".strip() if errors else ""
                 _receipt("cloud", str(st.get("id") or ""), CLOUD_STATUSES.get(st.get("status"), ""), detail)

@@ -137,6 +137,23 @@ class OptOut(models.Model):
         constraints = [models.UniqueConstraint(fields=["hotel", "channel", "address"], name="optout_once")]
 
 
+class EarlyReceipt(models.Model):
+    """A delivery receipt that named a provider message id we had not saved yet (it can overtake the
+    provider's own answer to our send): applied when the id is saved, dropped after an hour.
+
+    Not a tenant row: until its message is known it belongs to no hotel."""
+
+    provider = models.CharField(max_length=20)
+    provider_message_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["provider", "provider_message_id"], name="earlyreceipt_id_idx")]
+
+
 class SimulatedMessage(models.Model):
     """What a simulator provider would have sent (demo and tests): shown on the demo outbox page.
 

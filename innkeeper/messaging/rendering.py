@@ -1,6 +1,7 @@
-"""Message templates: Django template syntax limited to the known variables, `if` and `for`.
+"""Message templates: Django template syntax limited to the known variables, `if`, `for` and a few filters.
 
-Guest-supplied text is escaped in HTML; plain-text channels get it as typed.
+Guest-supplied text is escaped in HTML; plain-text channels get it as typed. Only filters that format
+a value are allowed, so no template can switch escaping off (``safe``, ``safeseq``, ``{% autoescape %}``).
 """
 
 from __future__ import annotations
@@ -14,29 +15,38 @@ from django.utils.translation import gettext as _
 from innkeeper.core.errors import InvalidInput
 from innkeeper.messaging.variables import VARIABLES
 
+# Filters that only format a value (and escape what they return where autoescaping is on).
+FILTERS = ("capfirst", "date", "default", "floatformat", "join", "length", "linebreaksbr", "lower", "time",
+           "title", "upper")
+
 _TEXT = Engine(autoescape=False)
 _HTML = Engine(autoescape=True)
 
 
-def _names_in(expr: FilterExpression):
+def _names_in(expr: FilterExpression, field: str = "body"):
     var = expr.var
     if hasattr(var, "var") and var.lookups:  # a Variable, not a literal
         yield var.lookups[0]
-    for _func, args in expr.filters:
+    for func, args in expr.filters:
+        name = getattr(func, "_filter_name", func.__name__)
+        if name not in FILTERS:
+            raise InvalidInput(_("Templates may use only these filters: %(allowed)s; not %(filter)s.")
+                               % {"allowed": ", ".join(FILTERS), "filter": name},
+                               field=field, code="unknown_filter", filter=name)
         for is_var, arg in args:
             if is_var and arg.lookups:
                 yield arg.lookups[0]
 
 
-def _condition_names(cond):
+def _condition_names(cond, field: str):
     if cond is None:
         return
     if hasattr(cond, "value") and isinstance(cond.value, FilterExpression):
-        yield from _names_in(cond.value)
+        yield from _names_in(cond.value, field)
     for side in ("first", "second"):
         part = getattr(cond, side, None)
         if part is not None:
-            yield from _condition_names(part)
+            yield from _condition_names(part, field)
 
 
 def _check(nodes, known: set[str], field: str) -> None:
@@ -44,14 +54,14 @@ def _check(nodes, known: set[str], field: str) -> None:
         if isinstance(node, TextNode):
             continue
         if isinstance(node, VariableNode):
-            names = list(_names_in(node.filter_expression))
+            names = list(_names_in(node.filter_expression, field))
         elif isinstance(node, IfNode):
             names = []
             for cond, nodelist in node.conditions_nodelists:
-                names += list(_condition_names(cond))
+                names += list(_condition_names(cond, field))
                 _check(nodelist, known, field)
         elif isinstance(node, ForNode):
-            names = list(_names_in(node.sequence))
+            names = list(_names_in(node.sequence, field))
             inner = known | set(node.loopvars) | {"forloop"}
             _check(node.nodelist_loop, inner, field)
             _check(node.nodelist_empty or [], inner, field)

@@ -3,7 +3,8 @@
 A message moves QUEUED → SENDING → SENT (→ DELIVERED → READ). A retryable failure puts it back to
 QUEUED with a later ``next_attempt_at`` (exponential backoff with jitter, or the provider's
 Retry-After); after the last attempt it is DEAD. A permanent failure makes it FAILED at once. A row
-left SENDING by a worker that died is sent again by the sweeper, with the same idempotency key.
+left SENDING by a worker that died is sent again by the sweeper (see ``messages_sweep``: only providers
+that recognise the idempotency key make that second send harmless).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from innkeeper.messaging.context import booking_context
 from innkeeper.messaging.defaults import DEFAULTS
 from innkeeper.messaging.models import (
     Channel,
+    EarlyReceipt,
     Message,
     MessageAttempt,
     MessageStatus,
@@ -132,9 +134,8 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             why = _why_not_whatsapp(booking, row.recipient)
             if why:
                 row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
-        if row.status == S.QUEUED and OptOut.objects.filter(hotel=hotel, channel=channel,
-                                                            address__iexact=row.recipient).exists():
-            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, "the guest opted out of this channel", None
+        if row.status == S.QUEUED and _opted_out(hotel_id=hotel.pk, channel=channel, address=row.recipient):
+            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, OPTED_OUT, None
         row.save(force_insert=True)
         if row.status == S.SKIPPED:
             MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
@@ -178,6 +179,63 @@ def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
         return False
 
 
+# Opt-outs ---------------------------------------------------------------------------------------------
+
+OPTED_OUT = "the guest opted out of this channel"
+# A WhatsApp reply that is just one of these words (any case, trailing punctuation ignored) unsubscribes.
+STOP_WORDS = {"stop", "стоп", "unsubscribe", "отписаться"}
+
+
+def _address(channel: str, address: str) -> str:
+    """An opt-out's address as messages carry it: E.164 for WhatsApp, the e-mail in lower case."""
+    address = (address or "").strip()
+    if channel == Channel.WHATSAPP:
+        return phone_e164(address) or ""
+    return address.lower()
+
+
+def _opted_out(*, hotel_id: int, channel: str, address: str) -> bool:
+    """``address`` as a message carries it (already E.164 for WhatsApp)."""
+    return OptOut.objects.filter(hotel_id=hotel_id, channel=channel, address__iexact=address).exists()
+
+
+def optout_record(*, hotel_id: int, channel: str, address: str, source: str) -> OptOut | None:
+    """Remember that ``address`` wants no more messages from the hotel on ``channel`` (None: not an address)."""
+    address = _address(channel, address)
+    if not address:
+        return None
+    optout, created = OptOut.objects.get_or_create(hotel_id=hotel_id, channel=channel, address=address)
+    if created:
+        log.info("hotel %s: %s opted out of %s (%s)", hotel_id, address, channel, source)
+    return optout
+
+
+def optout_remove(*, hotel, channel: str, address: str, actor: str) -> bool:
+    """Undo an opt-out (the guest asked to hear from the hotel again); True if there was one."""
+    deleted, _rows = OptOut.objects.filter(hotel=hotel, channel=channel,
+                                           address__iexact=_address(channel, address) or address).delete()
+    if deleted:
+        log.info("hotel %s: opt-out of %s on %s removed by %s", hotel.pk, address, channel, actor)
+    return bool(deleted)
+
+
+def whatsapp_reply(*, sender: str, text: str) -> list[OptOut]:
+    """A guest's inbound WhatsApp message: a stop word opts the number out of every hotel that wrote to it.
+
+    The WhatsApp account is the install's, shared by its hotels, so the reply cannot name one hotel.
+    Cross-hotel by design, like receipts."""
+    if (text or "").strip().rstrip(".!").casefold() not in STOP_WORDS:
+        return []
+    number = _address(Channel.WHATSAPP, sender)
+    if not number:
+        log.warning("a stop reply from %r, which is not a phone number, was not recorded", sender)
+        return []
+    hotels = set(Message.objects.filter(channel=Channel.WHATSAPP, recipient=number).order_by()
+                 .values_list("hotel_id", flat=True))
+    return [optout_record(hotel_id=h, channel=Channel.WHATSAPP, address=number, source=f"replied {text.strip()!r}")
+            for h in sorted(hotels)]
+
+
 # Deliver ----------------------------------------------------------------------------------------------
 
 def _claim(message_id: int, now: datetime) -> Message | None:
@@ -213,30 +271,47 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     provider = providers.for_channel(row.channel)
     if provider is None:
         return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
+    if _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient):  # since it was queued
+        return _finish(row, S.SKIPPED, outcome="skipped", detail=OPTED_OUT, provider="")
     outgoing = providers.Outgoing(channel=row.channel, recipient=row.recipient, body_text=row.body_text,
                                   idempotency_key=row.idempotency_key, type=row.type, locale=row.locale,
                                   subject=row.subject, body_html=row.body_html, variables=row.variables)
     try:
         sent = provider.send(outgoing)
     except providers.Permanent as exc:
+        if isinstance(exc, providers.OptedOut):
+            optout_record(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient,
+                          source=f"{provider.name} refused: {exc.code}")
         return _finish(row, S.FAILED, outcome="failed", detail=str(exc), code=exc.code, provider=provider.name)
-    except providers.Retryable as exc:
+    except Exception as exc:  # noqa: BLE001 - anything else counts as an attempt, so the row cannot stay SENDING
+        if not isinstance(exc, providers.Retryable):
+            log.exception("message %s: unexpected error from %s", row.pk, provider.name)
+            name = exc.__class__.__name__
+            exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40])
         if row.attempts >= _cfg("max_attempts"):
             return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
         delay = backoff(row.attempts, retry_after=exc.retry_after)
-        done = _finish(row, S.QUEUED, outcome="retry", detail=f"{exc} — next try in {delay:.0f} s", code=exc.code,
+        outcome, detail = "retry", f"{exc} — next try in {delay:.0f} s"
+        if exc.unclear and not provider.deduplicates:
+            outcome = "unclear"
+            detail += (f"; {provider.name} may have sent it already and cannot recognise a repeat: "
+                       "the guest may get it twice")
+        done = _finish(row, S.QUEUED, outcome=outcome, detail=detail, code=exc.code,
                        provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
-    return _finish(row, S.SENT, outcome="sent", detail="", provider=provider.name,
+    done = _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
                    provider_message_id=sent.provider_message_id, sent_at=timezone.now())
+    if sent.provider_message_id:
+        done = _apply_early_receipts(provider.name, sent.provider_message_id) or done
+    return done
 
 
 def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: str, code: str = "",
             **fields) -> Message:
     with transaction.atomic():
         updated = Message.objects.filter(pk=row.pk, status=S.SENDING, attempts=row.attempts).update(
-            status=status, last_error=detail if status != S.SENT else "", error_code=code, provider=provider,
+            status=status, last_error=detail, error_code=code, provider=provider,
             claimed_at=None, updated_at=timezone.now(),
             **({"next_attempt_at": None} if status != S.QUEUED else {}), **fields)
         MessageAttempt.objects.create(hotel_id=row.hotel_id, message_id=row.pk, number=row.attempts,
@@ -249,23 +324,42 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
 # Sweep ------------------------------------------------------------------------------------------------
 
 def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Put rows stuck SENDING (their worker died) back in the queue and re-dispatch them, and every QUEUED
-    row overdue by a sweep interval (its task was lost).
+    """Take back rows stuck SENDING (their worker died) and re-dispatch them, and every QUEUED row overdue
+    by a sweep interval (its task was lost).
+
+    A send whose worker died is *unclear*: the provider may have the message already. Only a provider
+    that recognises the idempotency key (``deduplicates``) makes the second send harmless; for the others
+    the log says the guest may get it twice. The lost send counts as an attempt, so a message that kills
+    its worker every time ends DEAD instead of going round for ever.
 
     Cross-hotel by design: the one place that reads every hotel's outbox."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=_cfg("sending_lease_seconds"))
-    stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale).values_list("pk", "hotel_id",
-                                                                                            "attempts")[:limit])
+    stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale)
+                 .values_list("pk", "hotel_id", "attempts", "channel")[:limit])
     requeued = []
-    for pk, hotel_id, attempts in stuck:
+    for pk, hotel_id, attempts, channel in stuck:
+        provider = providers.for_channel(channel)
+        name = provider.name if provider else ""
+        why = "the worker stopped while sending, so the provider may already have this message"
+        if attempts >= _cfg("max_attempts"):
+            status, outcome, detail = S.DEAD, "dead", f"{why}; gave up after {attempts} attempts"
+        elif provider is not None and provider.deduplicates:
+            status, outcome = S.QUEUED, "requeued"
+            detail = f"{why}; sending again with the same key, which {name} recognises"
+        else:
+            status, outcome, detail = S.QUEUED, "unclear", (f"{why}; sending again, and {name or 'the provider'} "
+                                                            "cannot recognise a repeat: the guest may get it twice")
         with transaction.atomic():
             if Message.objects.filter(pk=pk, status=S.SENDING, claimed_at__lt=stale).update(
-                    status=S.QUEUED, next_attempt_at=now, claimed_at=None, updated_at=now,
-                    last_error="the worker stopped while sending; sending again with the same key"):
-                MessageAttempt.objects.create(hotel_id=hotel_id, message_id=pk, number=attempts, provider="",
-                                              outcome="requeued", detail="worker lost while sending")
-                requeued.append(pk)
+                    status=status, next_attempt_at=now if status == S.QUEUED else None, claimed_at=None,
+                    updated_at=now, last_error=detail, error_code="worker_lost"):
+                MessageAttempt.objects.create(hotel_id=hotel_id, message_id=pk, number=attempts, provider=name,
+                                              outcome=outcome, detail=detail)
+                if status == S.QUEUED:
+                    requeued.append(pk)
+    # Receipts for ids that never became ours (e.g. WAHA's acks for the hotel's own chats) are let go.
+    EarlyReceipt.objects.filter(created_at__lt=now - timedelta(hours=1)).delete()
     # A row due only a moment ago probably has its task on the way; ring again once it has waited a round.
     overdue = now - timedelta(seconds=_cfg("sweep_every_seconds"))
     due = requeued + list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=overdue)
@@ -294,8 +388,40 @@ def message_retry(*, message: Message, actor: str, now: datetime | None = None) 
 
 def message_receipt(*, provider: str, provider_message_id: str, status: str, detail: str = "",
                     now: datetime | None = None) -> Message | None:
-    """A delivery receipt: move the message forward (never back); unknown ids and stale receipts change nothing."""
+    """A delivery receipt: move the message forward (never back); stale receipts change nothing.
+
+    A receipt for an id we have not saved yet may have overtaken the provider's answer to our send: it
+    is kept (``EarlyReceipt``) and applied once the id is saved. Answering an error instead, so that the
+    provider tries again later, would not do: WAHA retries webhooks only in its Plus edition, and Twilio
+    does not promise to retry a status callback."""
     now = now or timezone.now()
+    row = _apply_receipt(provider, provider_message_id, status, detail, now)
+    if row is None:
+        EarlyReceipt.objects.create(provider=provider, provider_message_id=provider_message_id, status=status,
+                                    detail=detail)
+        # The send may have been saved while this receipt was being stored: look once more.
+        return _apply_early_receipts(provider, provider_message_id, now=now)
+    return row
+
+
+def _apply_early_receipts(provider: str, provider_message_id: str, *, now: datetime | None = None):
+    """Apply the receipts that arrived for this id before it was saved, in the order they came."""
+    now = now or timezone.now()
+    row = None
+    if not EarlyReceipt.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+        return None  # the usual case, answered without a write transaction
+    with transaction.atomic():
+        early = list(EarlyReceipt.objects.select_for_update()
+                     .filter(provider=provider, provider_message_id=provider_message_id))
+        if not early or not Message.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+            return None
+        for receipt in early:
+            row = _apply_receipt(provider, provider_message_id, receipt.status, receipt.detail, now)
+        EarlyReceipt.objects.filter(pk__in=[r.pk for r in early]).delete()
+    return row
+
+
+def _apply_receipt(provider: str, provider_message_id: str, status: str, detail: str, now: datetime):
     with transaction.atomic():
         row = (Message.objects.select_for_update()
                .filter(provider=provider, provider_message_id=provider_message_id).first())

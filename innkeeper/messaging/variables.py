@@ -21,8 +21,9 @@ VARIABLES = {
     "manage_link": _("The link to manage the booking"),
 }
 
-# Positional body parameters of the approved WhatsApp Cloud API template for each message type (the
-# Cloud API only delivers approved templates outside the 24-hour window, so the variables travel, not text).
+# Positional body parameters of the approved WhatsApp template for each message type (WhatsApp only
+# delivers approved templates outside the 24-hour window, so the variables travel, not text): the Cloud
+# API's body parameters in this order, and Twilio's ContentVariables "1", "2", ... in this order.
 CLOUD_TEMPLATE_PARAMETERS = {
     "BOOKING_CONFIRMATION": ["guest_name", "hotel_name", "reference", "check_in", "check_out", "total"],
     "CHECKIN_REMINDER": ["guest_name", "hotel_name", "check_in", "check_in_link"],

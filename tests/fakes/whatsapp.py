@@ -2,12 +2,17 @@
 
 - WAHA:      POST /api/sendText, X-Api-Key, JSON {session: "default", chatId: "<digits>@c.us", text}
 - Cloud API: POST /<version>/<phone_number_id>/messages, Bearer token, JSON template message
-- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded;
-             a repeated I-Twilio-Idempotency-Token answers the first result and sends nothing new.
+- Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded; an
+             approved template (ContentSid + ContentVariables, a JSON string with its keys) through the
+             Messaging Service, or a free-text Body, refused with 63016 unless the guest wrote within
+             24 hours (``guest_wrote``; by default nobody has)
 
-Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (answer
-after ``slow_seconds``), "hold" (wait until ``release()``; ``held`` is set when the request arrived),
-or a (status, json) pair. ``sends`` lists what was accepted (the messages a guest would receive).
+Faults are programmed per request with ``fail(...)``: "500", "429" (Retry-After), "timeout" (no answer
+for ``slow_seconds``, then the connection closes; nothing sent), "gzip" (a 201 whose body cannot be
+decoded; nothing sent), "not-json" (sent, but the 201 answer is an HTML page), "late" (sent, but the
+answer comes after ``slow_seconds``), "hold" (wait until ``release()``; ``held`` is set when the
+request arrived), or a (status, json) pair. ``sends`` lists what was accepted (the messages a guest
+would receive): like the real services, a repeated request is a new message.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ CLOUD_TOKEN = "cloud-test-token"
 CLOUD_PHONE_ID = "1098765"
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "twilio-test-token"
+TWILIO_SERVICE = "MG" + "1" * 32
+# Approved content templates (ContentSid → their variables "1".."n"): the booking confirmation in two languages.
+TWILIO_CONTENT = {"HX" + "e" * 32: 6, "HX" + "a" * 32: 6}
+TWILIO_CONTENT_EN, TWILIO_CONTENT_RU = TWILIO_CONTENT
+OUTSIDE_WINDOW = ("Failed to send freeform message because you are outside the allowed window. If you are using "
+                  "WhatsApp, please use a Message Template.")
 CORE_MESSAGE = ("WAHA Core support only 'default' session. If you want to run more then one WhatsApp account - "
                 "please get WAHA PLUS version...")
 
@@ -40,8 +51,9 @@ class FakeWhatsApp:
         self.held = threading.Event()
         self._release = threading.Event()
         self._lock = threading.Lock()
-        self._twilio_tokens: dict[str, dict] = {}
         self._accept_held = True
+        self.twilio_inbound: dict[str, float] = {}  # "whatsapp:+7..." → when the guest last wrote
+        self.next_ids: list[str] = []  # message ids to hand out next (a test may need to know one early)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +84,10 @@ class FakeWhatsApp:
         with self._lock:
             self.faults.extend(faults)
 
+    def guest_wrote(self, e164: str, seconds_ago: float = 60):
+        """The guest sent the business a WhatsApp message: free text is allowed for 24 hours."""
+        self.twilio_inbound[f"whatsapp:{e164}"] = time.time() - seconds_ago
+
     def release(self, accept: bool = True):
         """Let a held request go on (``accept``: the provider sends it) or drop it (nothing sent)."""
         self._accept_held = accept
@@ -89,15 +105,18 @@ class FakeWhatsApp:
             self._release.wait(30)
             if not self._accept_held:
                 return  # the request is dropped: nothing was sent
-        elif fault == "timeout":
+        elif fault == "timeout":  # no answer in time: the client must give up (nothing is sent)
             time.sleep(self.slow_seconds)
-            return self._answer(h, 500, {"error": "too late"})
+            return
+        elif fault == "gzip":  # a broken answer (Content-Encoding: gzip, but it is not): nothing is sent
+            return self._answer(h, 201, {"id": "x"}, {"Content-Encoding": "gzip"})
         elif fault == "500":
             return self._answer(h, 500, {"statusCode": 500, "message": "Internal server error"})
         elif fault == "429":
             return self._answer(h, 429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": "1"})
         elif isinstance(fault, tuple):
             return self._answer(h, fault[0], fault[1])
+        h.fault = fault  # "not-json" and "late" take the message, then spoil the answer
         if path == "/api/sendText":
             return self._waha(h, body)
         if path.startswith("/2010-04-01/Accounts/"):
@@ -108,19 +127,28 @@ class FakeWhatsApp:
 
     def _answer(self, h, status, payload, headers=None):
         data = json.dumps(payload).encode()
+        fault = getattr(h, "fault", None)
+        if fault == "not-json" and status < 300:
+            data, headers = b"<html><body>OK</body></html>", {"Content-Type": "text/html"}
+        elif fault == "late" and status < 300:
+            time.sleep(self.slow_seconds)  # the message is sent, but the answer comes after the client gave up
         try:
             h.send_response(status)
         except OSError:
             return
-        h.send_header("Content-Type", "application/json")
+        headers = {"Content-Type": "application/json", **(headers or {})}
         h.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
+        for k, v in headers.items():
             h.send_header(k, v)
         try:
             h.end_headers()
             h.wfile.write(data)
         except OSError:  # the client went away (e.g. a killed worker): the provider still did the work
             pass
+
+    def _next_id(self) -> str | None:
+        with self._lock:
+            return self.next_ids.pop(0) if self.next_ids else None
 
     def _accept(self, provider, message_id, **fields):
         with self._lock:
@@ -135,7 +163,7 @@ class FakeWhatsApp:
         chat = data.get("chatId", "")
         if not (chat.endswith("@c.us") and chat[:-5].isdigit()) or not data.get("text"):
             return self._answer(h, 400, {"statusCode": 400, "message": "chatId and text are required"})
-        message_id = f"true_{chat}_{secrets.token_hex(10).upper()}"
+        message_id = self._next_id() or f"true_{chat}_{secrets.token_hex(10).upper()}"
         self._accept("waha", message_id, to=chat, text=data["text"])
         self._answer(h, 201, {"id": message_id, "timestamp": int(time.time()), "from": "me", "to": chat})
 
@@ -164,23 +192,46 @@ class FakeWhatsApp:
                 not h.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
             return self._answer(h, 404, {"code": 20404, "message": "not found", "status": 404})
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        to, sender = form.get("To", ""), form.get("From", "")
-        if not (to.startswith("whatsapp:+") and sender.startswith("whatsapp:")) or not form.get("Body"):
+        to = form.get("To", "")
+        if not to.startswith("whatsapp:+"):
             return self._answer(h, 400, {"code": 21211, "message": f"The 'To' number {to} is not valid.",
                                          "status": 400})
-        token = h.headers.get("I-Twilio-Idempotency-Token", "")
-        with self._lock:
-            earlier = self._twilio_tokens.get(token) if token else None
-        if earlier:
-            return self._answer(h, 201, earlier)
+        if form.get("ContentSid"):
+            refusal = self._twilio_template(form)
+            if refusal:
+                return self._answer(h, 400, {**refusal, "status": 400})
+            sender, text = f"whatsapp:{form['MessagingServiceSid']}", None
+        else:
+            sender, text = form.get("From", ""), form.get("Body")
+            if not sender.startswith("whatsapp:") or not text:
+                return self._answer(h, 400, {"code": 21211, "message": "From and Body are required.", "status": 400})
+            if time.time() - self.twilio_inbound.get(to, float("-inf")) > 24 * 3600:
+                return self._answer(h, 400, {"code": 63016, "message": OUTSIDE_WINDOW, "status": 400})
         sid = "SM" + secrets.token_hex(16)
-        answer = {"sid": sid, "account_sid": TWILIO_SID, "from": sender, "to": to, "body": form["Body"],
-                  "status": "queued", "direction": "outbound-api"}
-        with self._lock:
-            if token:
-                self._twilio_tokens[token] = answer
-        self._accept("twilio", sid, to=to, text=form["Body"], token=token)
+        answer = {"sid": sid, "account_sid": TWILIO_SID, "from": sender, "to": to, "body": text or "",
+                  "messaging_service_sid": form.get("MessagingServiceSid"), "status": "queued",
+                  "direction": "outbound-api"}
+        self._accept("twilio", sid, to=to, text=text, content_sid=form.get("ContentSid"),
+                     content_variables=form.get("ContentVariables"))
         self._answer(h, 201, answer)
+
+    @staticmethod
+    def _twilio_template(form) -> dict | None:
+        if form.get("MessagingServiceSid") != TWILIO_SERVICE:
+            return {"code": 21701, "message": "The Messaging Service Sid is invalid."}
+        if "Body" in form or "From" in form:
+            return {"code": 21619, "message": "Send a content template without Body or From."}
+        expected = TWILIO_CONTENT.get(form["ContentSid"])
+        if expected is None:
+            return {"code": 20404, "message": f"Content {form['ContentSid']} was not found."}
+        try:
+            variables = json.loads(form.get("ContentVariables", ""))
+        except ValueError:
+            return {"code": 21656, "message": "The ContentVariables Parameter is invalid (not a JSON string)."}
+        if not isinstance(variables, dict) or set(variables) != {str(i) for i in range(1, expected + 1)} or \
+                not all(isinstance(v, str) and v for v in variables.values()):
+            return {"code": 21656, "message": "The ContentVariables Parameter is invalid."}
+        return None
 
 
 # Signed status callbacks, computed as each provider does --------------------------------------------

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent  # noqa: F401
+from innkeeper.messaging.providers.base import (  # noqa: F401
+    OptedOut,
+    Outgoing,
+    Permanent,
+    Provider,
+    Retryable,
+    Sent,
+)
 
 
 def for_channel(channel: str) -> Provider | None:

@@ -21,6 +21,7 @@ class Outgoing:
 @dataclass(frozen=True)
 class Sent:
     provider_message_id: str
+    note: str = ""  # e.g. the provider accepted the message but its answer could not be read
 
 
 class SendError(Exception):
@@ -30,20 +31,30 @@ class SendError(Exception):
 
 
 class Retryable(SendError):
-    """Try again later (timeout, 5xx, 429, unreachable); ``retry_after`` in seconds when the provider said."""
+    """Try again later (timeout, 5xx, 429, unreachable); ``retry_after`` in seconds when the provider said.
 
-    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None):
+    ``unclear``: the request reached the provider but no answer came (a read timeout), so it may have
+    sent the message; trying again may send it twice unless the provider recognises the key."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None, unclear: bool = False):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+        self.unclear = unclear
 
 
 class Permanent(SendError):
     """Sending again will not help (invalid number, rejected template, refused recipient)."""
 
 
+class OptedOut(Permanent):
+    """The provider refuses because the guest unsubscribed (e.g. replied STOP): we record the opt-out."""
+
+
 class Provider:
     name = "provider"
     channel = ""
+    # True when a repeated hand-over with the same idempotency key is recognised and sends nothing new.
+    deduplicates = False
 
     def send(self, message: Outgoing) -> Sent:  # pragma: no cover - interface
         raise NotImplementedError

@@ -21,6 +21,11 @@ class DjangoEmail(Provider):
     name = "email"
     channel = "EMAIL"
 
+    @property
+    def deduplicates(self) -> bool:
+        """Only the demo's simulator recognises a repeated Message-ID; an SMTP server delivers it again."""
+        return settings.EMAIL_BACKEND == "innkeeper.messaging.providers.simulator.EmailBackend"
+
     def send(self, message: Outgoing) -> Sent:
         mid = message_id(message.idempotency_key)
         mail = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL,

@@ -46,7 +46,9 @@ def request(method: str, url: str, **kwargs) -> httpx.Response:
     try:
         response = client().request(method, url, timeout=_timeout(), **kwargs)
     except httpx.TimeoutException as exc:
-        raise Retryable(f"timed out: {exc.__class__.__name__}", code="timeout") from exc
+        # Connecting or waiting for a pooled connection: nothing was sent. Writing or reading: it may have been.
+        unclear = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        raise Retryable(f"timed out: {exc.__class__.__name__}", code="timeout", unclear=unclear) from exc
     except httpx.TransportError as exc:
         raise Retryable(f"unreachable: {exc}", code="unreachable") from exc
     if response.status_code == 429:

@@ -32,6 +32,7 @@ class EmailBackend(BaseEmailBackend):
 class WhatsAppSimulator(Provider):
     name = "simulator"
     channel = "WHATSAPP"
+    deduplicates = True  # one recorded message per key
 
     def send(self, message: Outgoing) -> Sent:
         row = _record(channel="WHATSAPP", key=message.idempotency_key, recipient=message.recipient,

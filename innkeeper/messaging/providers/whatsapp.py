@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 
 from innkeeper.messaging.providers import http
-from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
+from innkeeper.messaging.providers.base import OptedOut, Outgoing, Permanent, Provider, Retryable, Sent
 from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
 
 
 def _digits(e164: str) -> str:
     return e164.lstrip("+")
+
+
+def _accepted(provider: str, response, read_id) -> Sent:
+    """A 2xx answer: the provider has the message. Sending it again would send it twice, so an answer
+    we cannot read, or one without an id, is still SENT (with no id, so no receipts) and says so."""
+    try:
+        message_id = read_id(response.json())
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        message_id = None
+    if message_id:
+        return Sent(provider_message_id=str(message_id))
+    return Sent(provider_message_id="", note=f"{provider} accepted the message (HTTP {response.status_code}) but "
+                                             f"its answer carried no message id: {response.text[:200]!r}")
 
 
 class Waha(Provider):
@@ -25,12 +40,14 @@ class Waha(Provider):
                                       "text": message.body_text, "linkPreview": False})
         if response.status_code not in (200, 201):
             raise http.permanent(response)
-        message_id = (response.json() or {}).get("id")
-        if isinstance(message_id, dict):  # some engines answer {"id": {"_serialized": ...}}
-            message_id = message_id.get("_serialized")
-        if not message_id:
-            raise Retryable("WAHA answered without a message id", code="no_id")
-        return Sent(provider_message_id=str(message_id))
+        return _accepted("WAHA", response, _waha_id)
+
+
+def _waha_id(answer):
+    message_id = answer["id"]
+    if isinstance(message_id, dict):  # some engines answer {"id": {"_serialized": ...}}
+        message_id = message_id["_serialized"]
+    return message_id
 
 
 # Cloud API error codes worth another try: throughput, pair rate and spam rate limits.
@@ -61,10 +78,7 @@ class CloudApi(Provider):
             if code in CLOUD_RETRYABLE:
                 raise Retryable(f"rate limited ({code})", code=str(code))
             raise http.permanent(response, code=str(code or response.status_code))
-        try:
-            return Sent(provider_message_id=response.json()["messages"][0]["id"])
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise Retryable("Cloud API answered without a message id", code="no_id") from None
+        return _accepted("Cloud API", response, lambda answer: answer["messages"][0]["id"])
 
 
 class Twilio(Provider):
@@ -73,17 +87,23 @@ class Twilio(Provider):
 
     def send(self, message: Outgoing) -> Sent:
         cfg = settings.INNKEEPER_WHATSAPP["twilio"]
-        sender = cfg["from_number"]
-        form = {"To": f"whatsapp:{message.recipient}",
-                "From": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}",
-                "Body": message.body_text}
+        by_locale = (cfg.get("content_sids") or {}).get(message.type) or {}
+        content_sid = by_locale.get(message.locale) or by_locale.get("en")
+        if content_sid:  # an approved template: allowed outside the 24-hour window
+            names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
+            variables = {str(i): str(message.variables.get(n) or "-") for i, n in enumerate(names, 1)}
+            form = {"To": f"whatsapp:{message.recipient}", "MessagingServiceSid": cfg["messaging_service_sid"],
+                    "ContentSid": content_sid, "ContentVariables": json.dumps(variables, ensure_ascii=False)}
+        else:  # free text: WhatsApp delivers it only within 24 hours of the guest's last message
+            sender = cfg["from_number"]
+            form = {"To": f"whatsapp:{message.recipient}",
+                    "From": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}",
+                    "Body": message.body_text}
         if cfg["status_callback_url"]:
             form["StatusCallback"] = cfg["status_callback_url"]
         response = http.request(
             "POST", f"{cfg['base_url']}/2010-04-01/Accounts/{cfg['account_sid']}/Messages.json",
-            auth=(cfg["account_sid"], cfg["auth_token"]), data=form,
-            # The same token on every attempt of this message, so a repeated request is recognised.
-            headers={"I-Twilio-Idempotency-Token": message.idempotency_key})
+            auth=(cfg["account_sid"], cfg["auth_token"]), data=form)
         if response.status_code not in (200, 201):
             try:
                 code = int(response.json().get("code") or 0)
@@ -91,8 +111,12 @@ class Twilio(Provider):
                 code = 0
             if code in (20429, 63018):
                 raise Retryable(f"rate limited ({code})", code=str(code))
+            if code == 21610:
+                raise OptedOut(f"the guest unsubscribed (replied STOP; Twilio 21610): {response.text[:300]}",
+                               code="21610")
+            if code == 63016:
+                raise Permanent("WhatsApp delivers free text only within 24 hours of the guest's last message: "
+                                f"set an approved content template for {message.type} in TWILIO_CONTENT_SIDS "
+                                f"(Twilio 63016: {response.text[:300]})", code="63016")
             raise Permanent(f"refused ({response.status_code}): {response.text[:500]}", code=str(code or 400))
-        sid = (response.json() or {}).get("sid")
-        if not sid:
-            raise Retryable("Twilio answered without a sid", code="no_id")
-        return Sent(provider_message_id=sid)
+        return _accepted("Twilio", response, lambda answer: answer["sid"])
