@@ -112,6 +112,7 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
     now = now or timezone.now()
     hotel = booking.hotel
     context = booking_context(booking, **(extra or {}))
+    whatsapp = providers.whatsapp_config(hotel.pk) if Channel.WHATSAPP in channels else {}
     made = []
     for channel in channels:
         key = idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
@@ -129,9 +130,9 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             row.recipient = booking.guest_email
             row.body_html = _email_html(hotel.name, rendering.render_html(body_src, context))
         else:
-            region = settings.INNKEEPER_WHATSAPP.get("default_region") or hotel.country
+            region = whatsapp.get("default_region") or hotel.country
             row.recipient = phone_e164(booking.guest_phone, region=region) or booking.guest_phone
-            why = _why_not_whatsapp(booking, row.recipient)
+            why = _why_not_whatsapp(booking, row.recipient, whatsapp)
             if why:
                 row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
         if row.status == S.QUEUED and _opted_out(hotel_id=hotel.pk, channel=channel, address=row.recipient):
@@ -146,9 +147,10 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
     return made
 
 
-def _why_not_whatsapp(booking, recipient: str) -> str:
-    if settings.INNKEEPER_WHATSAPP["provider"] == "off":
-        return "WhatsApp is switched off (WHATSAPP_PROVIDER=off)"
+def _why_not_whatsapp(booking, recipient: str, whatsapp: dict) -> str:
+    if whatsapp["provider"] == "off":
+        return ("WhatsApp is switched off in the hotel's messaging account" if whatsapp["own"]
+                else "WhatsApp is switched off (WHATSAPP_PROVIDER=off)")
     if not booking.guest_phone.strip():
         return "the guest gave no phone number"
     if not recipient.startswith("+"):
@@ -219,18 +221,20 @@ def optout_remove(*, hotel, channel: str, address: str, actor: str) -> bool:
     return bool(deleted)
 
 
-def whatsapp_reply(*, sender: str, text: str) -> list[OptOut]:
-    """A guest's inbound WhatsApp message: a stop word opts the number out of every hotel that wrote to it.
+def whatsapp_reply(*, sender: str, text: str, account_hotel_id: int | None = None) -> list[OptOut]:
+    """A guest's inbound WhatsApp message: a stop word opts the number out of every hotel that wrote to it
+    through the account that received the reply.
 
-    The WhatsApp account is the install's, shared by its hotels, so the reply cannot name one hotel.
-    Cross-hotel by design, like receipts."""
+    The install's account is shared by its hotels, so a reply to it cannot name one hotel (cross-hotel
+    by design, like receipts); a reply to a hotel's own account (``account_hotel_id``) is for that hotel."""
     if (text or "").strip().rstrip(".!").casefold() not in STOP_WORDS:
         return []
     number = _address(Channel.WHATSAPP, sender)
     if not number:
         log.warning("a stop reply from %r, which is not a phone number, was not recorded", sender)
         return []
-    hotels = set(Message.objects.filter(channel=Channel.WHATSAPP, recipient=number).order_by()
+    hotels = set(Message.objects.filter(channel=Channel.WHATSAPP, recipient=number,
+                                        **_sent_through(account_hotel_id)).order_by()
                  .values_list("hotel_id", flat=True))
     return [optout_record(hotel_id=h, channel=Channel.WHATSAPP, address=number, source=f"replied {text.strip()!r}")
             for h in sorted(hotels)]
@@ -268,7 +272,7 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     row = _claim(message_id, now)
     if row is None:
         return None
-    provider = providers.for_channel(row.channel)
+    provider = providers.for_channel(row.channel, row.hotel_id)
     if provider is None:
         return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
     if _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient):  # since it was queued
@@ -301,9 +305,10 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
     done = _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
-                   provider_message_id=sent.provider_message_id, sent_at=timezone.now())
+                   provider_message_id=sent.provider_message_id, own_account=provider.own, sent_at=timezone.now())
     if sent.provider_message_id:
-        done = _apply_early_receipts(provider.name, sent.provider_message_id) or done
+        done = _apply_early_receipts(provider.name, sent.provider_message_id,
+                                     account_hotel_id=row.hotel_id if provider.own else None) or done
     return done
 
 
@@ -339,7 +344,7 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
                  .values_list("pk", "hotel_id", "attempts", "channel")[:limit])
     requeued = []
     for pk, hotel_id, attempts, channel in stuck:
-        provider = providers.for_channel(channel)
+        provider = providers.for_channel(channel, hotel_id)
         name = provider.name if provider else ""
         why = "the worker stopped while sending, so the provider may already have this message"
         if attempts >= _cfg("max_attempts"):
@@ -387,44 +392,60 @@ def message_retry(*, message: Message, actor: str, now: datetime | None = None) 
 
 
 def message_receipt(*, provider: str, provider_message_id: str, status: str, detail: str = "",
-                    now: datetime | None = None) -> Message | None:
+                    account_hotel_id: int | None = None, now: datetime | None = None) -> Message | None:
     """A delivery receipt: move the message forward (never back); stale receipts change nothing.
 
     A receipt for an id we have not saved yet may have overtaken the provider's answer to our send: it
     is kept (``EarlyReceipt``) and applied once the id is saved. Answering an error instead, so that the
     provider tries again later, would not do: WAHA retries webhooks only in its Plus edition, and Twilio
-    does not promise to retry a status callback."""
+    does not promise to retry a status callback.
+
+    ``account_hotel_id``: the receipt came to that hotel's own hook URL, verified with its own account's
+    secret, so it may only touch that hotel's messages sent through that account; without it (the
+    install's hook URLs) only messages sent through the install's account."""
     now = now or timezone.now()
-    row = _apply_receipt(provider, provider_message_id, status, detail, now)
+    row = _apply_receipt(provider, provider_message_id, status, detail, now, account_hotel_id)
     if row is None:
         EarlyReceipt.objects.create(provider=provider, provider_message_id=provider_message_id, status=status,
-                                    detail=detail)
+                                    detail=detail, account_hotel_id=account_hotel_id)
         # The send may have been saved while this receipt was being stored: look once more.
-        return _apply_early_receipts(provider, provider_message_id, now=now)
+        return _apply_early_receipts(provider, provider_message_id, account_hotel_id=account_hotel_id, now=now)
     return row
 
 
-def _apply_early_receipts(provider: str, provider_message_id: str, *, now: datetime | None = None):
+def _sent_through(account_hotel_id: int | None) -> dict:
+    """The filter for messages a receipt from this account may touch."""
+    if account_hotel_id is None:
+        return {"own_account": False}
+    return {"own_account": True, "hotel_id": account_hotel_id}
+
+
+def _apply_early_receipts(provider: str, provider_message_id: str, *, account_hotel_id: int | None = None,
+                          now: datetime | None = None):
     """Apply the receipts that arrived for this id before it was saved, in the order they came."""
     now = now or timezone.now()
     row = None
-    if not EarlyReceipt.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+    same = {"provider": provider, "provider_message_id": provider_message_id, "account_hotel_id": account_hotel_id}
+    if not EarlyReceipt.objects.filter(**same).exists():
         return None  # the usual case, answered without a write transaction
     with transaction.atomic():
-        early = list(EarlyReceipt.objects.select_for_update()
-                     .filter(provider=provider, provider_message_id=provider_message_id))
-        if not early or not Message.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+        early = list(EarlyReceipt.objects.select_for_update().filter(**same))
+        if not early or not Message.objects.filter(provider=provider, provider_message_id=provider_message_id,
+                                                   **_sent_through(account_hotel_id)).exists():
             return None
         for receipt in early:
-            row = _apply_receipt(provider, provider_message_id, receipt.status, receipt.detail, now)
+            row = _apply_receipt(provider, provider_message_id, receipt.status, receipt.detail, now,
+                                 account_hotel_id)
         EarlyReceipt.objects.filter(pk__in=[r.pk for r in early]).delete()
     return row
 
 
-def _apply_receipt(provider: str, provider_message_id: str, status: str, detail: str, now: datetime):
+def _apply_receipt(provider: str, provider_message_id: str, status: str, detail: str, now: datetime,
+                   account_hotel_id: int | None = None):
     with transaction.atomic():
         row = (Message.objects.select_for_update()
-               .filter(provider=provider, provider_message_id=provider_message_id).first())
+               .filter(provider=provider, provider_message_id=provider_message_id,
+                       **_sent_through(account_hotel_id)).first())
         if row is None:
             return None
         if status == S.FAILED:
