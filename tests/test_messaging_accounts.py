@@ -87,3 +87,111 @@ def test_the_accounts_secrets_are_encrypted_at_rest(hotel, hotel_waha):
         cursor.execute("SELECT waha_api_key, waha_webhook_hmac_key FROM messaging_messagingaccount")
         stored = "".join(cursor.fetchone())
     assert HOTEL_KEY not in stored and HOTEL_HMAC not in stored and stored
+
+
+# Receipts at the hotel's own hook URLs ------------------------------------------------------------------
+
+def waha_ack(message_id, ack=2, name="DEVICE"):
+    return json.dumps({"event": "message.ack", "session": HOTEL_SESSION,
+                       "payload": {"id": message_id, "ack": ack, "ackName": name}}).encode()
+
+
+def post_waha(client, url, body, key):
+    return client.post(url, body, content_type="application/json", HTTP_X_WEBHOOK_HMAC=fw.waha_signature(key, body))
+
+
+def status(message):
+    with scopes_disabled():
+        message.refresh_from_db()
+    return message.status
+
+
+def test_a_hotels_waha_receipt_counts_only_at_its_own_url_signed_with_its_own_key(
+        client, hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)  # the install's hook key: "waha-hmac"
+    own_waha(hotel, hotel_waha.url)
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=other_hotel, whatsapp_provider="waha", waha_base_url=hotel_waha.url,
+                                        waha_api_key="x", waha_webhook_hmac_key="other-hmac")
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    body = waha_ack(ours.provider_message_id)
+    assert post_waha(client, "/hooks/waha/moscow/", body, "waha-hmac").status_code == 403  # the install's key
+    assert post_waha(client, "/hooks/waha/moscow/", body, "other-hmac").status_code == 403  # another hotel's
+    assert post_waha(client, "/hooks/waha/other/", body, "other-hmac").status_code == 200  # its URL, not our message
+    assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200  # the install's URL
+    assert status(ours) == S.SENT
+    assert post_waha(client, "/hooks/waha/moscow/", body, HOTEL_HMAC).status_code == 200
+    assert status(ours) == S.DELIVERED
+    # A hotel without an account of that provider has no such URL.
+    assert post_waha(client, "/hooks/twilio/moscow/", body, HOTEL_HMAC).status_code == 404
+    assert post_waha(client, "/hooks/waha/nowhere/", body, HOTEL_HMAC).status_code == 404
+
+
+def test_the_installs_waha_receipts_still_count_for_hotels_on_the_installs_account(
+        client, hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    own_waha(hotel, hotel_waha.url)
+    theirs = deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"])
+    body = waha_ack(theirs.provider_message_id, 3, "READ")
+    assert post_waha(client, "/hooks/waha/moscow/", body, HOTEL_HMAC).status_code == 200
+    assert status(theirs) == S.SENT  # the hotel's own URL cannot touch another hotel's messages
+    assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200
+    assert status(theirs) == S.READ
+
+
+def test_a_hotels_twilio_status_callback_is_verified_with_its_own_auth_token(client, hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    fast.INNKEEPER_WHATSAPP["twilio"]["auth_token"] = "the-installs-token"
+    with scopes_disabled():  # the fake Twilio knows the hotel's account
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
+                                        twilio_auth_token=fw.TWILIO_TOKEN, twilio_from_number="+14155238886",
+                                        twilio_messaging_service_sid=fw.TWILIO_SERVICE,
+                                        twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (ours.status, ours.own_account) == (S.SENT, True)
+    params = {"MessageSid": ours.provider_message_id, "MessageStatus": "delivered", "AccountSid": fw.TWILIO_SID}
+    url = "http://testserver/hooks/twilio/moscow/"
+    forged = fw.twilio_signature("the-installs-token", url, params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=forged).status_code == 403
+    install = fw.twilio_signature("the-installs-token", "http://testserver/hooks/twilio", params)
+    assert client.post("/hooks/twilio", params, HTTP_X_TWILIO_SIGNATURE=install).status_code == 200
+    assert status(ours) == S.SENT
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, url, params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
+    assert status(ours) == S.DELIVERED
+
+
+def test_a_hotels_cloud_api_hook_answers_meta_with_its_own_verify_token(client, hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "cloud", fake_whatsapp.url)  # the install's verify token: "verify-me"
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="cloud", cloud_access_token=fw.CLOUD_TOKEN,
+                                        cloud_phone_number_id=fw.CLOUD_PHONE_ID, cloud_app_secret="moscow-secret",
+                                        cloud_verify_token="moscow-verify")
+    ask = lambda token: client.get("/hooks/whatsapp-cloud/moscow/", {  # noqa: E731
+        "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "42"})
+    assert ask("verify-me").status_code == 403
+    assert ask("moscow-verify").content == b"42"
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    body = json.dumps({"entry": [{"changes": [{"value": {"statuses": [
+        {"id": ours.provider_message_id, "status": "read"}]}}]}]}).encode()
+    post = lambda url, secret: client.post(url, body, content_type="application/json",  # noqa: E731
+                                           HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature(secret, body))
+    assert post("/hooks/whatsapp-cloud/moscow/", "cloud-app-secret").status_code == 403
+    assert post("/hooks/whatsapp-cloud", "cloud-app-secret").status_code == 200 and status(ours) == S.SENT
+    assert post("/hooks/whatsapp-cloud/moscow/", "moscow-secret").status_code == 200 and status(ours) == S.READ
+
+
+def test_nul_characters_in_a_signed_callback_are_answered_not_a_server_error(client, hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    for body in (waha_ack(wa.provider_message_id + "\x00"), waha_ack(wa.provider_message_id, -1, "ERR\x00OR"),
+                 json.dumps({"event": "message", "payload": {"from": "7916\x00@c.us", "body": "STOP"}}).encode(),
+                 json.dumps({"event": "message", "payload": {"from": "79161234567@c.us", "body": "ST\x00OP"}}).encode()):
+        assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200
+    with scopes_disabled():
+        wa.refresh_from_db()
+    assert (wa.status, wa.last_error) == (S.FAILED, "ERROR")
+    params = {"MessageSid": "SM\x00", "MessageStatus": "delivered"}
+    fast.INNKEEPER_WHATSAPP["twilio"]["auth_token"] = "t"
+    sig = fw.twilio_signature("t", "http://testserver/hooks/twilio", params)
+    assert client.post("/hooks/twilio", params, HTTP_X_TWILIO_SIGNATURE=sig).status_code == 200
