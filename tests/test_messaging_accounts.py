@@ -195,3 +195,79 @@ def test_nul_characters_in_a_signed_callback_are_answered_not_a_server_error(cli
     fast.INNKEEPER_WHATSAPP["twilio"]["auth_token"] = "t"
     sig = fw.twilio_signature("t", "http://testserver/hooks/twilio", params)
     assert client.post("/hooks/twilio", params, HTTP_X_TWILIO_SIGNATURE=sig).status_code == 200
+
+
+# The owner's "Guest messaging" card -------------------------------------------------------------------
+
+def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_and_out_of_the_audit_log(
+        client, hotel):
+    from innkeeper.core.models import AuditEntry
+    from tests.test_panel_catalogue import as_member
+
+    owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
+    form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example:3000",
+            "msg-waha_api_key": "k3y-s3cret", "msg-waha_webhook_hmac_key": "hm4c-s3cret",
+            "msg-email_from_name": "Moscow Inn", "msg-email_from_address": "desk@moscow-inn.example",
+            "msg-is_active": "on"}
+    url = "/panel/settings/messaging/"
+    missing = client.post(url, {**form, "msg-waha_api_key": ""})
+    assert missing.status_code == 400 and "WAHA needs its server address and API key." in missing.content.decode()
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, {**form, "msg-waha_api_key": "", "msg-waha_webhook_hmac_key": "",
+                             "msg-waha_session": "moscow"}).status_code == 302
+    with scopes_disabled():
+        account = MessagingAccount.objects.get(hotel=hotel)
+    assert (account.waha_session, account.waha_api_key, account.waha_webhook_hmac_key) == (
+        "moscow", "k3y-s3cret", "hm4c-s3cret")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT waha_api_key, waha_webhook_hmac_key FROM messaging_messagingaccount")
+        assert "s3cret" not in "".join(cursor.fetchone())
+    entries = AuditEntry.objects.filter(action="messagingaccount.set", actor=owner).order_by("id")
+    assert [e.after.get("waha_session") for e in entries] == ["", "moscow"]
+    assert entries[0].after["secrets_changed"] == ["waha_api_key", "waha_webhook_hmac_key"]
+    assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
+    page = client.get("/panel/settings/").content.decode()
+    assert "http://testserver/hooks/waha/moscow/" in page and "k3y-s3cret" not in page
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"msg-waha_base_url": "not a url"}, "waha_base_url", "Enter a valid URL."),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "+14155238886", "msg-twilio_content_sids": "{not json"},
+     "twilio_content_sids", "Enter a JSON object of message type"),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "14155238886"}, "twilio_from_number", "Enter the number in international form"),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t"},
+     "twilio_from_number", "Twilio needs the account SID, the auth token and the WhatsApp sender number."),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "XX1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "+14155238886"}, "twilio_account_sid", "A Twilio account SID starts with AC."),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "+14155238886",
+      "msg-twilio_content_sids": '{"BOOKING_CONFIRMATION": {"en": "HX1"}}'},
+     "twilio_messaging_service_sid", "give its SID (MG...)"),
+    ({"msg-whatsapp_provider": "cloud", "msg-cloud_access_token": "t"}, "cloud_phone_number_id",
+     "The WhatsApp Cloud API needs the access token, the phone number id and the app secret."),
+    ({"msg-email_from_name": "Moscow Inn"}, "email_from_address", "Give the sender's address too."),
+    ({"msg-email_reply_to": "nobody"}, "email_reply_to", "Enter a valid email address."),
+])
+def test_the_messaging_card_says_what_to_fix_beside_the_field_and_saves_nothing(client, hotel, change, field,
+                                                                                message):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-is_active": "on", **change})
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    error = page.split(f'id="id_msg-{field}-error">', 1)[1].split("</p>", 1)[0]
+    assert message in error.replace("&quot;", '"').replace("&#x27;", "'")
+    with scopes_disabled():
+        assert not MessagingAccount.objects.exists()
+
+
+def test_the_messaging_card_speaks_russian(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-whatsapp_provider": "waha"},
+                         HTTP_ACCEPT_LANGUAGE="ru")
+    assert answer.status_code == 400 and "Для WAHA нужны адрес сервера и API-ключ." in answer.content.decode()

@@ -32,6 +32,7 @@ from innkeeper.messaging.models import (
     MessageStatus,
     MessageTemplate,
     MessageType,
+    MessagingAccount,
     OptOut,
 )
 
@@ -509,3 +510,68 @@ def template_preview(*, hotel, type: str, channel: str, locale: str, subject: st
     return {"subject": rendering.render_text(subject, sample),
             "text": rendering.render_text(body, sample),
             "html": rendering.render_html(body, sample) if channel == Channel.EMAIL else ""}
+
+
+# A hotel's own messaging account -----------------------------------------------------------------------
+
+ACCOUNT_SECRETS = ("waha_api_key", "waha_webhook_hmac_key", "cloud_access_token", "cloud_app_secret",
+                   "cloud_verify_token", "twilio_auth_token")
+ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_phone_number_id",
+                  "twilio_account_sid", "twilio_from_number", "twilio_messaging_service_sid",
+                  "twilio_content_sids", "email_from_name", "email_from_address", "email_reply_to", "is_active")
+
+
+def _account_problem(account: MessagingAccount) -> InvalidInput | None:
+    """The first thing missing for the chosen provider (a kept secret counts as given)."""
+    needs = {
+        "waha": (_("WAHA needs its server address and API key."), ("waha_base_url", "waha_api_key")),
+        "cloud": (_("The WhatsApp Cloud API needs the access token, the phone number id and the app secret."),
+                  ("cloud_access_token", "cloud_phone_number_id", "cloud_app_secret")),
+        "twilio": (_("Twilio needs the account SID, the auth token and the WhatsApp sender number."),
+                   ("twilio_account_sid", "twilio_auth_token", "twilio_from_number")),
+    }.get(account.whatsapp_provider)
+    if needs:
+        missing = [name for name in needs[1] if not getattr(account, name)]
+        if missing:
+            return InvalidInput(needs[0], field=missing[0], code="required")
+    if account.whatsapp_provider == "twilio":
+        if not account.twilio_account_sid.startswith("AC"):
+            return InvalidInput(_("A Twilio account SID starts with AC."), field="twilio_account_sid", code="invalid")
+        if account.twilio_content_sids and not account.twilio_messaging_service_sid.startswith("MG"):
+            return InvalidInput(_("Content templates are sent through a Messaging Service: give its SID (MG...)."),
+                                field="twilio_messaging_service_sid", code="required")
+    if account.email_from_name and not account.email_from_address:
+        return InvalidInput(_("Give the sender's address too."), field="email_from_address", code="required")
+    return None
+
+
+def messaging_account_set(*, hotel, actor, **values) -> MessagingAccount:
+    """Owner: the hotel's own WhatsApp provider account and e-mail sender (blank: the install's).
+
+    A blank secret keeps the one stored before, so the form never has to show them; the audit log gets
+    every change but the secrets."""
+    unknown = set(values) - set(ACCOUNT_FIELDS) - set(ACCOUNT_SECRETS)
+    if unknown:
+        raise TypeError(f"unknown messaging account fields: {sorted(unknown)}")
+    with transaction.atomic():
+        account = (MessagingAccount.objects.select_for_update().filter(hotel=hotel).first()
+                   or MessagingAccount(hotel=hotel))
+        before = {name: getattr(account, name) for name in ACCOUNT_FIELDS} if account.pk else {}
+        for name in ACCOUNT_FIELDS:
+            if name in values:
+                value = values[name]
+                setattr(account, name, value.strip() if isinstance(value, str) else value)
+        for name in ACCOUNT_SECRETS:
+            if values.get(name):
+                setattr(account, name, values[name].strip())
+        problem = _account_problem(account)
+        if problem:
+            raise problem
+        account.save()
+        after = {name: getattr(account, name) for name in ACCOUNT_FIELDS}  # never the secrets
+        changed = sorted(name for name in ACCOUNT_SECRETS if values.get(name))
+        if changed:
+            after["secrets_changed"] = changed  # which, not what
+        audit.record(hotel=hotel, actor=actor, action="messagingaccount.set", obj=account, before=before,
+                     after=after)
+    return account
