@@ -161,6 +161,40 @@ def test_a_hotels_twilio_status_callback_is_verified_with_its_own_auth_token(cli
     assert status(ours) == S.DELIVERED
 
 
+def test_a_hotels_twilio_messages_ask_for_receipts_at_its_own_url_on_the_installs_public_host(
+        client, hotel, fast, fake_whatsapp):
+    from urllib.parse import parse_qs
+
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    fast.INNKEEPER_WHATSAPP["twilio"]["status_callback_url"] = "https://inn.example/hooks/twilio"
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
+                                        twilio_auth_token=fw.TWILIO_TOKEN, twilio_from_number="+14155238886",
+                                        twilio_messaging_service_sid=fw.TWILIO_SERVICE,
+                                        twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    form = parse_qs(fake_whatsapp.requests[0]["body"].decode())
+    assert form["StatusCallback"] == ["https://inn.example/hooks/twilio/moscow/"]
+    params = {"MessageSid": ours.provider_message_id, "MessageStatus": "read"}
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, "https://inn.example/hooks/twilio/moscow/", params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
+    assert status(ours) == S.READ
+
+
+def test_a_stop_reply_to_a_hotels_own_account_opts_the_guest_out_of_that_hotel_only(
+        client, hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    from innkeeper.messaging.models import OptOut
+
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    own_waha(hotel, hotel_waha.url)
+    deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"])  # the same guest, through the install's account
+    body = json.dumps({"event": "message", "payload": {"from": "79161234567@c.us", "body": "STOP"}}).encode()
+    assert post_waha(client, "/hooks/waha/moscow/", body, HOTEL_HMAC).status_code == 200
+    with scopes_disabled():
+        assert list(OptOut.objects.values_list("hotel__slug", "address")) == [("moscow", "+79161234567")]
+
+
 def test_a_hotels_cloud_api_hook_answers_meta_with_its_own_verify_token(client, hotel, fast, fake_whatsapp):
     use_whatsapp(fast, "cloud", fake_whatsapp.url)  # the install's verify token: "verify-me"
     with scopes_disabled():
@@ -184,9 +218,10 @@ def test_a_hotels_cloud_api_hook_answers_meta_with_its_own_verify_token(client, 
 def test_nul_characters_in_a_signed_callback_are_answered_not_a_server_error(client, hotel, fast, fake_whatsapp):
     use_whatsapp(fast, "waha", fake_whatsapp.url)
     wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    reply = lambda sender, text: json.dumps({"event": "message",  # noqa: E731
+                                             "payload": {"from": sender, "body": text}}).encode()
     for body in (waha_ack(wa.provider_message_id + "\x00"), waha_ack(wa.provider_message_id, -1, "ERR\x00OR"),
-                 json.dumps({"event": "message", "payload": {"from": "7916\x00@c.us", "body": "STOP"}}).encode(),
-                 json.dumps({"event": "message", "payload": {"from": "79161234567@c.us", "body": "ST\x00OP"}}).encode()):
+                 reply("7916\x00@c.us", "STOP"), reply("79161234567@c.us", "ST\x00OP")):
         assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200
     with scopes_disabled():
         wa.refresh_from_db()
