@@ -306,3 +306,21 @@ def test_the_messaging_card_speaks_russian(client, hotel):
     answer = client.post("/panel/settings/messaging/", {"msg-whatsapp_provider": "waha"},
                          HTTP_ACCEPT_LANGUAGE="ru")
     assert answer.status_code == 400 and "Для WAHA нужны адрес сервера и API-ключ." in answer.content.decode()
+
+
+def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    sids = '{"BOOKING_CONFIRMATION": {"en": "HX' + "e" * 32 + '"}}'
+    assert client.post("/panel/settings/messaging/", {
+        "msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": fw.TWILIO_SID,
+        "msg-twilio_auth_token": "tw-s3cret", "msg-twilio_from_number": "whatsapp:+14155238886",
+        "msg-twilio_messaging_service_sid": fw.TWILIO_SERVICE, "msg-twilio_content_sids": sids,
+        "msg-is_active": "on"}).status_code == 302
+    with scopes_disabled():
+        account = MessagingAccount.objects.get(hotel=hotel)
+    assert (account.twilio_from_number, account.twilio_content_sids) == ("+14155238886", json.loads(sids))
+    page = client.get("/panel/settings/").content.decode()
+    assert "http://testserver/hooks/twilio/moscow/" in page and "tw-s3cret" not in page
+    assert "HX" + "e" * 32 in page and "own Twilio account" in page
