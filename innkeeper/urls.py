@@ -13,6 +13,10 @@ urlpatterns = [
     path("hooks/waha", hooks.waha, name="hook_waha"),
     path("hooks/twilio", hooks.twilio, name="hook_twilio"),
     path("hooks/whatsapp-cloud", hooks.whatsapp_cloud, name="hook_whatsapp_cloud"),
+    # The same for a hotel with its own provider account, verified with that account's secrets.
+    path("hooks/waha/<slug:hotel_slug>/", hooks.waha, name="hook_waha_hotel"),
+    path("hooks/twilio/<slug:hotel_slug>/", hooks.twilio, name="hook_twilio_hotel"),
+    path("hooks/whatsapp-cloud/<slug:hotel_slug>/", hooks.whatsapp_cloud, name="hook_whatsapp_cloud_hotel"),
     # What the demo's simulators "sent" (404 outside demo mode).
     path("outbox/", outbox.outbox, name="demo_outbox"),
     path("", platform.home, name="platform_home"),

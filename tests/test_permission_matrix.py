@@ -20,7 +20,7 @@ from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockAccount, LockKey
-from innkeeper.messaging.models import Message, MessageTemplate
+from innkeeper.messaging.models import Message, MessageTemplate, MessagingAccount
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -112,6 +112,7 @@ PANEL = [
     ("domain_primary", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("domain_remove", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("lock_account", "post", {}, (403, 400, 403, 400)),
+    ("messaging_account", "post", {}, (403, 302, 403, 302)),
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
     ("team", "post", {}, (403, 302, 403, 302)),
@@ -177,6 +178,7 @@ EFFECT = {
                                        .values_list("domain")),
     "domain_remove": lambda ids: HotelDomain.objects.filter(pk=ids["domain"]).count(),
     "lock_account": lambda ids: LockAccount.objects.filter(hotel_id=ids["hotel"]).count(),
+    "messaging_account": lambda ids: MessagingAccount.objects.filter(hotel_id=ids["hotel"]).count(),
     "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),
     "invitation_resend": _field(Invitation, "invitation", "token_hash"),
     "invitation_revoke": _field(Invitation, "invitation", "revoked_at"),

@@ -4,10 +4,12 @@ settings and domains. Owners change them; staff may only take a room in or out o
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,12 +20,14 @@ from innkeeper.booking.models import BookingEvent
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import forbidden, panel_view
-from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, LockAccountForm, RatesForm, RoomForm,
-                                       RoomStatusForm, RoomTypeForm)
+from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, LockAccountForm,
+                                       MessagingAccountForm, RatesForm, RoomForm, RoomStatusForm, RoomTypeForm)
 from innkeeper.hotels import services
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockAccount
+from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import MessagingAccount
 
 RATE_DAYS = 21
 STAFF_PREFIX = "staff:"  # how a person is named in a booking's history
@@ -186,8 +190,22 @@ def _settings_context(hotel, **forms):
     context = {"form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"),
                "domain_form": DomainForm(prefix="domain"), "lock_form": LockAccountForm(initial=initial, prefix="lock"),
                "lock_account": account, "domains": HotelDomain.objects.filter(hotel=hotel)}
+    context.update(_messaging_context(hotel))
     context.update(forms)
     return context
+
+
+HOOKS = {"waha": "hook_waha_hotel", "twilio": "hook_twilio_hotel", "cloud": "hook_whatsapp_cloud_hotel"}
+
+
+def _messaging_context(hotel):
+    account = MessagingAccount.objects.filter(hotel=hotel).first()
+    initial = {name: getattr(account, name) for name in messaging.ACCOUNT_FIELDS} if account else {}
+    if initial.get("twilio_content_sids"):
+        initial["twilio_content_sids"] = json.dumps(initial["twilio_content_sids"], ensure_ascii=False)
+    hook = HOOKS.get(account.whatsapp_provider) if account and account.is_active else None
+    return {"messaging_form": MessagingAccountForm(initial=initial, prefix="msg"), "messaging_account": account,
+            "messaging_hook": reverse(hook, args=[hotel.slug]) if hook else ""}
 
 
 @panel_view(owner_only=True)
@@ -211,6 +229,18 @@ def lock_account(request):
     done = _save(request, form, lambda f: locks.lock_account_set(hotel=hotel, actor=request.user, **f.cleaned_data),
                  _("Lock account saved."), "panel:settings")
     return done or render(request, "dashboard/settings.html", _settings_context(hotel, lock_form=form), status=400)
+
+
+@require_POST
+@panel_view(owner_only=True)
+def messaging_account(request):
+    hotel = request.panel_hotel
+    form = MessagingAccountForm(request.POST, prefix="msg")
+    done = _save(request, form, lambda f: messaging.messaging_account_set(hotel=hotel, actor=request.user,
+                                                                         **f.cleaned_data),
+                 _("Messaging account saved."), "panel:settings")
+    return done or render(request, "dashboard/settings.html", _settings_context(hotel, messaging_form=form),
+                          status=400)
 
 
 @require_POST

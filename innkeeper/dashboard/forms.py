@@ -10,7 +10,7 @@ from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
 from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
-from innkeeper.messaging.models import Channel, MessageStatus, MessageType
+from innkeeper.messaging.models import WHATSAPP_PROVIDERS, Channel, MessageStatus, MessageType
 
 
 class SignInForm(AuthenticationForm):
@@ -283,3 +283,58 @@ class LockAccountForm(forms.Form):
                                help_text=_("Leave blank to keep the one saved."))
     base_url = forms.URLField(label=_("TTLock server (blank: the install's)"), required=False, assume_scheme="https")
     is_active = forms.BooleanField(label=_("Use this account for this hotel's locks"), required=False, initial=True)
+
+
+def _secret(label):
+    return forms.CharField(label=label, required=False, max_length=512,
+                           widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+                           help_text=_("Leave blank to keep the one saved."))
+
+
+class MessagingAccountForm(forms.Form):
+    """The hotel's own WhatsApp provider account and e-mail sender (blank: the installation's)."""
+
+    whatsapp_provider = forms.ChoiceField(label=_("WhatsApp provider"), choices=WHATSAPP_PROVIDERS, required=False)
+    waha_base_url = forms.URLField(label=_("WAHA server address"), required=False, assume_scheme="https",
+                                   help_text=_("e.g. http://waha.example:3000"))
+    waha_api_key = _secret(_("WAHA API key"))
+    waha_session = forms.CharField(label=_("WAHA session (blank: default)"), required=False, max_length=64)
+    waha_webhook_hmac_key = _secret(_("WAHA webhook HMAC key"))
+    cloud_access_token = _secret(_("Cloud API access token"))
+    cloud_phone_number_id = forms.CharField(label=_("Cloud API phone number id"), required=False, max_length=64)
+    cloud_app_secret = _secret(_("Cloud API app secret"))
+    cloud_verify_token = _secret(_("Cloud API webhook verify token"))
+    twilio_account_sid = forms.CharField(label=_("Twilio account SID"), required=False, max_length=64)
+    twilio_auth_token = _secret(_("Twilio auth token"))
+    twilio_from_number = forms.CharField(label=_("Twilio WhatsApp sender number"), required=False, max_length=32,
+                                         help_text=_("e.g. +14155238886"))
+    twilio_messaging_service_sid = forms.CharField(label=_("Twilio Messaging Service SID"), required=False,
+                                                   max_length=64)
+    twilio_content_sids = forms.CharField(
+        label=_("Twilio content templates (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('e.g. {"BOOKING_CONFIRMATION": {"en": "HX...", "ru": "HX..."}}'))
+    email_from_name = forms.CharField(label=_("E-mail sender name"), required=False, max_length=100)
+    email_from_address = forms.EmailField(label=_("E-mail sender address"), required=False,
+                                          help_text=_("Blank: the installation's sender."))
+    email_reply_to = forms.EmailField(label=_("Reply-To address"), required=False)
+    is_active = forms.BooleanField(label=_("Use this account for this hotel's guest messages"), required=False,
+                                   initial=True)
+
+    def clean_twilio_content_sids(self):
+        from innkeeper.config import _content_sids
+
+        raw = self.cleaned_data["twilio_content_sids"].strip()
+        if not raw:
+            return {}
+        try:
+            return _content_sids(raw)
+        except ValueError:
+            raise forms.ValidationError(
+                _('Enter a JSON object of message type → {language: ContentSid}, e.g. '
+                  '{"BOOKING_CONFIRMATION": {"en": "HX..."}}.')) from None
+
+    def clean_twilio_from_number(self):
+        value = self.cleaned_data["twilio_from_number"].strip().removeprefix("whatsapp:")
+        if value and not (value.startswith("+") and value[1:].isdigit() and len(value) > 7):
+            raise forms.ValidationError(_("Enter the number in international form, e.g. +14155238886."))
+        return value

@@ -38,6 +38,7 @@ urlpatterns = [
     path("domains/<int:pk>/main/", catalogue_views.domain_action, {"action": "primary"}, name="domain_primary"),
     path("domains/<int:pk>/remove/", catalogue_views.domain_action, {"action": "remove"}, name="domain_remove"),
     path("settings/locks/", catalogue_views.lock_account, name="lock_account"),
+    path("settings/messaging/", catalogue_views.messaging_account, name="messaging_account"),
     path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),

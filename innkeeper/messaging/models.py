@@ -66,6 +66,8 @@ class Message(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     provider = models.CharField(max_length=20, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
+    # Sent through the hotel's own provider account (its receipts come to the hotel's own hook URL).
+    own_account = models.BooleanField(default=False)
     idempotency_key = models.CharField(max_length=200, unique=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -145,6 +147,8 @@ class EarlyReceipt(models.Model):
 
     provider = models.CharField(max_length=20)
     provider_message_id = models.CharField(max_length=200)
+    # The hotel whose own account's hook URL received it; empty for the install's hook URLs.
+    account_hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
     detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,6 +156,38 @@ class EarlyReceipt(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["provider", "provider_message_id"], name="earlyreceipt_id_idx")]
+
+
+WHATSAPP_PROVIDERS = [("", _("The installation's")), ("waha", "WAHA"), ("cloud", "WhatsApp Cloud API"),
+                      ("twilio", "Twilio"), ("simulator", _("Simulator")), ("off", _("Off"))]
+
+
+class MessagingAccount(models.Model):
+    """A hotel's own WhatsApp provider account and e-mail sender; what it leaves blank is the install's
+    (WHATSAPP_PROVIDER and its variables, DEFAULT_FROM_EMAIL). Secrets are encrypted at rest."""
+
+    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="messaging_account")
+    whatsapp_provider = models.CharField(max_length=10, choices=WHATSAPP_PROVIDERS, blank=True)
+    waha_base_url = models.URLField(blank=True)
+    waha_api_key = EncryptedTextField(blank=True)
+    waha_session = models.CharField(max_length=64, blank=True)
+    waha_webhook_hmac_key = EncryptedTextField(blank=True)
+    cloud_access_token = EncryptedTextField(blank=True)
+    cloud_phone_number_id = models.CharField(max_length=64, blank=True)
+    cloud_app_secret = EncryptedTextField(blank=True)
+    cloud_verify_token = EncryptedTextField(blank=True)
+    twilio_account_sid = models.CharField(max_length=64, blank=True)
+    twilio_auth_token = EncryptedTextField(blank=True)
+    twilio_from_number = models.CharField(max_length=32, blank=True)
+    twilio_messaging_service_sid = models.CharField(max_length=64, blank=True)
+    twilio_content_sids = models.JSONField(default=dict, blank=True)
+    email_from_name = models.CharField(max_length=100, blank=True)
+    email_from_address = models.EmailField(blank=True)
+    email_reply_to = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(hotel="hotel")
 
 
 class SimulatedMessage(models.Model):

@@ -32,6 +32,7 @@ from innkeeper.messaging.models import (
     MessageStatus,
     MessageTemplate,
     MessageType,
+    MessagingAccount,
     OptOut,
 )
 
@@ -112,6 +113,7 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
     now = now or timezone.now()
     hotel = booking.hotel
     context = booking_context(booking, **(extra or {}))
+    whatsapp = providers.whatsapp_config(hotel.pk) if Channel.WHATSAPP in channels else {}
     made = []
     for channel in channels:
         key = idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
@@ -129,9 +131,9 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             row.recipient = booking.guest_email
             row.body_html = _email_html(hotel.name, rendering.render_html(body_src, context))
         else:
-            region = settings.INNKEEPER_WHATSAPP.get("default_region") or hotel.country
+            region = whatsapp.get("default_region") or hotel.country
             row.recipient = phone_e164(booking.guest_phone, region=region) or booking.guest_phone
-            why = _why_not_whatsapp(booking, row.recipient)
+            why = _why_not_whatsapp(booking, row.recipient, whatsapp)
             if why:
                 row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
         if row.status == S.QUEUED and _opted_out(hotel_id=hotel.pk, channel=channel, address=row.recipient):
@@ -146,9 +148,10 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
     return made
 
 
-def _why_not_whatsapp(booking, recipient: str) -> str:
-    if settings.INNKEEPER_WHATSAPP["provider"] == "off":
-        return "WhatsApp is switched off (WHATSAPP_PROVIDER=off)"
+def _why_not_whatsapp(booking, recipient: str, whatsapp: dict) -> str:
+    if whatsapp["provider"] == "off":
+        return ("WhatsApp is switched off in the hotel's messaging account" if whatsapp["own"]
+                else "WhatsApp is switched off (WHATSAPP_PROVIDER=off)")
     if not booking.guest_phone.strip():
         return "the guest gave no phone number"
     if not recipient.startswith("+"):
@@ -219,18 +222,20 @@ def optout_remove(*, hotel, channel: str, address: str, actor: str) -> bool:
     return bool(deleted)
 
 
-def whatsapp_reply(*, sender: str, text: str) -> list[OptOut]:
-    """A guest's inbound WhatsApp message: a stop word opts the number out of every hotel that wrote to it.
+def whatsapp_reply(*, sender: str, text: str, account_hotel_id: int | None = None) -> list[OptOut]:
+    """A guest's inbound WhatsApp message: a stop word opts the number out of every hotel that wrote to it
+    through the account that received the reply.
 
-    The WhatsApp account is the install's, shared by its hotels, so the reply cannot name one hotel.
-    Cross-hotel by design, like receipts."""
+    The install's account is shared by its hotels, so a reply to it cannot name one hotel (cross-hotel
+    by design, like receipts); a reply to a hotel's own account (``account_hotel_id``) is for that hotel."""
     if (text or "").strip().rstrip(".!").casefold() not in STOP_WORDS:
         return []
     number = _address(Channel.WHATSAPP, sender)
     if not number:
         log.warning("a stop reply from %r, which is not a phone number, was not recorded", sender)
         return []
-    hotels = set(Message.objects.filter(channel=Channel.WHATSAPP, recipient=number).order_by()
+    hotels = set(Message.objects.filter(channel=Channel.WHATSAPP, recipient=number,
+                                        **_sent_through(account_hotel_id)).order_by()
                  .values_list("hotel_id", flat=True))
     return [optout_record(hotel_id=h, channel=Channel.WHATSAPP, address=number, source=f"replied {text.strip()!r}")
             for h in sorted(hotels)]
@@ -268,7 +273,7 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     row = _claim(message_id, now)
     if row is None:
         return None
-    provider = providers.for_channel(row.channel)
+    provider = providers.for_channel(row.channel, row.hotel_id)
     if provider is None:
         return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
     if _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient):  # since it was queued
@@ -301,9 +306,10 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
     done = _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
-                   provider_message_id=sent.provider_message_id, sent_at=timezone.now())
+                   provider_message_id=sent.provider_message_id, own_account=provider.own, sent_at=timezone.now())
     if sent.provider_message_id:
-        done = _apply_early_receipts(provider.name, sent.provider_message_id) or done
+        done = _apply_early_receipts(provider.name, sent.provider_message_id,
+                                     account_hotel_id=row.hotel_id if provider.own else None) or done
     return done
 
 
@@ -339,7 +345,7 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
                  .values_list("pk", "hotel_id", "attempts", "channel")[:limit])
     requeued = []
     for pk, hotel_id, attempts, channel in stuck:
-        provider = providers.for_channel(channel)
+        provider = providers.for_channel(channel, hotel_id)
         name = provider.name if provider else ""
         why = "the worker stopped while sending, so the provider may already have this message"
         if attempts >= _cfg("max_attempts"):
@@ -387,44 +393,60 @@ def message_retry(*, message: Message, actor: str, now: datetime | None = None) 
 
 
 def message_receipt(*, provider: str, provider_message_id: str, status: str, detail: str = "",
-                    now: datetime | None = None) -> Message | None:
+                    account_hotel_id: int | None = None, now: datetime | None = None) -> Message | None:
     """A delivery receipt: move the message forward (never back); stale receipts change nothing.
 
     A receipt for an id we have not saved yet may have overtaken the provider's answer to our send: it
     is kept (``EarlyReceipt``) and applied once the id is saved. Answering an error instead, so that the
     provider tries again later, would not do: WAHA retries webhooks only in its Plus edition, and Twilio
-    does not promise to retry a status callback."""
+    does not promise to retry a status callback.
+
+    ``account_hotel_id``: the receipt came to that hotel's own hook URL, verified with its own account's
+    secret, so it may only touch that hotel's messages sent through that account; without it (the
+    install's hook URLs) only messages sent through the install's account."""
     now = now or timezone.now()
-    row = _apply_receipt(provider, provider_message_id, status, detail, now)
+    row = _apply_receipt(provider, provider_message_id, status, detail, now, account_hotel_id)
     if row is None:
         EarlyReceipt.objects.create(provider=provider, provider_message_id=provider_message_id, status=status,
-                                    detail=detail)
+                                    detail=detail, account_hotel_id=account_hotel_id)
         # The send may have been saved while this receipt was being stored: look once more.
-        return _apply_early_receipts(provider, provider_message_id, now=now)
+        return _apply_early_receipts(provider, provider_message_id, account_hotel_id=account_hotel_id, now=now)
     return row
 
 
-def _apply_early_receipts(provider: str, provider_message_id: str, *, now: datetime | None = None):
+def _sent_through(account_hotel_id: int | None) -> dict:
+    """The filter for messages a receipt from this account may touch."""
+    if account_hotel_id is None:
+        return {"own_account": False}
+    return {"own_account": True, "hotel_id": account_hotel_id}
+
+
+def _apply_early_receipts(provider: str, provider_message_id: str, *, account_hotel_id: int | None = None,
+                          now: datetime | None = None):
     """Apply the receipts that arrived for this id before it was saved, in the order they came."""
     now = now or timezone.now()
     row = None
-    if not EarlyReceipt.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+    same = {"provider": provider, "provider_message_id": provider_message_id, "account_hotel_id": account_hotel_id}
+    if not EarlyReceipt.objects.filter(**same).exists():
         return None  # the usual case, answered without a write transaction
     with transaction.atomic():
-        early = list(EarlyReceipt.objects.select_for_update()
-                     .filter(provider=provider, provider_message_id=provider_message_id))
-        if not early or not Message.objects.filter(provider=provider, provider_message_id=provider_message_id).exists():
+        early = list(EarlyReceipt.objects.select_for_update().filter(**same))
+        if not early or not Message.objects.filter(provider=provider, provider_message_id=provider_message_id,
+                                                   **_sent_through(account_hotel_id)).exists():
             return None
         for receipt in early:
-            row = _apply_receipt(provider, provider_message_id, receipt.status, receipt.detail, now)
+            row = _apply_receipt(provider, provider_message_id, receipt.status, receipt.detail, now,
+                                 account_hotel_id)
         EarlyReceipt.objects.filter(pk__in=[r.pk for r in early]).delete()
     return row
 
 
-def _apply_receipt(provider: str, provider_message_id: str, status: str, detail: str, now: datetime):
+def _apply_receipt(provider: str, provider_message_id: str, status: str, detail: str, now: datetime,
+                   account_hotel_id: int | None = None):
     with transaction.atomic():
         row = (Message.objects.select_for_update()
-               .filter(provider=provider, provider_message_id=provider_message_id).first())
+               .filter(provider=provider, provider_message_id=provider_message_id,
+                       **_sent_through(account_hotel_id)).first())
         if row is None:
             return None
         if status == S.FAILED:
@@ -488,3 +510,68 @@ def template_preview(*, hotel, type: str, channel: str, locale: str, subject: st
     return {"subject": rendering.render_text(subject, sample),
             "text": rendering.render_text(body, sample),
             "html": rendering.render_html(body, sample) if channel == Channel.EMAIL else ""}
+
+
+# A hotel's own messaging account -----------------------------------------------------------------------
+
+ACCOUNT_SECRETS = ("waha_api_key", "waha_webhook_hmac_key", "cloud_access_token", "cloud_app_secret",
+                   "cloud_verify_token", "twilio_auth_token")
+ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_phone_number_id",
+                  "twilio_account_sid", "twilio_from_number", "twilio_messaging_service_sid",
+                  "twilio_content_sids", "email_from_name", "email_from_address", "email_reply_to", "is_active")
+
+
+def _account_problem(account: MessagingAccount) -> InvalidInput | None:
+    """The first thing missing for the chosen provider (a kept secret counts as given)."""
+    needs = {
+        "waha": (_("WAHA needs its server address and API key."), ("waha_base_url", "waha_api_key")),
+        "cloud": (_("The WhatsApp Cloud API needs the access token, the phone number id and the app secret."),
+                  ("cloud_access_token", "cloud_phone_number_id", "cloud_app_secret")),
+        "twilio": (_("Twilio needs the account SID, the auth token and the WhatsApp sender number."),
+                   ("twilio_account_sid", "twilio_auth_token", "twilio_from_number")),
+    }.get(account.whatsapp_provider)
+    if needs:
+        missing = [name for name in needs[1] if not getattr(account, name)]
+        if missing:
+            return InvalidInput(needs[0], field=missing[0], code="required")
+    if account.whatsapp_provider == "twilio":
+        if not account.twilio_account_sid.startswith("AC"):
+            return InvalidInput(_("A Twilio account SID starts with AC."), field="twilio_account_sid", code="invalid")
+        if account.twilio_content_sids and not account.twilio_messaging_service_sid.startswith("MG"):
+            return InvalidInput(_("Content templates are sent through a Messaging Service: give its SID (MG...)."),
+                                field="twilio_messaging_service_sid", code="required")
+    if account.email_from_name and not account.email_from_address:
+        return InvalidInput(_("Give the sender's address too."), field="email_from_address", code="required")
+    return None
+
+
+def messaging_account_set(*, hotel, actor, **values) -> MessagingAccount:
+    """Owner: the hotel's own WhatsApp provider account and e-mail sender (blank: the install's).
+
+    A blank secret keeps the one stored before, so the form never has to show them; the audit log gets
+    every change but the secrets."""
+    unknown = set(values) - set(ACCOUNT_FIELDS) - set(ACCOUNT_SECRETS)
+    if unknown:
+        raise TypeError(f"unknown messaging account fields: {sorted(unknown)}")
+    with transaction.atomic():
+        account = (MessagingAccount.objects.select_for_update().filter(hotel=hotel).first()
+                   or MessagingAccount(hotel=hotel))
+        before = {name: getattr(account, name) for name in ACCOUNT_FIELDS} if account.pk else {}
+        for name in ACCOUNT_FIELDS:
+            if name in values:
+                value = values[name]
+                setattr(account, name, value.strip() if isinstance(value, str) else value)
+        for name in ACCOUNT_SECRETS:
+            if values.get(name):
+                setattr(account, name, values[name].strip())
+        problem = _account_problem(account)
+        if problem:
+            raise problem
+        account.save()
+        after = {name: getattr(account, name) for name in ACCOUNT_FIELDS}  # never the secrets
+        changed = sorted(name for name in ACCOUNT_SECRETS if values.get(name))
+        if changed:
+            after["secrets_changed"] = changed  # which, not what
+        audit.record(hotel=hotel, actor=actor, action="messagingaccount.set", obj=account, before=before,
+                     after=after)
+    return account

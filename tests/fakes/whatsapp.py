@@ -1,6 +1,7 @@
 """One local HTTP server that speaks the three WhatsApp providers' send APIs, checking requests as they do.
 
 - WAHA:      POST /api/sendText, X-Api-Key, JSON {session: "default", chatId: "<digits>@c.us", text}
+             (``waha_accounts``: the API keys it knows and the session each serves)
 - Cloud API: POST /<version>/<phone_number_id>/messages, Bearer token, JSON template message
 - Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded; an
              approved template (ContentSid + ContentVariables, a JSON string with its keys) through the
@@ -54,6 +55,8 @@ class FakeWhatsApp:
         self._accept_held = True
         self.twilio_inbound: dict[str, float] = {}  # "whatsapp:+7..." → when the guest last wrote
         self.next_ids: list[str] = []  # message ids to hand out next (a test may need to know one early)
+        # WAHA: each API key this server knows and the session it serves (WAHA Core serves only "default").
+        self.waha_accounts: dict[str, str] = {WAHA_KEY: "default"}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -155,16 +158,17 @@ class FakeWhatsApp:
             self.sends.append({"provider": provider, "id": message_id, **fields})
 
     def _waha(self, h, body):
-        if h.headers.get("X-Api-Key") != WAHA_KEY:
+        key = h.headers.get("X-Api-Key")
+        if key not in self.waha_accounts:
             return self._answer(h, 401, {"statusCode": 401, "message": "Unauthorized"})
         data = json.loads(body)
-        if data.get("session") != "default":
+        if data.get("session") != self.waha_accounts[key]:
             return self._answer(h, 422, {"statusCode": 422, "message": CORE_MESSAGE, "error": "Unprocessable Entity"})
         chat = data.get("chatId", "")
         if not (chat.endswith("@c.us") and chat[:-5].isdigit()) or not data.get("text"):
             return self._answer(h, 400, {"statusCode": 400, "message": "chatId and text are required"})
         message_id = self._next_id() or f"true_{chat}_{secrets.token_hex(10).upper()}"
-        self._accept("waha", message_id, to=chat, text=data["text"])
+        self._accept("waha", message_id, to=chat, text=data["text"], key=key, session=data["session"])
         self._answer(h, 201, {"id": message_id, "timestamp": int(time.time()), "from": "me", "to": chat})
 
     def _cloud(self, h, path, body):

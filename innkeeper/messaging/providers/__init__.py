@@ -1,8 +1,15 @@
-"""Providers by channel, chosen by settings (EMAIL_BACKEND for e-mail, WHATSAPP_PROVIDER for WhatsApp)."""
+"""Providers by channel, and the one place that says which account a hotel's messages go through: the
+hotel's own ``MessagingAccount`` when it has an active one, else the install's settings (EMAIL_BACKEND
+and DEFAULT_FROM_EMAIL for e-mail, WHATSAPP_PROVIDER and its variables for WhatsApp)."""
 
 from __future__ import annotations
 
+import copy
+from email.utils import formataddr
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django_scopes import scopes_disabled
 
 from innkeeper.messaging.providers.base import (  # noqa: F401
     OptedOut,
@@ -14,13 +21,61 @@ from innkeeper.messaging.providers.base import (  # noqa: F401
 )
 
 
-def for_channel(channel: str) -> Provider | None:
-    """The configured provider for ``channel``; None when the channel is switched off."""
+def account_for(hotel_id: int | None):
+    """The hotel's active messaging account, or None."""
+    from innkeeper.messaging.models import MessagingAccount
+
+    if hotel_id is None:
+        return None
+    with scopes_disabled():  # filtered by the hotel given; callers may be workers outside any scope
+        return MessagingAccount.objects.filter(hotel_id=hotel_id, is_active=True).select_related("hotel").first()
+
+
+def whatsapp_config(hotel_id: int | None = None) -> dict:
+    """Settings-shaped WhatsApp config for the hotel (``own``: True when it is the hotel's own account)."""
+    account = account_for(hotel_id)
+    cfg = copy.deepcopy(settings.INNKEEPER_WHATSAPP)
+    if account is None or not account.whatsapp_provider:
+        return {**cfg, "own": False}
+    cfg["provider"], cfg["own"] = account.whatsapp_provider, True
+    cfg["waha"] = {"base_url": account.waha_base_url.rstrip("/"), "api_key": account.waha_api_key,
+                   "session": account.waha_session or "default", "webhook_hmac_key": account.waha_webhook_hmac_key}
+    cfg["cloud"].update(access_token=account.cloud_access_token, phone_number_id=account.cloud_phone_number_id,
+                        app_secret=account.cloud_app_secret, verify_token=account.cloud_verify_token)
+    public = urlsplit(cfg["twilio"]["status_callback_url"])  # the install's public origin, when it gave one
+    cfg["twilio"].update(
+        account_sid=account.twilio_account_sid, auth_token=account.twilio_auth_token,
+        from_number=account.twilio_from_number, messaging_service_sid=account.twilio_messaging_service_sid,
+        content_sids=account.twilio_content_sids or {},
+        status_callback_url=(f"{public.scheme}://{public.netloc}/hooks/twilio/{account.hotel.slug}/"
+                             if public.netloc else ""))
+    return cfg
+
+
+def email_sender(hotel_id: int | None = None) -> tuple[str, list[str]]:
+    """The From header and Reply-To addresses of the hotel's guest e-mail."""
+    account = account_for(hotel_id)
+    if account is None:
+        return settings.DEFAULT_FROM_EMAIL, []
+    sender = (formataddr((account.email_from_name, account.email_from_address)) if account.email_from_address
+              else settings.DEFAULT_FROM_EMAIL)
+    return sender, [account.email_reply_to] if account.email_reply_to else []
+
+
+def for_channel(channel: str, hotel_id: int | None = None) -> Provider | None:
+    """The provider for ``channel`` of the hotel ``hotel_id``; None when the channel is switched off."""
     from innkeeper.messaging.providers import email, simulator, whatsapp
 
     if channel == "EMAIL":
-        return email.DjangoEmail()
-    name = settings.INNKEEPER_WHATSAPP["provider"]
-    registry = {"waha": whatsapp.Waha, "cloud": whatsapp.CloudApi, "twilio": whatsapp.Twilio,
-                "simulator": simulator.WhatsAppSimulator}
-    return registry[name]() if name in registry else None
+        sender, reply_to = email_sender(hotel_id)
+        return email.DjangoEmail(from_email=sender, reply_to=reply_to)
+    cfg = whatsapp_config(hotel_id)
+    registry = {"waha": whatsapp.Waha, "cloud": whatsapp.CloudApi, "twilio": whatsapp.Twilio}
+    if cfg["provider"] == "simulator":
+        provider = simulator.WhatsAppSimulator()
+    elif cfg["provider"] in registry:
+        provider = registry[cfg["provider"]](cfg[cfg["provider"]])
+    else:
+        return None
+    provider.own = cfg["own"]
+    return provider

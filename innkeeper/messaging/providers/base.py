@@ -55,6 +55,7 @@ class Provider:
     channel = ""
     # True when a repeated hand-over with the same idempotency key is recognised and sends nothing new.
     deduplicates = False
+    own = False  # True when it sends through the hotel's own account rather than the install's
 
     def send(self, message: Outgoing) -> Sent:  # pragma: no cover - interface
         raise NotImplementedError

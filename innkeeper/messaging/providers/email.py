@@ -21,6 +21,10 @@ class DjangoEmail(Provider):
     name = "email"
     channel = "EMAIL"
 
+    def __init__(self, from_email: str = "", reply_to: list[str] | None = None):
+        self.from_email = from_email or settings.DEFAULT_FROM_EMAIL
+        self.reply_to = reply_to or []
+
     @property
     def deduplicates(self) -> bool:
         """Only the demo's simulator recognises a repeated Message-ID; an SMTP server delivers it again."""
@@ -28,8 +32,8 @@ class DjangoEmail(Provider):
 
     def send(self, message: Outgoing) -> Sent:
         mid = message_id(message.idempotency_key)
-        mail = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL,
-                                      [message.recipient], headers={"Message-ID": mid})
+        mail = EmailMultiAlternatives(message.subject, message.body_text, self.from_email, [message.recipient],
+                                      headers={"Message-ID": mid}, reply_to=self.reply_to)
         if message.body_html:
             mail.attach_alternative(message.body_html, "text/html")
         try:

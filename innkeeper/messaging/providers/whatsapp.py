@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
-
 from innkeeper.messaging.providers import http
 from innkeeper.messaging.providers.base import OptedOut, Outgoing, Permanent, Provider, Retryable, Sent
 from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
@@ -28,12 +26,18 @@ def _accepted(provider: str, response, read_id) -> Sent:
                                              f"its answer carried no message id: {response.text[:200]!r}")
 
 
-class Waha(Provider):
-    name = "waha"
+class _Configured(Provider):
     channel = "WHATSAPP"
 
+    def __init__(self, cfg: dict):
+        self.cfg = cfg  # the provider's part of the WhatsApp config: the install's or the hotel's own
+
+
+class Waha(_Configured):
+    name = "waha"
+
     def send(self, message: Outgoing) -> Sent:
-        cfg = settings.INNKEEPER_WHATSAPP["waha"]
+        cfg = self.cfg
         response = http.request("POST", f"{cfg['base_url']}/api/sendText",
                                 headers={"X-Api-Key": cfg["api_key"]},
                                 json={"session": cfg["session"], "chatId": f"{_digits(message.recipient)}@c.us",
@@ -54,14 +58,13 @@ def _waha_id(answer):
 CLOUD_RETRYABLE = {130429, 131056, 131048, 2, 4, 80007}
 
 
-class CloudApi(Provider):
+class CloudApi(_Configured):
     """Approved UTILITY templates named ``innkeeper_<type>``: allowed outside the 24-hour window."""
 
     name = "cloud"
-    channel = "WHATSAPP"
 
     def send(self, message: Outgoing) -> Sent:
-        cfg = settings.INNKEEPER_WHATSAPP["cloud"]
+        cfg = self.cfg
         names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
         parameters = [{"type": "text", "text": str(message.variables.get(n) or "-")} for n in names]
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": _digits(message.recipient),
@@ -81,12 +84,11 @@ class CloudApi(Provider):
         return _accepted("Cloud API", response, lambda answer: answer["messages"][0]["id"])
 
 
-class Twilio(Provider):
+class Twilio(_Configured):
     name = "twilio"
-    channel = "WHATSAPP"
 
     def send(self, message: Outgoing) -> Sent:
-        cfg = settings.INNKEEPER_WHATSAPP["twilio"]
+        cfg = self.cfg
         by_locale = (cfg.get("content_sids") or {}).get(message.type) or {}
         content_sid = by_locale.get(message.locale) or by_locale.get("en")
         if content_sid:  # an approved template: allowed outside the 24-hour window

@@ -1,0 +1,326 @@
+"""A hotel's own messaging account: its WhatsApp provider and e-mail sender override the install's for
+that hotel only, over the real protocols (HTTP to the fake WAHA, SMTP to a real server)."""
+
+import json
+
+import pytest
+from django.db import connection
+from django_scopes import scopes_disabled
+
+from innkeeper.messaging.models import MessageStatus, MessagingAccount
+from tests.fakes import whatsapp as fw
+from tests.messaging_helpers import confirmed_booking, deliver, rows, use_whatsapp
+
+S = MessageStatus
+HOTEL_KEY, HOTEL_SESSION, HOTEL_HMAC = "moscow-own-waha-key", "moscow", "moscow-own-hmac"
+
+
+@pytest.fixture
+def hotel_waha():
+    """The hotel's own WAHA server (WAHA Plus: a named session)."""
+    server = fw.FakeWhatsApp(slow_seconds=1.5).start()
+    server.waha_accounts = {HOTEL_KEY: HOTEL_SESSION}
+    yield server
+    server.stop()
+
+
+def own_waha(hotel, url, **fields):
+    with scopes_disabled():
+        return MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="waha", waha_base_url=url,
+                                               waha_api_key=HOTEL_KEY, waha_session=HOTEL_SESSION,
+                                               waha_webhook_hmac_key=HOTEL_HMAC, **fields)
+
+
+def test_a_hotel_with_its_own_waha_account_sends_with_its_key_and_session_the_other_with_the_installs(
+        hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    own_waha(hotel, hotel_waha.url)
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    theirs = deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"])
+    assert (ours.status, ours.provider, ours.own_account) == (S.SENT, "waha", True)
+    assert (theirs.status, theirs.own_account) == (S.SENT, False)
+    [mine] = hotel_waha.sends
+    assert (mine["key"], mine["session"], mine["id"]) == (HOTEL_KEY, HOTEL_SESSION, ours.provider_message_id)
+    [install] = fake_whatsapp.sends
+    assert (install["key"], install["session"], install["id"]) == (fw.WAHA_KEY, "default",
+                                                                   theirs.provider_message_id)
+    assert json.loads(hotel_waha.requests[0]["body"])["chatId"] == "79161234567@c.us"
+
+
+def test_an_inactive_account_leaves_the_hotel_on_the_installs_provider(hotel, fast, fake_whatsapp, hotel_waha):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    own_waha(hotel, hotel_waha.url, is_active=False)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (wa.status, wa.own_account, len(fake_whatsapp.sends), hotel_waha.sends) == (S.SENT, False, 1, [])
+
+
+def test_a_hotel_that_switches_whatsapp_off_gets_no_whatsapp_while_the_install_sends(
+        hotel, other_hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="off")
+    ours = rows(confirmed_booking(hotel))["WHATSAPP"]
+    assert ours.status == S.SKIPPED and "switched off in the hotel's messaging account" in ours.last_error
+    assert deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"]).status == S.SENT
+
+
+def test_guest_email_comes_from_the_hotels_own_sender_at_the_smtp_server(hotel, other_hotel, smtp, fast):
+    fast.INNKEEPER_WHATSAPP = {**fast.INNKEEPER_WHATSAPP, "provider": "off"}
+    with scopes_disabled():  # only the sender: WhatsApp stays the install's
+        MessagingAccount.objects.create(hotel=hotel, email_from_name="Moscow Inn Front Desk",
+                                        email_from_address="desk@moscow-inn.example",
+                                        email_reply_to="reservations@moscow-inn.example")
+    ours = deliver(rows(confirmed_booking(hotel))["EMAIL"])
+    theirs = deliver(rows(confirmed_booking(other_hotel, email="bob@example.com"))["EMAIL"])
+    assert ours.status == theirs.status == S.SENT
+    by_recipient = {m["To"]: m for m in smtp.messages}
+    mine = by_recipient["anna@example.com"]
+    assert mine["From"] == "Moscow Inn Front Desk <desk@moscow-inn.example>"
+    assert mine["Reply-To"] == "reservations@moscow-inn.example"
+    assert by_recipient["bob@example.com"]["From"] == "Moscow Inn <stay@moscow.example>"  # DEFAULT_FROM_EMAIL
+    assert by_recipient["bob@example.com"]["Reply-To"] is None
+
+
+def test_the_accounts_secrets_are_encrypted_at_rest(hotel, hotel_waha):
+    own_waha(hotel, hotel_waha.url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT waha_api_key, waha_webhook_hmac_key FROM messaging_messagingaccount")
+        stored = "".join(cursor.fetchone())
+    assert HOTEL_KEY not in stored and HOTEL_HMAC not in stored and stored
+
+
+# Receipts at the hotel's own hook URLs ------------------------------------------------------------------
+
+def waha_ack(message_id, ack=2, name="DEVICE"):
+    return json.dumps({"event": "message.ack", "session": HOTEL_SESSION,
+                       "payload": {"id": message_id, "ack": ack, "ackName": name}}).encode()
+
+
+def post_waha(client, url, body, key):
+    return client.post(url, body, content_type="application/json", HTTP_X_WEBHOOK_HMAC=fw.waha_signature(key, body))
+
+
+def status(message):
+    with scopes_disabled():
+        message.refresh_from_db()
+    return message.status
+
+
+def test_a_hotels_waha_receipt_counts_only_at_its_own_url_signed_with_its_own_key(
+        client, hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)  # the install's hook key: "waha-hmac"
+    own_waha(hotel, hotel_waha.url)
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=other_hotel, whatsapp_provider="waha", waha_base_url=hotel_waha.url,
+                                        waha_api_key="x", waha_webhook_hmac_key="other-hmac")
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    body = waha_ack(ours.provider_message_id)
+    assert post_waha(client, "/hooks/waha/moscow/", body, "waha-hmac").status_code == 403  # the install's key
+    assert post_waha(client, "/hooks/waha/moscow/", body, "other-hmac").status_code == 403  # another hotel's
+    assert post_waha(client, "/hooks/waha/other/", body, "other-hmac").status_code == 200  # its URL, not our message
+    assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200  # the install's URL
+    assert status(ours) == S.SENT
+    assert post_waha(client, "/hooks/waha/moscow/", body, HOTEL_HMAC).status_code == 200
+    assert status(ours) == S.DELIVERED
+    # A hotel without an account of that provider has no such URL.
+    assert post_waha(client, "/hooks/twilio/moscow/", body, HOTEL_HMAC).status_code == 404
+    assert post_waha(client, "/hooks/waha/nowhere/", body, HOTEL_HMAC).status_code == 404
+
+
+def test_the_installs_waha_receipts_still_count_for_hotels_on_the_installs_account(
+        client, hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    own_waha(hotel, hotel_waha.url)
+    theirs = deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"])
+    body = waha_ack(theirs.provider_message_id, 3, "READ")
+    assert post_waha(client, "/hooks/waha/moscow/", body, HOTEL_HMAC).status_code == 200
+    assert status(theirs) == S.SENT  # the hotel's own URL cannot touch another hotel's messages
+    assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200
+    assert status(theirs) == S.READ
+
+
+def test_a_hotels_twilio_status_callback_is_verified_with_its_own_auth_token(client, hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    fast.INNKEEPER_WHATSAPP["twilio"]["auth_token"] = "the-installs-token"
+    with scopes_disabled():  # the fake Twilio knows the hotel's account
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
+                                        twilio_auth_token=fw.TWILIO_TOKEN, twilio_from_number="+14155238886",
+                                        twilio_messaging_service_sid=fw.TWILIO_SERVICE,
+                                        twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    assert (ours.status, ours.own_account) == (S.SENT, True)
+    params = {"MessageSid": ours.provider_message_id, "MessageStatus": "delivered", "AccountSid": fw.TWILIO_SID}
+    url = "http://testserver/hooks/twilio/moscow/"
+    forged = fw.twilio_signature("the-installs-token", url, params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=forged).status_code == 403
+    install = fw.twilio_signature("the-installs-token", "http://testserver/hooks/twilio", params)
+    assert client.post("/hooks/twilio", params, HTTP_X_TWILIO_SIGNATURE=install).status_code == 200
+    assert status(ours) == S.SENT
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, url, params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
+    assert status(ours) == S.DELIVERED
+
+
+def test_a_hotels_twilio_messages_ask_for_receipts_at_its_own_url_on_the_installs_public_host(
+        client, hotel, fast, fake_whatsapp):
+    from urllib.parse import parse_qs
+
+    use_whatsapp(fast, "twilio", fake_whatsapp.url)
+    fast.INNKEEPER_WHATSAPP["twilio"]["status_callback_url"] = "https://inn.example/hooks/twilio"
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
+                                        twilio_auth_token=fw.TWILIO_TOKEN, twilio_from_number="+14155238886",
+                                        twilio_messaging_service_sid=fw.TWILIO_SERVICE,
+                                        twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    form = parse_qs(fake_whatsapp.requests[0]["body"].decode())
+    assert form["StatusCallback"] == ["https://inn.example/hooks/twilio/moscow/"]
+    params = {"MessageSid": ours.provider_message_id, "MessageStatus": "read"}
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, "https://inn.example/hooks/twilio/moscow/", params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
+    assert status(ours) == S.READ
+
+
+def test_a_stop_reply_to_a_hotels_own_account_opts_the_guest_out_of_that_hotel_only(
+        client, hotel, other_hotel, fast, fake_whatsapp, hotel_waha):
+    from innkeeper.messaging.models import OptOut
+
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    own_waha(hotel, hotel_waha.url)
+    deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"])  # the same guest, through the install's account
+    body = json.dumps({"event": "message", "payload": {"from": "79161234567@c.us", "body": "STOP"}}).encode()
+    assert post_waha(client, "/hooks/waha/moscow/", body, HOTEL_HMAC).status_code == 200
+    with scopes_disabled():
+        assert list(OptOut.objects.values_list("hotel__slug", "address")) == [("moscow", "+79161234567")]
+
+
+def test_a_hotels_cloud_api_hook_answers_meta_with_its_own_verify_token(client, hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "cloud", fake_whatsapp.url)  # the install's verify token: "verify-me"
+    with scopes_disabled():
+        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="cloud", cloud_access_token=fw.CLOUD_TOKEN,
+                                        cloud_phone_number_id=fw.CLOUD_PHONE_ID, cloud_app_secret="moscow-secret",
+                                        cloud_verify_token="moscow-verify")
+    ask = lambda token: client.get("/hooks/whatsapp-cloud/moscow/", {  # noqa: E731
+        "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "42"})
+    assert ask("verify-me").status_code == 403
+    assert ask("moscow-verify").content == b"42"
+    ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    body = json.dumps({"entry": [{"changes": [{"value": {"statuses": [
+        {"id": ours.provider_message_id, "status": "read"}]}}]}]}).encode()
+    post = lambda url, secret: client.post(url, body, content_type="application/json",  # noqa: E731
+                                           HTTP_X_HUB_SIGNATURE_256=fw.cloud_signature(secret, body))
+    assert post("/hooks/whatsapp-cloud/moscow/", "cloud-app-secret").status_code == 403
+    assert post("/hooks/whatsapp-cloud", "cloud-app-secret").status_code == 200 and status(ours) == S.SENT
+    assert post("/hooks/whatsapp-cloud/moscow/", "moscow-secret").status_code == 200 and status(ours) == S.READ
+
+
+def test_nul_characters_in_a_signed_callback_are_answered_not_a_server_error(client, hotel, fast, fake_whatsapp):
+    use_whatsapp(fast, "waha", fake_whatsapp.url)
+    wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
+    reply = lambda sender, text: json.dumps({"event": "message",  # noqa: E731
+                                             "payload": {"from": sender, "body": text}}).encode()
+    for body in (waha_ack(wa.provider_message_id + "\x00"), waha_ack(wa.provider_message_id, -1, "ERR\x00OR"),
+                 reply("7916\x00@c.us", "STOP"), reply("79161234567@c.us", "ST\x00OP")):
+        assert post_waha(client, "/hooks/waha", body, "waha-hmac").status_code == 200
+    with scopes_disabled():
+        wa.refresh_from_db()
+    assert (wa.status, wa.last_error) == (S.FAILED, "ERROR")
+    params = {"MessageSid": "SM\x00", "MessageStatus": "delivered"}
+    fast.INNKEEPER_WHATSAPP["twilio"]["auth_token"] = "t"
+    sig = fw.twilio_signature("t", "http://testserver/hooks/twilio", params)
+    assert client.post("/hooks/twilio", params, HTTP_X_TWILIO_SIGNATURE=sig).status_code == 200
+
+
+# The owner's "Guest messaging" card -------------------------------------------------------------------
+
+def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_and_out_of_the_audit_log(
+        client, hotel):
+    from innkeeper.core.models import AuditEntry
+    from tests.test_panel_catalogue import as_member
+
+    owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
+    form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example:3000",
+            "msg-waha_api_key": "k3y-s3cret", "msg-waha_webhook_hmac_key": "hm4c-s3cret",
+            "msg-email_from_name": "Moscow Inn", "msg-email_from_address": "desk@moscow-inn.example",
+            "msg-is_active": "on"}
+    url = "/panel/settings/messaging/"
+    missing = client.post(url, {**form, "msg-waha_api_key": ""})
+    assert missing.status_code == 400 and "WAHA needs its server address and API key." in missing.content.decode()
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, {**form, "msg-waha_api_key": "", "msg-waha_webhook_hmac_key": "",
+                             "msg-waha_session": "moscow"}).status_code == 302
+    with scopes_disabled():
+        account = MessagingAccount.objects.get(hotel=hotel)
+    assert (account.waha_session, account.waha_api_key, account.waha_webhook_hmac_key) == (
+        "moscow", "k3y-s3cret", "hm4c-s3cret")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT waha_api_key, waha_webhook_hmac_key FROM messaging_messagingaccount")
+        assert "s3cret" not in "".join(cursor.fetchone())
+    entries = AuditEntry.objects.filter(action="messagingaccount.set", actor=owner).order_by("id")
+    assert [e.after.get("waha_session") for e in entries] == ["", "moscow"]
+    assert entries[0].after["secrets_changed"] == ["waha_api_key", "waha_webhook_hmac_key"]
+    assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
+    page = client.get("/panel/settings/").content.decode()
+    assert "http://testserver/hooks/waha/moscow/" in page and "k3y-s3cret" not in page
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"msg-waha_base_url": "not a url"}, "waha_base_url", "Enter a valid URL."),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "+14155238886", "msg-twilio_content_sids": "{not json"},
+     "twilio_content_sids", "Enter a JSON object of message type"),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "14155238886"}, "twilio_from_number", "Enter the number in international form"),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t"},
+     "twilio_from_number", "Twilio needs the account SID, the auth token and the WhatsApp sender number."),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "XX1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "+14155238886"}, "twilio_account_sid", "A Twilio account SID starts with AC."),
+    ({"msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": "AC1", "msg-twilio_auth_token": "t",
+      "msg-twilio_from_number": "+14155238886",
+      "msg-twilio_content_sids": '{"BOOKING_CONFIRMATION": {"en": "HX1"}}'},
+     "twilio_messaging_service_sid", "give its SID (MG...)"),
+    ({"msg-whatsapp_provider": "cloud", "msg-cloud_access_token": "t"}, "cloud_phone_number_id",
+     "The WhatsApp Cloud API needs the access token, the phone number id and the app secret."),
+    ({"msg-email_from_name": "Moscow Inn"}, "email_from_address", "Give the sender's address too."),
+    ({"msg-email_reply_to": "nobody"}, "email_reply_to", "Enter a valid email address."),
+])
+def test_the_messaging_card_says_what_to_fix_beside_the_field_and_saves_nothing(client, hotel, change, field,
+                                                                                message):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-is_active": "on", **change})
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    error = page.split(f'id="id_msg-{field}-error">', 1)[1].split("</p>", 1)[0]
+    assert message in error.replace("&quot;", '"').replace("&#x27;", "'")
+    with scopes_disabled():
+        assert not MessagingAccount.objects.exists()
+
+
+def test_the_messaging_card_speaks_russian(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-whatsapp_provider": "waha"},
+                         HTTP_ACCEPT_LANGUAGE="ru")
+    assert answer.status_code == 400 and "Для WAHA нужны адрес сервера и API-ключ." in answer.content.decode()
+
+
+def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    sids = '{"BOOKING_CONFIRMATION": {"en": "HX' + "e" * 32 + '"}}'
+    assert client.post("/panel/settings/messaging/", {
+        "msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": fw.TWILIO_SID,
+        "msg-twilio_auth_token": "tw-s3cret", "msg-twilio_from_number": "whatsapp:+14155238886",
+        "msg-twilio_messaging_service_sid": fw.TWILIO_SERVICE, "msg-twilio_content_sids": sids,
+        "msg-is_active": "on"}).status_code == 302
+    with scopes_disabled():
+        account = MessagingAccount.objects.get(hotel=hotel)
+    assert (account.twilio_from_number, account.twilio_content_sids) == ("+14155238886", json.loads(sids))
+    page = client.get("/panel/settings/").content.decode()
+    assert "http://testserver/hooks/twilio/moscow/" in page and "tw-s3cret" not in page
+    assert "HX" + "e" * 32 in page and "own Twilio account" in page
