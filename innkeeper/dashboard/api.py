@@ -23,6 +23,7 @@ from innkeeper.booking.api import BookingOut, Problem, booking_out
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import InvalidInput, PermissionDenied
+from innkeeper.core.schemas import Text
 from innkeeper.hotels import services as hotel_services
 from innkeeper.hotels.models import Room, RoomType
 from innkeeper.messaging import selectors as messaging_selectors
@@ -50,9 +51,9 @@ def actor(request) -> str:
 
 
 class BookingSearch(Schema):
-    q: str = Field("", max_length=200)
-    status: str = Field("", max_length=20)
-    source: str = Field("", max_length=12)
+    q: Text = Field("", max_length=200)
+    status: Text = Field("", max_length=20)
+    source: Text = Field("", max_length=12)
     arriving_from: dt.date | None = None
     arriving_to: dt.date | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -68,12 +69,12 @@ def staff_booking_out(b: Booking) -> dict:
 
 
 class StatusIn(Schema):
-    status: str = Field(..., max_length=20)
-    reason: str = Field("", max_length=255)
+    status: Text = Field(..., max_length=20)
+    reason: Text = Field("", max_length=255)
 
 
 class MoveIn(Schema):
-    room: str = Field(..., max_length=20, description="The room number")
+    room: Text = Field(..., max_length=20, description="The room number")
 
 
 class RoomOut(Schema):
@@ -85,7 +86,7 @@ class RoomOut(Schema):
 
 
 class RatesIn(Schema):
-    room_type: str = Field(..., max_length=60)
+    room_type: Text = Field(..., max_length=60)
     date_from: dt.date
     date_to: dt.date
     price_nightly: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -112,14 +113,14 @@ def _booking(hotel, reference: str) -> Booking:
 
 
 @router.get("/staff/bookings/{reference}", response={200: StaffBookingOut, **ERRORS}, summary="One booking")
-def booking(request, reference: str):
+def booking(request, reference: Text):
     with member(request) as hotel:
         return staff_booking_out(_booking(hotel, reference))
 
 
 @router.post("/staff/bookings/{reference}/status", response={200: StaffBookingOut, **ERRORS},
              summary="Change a booking's status (through the status machine)")
-def booking_status(request, reference: str, payload: StatusIn):
+def booking_status(request, reference: Text, payload: StatusIn):
     target = payload.status.upper()
     if target not in Status.values:
         raise InvalidInput(_("Unknown status. Use one of: %(names)s.") % {"names": ", ".join(Status.values)},
@@ -132,7 +133,7 @@ def booking_status(request, reference: str, payload: StatusIn):
 
 @router.post("/staff/bookings/{reference}/move", response={200: StaffBookingOut, **ERRORS},
              summary="Move a booking to another free room")
-def booking_move(request, reference: str, payload: MoveIn):
+def booking_move(request, reference: Text, payload: MoveIn):
     with member(request) as hotel:
         b = _booking(hotel, reference)
         room = get_object_or_404(Room, hotel=hotel, number=payload.room)
@@ -175,10 +176,10 @@ class MessageOut(Schema):
 
 
 class MessageSearch(Schema):
-    status: str = Field("", max_length=10)
-    type: str = Field("", max_length=24)
-    channel: str = Field("", max_length=10)
-    booking: str = Field("", max_length=6)
+    status: Text = Field("", max_length=10)
+    type: Text = Field("", max_length=24)
+    channel: Text = Field("", max_length=10)
+    booking: Text = Field("", max_length=6)
     limit: int = Field(50, ge=1, le=200)
 
 
