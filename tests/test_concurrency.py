@@ -183,11 +183,11 @@ def test_a_stay_written_between_the_check_and_the_insert_is_stopped_by_the_const
 
     def upgrade():
         with transaction.atomic():
-            end = local(hotel, future + timedelta(days=1), 12)
+            start, end = local(hotel, future, 14), local(hotel, future + timedelta(days=1), 12)
             Booking.objects.create(
                 hotel=hotel, reference="UPGRDE", room_type=lux, room=room, kind="NIGHTLY",
-                check_in=future, check_out=future + timedelta(days=1), start=local(hotel, future, 14),
-                end=end, blocks_until=end,
+                check_in=future, check_out=future + timedelta(days=1), start=start,
+                end=end, blocks_from=start, blocks_until=end,
                 status=Status.CONFIRMED, guests=1, guest_name="Upgrade", guest_email="u@example.com",
                 locale="en", currency="EUR", subtotal=0, tax=0, total=0, quote={})
             upgrade_written.set()
