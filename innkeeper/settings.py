@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and API answers compressed; Django pads them against BREACH (https://docs.djangoproject.com/en/5.2/ref/middleware/#module-django.middleware.gzip).
     "django.middleware.gzip.GZipMiddleware",
+    "innkeeper.web.middleware.NulMiddleware",
     "innkeeper.web.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "innkeeper.web.middleware.HotelLocaleMiddleware",

@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 
 from innkeeper.messaging import signatures
 from innkeeper.messaging.models import Message, MessageStatus
+from tests import factories
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import confirmed_booking, deliver, log, rows, use_whatsapp
 
@@ -278,9 +279,10 @@ def test_an_opt_out_can_be_undone(hotel, fast):
         services.optout_record(hotel_id=hotel.pk, channel="WHATSAPP", address="+7 916 123-45-67", source="test")
     assert optouts(hotel) == ["+79161234567"]  # kept in E.164, as messages carry the number
     assert rows(confirmed_booking(hotel))["WHATSAPP"].status == S.SKIPPED
+    desk = factories.make_member(hotel, "STAFF", "desk@x.example")
     with scopes_disabled():
-        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor="desk@x") is True
-        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor="desk@x") is False
+        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor=desk) is True
+        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor=desk) is False
     assert optouts(hotel) == []
     assert deliver(rows(confirmed_booking(hotel, email="b@example.com"))["WHATSAPP"]).status == S.SENT
 

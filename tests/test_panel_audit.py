@@ -131,6 +131,24 @@ def test_a_template_edit_keeps_the_wording_it_replaced(client, hotel):
         assert MessageTemplate.objects.get().body == "Hi {{ guest_name }}"
 
 
+def test_undoing_an_opt_out_keeps_who_did_it_and_the_address(hotel, other_hotel):
+    from innkeeper.messaging import services
+    from innkeeper.messaging.models import OptOut
+    desk = factories.make_member(hotel, "STAFF", "desk@moscow.example")
+    with scopes_disabled():
+        for h in (hotel, other_hotel):
+            services.optout_record(hotel_id=h.pk, channel="WHATSAPP", address="+7 916 123-45-67", source="test")
+        mine = OptOut.objects.get(hotel=hotel)
+        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor=desk) is True
+        assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor=desk) is False
+        assert list(OptOut.objects.values_list("hotel_id", flat=True)) == [other_hotel.pk]
+        [removed] = AuditEntry.objects.filter(action="optout.remove")
+    assert (removed.hotel_id, removed.actor, removed.actor_label) == (hotel.pk, desk, "desk@moscow.example")
+    assert (removed.object_type, removed.object_id) == ("messaging.OptOut", str(mine.pk))
+    assert removed.before == {"channel": "WHATSAPP", "address": "+79161234567",
+                              "created_at": mine.created_at.isoformat()} and removed.after == {}
+
+
 def test_a_staff_members_room_status_change_is_audited(client, hotel, std):
     staff = sign_in(client, hotel, "STAFF", "desk@moscow.example")
     with scopes_disabled():

@@ -231,6 +231,9 @@ API = [
     ("get", "/api/v1/staff/bookings/{ref}", None, (200, 200, 404, 404)),
     ("post", "/api/v1/staff/bookings/{ref}/status", {"status": "CONFIRMED"}, (409, 409, 404, 404)),
     ("post", "/api/v1/staff/bookings/{ref}/move", {"room": "{room_number}"}, (200, 200, 404, 404)),
+    ("post", "/api/v1/staff/bookings/{ref}/keys/issue", {}, (200, 200, 404, 404)),
+    ("post", "/api/v1/staff/bookings/{ref}/keys/revoke", {}, (200, 200, 404, 404)),
+    ("post", "/api/v1/staff/bookings/{ref}/keys/{key}/retry", {}, (409, 409, 404, 404)),
     ("get", "/api/v1/staff/rooms", None, ALL),
     ("post", "/api/v1/staff/rates", {"room_type": "std", "date_from": "2030-01-01", "date_to": "2030-01-02",
                                      "price_nightly": "99"}, (403, 200, 403, 404)),
@@ -243,7 +246,8 @@ API = [
 def test_every_staff_endpoint_is_in_the_table():
     schema = api.get_openapi_schema()
     endpoints = {(m, p) for p, ops in schema["paths"].items() for m, op in ops.items() if "staff" in op["tags"]}
-    listed = {(m, p.replace("{ref}", "{reference}").replace("{message}", "{message_id}")) for m, p, _b, _e in API}
+    listed = {(m, p.replace("{ref}", "{reference}").replace("{message}", "{message_id}").replace("{key}", "{key_id}"))
+              for m, p, _b, _e in API}
     assert endpoints == listed
 
 

@@ -6,10 +6,11 @@ from decimal import Decimal as D
 
 import pytest
 from django.test import Client
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.hotels.models import RateOverride
+from innkeeper.locks.models import LockKey
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -100,3 +101,109 @@ def test_a_person_without_a_hotel_gets_403(db, setup):
     nobody = session(None, "STAFF", "nobody@example.com")
     r = nobody.get("/api/v1/staff/bookings")
     assert r.status_code == 403 and r.json()["code"] == "no_hotel"
+
+
+def test_a_booking_shows_its_payments(hotel, other_hotel, book, future):
+    from innkeeper.core.errors import InvalidInput
+    from innkeeper.payments.services import pay_and_confirm
+    paid = {}
+    for h in (hotel, other_hotel):
+        h.payment_required = True
+        h.save()
+        held = book(h, factories.make_room_type(h, slug="std", rooms=1), future, future + timedelta(days=2),
+                    hold=True)
+        with scope(hotel=h):
+            with pytest.raises(InvalidInput):
+                pay_and_confirm(booking=held, card_number="4000 0000 0000 0002")
+            pay_and_confirm(booking=held, card_number="4242 4242 4242 4242")
+        paid[h.slug] = held
+    staff = session(hotel, "STAFF", "desk@moscow.example")
+    r = staff.get(f"/api/v1/staff/bookings/{paid['moscow'].reference}")
+    assert r.status_code == 200
+    payments = r.json()["payments"]
+    assert [(p["provider"], p["amount"], p["currency"], p["status"], p["failure_code"], p["failure_message"])
+            for p in payments] == [
+        ("fake", "200.00", "EUR", "FAILED", "declined", "The card was declined. Please use another card."),
+        ("fake", "200.00", "EUR", "SUCCEEDED", "", "")]
+    assert payments[1]["provider_reference"].startswith("fake_") and payments[0]["created_at"]
+    assert staff.get(f"/api/v1/staff/bookings/{paid['other'].reference}").status_code == 404
+
+
+@pytest.fixture
+def keyed(hotel, other_hotel, book, future, settings, django_capture_on_commit_callbacks):
+    """A checked-in booking here and one in the other hotel, each with an ACTIVE key (simulated locks)."""
+    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    from innkeeper.booking import services as booking_services
+    from innkeeper.locks import services as locks
+    found = []
+    for h in (hotel, other_hotel):
+        rt = factories.make_room_type(h, slug="dbl", rooms=1)
+        with scopes_disabled():
+            rt.rooms.update(lock_id=f"SIM-{h.slug}")
+        b = book(h, rt, future, future + timedelta(days=1))
+        with scope(hotel=h), django_capture_on_commit_callbacks(execute=True):
+            b = booking_services.booking_transition(booking=b, to="CHECKED_IN", actor="test")
+            locks.keys_issue_by_staff(booking=b, actor="test")
+        found.append(b)
+    return found
+
+
+def keys_of(booking):
+    with scopes_disabled():
+        return list(LockKey.objects.filter(booking=booking).order_by("generation").values_list("generation", "status"))
+
+
+def test_keys_are_issued_revoked_and_retried_like_the_panels_buttons(hotel, keyed, django_capture_on_commit_callbacks):
+    mine, theirs = keyed
+    staff = session(hotel, "STAFF", "desk@moscow.example")
+    base = f"/api/v1/staff/bookings/{mine.reference}/keys"
+
+    def call(path):
+        """The answer (the key's work queued), then the lock's work done as a worker would after the commit."""
+        with django_capture_on_commit_callbacks(execute=True):
+            r = post(staff, f"{base}/{path}", {})
+        return r
+
+    same = call("issue")  # a key already on the lock: asking again gives the same key
+    assert same.status_code == 200 and [(k["generation"], k["status"]) for k in same.json()] == [(1, "ACTIVE")]
+    revoked = call("revoke")
+    assert revoked.status_code == 200 and [k["status"] for k in revoked.json()] == ["REVOKING"]
+    assert keys_of(mine) == [(1, "REVOKED")]
+    again = call("revoke")
+    assert (again.status_code, again.json()["code"]) == (409, "no_key")
+
+    issued = call("issue")
+    assert issued.status_code == 200, issued.content
+    assert [(k["generation"], k["status"], k["room"]) for k in issued.json()] == [
+        (1, "REVOKED", mine.room.number), (2, "PENDING", mine.room.number)]
+    assert keys_of(mine) == [(1, "REVOKED"), (2, "ACTIVE")]
+    not_failed = call(f"{issued.json()[1]['id']}/retry")
+    assert (not_failed.status_code, not_failed.json()["code"]) == (409, "not_failed")
+
+    with scopes_disabled():
+        LockKey.objects.filter(booking=mine, generation=2).update(status="FAILED")
+        failed = LockKey.objects.get(booking=mine, generation=2)
+    retried = call(f"{failed.pk}/retry")
+    assert retried.status_code == 200 and (retried.json()["id"], retried.json()["status"]) == (failed.pk, "PENDING")
+    assert keys_of(mine) == [(1, "REVOKED"), (2, "ACTIVE")]
+    with scopes_disabled():
+        events = list(BookingEvent.objects.filter(booking=mine, action__in=("keys_issue", "keys_revoke"))
+                      .exclude(actor="test").order_by("id").values_list("action", "actor"))
+    staff_actor = "staff:desk@moscow.example"
+    assert events == [("keys_issue", staff_actor), ("keys_revoke", staff_actor), ("keys_issue", staff_actor)]
+
+
+def test_another_hotels_keys_are_404_and_untouched(client, hotel, keyed):
+    mine, theirs = keyed
+    with scopes_disabled():
+        their_key = LockKey.objects.get(booking=theirs)
+        LockKey.objects.filter(pk=their_key.pk).update(status="FAILED")
+    before = keys_of(theirs)
+    urls = [f"/api/v1/staff/bookings/{theirs.reference}/keys/issue",
+            f"/api/v1/staff/bookings/{theirs.reference}/keys/revoke",
+            f"/api/v1/staff/bookings/{theirs.reference}/keys/{their_key.pk}/retry",
+            f"/api/v1/staff/bookings/{mine.reference}/keys/{their_key.pk}/retry"]
+    assert [post(client, url, {}).status_code for url in urls] == [401] * 4
+    owner = session(hotel, "OWNER", "owner@moscow.example")
+    assert [post(owner, url, {}).status_code for url in urls] == [404] * 4
+    assert keys_of(theirs) == before == [(1, "FAILED")]

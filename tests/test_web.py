@@ -622,6 +622,30 @@ def test_late_cancellation_is_refused_with_a_way_forward(client, site, book, fut
     assert booking.status == Status.CONFIRMED
 
 
+def test_a_lapsed_hold_is_expired_however_the_guest_opens_it(client, site, book, now, future):
+    """The manage link, the payment link and the lookup by reference tell the same thing: before and after
+    the sweep marks it, a hold whose time ran out is EXPIRED, cannot be cancelled and cannot be paid."""
+    from innkeeper.booking import services
+    from innkeeper.web.views.booking import booking_token
+    hotel, std, _lux = site
+    held = book(hotel, std, future, future + timedelta(days=1), hold=True, email="anna@example.com",
+                at=now - timedelta(minutes=hotel.hold_minutes + 1))
+    token = booking_token(held)
+    looked_up = post(client, "/en/manage/", {"reference": held.reference, "email": "anna@example.com"})
+    assert looked_up["Location"] == f"/en/manage/{token}/"
+    for swept in (False, True):
+        if swept:
+            assert services.holds_expire(now=now) == 1
+        page = text(get(client, f"/en/manage/{token}/"))
+        assert '<dd class="status">Expired</dd>' in page and "Cancel booking" not in page, swept
+        for pay in (get(client, f"/en/book/pay/{token}/"),
+                    post(client, f"/en/book/pay/{token}/", {"card_number": "4242 4242 4242 4242", "card_name": "A"})):
+            assert pay.status_code == 200 and "The time to complete this booking ran out" in text(pay), swept
+            assert "<form" not in text(pay).split("<main", 1)[-1], swept
+    with scopes_disabled():
+        assert Booking.objects.get(pk=held.pk).status == Status.EXPIRED and not held.payments.exists()
+
+
 # Translations --------------------------------------------------------------------------------------
 
 def test_russian_catalogue_is_complete_and_compiled():

@@ -136,14 +136,20 @@ def booking_for_guest(*, reference: str, email: str, now: datetime | None = None
     """A booking by its reference, only for the e-mail it was made with (cross-hotel lookup).
 
     A wrong e-mail and an unknown reference look the same, so references cannot be probed. A hold
-    whose time ran out is reported EXPIRED, as the periodic sweep will mark it.
+    whose time ran out is reported EXPIRED (``as_guest_sees``).
     """
     with scopes_disabled():
         booking = (Booking.objects.select_related("hotel", "room_type", "room")
                    .filter(reference=normalise(reference)).first())
     if booking is None or booking.guest_email.casefold() != (email or "").strip().casefold():
         raise NotFound(_("No booking matches this reference and e-mail."))
-    if booking.lapsed(now or timezone.now()):
+    return as_guest_sees(booking, now=now or timezone.now())
+
+
+def as_guest_sees(booking: Booking, *, now: datetime) -> Booking:
+    """The booking as its guest is shown it, however they found it: a hold whose time ran out is EXPIRED,
+    as the periodic sweep will mark it."""
+    if booking.lapsed(now):
         booking.status = Status.EXPIRED
     return booking
 

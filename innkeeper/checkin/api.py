@@ -9,6 +9,7 @@ from django_scopes import scope
 from ninja import Field, Router, Schema
 
 from innkeeper.checkin import services
+from innkeeper.core.schemas import Text
 
 router = Router(tags=["check-in"])
 
@@ -19,17 +20,17 @@ class Problem(Schema):
 
 
 class IdentityIn(Schema):
-    legal_name: str = Field(..., max_length=200)
+    legal_name: Text = Field(..., max_length=200)
     date_of_birth: dt.date
-    document_number: str = Field(..., max_length=40)
-    nationality: str = Field(..., max_length=60)
-    address: str | None = Field(None, max_length=255)
+    document_number: Text = Field(..., max_length=40)
+    nationality: Text = Field(..., max_length=60)
+    address: Text | None = Field(None, max_length=255)
 
 
 class CheckInIn(Schema):
-    token: str = Field(..., max_length=500)
+    token: Text = Field(..., max_length=500)
     guest: IdentityIn
-    add_ons: list[str] = Field(default_factory=list, max_length=20)
+    add_ons: list[Text] = Field(default_factory=list, max_length=20)
 
 
 class CheckInOut(Schema):

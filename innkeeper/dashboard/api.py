@@ -23,11 +23,15 @@ from innkeeper.booking.api import BookingOut, Problem, booking_out
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import InvalidInput, PermissionDenied
+from innkeeper.core.schemas import Text
 from innkeeper.hotels import services as hotel_services
 from innkeeper.hotels.models import Room, RoomType
+from innkeeper.locks import services as locks
+from innkeeper.locks.models import LockKey
 from innkeeper.messaging import selectors as messaging_selectors
 from innkeeper.messaging import services as messaging
 from innkeeper.messaging.models import Message
+from innkeeper.payments.models import Payment
 
 router = Router(tags=["staff"], auth=django_auth)
 ERRORS = {401: dict, 403: Problem, 404: Problem, 409: Problem, 422: dict, 503: Problem}
@@ -50,9 +54,9 @@ def actor(request) -> str:
 
 
 class BookingSearch(Schema):
-    q: str = Field("", max_length=200)
-    status: str = Field("", max_length=20)
-    source: str = Field("", max_length=12)
+    q: Text = Field("", max_length=200)
+    status: Text = Field("", max_length=20)
+    source: Text = Field("", max_length=12)
     arriving_from: dt.date | None = None
     arriving_to: dt.date | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -67,13 +71,34 @@ def staff_booking_out(b: Booking) -> dict:
     return {**booking_out(b), "room": b.room.number, "source": b.source}
 
 
+class PaymentOut(Schema):
+    provider: str
+    amount: str
+    currency: str
+    status: str
+    provider_reference: str
+    failure_code: str
+    failure_message: str = Field(..., description="The provider's reason for a FAILED payment.")
+    created_at: dt.datetime
+
+
+class StaffBookingDetailOut(StaffBookingOut):
+    payments: list[PaymentOut]
+
+
+def payment_out(p: Payment) -> dict:
+    return {"provider": p.provider, "amount": str(p.amount), "currency": p.currency, "status": p.status,
+            "provider_reference": p.provider_reference, "failure_code": p.failure_code,
+            "failure_message": p.failure_message, "created_at": p.created_at}
+
+
 class StatusIn(Schema):
-    status: str = Field(..., max_length=20)
-    reason: str = Field("", max_length=255)
+    status: Text = Field(..., max_length=20)
+    reason: Text = Field("", max_length=255)
 
 
 class MoveIn(Schema):
-    room: str = Field(..., max_length=20, description="The room number")
+    room: Text = Field(..., max_length=20, description="The room number")
 
 
 class RoomOut(Schema):
@@ -85,7 +110,7 @@ class RoomOut(Schema):
 
 
 class RatesIn(Schema):
-    room_type: str = Field(..., max_length=60)
+    room_type: Text = Field(..., max_length=60)
     date_from: dt.date
     date_to: dt.date
     price_nightly: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -111,15 +136,18 @@ def _booking(hotel, reference: str) -> Booking:
                              reference=reference.upper()[:6])
 
 
-@router.get("/staff/bookings/{reference}", response={200: StaffBookingOut, **ERRORS}, summary="One booking")
-def booking(request, reference: str):
+@router.get("/staff/bookings/{reference}", response={200: StaffBookingDetailOut, **ERRORS},
+            summary="One booking, with its payments")
+def booking(request, reference: Text):
     with member(request) as hotel:
-        return staff_booking_out(_booking(hotel, reference))
+        b = _booking(hotel, reference)
+        return {**staff_booking_out(b),
+                "payments": [payment_out(p) for p in Payment.objects.filter(hotel=hotel, booking=b)]}
 
 
 @router.post("/staff/bookings/{reference}/status", response={200: StaffBookingOut, **ERRORS},
              summary="Change a booking's status (through the status machine)")
-def booking_status(request, reference: str, payload: StatusIn):
+def booking_status(request, reference: Text, payload: StatusIn):
     target = payload.status.upper()
     if target not in Status.values:
         raise InvalidInput(_("Unknown status. Use one of: %(names)s.") % {"names": ", ".join(Status.values)},
@@ -132,12 +160,63 @@ def booking_status(request, reference: str, payload: StatusIn):
 
 @router.post("/staff/bookings/{reference}/move", response={200: StaffBookingOut, **ERRORS},
              summary="Move a booking to another free room")
-def booking_move(request, reference: str, payload: MoveIn):
+def booking_move(request, reference: Text, payload: MoveIn):
     with member(request) as hotel:
         b = _booking(hotel, reference)
         room = get_object_or_404(Room, hotel=hotel, number=payload.room)
         services.booking_move(booking=b, room=room, actor=actor(request))
         return staff_booking_out(_booking(hotel, reference))
+
+
+class KeyOut(Schema):
+    id: int
+    room: str
+    generation: int
+    status: str
+    kind: str
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    attempts: int
+    last_error: str
+    note: str
+
+
+def key_out(k: LockKey) -> dict:
+    return {"id": k.pk, "room": k.room.number, "generation": k.generation, "status": k.status, "kind": k.kind,
+            "valid_from": k.valid_from, "valid_until": k.valid_until, "attempts": k.attempts,
+            "last_error": k.last_error, "note": k.note}
+
+
+def _keys(booking: Booking) -> list[dict]:
+    return [key_out(k) for k in LockKey.objects.filter(booking=booking).select_related("room")]
+
+
+@router.post("/staff/bookings/{reference}/keys/issue", response={200: list[KeyOut], **ERRORS},
+             summary="Put a key on the room's lock now (a checked-in booking; 409 otherwise)",
+             description="Answers the booking's keys, the new one last (`PENDING` until the lock has it).")
+def keys_issue(request, reference: Text):
+    with member(request) as hotel:
+        b = _booking(hotel, reference)
+        locks.keys_issue_by_staff(booking=b, actor=actor(request))
+        return _keys(b)
+
+
+@router.post("/staff/bookings/{reference}/keys/revoke", response={200: list[KeyOut], **ERRORS},
+             summary="Take every key of the booking off its lock (409 `no_key` when none is on one)")
+def keys_revoke(request, reference: Text):
+    with member(request) as hotel:
+        b = _booking(hotel, reference)
+        locks.keys_revoke_by_staff(booking=b, actor=actor(request))
+        return _keys(b)
+
+
+@router.post("/staff/bookings/{reference}/keys/{key_id}/retry", response={200: KeyOut, **ERRORS},
+             summary="Try a FAILED key or a REVOKE_FAILED removal again (409 for any other status)")
+def key_retry(request, reference: Text, key_id: int):
+    with member(request) as hotel:
+        key = get_object_or_404(LockKey, hotel=hotel, booking=_booking(hotel, reference), pk=key_id)
+        locks.key_retry(key=key, actor=actor(request))
+        return key_out(LockKey.objects.select_related("room").get(pk=key.pk))
 
 
 @router.get("/staff/rooms", response={200: list[RoomOut], **ERRORS}, summary="Rooms and their locks")
@@ -175,10 +254,10 @@ class MessageOut(Schema):
 
 
 class MessageSearch(Schema):
-    status: str = Field("", max_length=10)
-    type: str = Field("", max_length=24)
-    channel: str = Field("", max_length=10)
-    booking: str = Field("", max_length=6)
+    status: Text = Field("", max_length=10)
+    type: Text = Field("", max_length=24)
+    channel: Text = Field("", max_length=10)
+    booking: Text = Field("", max_length=6)
     limit: int = Field(50, ge=1, le=200)
 
 

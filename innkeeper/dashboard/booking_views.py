@@ -116,7 +116,8 @@ def booking_status(request, reference: str):
 @panel_view
 def booking_move(request, reference: str):
     booking = _booking(request, reference)
-    room = Room.objects.filter(hotel=request.panel_hotel, pk=request.POST.get("room") or 0).first()
+    room_id = request.POST.get("room", "")
+    room = Room.objects.filter(hotel=request.panel_hotel, pk=room_id).first() if room_id.isdecimal() else None
     if room is None:
         raise Http404
     try:

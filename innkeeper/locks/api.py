@@ -3,6 +3,7 @@
 from ninja import Field, Router, Schema
 
 from innkeeper.core.http import client_ip
+from innkeeper.core.schemas import Text
 from innkeeper.locks import services
 
 router = Router(tags=["keys"])
@@ -14,7 +15,7 @@ class Problem(Schema):
 
 
 class UnlockIn(Schema):
-    token: str = Field(..., max_length=500)
+    token: Text = Field(..., max_length=500)
 
 
 class UnlockOut(Schema):

@@ -502,7 +502,10 @@ def _log_attempt(key, hotel, channel, ip, now, *, ok, code="", detail=""):
 def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool:
     """A PIN typed on a simulated lock's keypad: opens if the simulator holds it for this moment."""
     now = now or timezone.now()
-    match = SimulatedPasscode.objects.filter(lock_id=lock_id, pin=(pin or "").strip(), deleted_at=None,
+    pin = (pin or "").strip()
+    if not pin.isdecimal():  # a PIN is digits; anything else (a NUL among them) opens nothing
+        return False
+    match = SimulatedPasscode.objects.filter(lock_id=lock_id, pin=pin, deleted_at=None,
                                              valid_from__lte=now, valid_until__gt=now).first()
     if match:
         SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.KEYPAD, passcode=match)

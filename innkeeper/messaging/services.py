@@ -213,13 +213,22 @@ def optout_record(*, hotel_id: int, channel: str, address: str, source: str) -> 
     return optout
 
 
-def optout_remove(*, hotel, channel: str, address: str, actor: str) -> bool:
-    """Undo an opt-out (the guest asked to hear from the hotel again); True if there was one."""
-    deleted, _rows = OptOut.objects.filter(hotel=hotel, channel=channel,
-                                           address__iexact=_address(channel, address) or address).delete()
-    if deleted:
-        log.info("hotel %s: opt-out of %s on %s removed by %s", hotel.pk, address, channel, actor)
-    return bool(deleted)
+def optout_remove(*, hotel, channel: str, address: str, actor) -> bool:
+    """Undo an opt-out (the guest asked to hear from the hotel again); True if there was one.
+
+    ``actor`` is the person who undid it, kept in the audit log with the address that may be written to again."""
+    with transaction.atomic():
+        found = list(OptOut.objects.select_for_update().filter(
+            hotel=hotel, channel=channel, address__iexact=_address(channel, address) or address))
+        for optout in found:
+            audit.record(hotel=hotel, actor=actor, action="optout.remove", obj=optout,
+                         before={"channel": optout.channel, "address": optout.address,
+                                 "created_at": optout.created_at})
+            optout.delete()
+    if found:
+        log.info("hotel %s: opt-out of %s on %s removed by %s", hotel.pk, address, channel,
+                 actor.email if actor else "the system")
+    return bool(found)
 
 
 def whatsapp_reply(*, sender: str, text: str, account_hotel_id: int | None = None) -> list[OptOut]:

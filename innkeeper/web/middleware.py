@@ -1,13 +1,33 @@
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_language_from_path, parse_accept_lang_header
 from django_scopes import scope
 
 from innkeeper.web import sites
 
 HOTEL_URLCONF = "innkeeper.web.urls_hotel"
+
+
+class NulMiddleware:
+    """Answer 400 to a page whose address (path or query) holds a NUL character (\\x00): PostgreSQL text
+    cannot store one, so it would fail as a 500 in whatever query it reached. Form fields refuse NUL by
+    themselves; the JSON API refuses it field by field (innkeeper.core.schemas.Text) with a 422 naming the
+    field, so its requests pass through."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith("/api/") and (
+                "\x00" in request.path_info
+                or any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values)):
+            return HttpResponseBadRequest(_("The text contains a NUL character (\\x00), which is not allowed."),
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class SiteMiddleware:

@@ -41,7 +41,7 @@ def booking_from_token(request, token: str) -> Booking:
                .select_related("hotel", "room_type", "room").first())
     if booking is None:
         raise Http404
-    return booking
+    return selectors.as_guest_sees(booking, now=timezone.now())
 
 
 def _search_form(request, data, room_types=None):
@@ -134,22 +134,22 @@ def details(request):
 
 def pay(request, token):
     booking = booking_from_token(request, token)
-    if booking.status != Status.HOLD and booking.status != Status.PENDING_PAYMENT:
+    expired = booking.status == Status.EXPIRED
+    if booking.status not in (Status.HOLD, Status.PENDING_PAYMENT) and not expired:
         return redirect("book_done", token=token)
     form = PaymentForm(request.POST or None)
     message = ""
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not expired and form.is_valid():
         try:
             pay_and_confirm(booking=booking, card_number=form.cleaned_data["card_number"])
         except InvalidInput as error:
             form.add_error("card_number", error.message)
-        except HoldExpired as error:
-            message = error.message
+        except HoldExpired:
+            expired = True
         except Conflict as error:
             message = error.message
         else:
             return redirect("book_done", token=token)
-    expired = booking.hold_expires_at is not None and booking.hold_expires_at <= timezone.now()
     return render(request, "web/book_pay.html", {
         "booking": booking, "form": form, "message": message, "expired": expired,
         "meta": seo.meta(request, title=_("Payment — %(name)s") % {"name": booking.hotel.name},
