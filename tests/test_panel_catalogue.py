@@ -197,3 +197,43 @@ def test_an_owner_chooses_the_main_domain_and_removes_domains_with_each_change_a
         (owner.pk, "hoteldomain.primary", str(new.pk), {"main_domain": "old.example"}, {"main_domain": "new.example"}),
         (owner.pk, "hoteldomain.remove", str(old.pk), {"domain": "old.example", "primary": False}, {}),
     ]
+
+
+def _settings_form(client) -> dict:
+    page = client.get("/panel/settings/")
+    initial = {k.replace("hotel-", ""): v for k, v in page.context["form"].initial.items()}
+    data = {f"hotel-{k}": ("" if v is None else v) for k, v in initial.items() if k != "theme"}
+    for flag in ("payment_required", "prices_include_tax"):
+        if not data.get(f"hotel-{flag}"):
+            data.pop(f"hotel-{flag}", None)
+    return data
+
+
+def test_an_owner_chooses_the_hotels_languages_and_main_language(client, hotel):
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    with scopes_disabled():
+        Hotel.objects.filter(pk=hotel.pk).update(locales=["en", "ru"], default_locale="en")
+    data = _settings_form(client)
+    assert data["hotel-locales"] == ["en", "ru"]
+
+    wrong = client.post("/panel/settings/", dict(data, **{"hotel-locales": ["en"], "hotel-default_locale": "ru"}))
+    assert wrong.status_code == 400
+    assert "The main language must be one of the hotel&#x27;s languages." in wrong.content.decode()
+    assert wrong.context["form"].errors["default_locale"]
+    none = client.post("/panel/settings/", dict(data, **{"hotel-locales": []}))
+    assert none.status_code == 400 and none.context["form"].errors["locales"]
+    with scopes_disabled():
+        assert Hotel.objects.get(pk=hotel.pk).locales == ["en", "ru"]  # nothing half-written
+
+    done = client.post("/panel/settings/", dict(data, **{"hotel-locales": ["ru"], "hotel-default_locale": "ru",
+                                                          "hotel-latitude": "55.751244",
+                                                          "hotel-longitude": "37.618423"}))
+    assert done.status_code == 302, done.content.decode()[:2000]
+    with scopes_disabled():
+        saved = Hotel.objects.get(pk=hotel.pk)
+        entry = AuditEntry.objects.get(action="hotel.update")
+    assert (saved.locales, saved.default_locale, str(saved.latitude)) == (["ru"], "ru", "55.751244")
+    assert entry.before["locales"] == ["en", "ru"] and entry.after["locales"] == ["ru"]
+    # The site now speaks Russian only: a guest whose browser asks for English gets Russian.
+    site = client.get("/", HTTP_HOST="moscow.localhost", HTTP_ACCEPT_LANGUAGE="en")
+    assert site.status_code == 302 and site["Location"].startswith("/ru/")

@@ -203,13 +203,17 @@ class HotelSettingsForm(forms.ModelForm):
                            help_text=_("A PNG or WebP image of at most 200 KB, shown in the website's header."),
                            widget=forms.FileInput(attrs={"accept": "image/png,image/webp"}))
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    locales = forms.MultipleChoiceField(label=_("Languages of the website and guest messages"),
+                                        choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple)
+    default_locale = forms.ChoiceField(label=_("Main language"), choices=settings.LANGUAGES,
+                                       help_text=_("Shown to a guest whose browser asks for none of the others."))
 
     class Meta:
         model = Hotel
-        fields = ["name", "description", "booking_model", "check_in_time", "check_out_time", "max_nights",
+        fields = ["name", "description", "locales", "default_locale", "booking_model", "check_in_time", "check_out_time", "max_nights",
                   "hourly_min_hours", "hourly_max_hours", "hourly_start_hour", "hourly_end_hour", "payment_required",
                   "cancellation_hours", "tax_rate", "prices_include_tax", "email", "phone", "address", "city",
-                  "postal_code", "country"]
+                  "postal_code", "country", "latitude", "longitude"]
         widgets = {"check_in_time": forms.TimeInput(attrs={"type": "time"}),
                    "check_out_time": forms.TimeInput(attrs={"type": "time"})}
 

@@ -10,6 +10,7 @@ from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -92,6 +93,15 @@ class Hotel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The site and the messages exist only in the languages the install ships.
+        known = {code for code, _name in settings.LANGUAGES}
+        locales = self.locales if isinstance(self.locales, list) else None
+        if not locales or not set(locales) <= known:
+            raise ValidationError({"locales": _("Choose one or more of the languages offered.")})
+        if self.default_locale not in locales:
+            raise ValidationError({"default_locale": _("The main language must be one of the hotel's languages.")})
 
     @property
     def tz(self) -> ZoneInfo:
