@@ -253,3 +253,17 @@ def test_a_lapsed_hold_is_never_reported_as_held(client, site, book, now, future
     assert (r.status_code, r.json()["status"]) == (200, "EXPIRED")  # nothing to cancel: it ran out
     with scopes_disabled():
         assert Booking.objects.get(pk=held.pk).status == Status.EXPIRED
+
+
+def test_a_late_check_out_that_meets_the_next_guest_is_409_naming_the_extra(client, site, future):
+    hotel, std = site
+    factories.make_add_on(hotel, "late-check-out", "15")
+    nxt = booking_body(future, check_in=str(future + timedelta(days=2)), check_out=str(future + timedelta(days=3)),
+                       guest={"name": "Boris", "email": "boris@example.com"})
+    assert post(client, "/api/v1/hotels/moscow/bookings", nxt).status_code == 201
+    r = post(client, "/api/v1/hotels/moscow/bookings", booking_body(future, add_ons=["late-check-out"]))
+    assert r.status_code == 409 and r.json()["code"] == "add_on_unavailable", r.content
+    assert "Late-Check-Out" in r.json()["detail"] or "late" in r.json()["detail"].lower()
+    with scopes_disabled():
+        assert Booking.objects.count() == 1  # nothing written
+    assert post(client, "/api/v1/hotels/moscow/bookings", booking_body(future)).status_code == 201  # the stay fits

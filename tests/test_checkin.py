@@ -279,3 +279,48 @@ def test_the_reminder_task_on_the_beat_schedule_sends_due_reminders(hotel, room_
         celery_app.tasks[entry["task"]]()  # what the worker runs when beat fires
     with scopes_disabled():
         assert CheckIn.objects.get(booking=booking).reminder_sent_at == ten_the_day_before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_type, book, future, settings):
+    """Late check-out serializes with the room type's other writers, taking its lock before the booking's
+    (their order: no deadlock); an extra that changes only the bill waits for nobody."""
+    import threading
+
+    from django.db import transaction
+
+    from innkeeper.core.errors import Busy
+    from innkeeper.hotels.models import RoomType
+
+    factories.make_room(room_type, number="102", lock_id="SIM-102")
+    first = book(hotel, room_type, future, future + timedelta(days=2), email="a@example.com")
+    second = book(hotel, room_type, future, future + timedelta(days=2), email="b@example.com")
+    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_room_type():
+        try:
+            with transaction.atomic(), scopes_disabled():
+                list(RoomType.objects.select_for_update(no_key=True).filter(pk=room_type.pk))  # as writers do
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold_the_room_type)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        with scope(hotel=hotel):
+            done, _key = services.checkin_complete(booking=first, identity=identity(), add_ons=["coworking"])
+            with pytest.raises(Busy):
+                services.checkin_complete(booking=second, identity=identity(), add_ons=["late-check-out"])
+    finally:
+        release.set()
+        thread.join(15)
+    assert done.status == Status.CHECKIN_COMPLETED
+    with scopes_disabled():
+        second.refresh_from_db()
+        assert second.status == Status.CONFIRMED and not second.add_ons.exists()  # nothing half-written
+        assert not GuestIdentity.objects.filter(booking=second).exists()

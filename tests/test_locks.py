@@ -466,11 +466,13 @@ def test_the_next_guest_cannot_book_over_a_late_check_out(hotel, one_room, book,
 
 
 def test_an_early_check_in_needs_the_room_free_before_the_stay(hotel, one_room, book, future):
-    from innkeeper.booking.errors import NoAvailability
+    from innkeeper.booking.errors import AddOnUnavailable
 
     book(hotel, one_room, start=local(hotel, future, 9).replace(tzinfo=None), hours=3)  # until 12:00
-    with pytest.raises(NoAvailability):  # from 10:00 with early check-in
+    # From 10:00 with early check-in: the stay itself fits, so the guest is told it is the extra that does not.
+    with pytest.raises(AddOnUnavailable) as refused:
         book(hotel, one_room, future, future + timedelta(days=1), add_ons=["early-check-in"], email="e@example.com")
+    assert refused.value.code == "add_on_unavailable"
     without = book(hotel, one_room, future, future + timedelta(days=1), email="e@example.com")
     assert without.blocks_from == without.start
 

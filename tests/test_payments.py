@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.models import Booking
+from innkeeper.booking.errors import HoldExpired
 from innkeeper.core.errors import InvalidInput
 from innkeeper.payments import fake
 from innkeeper.payments.models import Payment
@@ -148,3 +149,41 @@ def test_the_panel_booking_page_lists_its_payments_and_never_another_hotels(clie
     assert "Failed" in page and "The card was declined" in page
     assert their_payment.provider_reference not in page
     assert page.count('class="payment"') == 2
+
+
+def test_a_hold_the_sweep_already_expired_is_refused_as_expired_before_any_charge(hotel, held, charges):
+    with scope(hotel=hotel):
+        Booking.objects.filter(pk=held.pk).update(status="EXPIRED")
+        with pytest.raises(HoldExpired):
+            pay_and_confirm(booking=held, card_number=GOOD)
+        assert not Payment.objects.filter(booking=held).exists()
+    assert charges == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_that_waits_too_long_for_its_booking_says_try_again(client, hotel, held, settings):
+    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_booking():
+        try:
+            with transaction.atomic(), scopes_disabled():
+                list(Booking.objects.select_for_update().filter(pk=held.pk))
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold_the_booking)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        r = client.post(f"/en/book/pay/{booking_token(held)}/", {"card_number": GOOD, "card_name": "Anna"},
+                        HTTP_HOST=HOST)
+    finally:
+        release.set()
+        thread.join(15)
+    assert r.status_code == 200 and "try again" in r.content.decode().lower()
+    with scopes_disabled():
+        assert Booking.objects.get(pk=held.pk).status == "HOLD" and not Payment.objects.exists()

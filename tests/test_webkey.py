@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
@@ -302,7 +303,9 @@ def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, b
     delay = timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
     assert key.valid_until > booking.end + late  # the PIN works until the late check-out (and the grace)
     # An hour after the ordinary check-out the guest is still in the room they paid for until later.
-    assert services.bookings_auto_check_out(now=booking.end + delay + timedelta(minutes=1)) == 0
+    with CaptureQueriesContext(connection) as looked:
+        assert services.bookings_auto_check_out(now=booking.end + delay + timedelta(minutes=1)) == 0
+    assert len(looked) == 2  # the candidates and their extras, however many stays wait for a late check-out
     assert services.bookings_auto_check_out(now=booking.end + late + delay - timedelta(minutes=1)) == 0
     with scopes_disabled():
         assert LockKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE

@@ -148,7 +148,7 @@ def invitation_accept(*, token: str, user: User, now: datetime | None = None) ->
     now = now or timezone.now()
     with transaction.atomic():
         invitation = invitation_for_token(token, now=now)
-        invitation = Invitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related("hotel").get(pk=invitation.pk)
         if invitation.state(now) != "open":
             raise InvitationUnusable(invitation.state(now))
         if normalise_email(user.email) != invitation.email:
@@ -165,7 +165,7 @@ def signup_with_invitation(*, token: str, name: str, password: str, now: datetim
         raise InvalidInput(_("Please enter your name."), field="name", code="required")
     with transaction.atomic():
         invitation = invitation_for_token(token, now=now)
-        invitation = Invitation.objects.select_for_update().select_related("hotel").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related("hotel").get(pk=invitation.pk)
         if invitation.state(now) != "open":
             raise InvitationUnusable(invitation.state(now))
         if User.objects.filter(email=invitation.email).exists():

@@ -80,6 +80,9 @@ class Booking(models.Model):
             models.Index(fields=["room", "blocks_until"], name="booking_room_busy_idx"),
             models.Index(fields=["hotel", "check_in"], name="booking_hotel_check_in_idx"),
             models.Index(fields=["hotel", "guest_email"], name="booking_hotel_email_idx"),
+            # The beat's cross-hotel sweep of lapsed holds (holds_expire without a hotel).
+            models.Index(fields=["hold_expires_at"], condition=Q(status__in=sorted(EXPIRING)),
+                         name="booking_lapsing_idx"),
         ]
 
     def __str__(self) -> str:

@@ -92,8 +92,11 @@ def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
 
 
 def _lock_room_types(ids) -> None:
-    # Ordered, so two writers that need the same pair of types cannot deadlock.
-    list(RoomType.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk").values_list("pk"))
+    # Ordered, so two writers that need the same pair of types cannot deadlock. NO KEY UPDATE: writers of
+    # the type queue for each other, while rows that merely refer to the type (a booking's status change,
+    # an extra on the bill) pass their foreign-key checks without waiting for them.
+    list(RoomType.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(ids))).order_by("pk")
+         .values_list("pk"))
 
 
 def _event(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data) -> None:
@@ -163,6 +166,10 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
     codes = [a.code for a in add_ons]
     room = selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now, add_on_codes=codes).first()
     if room is None:
+        stretching = [a for a in add_ons if a.code in occupied.EXTENDING]
+        if stretching and selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now).exists():
+            # The stay itself fits; only the early check-in or late check-out does not.
+            raise AddOnUnavailable(names=", ".join(a.name for a in stretching))
         raise NoAvailability()
     held = occupied.occupied(start=stay.start, end=stay.end, add_on_codes=codes,
                              turnover_minutes=room_type.turnover_minutes)
@@ -233,7 +240,7 @@ def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, gue
 
 
 def _locked(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("hotel", "room_type", "room").get(pk=booking.pk)
+    return Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room_type", "room").get(pk=booking.pk)
 
 
 def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime) -> Booking:
@@ -379,6 +386,17 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
     return db.write(work)
 
 
+def add_ons_lock(*, booking: Booking, codes) -> None:
+    """Take the lock that adding ``codes`` to ``booking`` needs, before any lock on the booking's own row.
+
+    Early check-in and late check-out stretch the stay over its room's time, so they serialize with the
+    room type's other writers, which lock the room type first and the booking after; a caller that
+    locks the booking itself (online check-in) calls this first to keep that order. Other extras
+    change only the bill and take no lock."""
+    if set(codes) & occupied.EXTENDING:
+        _lock_room_types([booking.room.room_type_id])
+
+
 def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | None = None) -> Booking:
     """Add extras (e.g. chosen at online check-in) to ``booking``: priced now, added to its total.
 
@@ -389,7 +407,7 @@ def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | 
     now = now or timezone.now()
 
     def work():
-        _lock_room_types([booking.room.room_type_id])
+        add_ons_lock(booking=booking, codes=codes)
         b = _locked(booking)
         if b.status not in CHANGEABLE:
             raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},

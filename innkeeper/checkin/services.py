@@ -164,7 +164,8 @@ def checkin_complete(*, booking: Booking, identity: Identity, add_ons=(), now: d
     now = now or timezone.now()
 
     def work():
-        b = Booking.objects.select_for_update().select_related("hotel", "room").get(pk=booking.pk)
+        booking_services.add_ons_lock(booking=booking, codes=add_ons)  # the booking engine's lock order
+        b = Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room").get(pk=booking.pk)
         ensure_open(b)
         codes = clean_add_ons(b, add_ons)
         if codes:

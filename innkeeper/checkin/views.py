@@ -13,7 +13,7 @@ from innkeeper.booking.pricing import with_add_ons
 from innkeeper.checkin import services
 from innkeeper.checkin.forms import AddOnsForm, IdentityForm
 from innkeeper.core.crypto import mask
-from innkeeper.core.errors import Conflict, InvalidInput, NotFound
+from innkeeper.core.errors import Busy, Conflict, InvalidInput, NotFound
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
@@ -101,7 +101,7 @@ def check_in(request):
                 return _go(token, "extras")
             try:
                 services.checkin_complete(booking=booking, identity=identity, add_ons=codes, now=now)
-            except (InvalidInput, Conflict) as error:
+            except (InvalidInput, Conflict, Busy) as error:
                 message = error.message
             else:
                 return redirect(reverse("check_in") + "?" + urlencode({"token": token}))

@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from innkeeper.booking import occupied
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
@@ -182,7 +183,7 @@ def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = 
     """Staff: issue the key now (e.g. the guest checked in at the desk). Needs a checked-in booking."""
     now = now or timezone.now()
     with transaction.atomic():
-        b = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
+        b = Booking.objects.select_for_update(of=("self",)).select_related("room").get(pk=booking.pk)
         if b.status not in KEYED:
             raise Conflict(_("Keys are issued once the guest has checked in (online or at the desk)."),
                            code="not_checked_in")
@@ -212,7 +213,7 @@ def _backoff(attempts: int) -> timedelta:
 
 def _claim(key_id: int, now: datetime) -> LockKey | None:
     with transaction.atomic():
-        key = LockKey.objects.select_for_update().select_related("hotel").filter(pk=key_id).first()
+        key = LockKey.objects.select_for_update(of=("self",)).select_related("hotel").filter(pk=key_id).first()
         if key is None or key.status not in DUE or (key.next_attempt_at and key.next_attempt_at > now):
             return None
         key.attempts += 1
@@ -527,8 +528,12 @@ def bookings_auto_check_out(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
     with scopes_disabled():
-        ended = [booking for booking in Booking.objects.filter(status__in=KEYED, end__lte=cutoff)
-                 .select_related("hotel") if stay_extent(booking)[1] <= cutoff]
+        candidates = (Booking.objects.filter(status__in=KEYED, end__lte=cutoff)
+                      .select_related("hotel", "room__room_type")
+                      .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on"))))
+        ended = [booking for booking in candidates
+                 if occupied.of_booking(booking, add_on_codes=[a.add_on.code for a in booking.add_ons.all()]).end
+                 <= cutoff]
         for booking in ended:
             if booking.status == Status.CHECKIN_COMPLETED:  # the door opened for them: they stayed
                 booking = booking_transition(booking=booking, to=Status.CHECKED_IN, actor=SYSTEM,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.errors import HoldExpired
 from innkeeper.booking.models import Booking
-from innkeeper.booking.states import EXPIRING, Status, check_transition
+from innkeeper.booking.states import Status, check_transition
 from innkeeper.core import db
 from innkeeper.core.errors import InvalidInput
 from innkeeper.payments import fake
@@ -30,7 +30,7 @@ def pay_and_confirm(*, booking: Booking, card_number: str, now=None) -> Booking:
         b = Booking.objects.select_for_update().get(pk=booking.pk)
         if Payment.objects.filter(booking=b, status=PaymentStatus.SUCCEEDED).exists():
             return b, None
-        if b.status in EXPIRING and b.hold_expires_at and b.hold_expires_at <= now:
+        if b.status == Status.EXPIRED or b.lapsed(now):  # released by the sweep, or about to be
             raise HoldExpired()
         check_transition(b.status, Status.CONFIRMED)
         key = f"{b.reference}-{Payment.objects.filter(booking=b).count() + 1}"

@@ -146,7 +146,7 @@ def pay(request, token):
             form.add_error("card_number", error.message)
         except HoldExpired:
             expired = True
-        except Conflict as error:
+        except (Conflict, Busy) as error:
             message = error.message
         else:
             return redirect("book_done", token=token)
