@@ -1,16 +1,19 @@
 """Online check-in: the magic link, the steps over HTTP, completion, the API, reminders."""
 
+import contextlib
+import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.states import Status
 from innkeeper.checkin import services
 from innkeeper.checkin.models import CheckIn, GuestIdentity
-from innkeeper.core.errors import InvalidInput, NotFound
+from innkeeper.core.errors import Busy, InvalidInput, NotFound
+from innkeeper.hotels.models import RoomType
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
 from tests import factories
 
@@ -281,25 +284,12 @@ def test_the_reminder_task_on_the_beat_schedule_sends_due_reminders(hotel, room_
         assert CheckIn.objects.get(booking=booking).reminder_sent_at == ten_the_day_before
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_type, book, future, settings):
-    """Late check-out serializes with the room type's other writers, taking its lock before the booking's
-    (their order: no deadlock); an extra that changes only the bill waits for nobody."""
-    import threading
-
-    from django.db import transaction
-
-    from innkeeper.core.errors import Busy
-    from innkeeper.hotels.models import RoomType
-
-    factories.make_room(room_type, number="102", lock_id="SIM-102")
-    first = book(hotel, room_type, future, future + timedelta(days=2), email="a@example.com")
-    second = book(hotel, room_type, future, future + timedelta(days=2), email="b@example.com")
-    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
+@contextlib.contextmanager
+def room_type_locked(room_type):
+    """Another writer of the room type holds its lock (on a connection of its own) for the block."""
     locked, release = threading.Event(), threading.Event()
 
-    def hold_the_room_type():
+    def hold():
         try:
             with transaction.atomic(), scopes_disabled():
                 list(RoomType.objects.select_for_update(no_key=True).filter(pk=room_type.pk))  # as writers do
@@ -308,19 +298,54 @@ def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_ty
         finally:
             connection.close()
 
-    thread = threading.Thread(target=hold_the_room_type)
+    thread = threading.Thread(target=hold)
     thread.start()
     assert locked.wait(10)
     try:
-        with scope(hotel=hotel):
-            done, _key = services.checkin_complete(booking=first, identity=identity(), add_ons=["coworking"])
-            with pytest.raises(Busy):
-                services.checkin_complete(booking=second, identity=identity(), add_ons=["late-check-out"])
+        yield
     finally:
         release.set()
         thread.join(15)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_type, book, future, settings):
+    """Late check-out serializes with the room type's other writers, taking its lock before the booking's
+    (their order: no deadlock); an extra that changes only the bill waits for nobody."""
+    factories.make_room(room_type, number="102", lock_id="SIM-102")
+    first = book(hotel, room_type, future, future + timedelta(days=2), email="a@example.com")
+    second = book(hotel, room_type, future, future + timedelta(days=2), email="b@example.com")
+    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
+    with room_type_locked(room_type), scope(hotel=hotel):
+        done, _key = services.checkin_complete(booking=first, identity=identity(), add_ons=["coworking"])
+        with pytest.raises(Busy):
+            services.checkin_complete(booking=second, identity=identity(), add_ons=["late-check-out"])
     assert done.status == Status.CHECKIN_COMPLETED
     with scopes_disabled():
         second.refresh_from_db()
         assert second.status == Status.CONFIRMED and not second.add_ons.exists()  # nothing half-written
         assert not GuestIdentity.objects.filter(booking=second).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_check_in_that_waits_too_long_says_try_again_and_keeps_the_draft(client, hotel, booking, room_type,
+                                                                           settings):
+    host = {"HTTP_HOST": "moscow.localhost"}
+    token = services.checkin_token(booking)
+    client.post(_page(client, token, "guest"), IDENTITY, **host)
+    client.post(_page(client, token, "extras"), {"add_ons": ["late-check-out"]}, **host)
+    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
+    with room_type_locked(room_type):
+        busy = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
+    assert busy.status_code == 200 and "Please try again in a moment." in busy.text
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert booking.status == Status.CONFIRMED
+    again = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)  # what was typed is kept
+    assert again.status_code == 302
+    with scopes_disabled():
+        booking.refresh_from_db()
+        assert booking.status == Status.CHECKIN_COMPLETED
+        assert list(booking.add_ons.values_list("add_on__code", flat=True)) == ["late-check-out"]
