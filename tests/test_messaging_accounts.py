@@ -235,9 +235,11 @@ def test_nul_characters_in_a_signed_callback_are_answered_not_a_server_error(cli
 # The owner's "Guest messaging" card -------------------------------------------------------------------
 
 def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_and_out_of_the_audit_log(
-        client, hotel):
+        client, hotel, settings):
     from innkeeper.core.models import AuditEntry
     from tests.test_panel_catalogue import as_member
+
+    settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # waha.moscow.example resolves nowhere here
 
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example:3000",
@@ -324,3 +326,36 @@ def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(cl
     page = client.get("/panel/settings/").content.decode()
     assert "http://testserver/hooks/twilio/moscow/" in page and "tw-s3cret" not in page
     assert "HX" + "e" * 32 in page and "own Twilio account" in page
+
+
+@pytest.mark.parametrize("host, address", [("127.0.0.1", "127.0.0.1"), ("10.0.0.5", "10.0.0.5"),
+                                           ("169.254.169.254", "169.254.169.254"), ("localhost", "127.0.0.1")])
+def test_a_waha_address_on_a_private_or_local_network_is_refused_unless_the_install_allows_it(
+        client, hotel, settings, host, address):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": f"http://{host}:3000", "msg-waha_api_key": "k",
+            "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"}
+    answer = client.post("/panel/settings/messaging/", form)
+    assert answer.status_code == 400
+    error = answer.content.decode().split('id="id_msg-waha_base_url-error">', 1)[1].split("</p>", 1)[0]
+    assert (f"The WAHA server address {host} is on a private or local network ({address}); "
+            "give its public address.") in error
+    with scopes_disabled():
+        assert not MessagingAccount.objects.exists()
+    settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # WAHA on the operator's own network
+    assert client.post("/panel/settings/messaging/", form).status_code == 302
+    with scopes_disabled():
+        assert MessagingAccount.objects.get(hotel=hotel).waha_base_url == f"http://{host}:3000"
+
+
+def test_a_waha_address_whose_host_does_not_resolve_is_refused(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {
+        "msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.invalid:3000", "msg-waha_api_key": "k",
+        "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"})
+    assert answer.status_code == 400
+    assert "The WAHA server address waha.invalid cannot be found: check the host name." in answer.content.decode()

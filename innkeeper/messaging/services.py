@@ -9,9 +9,12 @@ that recognise the idempotency key make that second send harmless).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
+import socket
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import phonenumbers
 from django.conf import settings
@@ -530,6 +533,30 @@ ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_p
                   "twilio_content_sids", "email_from_name", "email_from_address", "email_reply_to", "is_active")
 
 
+def _waha_host_problem(url: str) -> InvalidInput | None:
+    """Refuse a WAHA address on a loopback, private, link-local, reserved or multicast address (or one that
+    does not resolve): the worker would POST there, and its answer would show on the panel."""
+    if settings.MESSAGING_ALLOW_PRIVATE_HOSTS:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+        found = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, ValueError, UnicodeError):
+        return InvalidInput(_("The WAHA server address %(host)s cannot be found: check the host name.")
+                            % {"host": host}, field="waha_base_url", code="invalid")
+    for address in sorted(found):
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = getattr(ip, "ipv4_mapped", None) or ip
+        if (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
+                or ip.is_unspecified or not ip.is_global):
+            return InvalidInput(_("The WAHA server address %(host)s is on a private or local network (%(ip)s); "
+                                  "give its public address.") % {"host": host, "ip": ip},
+                                field="waha_base_url", code="invalid")
+    return None
+
+
 def _account_problem(account: MessagingAccount) -> InvalidInput | None:
     """The first thing missing for the chosen provider (a kept secret counts as given)."""
     needs = {
@@ -543,6 +570,10 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
         missing = [name for name in needs[1] if not getattr(account, name)]
         if missing:
             return InvalidInput(needs[0], field=missing[0], code="required")
+    if account.whatsapp_provider == "waha":
+        problem = _waha_host_problem(account.waha_base_url)
+        if problem:
+            return problem
     if account.whatsapp_provider == "twilio":
         if not account.twilio_account_sid.startswith("AC"):
             return InvalidInput(_("A Twilio account SID starts with AC."), field="twilio_account_sid", code="invalid")
