@@ -240,6 +240,7 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
     from tests.test_panel_catalogue import as_member
 
     settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # waha.moscow.example resolves nowhere here
+    settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, "inn.example"]
 
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example:3000",
@@ -264,7 +265,8 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
     assert entries[0].after["secrets_changed"] == ["waha_api_key", "waha_webhook_hmac_key"]
     assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
     page = client.get("/panel/settings/").content.decode()
-    assert "http://testserver/hooks/waha/moscow/" in page and "k3y-s3cret" not in page
+    assert "<code data-hook-url>http://inn.example:8000/hooks/waha/moscow/</code>" in page
+    assert "k3y-s3cret" not in page
 
 
 @pytest.mark.parametrize("change, field, message", [
@@ -310,8 +312,11 @@ def test_the_messaging_card_speaks_russian(client, hotel):
     assert answer.status_code == 400 and "Для WAHA нужны адрес сервера и API-ключ." in answer.content.decode()
 
 
-def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(client, hotel):
+def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(client, hotel, settings):
     from tests.test_panel_catalogue import as_member
+
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "twilio": {
+        **settings.INNKEEPER_WHATSAPP["twilio"], "status_callback_url": "https://inn.example/hooks/twilio"}}
 
     as_member(client, hotel, "OWNER", "owner@moscow.example")
     sids = '{"BOOKING_CONFIRMATION": {"en": "HX' + "e" * 32 + '"}}'
@@ -324,7 +329,8 @@ def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(cl
         account = MessagingAccount.objects.get(hotel=hotel)
     assert (account.twilio_from_number, account.twilio_content_sids) == ("+14155238886", json.loads(sids))
     page = client.get("/panel/settings/").content.decode()
-    assert "http://testserver/hooks/twilio/moscow/" in page and "tw-s3cret" not in page
+    assert "<code data-hook-url>https://inn.example/hooks/twilio/moscow/</code>" in page
+    assert "tw-s3cret" not in page
     assert "HX" + "e" * 32 in page and "own Twilio account" in page
 
 
@@ -359,3 +365,42 @@ def test_a_waha_address_whose_host_does_not_resolve_is_refused(client, hotel):
         "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"})
     assert answer.status_code == 400
     assert "The WAHA server address waha.invalid cannot be found: check the host name." in answer.content.decode()
+
+
+def twilio_card(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    assert client.post("/panel/settings/messaging/", {
+        "msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": fw.TWILIO_SID,
+        "msg-twilio_auth_token": fw.TWILIO_TOKEN, "msg-twilio_from_number": "+14155238886",
+        "msg-is_active": "on"}).status_code == 302
+    return client.get("/panel/settings/").content.decode()
+
+
+@pytest.mark.parametrize("install_callback, platform_host, shown", [
+    ("https://inn.example/hooks/twilio", None, "https://inn.example/hooks/twilio/moscow/"),
+    ("", "hooks.inn.example", "http://hooks.inn.example:8000/hooks/twilio/moscow/"),
+])
+def test_the_twilio_hook_url_on_the_card_is_the_one_its_signatures_are_checked_against(
+        client, hotel, settings, install_callback, platform_host, shown):
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "twilio": {
+        **settings.INNKEEPER_WHATSAPP["twilio"], "status_callback_url": install_callback}}
+    if platform_host:
+        settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, platform_host]
+    page = twilio_card(client, hotel)
+    url = page.split("<code data-hook-url>", 1)[1].split("</code>", 1)[0]
+    assert url == shown
+    params = {"MessageSid": "SM-none", "MessageStatus": "delivered"}
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, url, params)  # Twilio signs the URL it was given
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
+    here = fw.twilio_signature(fw.TWILIO_TOKEN, "http://testserver/hooks/twilio/moscow/", params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=here).status_code == 403
+
+
+def test_without_a_public_address_the_card_says_so_instead_of_a_hook_url(client, hotel, settings):
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "twilio": {
+        **settings.INNKEEPER_WHATSAPP["twilio"], "status_callback_url": ""}}
+    page = twilio_card(client, hotel)
+    assert "data-hook-url" not in page and "/hooks/twilio/moscow/" not in page
+    assert "The public address of this installation is not known" in page
