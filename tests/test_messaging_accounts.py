@@ -286,6 +286,10 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
      "twilio_messaging_service_sid", "give its SID (MG...)"),
     ({"msg-whatsapp_provider": "cloud", "msg-cloud_access_token": "t"}, "cloud_phone_number_id",
      "The WhatsApp Cloud API needs the access token, the phone number id and the app secret."),
+    ({"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example", "msg-waha_api_key": "k"},
+     "waha_webhook_hmac_key", "Give the webhook HMAC key too (the hmac.key of WAHA's webhook)"),
+    ({"msg-whatsapp_provider": "cloud", "msg-cloud_access_token": "t", "msg-cloud_phone_number_id": "1",
+      "msg-cloud_app_secret": "s"}, "cloud_verify_token", "Meta's subscription handshake at the hotel's hook URL"),
     ({"msg-email_from_name": "Moscow Inn"}, "email_from_address", "Give the sender's address too."),
     ({"msg-email_reply_to": "nobody"}, "email_reply_to", "Enter a valid email address."),
 ])

@@ -570,6 +570,14 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
         missing = [name for name in needs[1] if not getattr(account, name)]
         if missing:
             return InvalidInput(needs[0], field=missing[0], code="required")
+    # Every callback to the hotel's hook URL is checked with these: without them each one is refused.
+    if account.whatsapp_provider == "waha" and not account.waha_webhook_hmac_key:
+        return InvalidInput(_("Give the webhook HMAC key too (the hmac.key of WAHA's webhook): without it every "
+                              "delivery receipt and reply at the hotel's hook URL is refused."),
+                            field="waha_webhook_hmac_key", code="required")
+    if account.whatsapp_provider == "cloud" and not account.cloud_verify_token:
+        return InvalidInput(_("Give a verify token too: Meta's subscription handshake at the hotel's hook URL "
+                              "is refused without one."), field="cloud_verify_token", code="required")
     if account.whatsapp_provider == "waha":
         problem = _waha_host_problem(account.waha_base_url)
         if problem:
