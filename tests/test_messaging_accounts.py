@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django_scopes import scopes_disabled
 
+from innkeeper.hotels.models import HotelDomain
 from innkeeper.messaging.models import MessageStatus, MessagingAccount
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import confirmed_booking, deliver, rows, use_whatsapp
@@ -241,6 +242,8 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
 
     settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # waha.moscow.example resolves nowhere here
     settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, "inn.example"]
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=hotel, domain="www.moscow-inn.example")  # the sender's domain
 
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example:3000",
@@ -408,3 +411,42 @@ def test_without_a_public_address_the_card_says_so_instead_of_a_hook_url(client,
     page = twilio_card(client, hotel)
     assert "data-hook-url" not in page and "/hooks/twilio/moscow/" not in page
     assert "The public address of this installation is not known" in page
+
+
+@pytest.mark.parametrize("sender, saved", [
+    ("desk@moscow-inn.example", True), ("desk@mail.moscow-inn.example", True), ("DESK@Moscow-Inn.Example", True),
+    ("desk@evil-moscow-inn.example", False), ("moscow.inn@gmail.com", False), ("desk@moscow-inn.example.com", False),
+])
+def test_the_sender_address_must_be_on_one_of_the_hotels_domains_while_reply_to_is_free(
+        client, hotel, other_hotel, sender, saved):
+    from tests.test_panel_catalogue import as_member
+
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=hotel, domain="moscow-inn.example")
+        HotelDomain.objects.create(hotel=other_hotel, domain="gmail.com")  # another hotel's domain is not ours
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-email_from_address": sender,
+                                                        "msg-email_reply_to": "moscow.inn@gmail.com",
+                                                        "msg-is_active": "on"})
+    with scopes_disabled():
+        account = MessagingAccount.objects.filter(hotel=hotel).first()
+    if saved:
+        assert answer.status_code == 302
+        assert (account.email_from_address, account.email_reply_to) == (sender, "moscow.inn@gmail.com")
+    else:
+        assert answer.status_code == 400 and account is None
+        error = answer.content.decode().split('id="id_msg-email_from_address-error">', 1)[1].split("</p>", 1)[0]
+        assert ("The sender address must be on one of this hotel&#x27;s domains (moscow-inn.example): mail from "
+                "another domain would be refused as spoofed. Give that address as Reply-To instead.") in error
+
+
+def test_a_hotel_without_a_domain_is_told_to_add_one_before_its_own_sender(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-email_from_address": "desk@moscow-inn.example",
+                                                        "msg-is_active": "on"})
+    assert answer.status_code == 400
+    assert "This hotel has no domain yet" in answer.content.decode()
+    assert client.post("/panel/settings/messaging/", {"msg-email_reply_to": "desk@moscow-inn.example",
+                                                      "msg-is_active": "on"}).status_code == 302

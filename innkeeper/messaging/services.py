@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from innkeeper.core import audit
 from innkeeper.core.errors import Conflict, InvalidInput
@@ -590,7 +591,32 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
                                 field="twilio_messaging_service_sid", code="required")
     if account.email_from_name and not account.email_from_address:
         return InvalidInput(_("Give the sender's address too."), field="email_from_address", code="required")
+    if account.email_from_address:
+        return _sender_domain_problem(account)
     return None
+
+
+def _sender_domain_problem(account: MessagingAccount) -> InvalidInput | None:
+    """The From address goes out through the install's mail server, so it must be on one of the hotel's own
+    domains (or a subdomain of one; a ``www.`` domain stands for its parent): any other would be spoofing,
+    which the guests' mail servers bounce (DMARC)."""
+    from innkeeper.hotels.models import HotelDomain
+
+    with scopes_disabled():
+        domains = sorted({d.lower().rstrip(".").removeprefix("www.")
+                          for d in HotelDomain.objects.filter(hotel_id=account.hotel_id)
+                          .values_list("domain", flat=True)})
+    at = account.email_from_address.rpartition("@")[2].lower().rstrip(".")
+    if any(at == d or at.endswith("." + d) for d in domains):
+        return None
+    if not domains:
+        message = _("This hotel has no domain yet, so guest e-mail cannot come from its own address: add the "
+                    "domain under Domains first, or give the address as Reply-To.")
+    else:
+        message = _("The sender address must be on one of this hotel's domains (%(domains)s): mail from another "
+                    "domain would be refused as spoofed. Give that address as Reply-To instead.") % {
+            "domains": ", ".join(domains)}
+    return InvalidInput(message, field="email_from_address", code="invalid")
 
 
 def messaging_account_set(*, hotel, actor, **values) -> MessagingAccount:
