@@ -305,7 +305,8 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         if not isinstance(exc, providers.Retryable):
             log.exception("message %s: unexpected error from %s", row.pk, provider.name)
             name = exc.__class__.__name__
-            exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40])
+            # It may have come after the request went out (reading the answer, say): an unclear send.
+            exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40], unclear=True)
         if row.attempts >= _cfg("max_attempts"):
             return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
         delay = backoff(row.attempts, retry_after=exc.retry_after)
