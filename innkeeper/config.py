@@ -38,6 +38,7 @@ class Config:
     email: dict = field(default_factory=dict)
     whatsapp: dict = field(default_factory=dict)
     booking_horizon_days: int = 730
+    messaging_allow_private_hosts: bool = False
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -333,6 +334,8 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                                   default=730, hint="how many days ahead guests may book")
     email = _email(env, problems, production)
     whatsapp = _whatsapp(env, problems, production)
+    messaging_allow_private_hosts = _parse(env, "MESSAGING_ALLOW_PRIVATE_HOSTS", _bool, problems, required=False,
+                                           default=False, hint="true or false")
 
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
@@ -344,4 +347,5 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                   field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
                   locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
                   celery_broker_url=celery_broker_url, email=email,
-                  whatsapp=whatsapp, booking_horizon_days=booking_horizon_days)
+                  whatsapp=whatsapp, booking_horizon_days=booking_horizon_days,
+                  messaging_allow_private_hosts=messaging_allow_private_hosts)

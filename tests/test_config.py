@@ -119,3 +119,11 @@ def test_the_booking_horizon_defaults_to_two_years_and_is_checked(tmp_path):
         with pytest.raises(ImproperlyConfigured) as err:
             config.load(tmp_path, {"BOOKING_HORIZON_DAYS": bad})
         assert "BOOKING_HORIZON_DAYS is invalid" in str(err.value)
+
+
+def test_private_hosts_for_a_hotels_waha_are_refused_unless_the_install_allows_them(tmp_path):
+    assert config.load(tmp_path, {}).messaging_allow_private_hosts is False
+    assert config.load(tmp_path, {"MESSAGING_ALLOW_PRIVATE_HOSTS": "true"}).messaging_allow_private_hosts is True
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, {"MESSAGING_ALLOW_PRIVATE_HOSTS": "maybe"})
+    assert "MESSAGING_ALLOW_PRIVATE_HOSTS is invalid" in str(err.value)

@@ -399,3 +399,14 @@ def test_a_booking_through_the_api_queues_its_confirmations(client, hotel):
         booking = Booking.objects.get(reference=answer.json()["reference"])
     messages = rows(booking)
     assert messages["WHATSAPP"].recipient == "+4915123456789" and messages["EMAIL"].locale == "ru"
+
+
+@pytest.mark.django_db
+def test_early_receipts_are_indexed_by_age_since_the_sweeper_deletes_by_it_every_30_seconds():
+    from django.db import connection
+
+    from innkeeper.messaging.models import EarlyReceipt
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, EarlyReceipt._meta.db_table)
+    assert any(c["index"] and c["columns"][:1] == ["created_at"] for c in constraints.values())

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django_scopes import scopes_disabled
 
+from innkeeper.hotels.models import HotelDomain
 from innkeeper.messaging.models import MessageStatus, MessagingAccount
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import confirmed_booking, deliver, rows, use_whatsapp
@@ -235,9 +236,14 @@ def test_nul_characters_in_a_signed_callback_are_answered_not_a_server_error(cli
 # The owner's "Guest messaging" card -------------------------------------------------------------------
 
 def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_and_out_of_the_audit_log(
-        client, hotel):
+        client, hotel, settings):
     from innkeeper.core.models import AuditEntry
     from tests.test_panel_catalogue import as_member
+
+    settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # waha.moscow.example resolves nowhere here
+    settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, "inn.example"]
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=hotel, domain="www.moscow-inn.example")  # the sender's domain
 
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example:3000",
@@ -262,7 +268,9 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
     assert entries[0].after["secrets_changed"] == ["waha_api_key", "waha_webhook_hmac_key"]
     assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
     page = client.get("/panel/settings/").content.decode()
-    assert "http://testserver/hooks/waha/moscow/" in page and "k3y-s3cret" not in page
+    port = f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else ""  # the demo's port
+    assert f"<code data-hook-url>http://inn.example{port}/hooks/waha/moscow/</code>" in page
+    assert "k3y-s3cret" not in page
 
 
 @pytest.mark.parametrize("change, field, message", [
@@ -282,6 +290,10 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
      "twilio_messaging_service_sid", "give its SID (MG...)"),
     ({"msg-whatsapp_provider": "cloud", "msg-cloud_access_token": "t"}, "cloud_phone_number_id",
      "The WhatsApp Cloud API needs the access token, the phone number id and the app secret."),
+    ({"msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.moscow.example", "msg-waha_api_key": "k"},
+     "waha_webhook_hmac_key", "Give the webhook HMAC key too (the hmac.key of WAHA's webhook)"),
+    ({"msg-whatsapp_provider": "cloud", "msg-cloud_access_token": "t", "msg-cloud_phone_number_id": "1",
+      "msg-cloud_app_secret": "s"}, "cloud_verify_token", "Meta's subscription handshake at the hotel's hook URL"),
     ({"msg-email_from_name": "Moscow Inn"}, "email_from_address", "Give the sender's address too."),
     ({"msg-email_reply_to": "nobody"}, "email_reply_to", "Enter a valid email address."),
 ])
@@ -308,8 +320,11 @@ def test_the_messaging_card_speaks_russian(client, hotel):
     assert answer.status_code == 400 and "Для WAHA нужны адрес сервера и API-ключ." in answer.content.decode()
 
 
-def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(client, hotel):
+def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(client, hotel, settings):
     from tests.test_panel_catalogue import as_member
+
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "twilio": {
+        **settings.INNKEEPER_WHATSAPP["twilio"], "status_callback_url": "https://inn.example/hooks/twilio"}}
 
     as_member(client, hotel, "OWNER", "owner@moscow.example")
     sids = '{"BOOKING_CONFIRMATION": {"en": "HX' + "e" * 32 + '"}}'
@@ -322,5 +337,117 @@ def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(cl
         account = MessagingAccount.objects.get(hotel=hotel)
     assert (account.twilio_from_number, account.twilio_content_sids) == ("+14155238886", json.loads(sids))
     page = client.get("/panel/settings/").content.decode()
-    assert "http://testserver/hooks/twilio/moscow/" in page and "tw-s3cret" not in page
+    assert "<code data-hook-url>https://inn.example/hooks/twilio/moscow/</code>" in page
+    assert "tw-s3cret" not in page
     assert "HX" + "e" * 32 in page and "own Twilio account" in page
+
+
+@pytest.mark.parametrize("host, address", [("127.0.0.1", "127.0.0.1"), ("10.0.0.5", "10.0.0.5"),
+                                           ("169.254.169.254", "169.254.169.254"), ("localhost", "127.0.0.1")])
+def test_a_waha_address_on_a_private_or_local_network_is_refused_unless_the_install_allows_it(
+        client, hotel, settings, host, address):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    form = {"msg-whatsapp_provider": "waha", "msg-waha_base_url": f"http://{host}:3000", "msg-waha_api_key": "k",
+            "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"}
+    answer = client.post("/panel/settings/messaging/", form)
+    assert answer.status_code == 400
+    error = answer.content.decode().split('id="id_msg-waha_base_url-error">', 1)[1].split("</p>", 1)[0]
+    assert (f"The WAHA server address {host} is on a private or local network ({address}); "
+            "give its public address.") in error
+    with scopes_disabled():
+        assert not MessagingAccount.objects.exists()
+    settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # WAHA on the operator's own network
+    assert client.post("/panel/settings/messaging/", form).status_code == 302
+    with scopes_disabled():
+        assert MessagingAccount.objects.get(hotel=hotel).waha_base_url == f"http://{host}:3000"
+
+
+def test_a_waha_address_whose_host_does_not_resolve_is_refused(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {
+        "msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.invalid:3000", "msg-waha_api_key": "k",
+        "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"})
+    assert answer.status_code == 400
+    assert "The WAHA server address waha.invalid cannot be found: check the host name." in answer.content.decode()
+
+
+def twilio_card(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    assert client.post("/panel/settings/messaging/", {
+        "msg-whatsapp_provider": "twilio", "msg-twilio_account_sid": fw.TWILIO_SID,
+        "msg-twilio_auth_token": fw.TWILIO_TOKEN, "msg-twilio_from_number": "+14155238886",
+        "msg-is_active": "on"}).status_code == 302
+    return client.get("/panel/settings/").content.decode()
+
+
+@pytest.mark.parametrize("install_callback, platform_host, shown", [
+    ("https://inn.example/hooks/twilio", None, "https://inn.example/hooks/twilio/moscow/"),
+    ("", "hooks.inn.example", "http://hooks.inn.example{port}/hooks/twilio/moscow/"),
+])
+def test_the_twilio_hook_url_on_the_card_is_the_one_its_signatures_are_checked_against(
+        client, hotel, settings, install_callback, platform_host, shown):
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "twilio": {
+        **settings.INNKEEPER_WHATSAPP["twilio"], "status_callback_url": install_callback}}
+    if platform_host:
+        settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, platform_host]
+    page = twilio_card(client, hotel)
+    url = page.split("<code data-hook-url>", 1)[1].split("</code>", 1)[0]
+    assert url == shown.format(port=f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else "")
+    params = {"MessageSid": "SM-none", "MessageStatus": "delivered"}
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, url, params)  # Twilio signs the URL it was given
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
+    here = fw.twilio_signature(fw.TWILIO_TOKEN, "http://testserver/hooks/twilio/moscow/", params)
+    assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=here).status_code == 403
+
+
+def test_without_a_public_address_the_card_says_so_instead_of_a_hook_url(client, hotel, settings):
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "twilio": {
+        **settings.INNKEEPER_WHATSAPP["twilio"], "status_callback_url": ""}}
+    page = twilio_card(client, hotel)
+    assert "data-hook-url" not in page and "/hooks/twilio/moscow/" not in page
+    assert "The public address of this installation is not known" in page
+
+
+@pytest.mark.parametrize("sender, saved", [
+    ("desk@moscow-inn.example", True), ("desk@mail.moscow-inn.example", True), ("DESK@Moscow-Inn.Example", True),
+    ("desk@evil-moscow-inn.example", False), ("moscow.inn@gmail.com", False), ("desk@moscow-inn.example.com", False),
+])
+def test_the_sender_address_must_be_on_one_of_the_hotels_domains_while_reply_to_is_free(
+        client, hotel, other_hotel, sender, saved):
+    from tests.test_panel_catalogue import as_member
+
+    with scopes_disabled():
+        HotelDomain.objects.create(hotel=hotel, domain="moscow-inn.example")
+        HotelDomain.objects.create(hotel=other_hotel, domain="gmail.com")  # another hotel's domain is not ours
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-email_from_address": sender,
+                                                        "msg-email_reply_to": "moscow.inn@gmail.com",
+                                                        "msg-is_active": "on"})
+    with scopes_disabled():
+        account = MessagingAccount.objects.filter(hotel=hotel).first()
+    if saved:
+        assert answer.status_code == 302
+        assert (account.email_from_address, account.email_reply_to) == (sender, "moscow.inn@gmail.com")
+    else:
+        assert answer.status_code == 400 and account is None
+        error = answer.content.decode().split('id="id_msg-email_from_address-error">', 1)[1].split("</p>", 1)[0]
+        assert ("The sender address must be on one of this hotel&#x27;s domains (moscow-inn.example): mail from "
+                "another domain would be refused as spoofed. Give that address as Reply-To instead.") in error
+
+
+def test_a_hotel_without_a_domain_is_told_to_add_one_before_its_own_sender(client, hotel):
+    from tests.test_panel_catalogue import as_member
+
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    answer = client.post("/panel/settings/messaging/", {"msg-email_from_address": "desk@moscow-inn.example",
+                                                        "msg-is_active": "on"})
+    assert answer.status_code == 400
+    assert "This hotel has no domain yet" in answer.content.decode()
+    assert client.post("/panel/settings/messaging/", {"msg-email_reply_to": "desk@moscow-inn.example",
+                                                      "msg-is_active": "on"}).status_code == 302

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +25,7 @@ from innkeeper.hotels import services
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockAccount
+from innkeeper.messaging import providers
 from innkeeper.messaging import services as messaging
 from innkeeper.messaging.models import MessagingAccount
 
@@ -195,17 +195,15 @@ def _settings_context(hotel, **forms):
     return context
 
 
-HOOKS = {"waha": "hook_waha_hotel", "twilio": "hook_twilio_hotel", "cloud": "hook_whatsapp_cloud_hotel"}
-
-
 def _messaging_context(hotel):
     account = MessagingAccount.objects.filter(hotel=hotel).first()
     initial = {name: getattr(account, name) for name in messaging.ACCOUNT_FIELDS} if account else {}
     if initial.get("twilio_content_sids"):
         initial["twilio_content_sids"] = json.dumps(initial["twilio_content_sids"], ensure_ascii=False)
-    hook = HOOKS.get(account.whatsapp_provider) if account and account.is_active else None
+    has_hook = bool(account and account.is_active and account.whatsapp_provider in providers.HOOK_URL_NAMES)
     return {"messaging_form": MessagingAccountForm(initial=initial, prefix="msg"), "messaging_account": account,
-            "messaging_hook": reverse(hook, args=[hotel.slug]) if hook else ""}
+            "messaging_hook": has_hook,
+            "messaging_hook_url": providers.hook_url(account.whatsapp_provider, hotel.slug) if has_hook else ""}
 
 
 @panel_view(owner_only=True)

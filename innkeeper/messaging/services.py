@@ -9,15 +9,19 @@ that recognise the idempotency key make that second send harmless).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
+import socket
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from innkeeper.core import audit
 from innkeeper.core.errors import Conflict, InvalidInput
@@ -301,7 +305,8 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         if not isinstance(exc, providers.Retryable):
             log.exception("message %s: unexpected error from %s", row.pk, provider.name)
             name = exc.__class__.__name__
-            exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40])
+            # It may have come after the request went out (reading the answer, say): an unclear send.
+            exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40], unclear=True)
         if row.attempts >= _cfg("max_attempts"):
             return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
         delay = backoff(row.attempts, retry_after=exc.retry_after)
@@ -530,6 +535,30 @@ ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_p
                   "twilio_content_sids", "email_from_name", "email_from_address", "email_reply_to", "is_active")
 
 
+def _waha_host_problem(url: str) -> InvalidInput | None:
+    """Refuse a WAHA address on a loopback, private, link-local, reserved or multicast address (or one that
+    does not resolve): the worker would POST there, and its answer would show on the panel."""
+    if settings.MESSAGING_ALLOW_PRIVATE_HOSTS:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+        found = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, ValueError, UnicodeError):
+        return InvalidInput(_("The WAHA server address %(host)s cannot be found: check the host name.")
+                            % {"host": host}, field="waha_base_url", code="invalid")
+    for address in sorted(found):
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = getattr(ip, "ipv4_mapped", None) or ip
+        if (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
+                or ip.is_unspecified or not ip.is_global):
+            return InvalidInput(_("The WAHA server address %(host)s is on a private or local network (%(ip)s); "
+                                  "give its public address.") % {"host": host, "ip": ip},
+                                field="waha_base_url", code="invalid")
+    return None
+
+
 def _account_problem(account: MessagingAccount) -> InvalidInput | None:
     """The first thing missing for the chosen provider (a kept secret counts as given)."""
     needs = {
@@ -543,6 +572,18 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
         missing = [name for name in needs[1] if not getattr(account, name)]
         if missing:
             return InvalidInput(needs[0], field=missing[0], code="required")
+    # Every callback to the hotel's hook URL is checked with these: without them each one is refused.
+    if account.whatsapp_provider == "waha" and not account.waha_webhook_hmac_key:
+        return InvalidInput(_("Give the webhook HMAC key too (the hmac.key of WAHA's webhook): without it every "
+                              "delivery receipt and reply at the hotel's hook URL is refused."),
+                            field="waha_webhook_hmac_key", code="required")
+    if account.whatsapp_provider == "cloud" and not account.cloud_verify_token:
+        return InvalidInput(_("Give a verify token too: Meta's subscription handshake at the hotel's hook URL "
+                              "is refused without one."), field="cloud_verify_token", code="required")
+    if account.whatsapp_provider == "waha":
+        problem = _waha_host_problem(account.waha_base_url)
+        if problem:
+            return problem
     if account.whatsapp_provider == "twilio":
         if not account.twilio_account_sid.startswith("AC"):
             return InvalidInput(_("A Twilio account SID starts with AC."), field="twilio_account_sid", code="invalid")
@@ -551,7 +592,32 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
                                 field="twilio_messaging_service_sid", code="required")
     if account.email_from_name and not account.email_from_address:
         return InvalidInput(_("Give the sender's address too."), field="email_from_address", code="required")
+    if account.email_from_address:
+        return _sender_domain_problem(account)
     return None
+
+
+def _sender_domain_problem(account: MessagingAccount) -> InvalidInput | None:
+    """The From address goes out through the install's mail server, so it must be on one of the hotel's own
+    domains (or a subdomain of one; a ``www.`` domain stands for its parent): any other would be spoofing,
+    which the guests' mail servers bounce (DMARC)."""
+    from innkeeper.hotels.models import HotelDomain
+
+    with scopes_disabled():
+        domains = sorted({d.lower().rstrip(".").removeprefix("www.")
+                          for d in HotelDomain.objects.filter(hotel_id=account.hotel_id)
+                          .values_list("domain", flat=True)})
+    at = account.email_from_address.rpartition("@")[2].lower().rstrip(".")
+    if any(at == d or at.endswith("." + d) for d in domains):
+        return None
+    if not domains:
+        message = _("This hotel has no domain yet, so guest e-mail cannot come from its own address: add the "
+                    "domain under Domains first, or give the address as Reply-To.")
+    else:
+        message = _("The sender address must be on one of this hotel's domains (%(domains)s): mail from another "
+                    "domain would be refused as spoofed. Give that address as Reply-To instead.") % {
+            "domains": ", ".join(domains)}
+    return InvalidInput(message, field="email_from_address", code="invalid")
 
 
 def messaging_account_set(*, hotel, actor, **values) -> MessagingAccount:

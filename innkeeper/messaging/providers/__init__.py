@@ -9,6 +9,7 @@ from email.utils import formataddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from innkeeper.messaging.providers.base import (  # noqa: F401
@@ -31,6 +32,32 @@ def account_for(hotel_id: int | None):
         return MessagingAccount.objects.filter(hotel_id=hotel_id, is_active=True).select_related("hotel").first()
 
 
+HOOK_URL_NAMES = {"waha": "hook_waha_hotel", "twilio": "hook_twilio_hotel", "cloud": "hook_whatsapp_cloud_hotel"}
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "testserver", "*")
+
+
+def public_base() -> str:
+    """The install's public origin (``https://host``): that of TWILIO_STATUS_CALLBACK_URL when set, else the
+    first PLATFORM_HOSTS name a provider could reach; "" when none is known."""
+    public = urlsplit(settings.INNKEEPER_WHATSAPP["twilio"]["status_callback_url"])
+    if public.netloc:
+        return f"{public.scheme}://{public.netloc}"
+    for host in settings.INNKEEPER_PLATFORM_HOSTS:
+        if host and not host.startswith(".") and host not in LOCAL_HOSTS and not host.endswith(".localhost"):
+            port = f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else ""
+            return f"{settings.HOTEL_LINK_SCHEME}://{host}{port}"
+    return ""
+
+
+def hook_url(provider: str, hotel_slug: str) -> str:
+    """The public URL of a hotel's own hook for ``provider``: the one shown to the owner, sent to Twilio as
+    the StatusCallback and that Twilio's signatures are checked against; "" when it cannot be known."""
+    name, base = HOOK_URL_NAMES.get(provider), public_base()
+    if not name or not base:
+        return ""
+    return base + reverse(name, args=[hotel_slug], urlconf=settings.ROOT_URLCONF)
+
+
 def whatsapp_config(hotel_id: int | None = None) -> dict:
     """Settings-shaped WhatsApp config for the hotel (``own``: True when it is the hotel's own account)."""
     account = account_for(hotel_id)
@@ -42,13 +69,11 @@ def whatsapp_config(hotel_id: int | None = None) -> dict:
                    "session": account.waha_session or "default", "webhook_hmac_key": account.waha_webhook_hmac_key}
     cfg["cloud"].update(access_token=account.cloud_access_token, phone_number_id=account.cloud_phone_number_id,
                         app_secret=account.cloud_app_secret, verify_token=account.cloud_verify_token)
-    public = urlsplit(cfg["twilio"]["status_callback_url"])  # the install's public origin, when it gave one
     cfg["twilio"].update(
         account_sid=account.twilio_account_sid, auth_token=account.twilio_auth_token,
         from_number=account.twilio_from_number, messaging_service_sid=account.twilio_messaging_service_sid,
         content_sids=account.twilio_content_sids or {},
-        status_callback_url=(f"{public.scheme}://{public.netloc}/hooks/twilio/{account.hotel.slug}/"
-                             if public.netloc else ""))
+        status_callback_url=hook_url("twilio", account.hotel.slug))
     return cfg
 
 
