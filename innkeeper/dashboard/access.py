@@ -8,11 +8,18 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_scopes import scope
 
 from innkeeper.accounts.models import Membership, Role
+
+STAFF_PREFIX = "staff:"  # how a person is named in a booking's history
+
+
+def actor(request) -> str:
+    """How the signed-in person is named in a booking's history (the audit log reads it back)."""
+    return f"{STAFF_PREFIX}{request.user.email}"
 
 
 def forbidden(request, message):

@@ -24,6 +24,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import InvalidInput, PermissionDenied
 from innkeeper.core.schemas import Text
+from innkeeper.dashboard.access import actor
 from innkeeper.hotels import services as hotel_services
 from innkeeper.hotels.models import Room, RoomType
 from innkeeper.locks import services as locks
@@ -47,10 +48,6 @@ def member(request, *, owner: bool = False):
         raise NotAllowed()
     with scope(hotel=membership.hotel):
         yield membership.hotel
-
-
-def actor(request) -> str:
-    return f"staff:{request.user.email}"
 
 
 class BookingSearch(Schema):

@@ -18,7 +18,7 @@ from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import panel_view, redirect_back
+from innkeeper.dashboard.access import actor, panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks
@@ -29,11 +29,6 @@ from innkeeper.payments.models import Payment
 TAPE_DAYS = 14
 MOVABLE = frozenset({Status.HOLD, Status.PENDING_PAYMENT, Status.CONFIRMED, Status.CHECKIN_COMPLETED,
                      Status.CHECKED_IN})
-
-
-def actor(request) -> str:
-    """How a person is named in a booking's history."""
-    return f"staff:{request.user.email}"
 
 
 @panel_view

@@ -18,7 +18,7 @@ from innkeeper.accounts.models import Role
 from innkeeper.booking.models import BookingEvent
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
-from innkeeper.dashboard.access import forbidden, panel_view
+from innkeeper.dashboard.access import STAFF_PREFIX, forbidden, panel_view
 from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, LockAccountForm,
                                        MessagingAccountForm, RatesForm, RoomForm, RoomStatusForm, RoomTypeForm)
 from innkeeper.hotels import services
@@ -30,7 +30,6 @@ from innkeeper.messaging import services as messaging
 from innkeeper.messaging.models import MessagingAccount
 
 RATE_DAYS = 21
-STAFF_PREFIX = "staff:"  # how a person is named in a booking's history
 
 
 def _save(request, form, call, done_message, redirect_to):

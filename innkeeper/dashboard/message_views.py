@@ -11,15 +11,11 @@ from django.views.decorators.http import require_POST
 
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import panel_view, redirect_back
+from innkeeper.dashboard.access import actor, panel_view, redirect_back
 from innkeeper.dashboard.forms import MessageFilterForm, TemplateForm
 from innkeeper.messaging import selectors, services
 from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType
 from innkeeper.messaging.variables import VARIABLES
-
-
-def _who(request) -> str:
-    return f"staff:{request.user.email}"
 
 
 @panel_view
@@ -43,7 +39,7 @@ def detail(request, pk: int):
 def retry(request, pk: int):
     message = get_object_or_404(Message, pk=pk, hotel=request.panel_hotel)
     try:
-        services.message_retry(message=message, actor=_who(request))
+        services.message_retry(message=message, actor=actor(request))
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -60,7 +56,7 @@ def resend(request, reference: str, what: str):
     booking = get_object_or_404(Booking.objects.select_related("hotel", "room", "room_type"),
                                 hotel=request.panel_hotel, reference=reference.upper())
     try:
-        services.message_resend(booking=booking, type=RESEND[what], actor=_who(request))
+        services.message_resend(booking=booking, type=RESEND[what], actor=actor(request))
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -26,8 +26,6 @@ from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
-from innkeeper.messaging import services as messaging
-from innkeeper.messaging.models import MessageType
 from innkeeper.locks.models import (
     DUE,
     LIVE,
@@ -40,6 +38,8 @@ from innkeeper.locks.models import (
     UnlockAttempt,
 )
 from innkeeper.locks.providers import LockError, LockProvider, provider_for
+from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import MessageType
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,6 @@ KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 
 
 # -- the validity window ---------------------------------------------------------------------------
-
-def stay_extent(booking: Booking) -> tuple[datetime, datetime]:
-    """What the guest paid for: the stay, widened by the early check-in / late check-out add-ons
-    (the same interval the booking holds its room for, before the turnover)."""
-    held = occupied.of_booking(booking)
-    return held.start, held.end
-
 
 def key_window(booking: Booking) -> tuple[datetime, datetime]:
     """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides.
