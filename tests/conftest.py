@@ -1,13 +1,14 @@
+import contextlib
 import threading
 from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connection
+from django.db import connection, transaction
 from django.test.testcases import QuietWSGIRequestHandler
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services, stays
 from tests import factories
@@ -112,3 +113,28 @@ def wsgi_server(transactional_db):
     yield httpd.server_address[1]
     httpd.shutdown()
     httpd.server_close()
+
+
+@contextlib.contextmanager
+def locked_elsewhere(rows):
+    """Another writer holds the row locks that ``rows()`` takes (it returns a select_for_update
+    queryset), on a database connection of its own, for the duration of the block."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic(), scopes_disabled():
+                list(rows())
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(15)

@@ -1,12 +1,10 @@
 """Online check-in: the magic link, the steps over HTTP, completion, the API, reminders."""
 
-import contextlib
-import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking.states import Status
@@ -16,6 +14,7 @@ from innkeeper.core.errors import Busy, InvalidInput, NotFound
 from innkeeper.hotels.models import RoomType
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
 from tests import factories
+from tests.conftest import locked_elsewhere
 
 IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "document_number": "75 1234567",
             "nationality": "Russian", "address": "Tverskaya 7, Moscow"}
@@ -284,30 +283,6 @@ def test_the_reminder_task_on_the_beat_schedule_sends_due_reminders(hotel, room_
         assert CheckIn.objects.get(booking=booking).reminder_sent_at == ten_the_day_before
 
 
-@contextlib.contextmanager
-def room_type_locked(room_type):
-    """Another writer of the room type holds its lock (on a connection of its own) for the block."""
-    locked, release = threading.Event(), threading.Event()
-
-    def hold():
-        try:
-            with transaction.atomic(), scopes_disabled():
-                list(RoomType.objects.select_for_update(no_key=True).filter(pk=room_type.pk))  # as writers do
-                locked.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert locked.wait(10)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join(15)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_type, book, future, settings):
@@ -317,7 +292,8 @@ def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_ty
     first = book(hotel, room_type, future, future + timedelta(days=2), email="a@example.com")
     second = book(hotel, room_type, future, future + timedelta(days=2), email="b@example.com")
     settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
-    with room_type_locked(room_type), scope(hotel=hotel):
+    with locked_elsewhere(lambda: RoomType.objects.select_for_update(no_key=True).filter(pk=room_type.pk)), \
+            scope(hotel=hotel):  # as the room type's writers lock it
         done, _key = services.checkin_complete(booking=first, identity=identity(), add_ons=["coworking"])
         with pytest.raises(Busy):
             services.checkin_complete(booking=second, identity=identity(), add_ons=["late-check-out"])
@@ -337,7 +313,7 @@ def test_a_check_in_that_waits_too_long_says_try_again_and_keeps_the_draft(clien
     client.post(_page(client, token, "guest"), IDENTITY, **host)
     client.post(_page(client, token, "extras"), {"add_ons": ["late-check-out"]}, **host)
     settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
-    with room_type_locked(room_type):
+    with locked_elsewhere(lambda: RoomType.objects.select_for_update(no_key=True).filter(pk=room_type.pk)):
         busy = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
     assert busy.status_code == 200 and "Please try again in a moment." in busy.text
     with scopes_disabled():

@@ -14,14 +14,15 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking.models import Booking
 from innkeeper.booking.errors import HoldExpired
+from innkeeper.booking.models import Booking
 from innkeeper.core.errors import InvalidInput
 from innkeeper.payments import fake
 from innkeeper.payments.models import Payment
 from innkeeper.payments.services import pay_and_confirm
 from innkeeper.web.views.booking import booking_token
 from tests import factories
+from tests.conftest import locked_elsewhere
 from tests.factories import PASSWORD
 
 GOOD, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
@@ -164,26 +165,9 @@ def test_a_hold_the_sweep_already_expired_is_refused_as_expired_before_any_charg
 @pytest.mark.django_db(transaction=True)
 def test_a_payment_that_waits_too_long_for_its_booking_says_try_again(client, hotel, held, settings):
     settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_booking():
-        try:
-            with transaction.atomic(), scopes_disabled():
-                list(Booking.objects.select_for_update().filter(pk=held.pk))
-                locked.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold_the_booking)
-    thread.start()
-    assert locked.wait(10)
-    try:
+    with locked_elsewhere(lambda: Booking.objects.select_for_update().filter(pk=held.pk)):
         r = client.post(f"/en/book/pay/{booking_token(held)}/", {"card_number": GOOD, "card_name": "Anna"},
                         HTTP_HOST=HOST)
-    finally:
-        release.set()
-        thread.join(15)
     assert r.status_code == 200 and "try again" in r.content.decode().lower()
     with scopes_disabled():
         assert Booking.objects.get(pk=held.pk).status == "HOLD" and not Payment.objects.exists()
