@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -44,6 +45,7 @@ def test_the_link_opens_its_booking_until_check_out(booking, hotel, other_hotel,
     link = services.checkin_link(booking)
     assert link.startswith("http://moscow.localhost:8000/en/check-in/?token=")
     token = services.checkin_token(booking)
+    assert parse_qs(urlsplit(link).query)["token"] == [token]  # the same link each time it is made
     assert services.booking_for_token(token, now=now) == booking
     assert services.booking_for_token(token, now=booking.end - timedelta(seconds=1), hotel=hotel) == booking
     with pytest.raises(services.LinkExpired):

@@ -3,15 +3,14 @@ put the link in a message without depending on the check-in steps."""
 
 from __future__ import annotations
 
-from django.core import signing
-
+from innkeeper.core import tokens
 from innkeeper.hotels.links import hotel_url
 
 TOKEN_SALT = "innkeeper.checkin.link"
 
 
 def checkin_token(booking) -> str:
-    return signing.dumps({"b": booking.pk, "r": booking.reference}, salt=TOKEN_SALT)
+    return tokens.sign({"b": booking.pk, "r": booking.reference}, salt=TOKEN_SALT)
 
 
 def checkin_link(booking) -> str:

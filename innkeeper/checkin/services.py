@@ -23,7 +23,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.checkin.links import TOKEN_SALT, checkin_link, checkin_token  # noqa: F401 (the link's home)
 from innkeeper.checkin.models import CheckIn, GuestIdentity
-from innkeeper.core import db
+from innkeeper.core import db, tokens
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn
 from innkeeper.locks import services as lock_keys
@@ -50,7 +50,7 @@ def booking_for_token(token: str, *, now: datetime, hotel=None) -> Booking:
     """The booking a check-in link opens. The link works until the stay's check-out."""
     invalid = _("This check-in link is not valid. Please use the link from your booking e-mail.")
     try:
-        data = signing.loads(token or "", salt=TOKEN_SALT)
+        data = tokens.unsign(token, salt=TOKEN_SALT)
         booking_id, reference = int(data["b"]), str(data["r"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise NotFound(invalid) from None

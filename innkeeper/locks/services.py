@@ -24,6 +24,7 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import occupied
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent
 from innkeeper.booking.states import Status
+from innkeeper.core import tokens
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
 from innkeeper.locks.models import (
@@ -370,8 +371,8 @@ def key_retry(*, key: LockKey, actor: str, now: datetime | None = None) -> LockK
 # -- what the guest is told ------------------------------------------------------------------------
 
 def webkey_token(key: LockKey) -> str:
-    return signing.dumps({"k": key.pk, "b": key.booking_id, "r": key.room_id,
-                          "u": int(key.valid_until.timestamp())}, salt=WEBKEY_SALT, compress=True)
+    return tokens.sign({"k": key.pk, "b": key.booking_id, "r": key.room_id,
+                          "u": int(key.valid_until.timestamp())}, salt=WEBKEY_SALT)
 
 
 def access_details(key: LockKey) -> dict:
@@ -402,7 +403,7 @@ class WebKeyRefused(Conflict):
 def webkey_key(token: str, *, now: datetime) -> LockKey:
     """The key a web-key link opens, if the link is genuine, current and its key still works."""
     try:
-        data = signing.loads(token or "", salt=WEBKEY_SALT)
+        data = tokens.unsign(token, salt=WEBKEY_SALT)
         key_id, booking_id, room_id, until = int(data["k"]), int(data["b"]), int(data["r"]), int(data["u"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise NotFound(_("This door link is not valid. Please use the link from your access message.")) from None

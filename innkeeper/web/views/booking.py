@@ -19,6 +19,7 @@ from innkeeper.booking.errors import HoldExpired, NoAvailability
 from innkeeper.booking.models import Booking, Source
 from innkeeper.booking.states import Status
 from innkeeper.checkin.services import checkin_token
+from innkeeper.core import tokens
 from innkeeper.core.errors import Busy, Conflict, InvalidInput
 from innkeeper.hotels.models import RoomType
 from innkeeper.payments.services import pay_and_confirm
@@ -29,12 +30,12 @@ TOKEN_SALT = "innkeeper.web.booking"
 
 
 def booking_token(booking: Booking) -> str:
-    return signing.dumps(booking.reference, salt=TOKEN_SALT)
+    return tokens.sign(booking.reference, salt=TOKEN_SALT)
 
 
 def booking_from_token(request, token: str) -> Booking:
     try:
-        reference = signing.loads(token, salt=TOKEN_SALT)
+        reference = tokens.unsign(token, salt=TOKEN_SALT)
     except signing.BadSignature:
         raise Http404 from None
     booking = (Booking.objects.filter(hotel=request.hotel, reference=reference)
