@@ -157,6 +157,7 @@ def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel
     make = lambda first, last, name, **kw: book(hotel, rt, first, last, name=name, at=earlier, **kw)  # noqa: E731
     arriving = make(day, day + timedelta(days=2), "Arriving Anna")
     leaving = make(day - timedelta(days=2), day, "Leaving Lev")
+    late = make(day - timedelta(days=2), day, "Late Lena")  # checked in, and not gone at 16:00 (late check-out)
     staying = make(day - timedelta(days=1), day + timedelta(days=1), "Staying Sam")
     cancelled = make(day, day + timedelta(days=1), "Cancelled Carl")
     with scope(hotel=hotel):
@@ -168,6 +169,7 @@ def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel
     unpaid = make(day, day + timedelta(days=1), "Unpaid Ulla", hold=True)
     with scope(hotel=hotel):
         services.booking_transition(booking=unpaid, to="PENDING_PAYMENT", actor="test", now=earlier)
+        services.booking_transition(booking=late, to="CHECKED_IN", actor="test", now=earlier)
     staff = factories.make_member(hotel, "STAFF", "desk@moscow.example")
     with time_machine.travel(local(hotel, day, 16), tick=False):
         client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD})
@@ -175,15 +177,15 @@ def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel
     sheet, ctx = r.context["sheet"], r.context
     refs = lambda rows: [b.reference for b in rows]  # noqa: E731
     assert refs(sheet.arrivals) == [arriving.reference, hourly.reference]
-    assert refs(sheet.departures) == [leaving.reference, hourly.reference]
-    assert refs(sheet.in_house) == [staying.reference, arriving.reference, hourly.reference]
+    assert refs(sheet.departures) == [leaving.reference, late.reference, hourly.reference]
+    assert refs(sheet.in_house) == [late.reference, staying.reference, arriving.reference, hourly.reference]
     assert ctx["today"] == (day, 3, 6)  # Anna's and Sam's nights and Hana's hours, of six rooms
     assert ctx["next_30"] == round(100 * (3 + 1) / (6 * 30))  # then only Anna's second night
-    assert ctx["revenue"] == D("660.00")  # 200 + 200 + 200 + 3 h at 20; not the cancelled one, not the holds
-    assert set(refs(ctx["recent"])) == {b.reference for b in (arriving, leaving, staying, cancelled, hourly, lapsed,
-                                                              unpaid)}
+    assert ctx["revenue"] == D("860.00")  # 4 × 200 + 3 h at 20; not the cancelled one, not the holds
+    assert set(refs(ctx["recent"])) == {b.reference for b in (arriving, leaving, late, staying, cancelled, hourly,
+                                                              lapsed, unpaid)}
     page = r.content.decode()
-    assert "3/6" in page and "€660" in page and "Lapsed Hold" not in page.split("Recent bookings")[0]
+    assert "3/6" in page and "€860" in page and "Lapsed Hold" not in page.split("Recent bookings")[0]
     assert "Unpaid Ulla" not in page.split("Recent bookings")[0]
     assert theirs.reference not in page and "Stranger" not in page
 

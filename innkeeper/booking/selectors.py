@@ -170,11 +170,14 @@ def day_sheet(*, hotel: Hotel, now: datetime) -> DaySheet:
     # A hold or unpaid checkout whose time ran out is nobody's arrival, even before the sweeper marks it.
     staying = (Booking.objects.filter(hotel=hotel, status__in=ACTIVE | {"CHECKED_OUT"})
                .exclude(status__in=EXPIRING, hold_expires_at__lte=now)
-               .select_related("room", "room_type").order_by("start"))
+               .select_related("room", "room_type").order_by("start", "id"))
     return DaySheet(
         arrivals=list(staying.filter(start__gte=day_start, start__lt=day_end)),
-        departures=list(staying.filter(end__gte=day_start, end__lt=day_end).order_by("end")),
-        in_house=list(staying.filter(start__lte=now, end__gt=now).exclude(status="CHECKED_OUT")),
+        departures=list(staying.filter(end__gte=day_start, end__lt=day_end).order_by("end", "id")),
+        # Due in a room now, and whoever is checked in and has not left: an early arrival, a late
+        # check-out, or a guest past their time whom the check-out sweep has not reached yet.
+        in_house=list(staying.filter(Q(start__lte=now, end__gt=now) | Q(status="CHECKED_IN"))
+                      .exclude(status="CHECKED_OUT")),
     )
 
 
