@@ -20,7 +20,7 @@ from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockAccount, LockKey
-from innkeeper.messaging.models import Message, MessageTemplate, MessagingAccount
+from innkeeper.messaging.models import Message, MessageTemplate, MessagingAccount, OptOut
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -59,7 +59,8 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
                "room_number": free_room.number, "room_type": rt.pk, "add_on": factories.make_add_on(hotel, "tea", "3").pk,
                "key": LockKey.objects.get(booking=booking).pk, "invitation": invitation.pk,
                "member": removable.membership.pk, "message": messages.first().pk, "dead_message": dead.pk,
-               "hotel": hotel.pk, "future": future, "domain": spare.pk}
+               "hotel": hotel.pk, "future": future, "domain": spare.pk,
+               "optout": OptOut.objects.create(hotel=hotel, channel="EMAIL", address="stop@example.com").pk}
     return people, ids
 
 
@@ -89,6 +90,9 @@ PANEL = [
     ("messages", "get", {}, ALL),
     ("message", "get", {"pk": "message"}, (200, 200, 404, 404)),
     ("message_retry", "post", {"pk": "dead_message"}, OWN),
+    ("optouts", "get", {}, ALL),
+    ("optouts", "post", {}, (302, 302, 302, 302)),  # another hotel's people add to their own hotel's list
+    ("optout_remove", "post", {"pk": "optout"}, OWN),
     ("templates", "get", {}, (403, 200, 403, 200)),
     ("templates", "post", {}, (403, 302, 403, 302)),
     ("rooms", "get", {}, ALL),
@@ -130,6 +134,7 @@ BODY = {
                     "check_in": "{future}", "check_out": "{future}"},  # check_out: the next day, set in test_panel
     "booking_status": {"status": "CHECKED_OUT"},
     "booking_move": {"room": "{room}"},
+    "optouts": {"channel": "WHATSAPP", "address": "+7 916 123-45-67"},
     "templates": {"type": "BOOKING_CONFIRMATION", "channel": "WHATSAPP", "locale": "en", "body": "Hi", "save": ""},
     "rooms": {"number": "901", "room_type": "{room_type}", "status": "AVAILABLE"},
     "room": {"number": "902", "room_type": "{room_type}", "status": "MAINTENANCE"},
@@ -164,6 +169,8 @@ EFFECT = {
     "resend_confirmation": lambda ids: Message.objects.filter(booking__reference=ids["ref"]).count(),
     "resend_check_in_link": lambda ids: Message.objects.filter(booking__reference=ids["ref2"]).count(),
     "message_retry": _field(Message, "dead_message", "status"),
+    "optouts": lambda ids: OptOut.objects.filter(hotel_id=ids["hotel"]).count(),
+    "optout_remove": _field(OptOut, "optout", "address"),
     "templates": lambda ids: MessageTemplate.objects.filter(hotel_id=ids["hotel"]).count(),
     "rooms": lambda ids: Room.objects.filter(hotel_id=ids["hotel"]).count(),
     "room": _field(Room, "room", "number", "status"),

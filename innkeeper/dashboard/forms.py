@@ -252,6 +252,11 @@ class DomainForm(forms.Form):
 
 # Guest messages ----------------------------------------------------------------------------------------
 
+class OptOutForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WHATSAPP)
+    address = forms.CharField(label=_("Phone number or e-mail"), max_length=254)
+
+
 class MessageFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any"))] + list(MessageStatus.choices))

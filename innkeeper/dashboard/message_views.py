@@ -1,5 +1,5 @@
-"""Panel pages for guest messages: the communication log with retry, resending from a booking, and the
-template editor with a preview in each language."""
+"""Panel pages for guest messages: the communication log with retry, resending from a booking, the
+addresses that asked for no messages, and the template editor with a preview in each language."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import actor, panel_view, redirect_back
-from innkeeper.dashboard.forms import MessageFilterForm, TemplateForm
+from innkeeper.dashboard.forms import MessageFilterForm, OptOutForm, TemplateForm
 from innkeeper.messaging import selectors, services
-from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType
+from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType, OptOut
 from innkeeper.messaging.variables import VARIABLES
 
 
@@ -45,6 +45,40 @@ def retry(request, pk: int):
     else:
         messages.success(request, _("The message is queued again."))
     return redirect_back(request, "panel:messages")
+
+
+@panel_view
+def optouts(request):
+    """Who asked for no messages (a STOP reply, a provider's refusal, or staff on the guest's word): staff
+    add one when a guest asks at the desk, and remove one when the guest wants messages again."""
+    hotel = request.panel_hotel
+    form = OptOutForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                optout = services.optout_add(hotel=hotel, channel=form.cleaned_data["channel"],
+                                             address=form.cleaned_data["address"], actor=request.user)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("%(address)s gets no more %(channel)s messages from the hotel.")
+                                 % {"address": optout.address, "channel": optout.get_channel_display()})
+                return redirect("panel:optouts")
+        status = 400
+    return render(request, "dashboard/optouts.html", {"form": form, "optouts": selectors.optouts(hotel=hotel)},
+                  status=status)
+
+
+@require_POST
+@panel_view
+def optout_remove(request, pk: int):
+    optout = get_object_or_404(OptOut, pk=pk, hotel=request.panel_hotel)
+    services.optout_remove(hotel=request.panel_hotel, channel=optout.channel, address=optout.address,
+                           actor=request.user)
+    messages.success(request, _("%(address)s gets %(channel)s messages from the hotel again.")
+                     % {"address": optout.address, "channel": optout.get_channel_display()})
+    return redirect("panel:optouts")
 
 
 RESEND = {"confirmation": MessageType.BOOKING_CONFIRMATION, "check-in-link": MessageType.CHECKIN_REMINDER}

@@ -1,6 +1,6 @@
-"""Reads for staff: the communication log."""
+"""Reads for staff: the communication log and who asked for no messages."""
 
-from innkeeper.messaging.models import Message
+from innkeeper.messaging.models import Message, OptOut
 
 
 def messages_find(*, hotel, status: str = "", type: str = "", channel: str = "", reference: str = ""):
@@ -14,3 +14,8 @@ def messages_find(*, hotel, status: str = "", type: str = "", channel: str = "",
     if reference:
         qs = qs.filter(booking__reference=reference.strip().upper())
     return qs.order_by("-created_at", "-id")
+
+
+def optouts(*, hotel):
+    """The addresses that asked the hotel for no messages, newest first."""
+    return OptOut.objects.filter(hotel=hotel).order_by("-created_at", "-id")

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,6 +105,11 @@ def phone_e164(raw: str, *, region: str = "") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _phone_region(hotel) -> str:
+    """The country a guest's number without a country code is read in: WHATSAPP_DEFAULT_REGION, else the hotel's."""
+    return settings.INNKEEPER_WHATSAPP.get("default_region") or hotel.country
+
+
 def idempotency_key(*, booking, type: str, channel: str, occasion: str = "") -> str:
     return f"booking:{booking.pk}:{type}:{channel}:{occasion}"
 
@@ -135,8 +142,7 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             row.recipient = booking.guest_email
             row.body_html = _email_html(hotel.name, rendering.render_html(body_src, context))
         else:
-            region = whatsapp.get("default_region") or hotel.country
-            row.recipient = phone_e164(booking.guest_phone, region=region) or booking.guest_phone
+            row.recipient = phone_e164(booking.guest_phone, region=_phone_region(hotel)) or booking.guest_phone
             why = _why_not_whatsapp(booking, row.recipient, whatsapp)
             if why:
                 row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
@@ -193,11 +199,11 @@ OPTED_OUT = "the guest opted out of this channel"
 STOP_WORDS = {"stop", "стоп", "unsubscribe", "отписаться"}
 
 
-def _address(channel: str, address: str) -> str:
+def _address(channel: str, address: str, *, region: str = "") -> str:
     """An opt-out's address as messages carry it: E.164 for WhatsApp, the e-mail in lower case."""
     address = (address or "").strip()
     if channel == Channel.WHATSAPP:
-        return phone_e164(address) or ""
+        return phone_e164(address, region=region) or ""
     return address.lower()
 
 
@@ -214,6 +220,29 @@ def optout_record(*, hotel_id: int, channel: str, address: str, source: str) -> 
     optout, created = OptOut.objects.get_or_create(hotel_id=hotel_id, channel=channel, address=address)
     if created:
         log.info("hotel %s: %s opted out of %s (%s)", hotel_id, address, channel, source)
+    return optout
+
+
+def optout_add(*, hotel, channel: str, address: str, actor) -> OptOut:
+    """Staff record that a guest asked for no more messages on ``channel`` (said at the desk, say).
+
+    A number may be written as the hotel's country writes it (8 916 ... in Russia); it is kept in E.164."""
+    if channel not in Channel.values:
+        raise InvalidInput(_("Choose e-mail or WhatsApp."), field="channel")
+    normal = _address(channel, address, region=_phone_region(hotel))
+    if channel == Channel.WHATSAPP and not normal:
+        raise InvalidInput(_("This is not a phone number we can write to. Write it with the country code, "
+                             "e.g. +7 916 123-45-67."), field="address")
+    if channel == Channel.EMAIL:
+        try:
+            validate_email(normal)
+        except ValidationError:
+            raise InvalidInput(_("Enter an e-mail address, e.g. anna@example.com."), field="address") from None
+    with transaction.atomic():
+        optout, created = OptOut.objects.get_or_create(hotel=hotel, channel=channel, address=normal)
+        if created:
+            audit.record(hotel=hotel, actor=actor, action="optout.add", obj=optout,
+                         after={"channel": channel, "address": normal})
     return optout
 
 
