@@ -526,6 +526,26 @@ def test_two_keys_on_one_lock_never_overlap(cloud, hotel, book, future, turnover
     assert codes[0].end == ms(first.end + timedelta(hours=4, minutes=grace))  # the late check-out, then grace
 
 
+def test_a_longer_late_check_out_set_after_booking_does_not_reach_the_next_guests_key(hotel, book, future, settings):
+    rt = factories.make_room_type(hotel, slug="tight", turnover_minutes=60)
+    factories.make_room(rt, number="401", lock_id="L401")
+    factories.make_add_on(hotel, "late-check-out", "10")
+    factories.make_add_on(hotel, "early-check-in", "10")
+    first = book(hotel, rt, future, future + timedelta(days=1), add_ons=["late-check-out"])
+    second = book(hotel, rt, start=first.blocks_until.astimezone(hotel.tz).replace(tzinfo=None), hours=2,
+                  email="second@example.com")
+    third = book(hotel, rt, future + timedelta(days=2), future + timedelta(days=3), add_ons=["early-check-in"],
+                 email="third@example.com")
+    with scope(hotel=hotel):
+        as_booked = [services.key_window(b) for b in (first, second, third)]
+        settings.LOCKS_LATE_CHECK_OUT_MINUTES += 180  # the operator lengthens both after the bookings were made
+        settings.LOCKS_EARLY_CHECK_IN_MINUTES += 180
+        now_set = [services.key_window(b) for b in (first, second, third)]
+    assert now_set == as_booked  # each window is what its booking holds: the room was not held longer
+    assert now_set[0][1] == first.blocks_until - timedelta(minutes=30) <= now_set[1][0]
+    assert now_set[1][1] <= now_set[2][0]
+
+
 # -- what the guest is told ---------------------------------------------------------------------------
 
 @pytest.fixture

@@ -61,11 +61,15 @@ def key_window(booking: Booking) -> tuple[datetime, datetime]:
     """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides.
 
     The grace is at most half the room type's turnover, so the PIN of a guest leaving stops before the
-    PIN of the next guest starts: two keys on one lock never overlap, as their stays never do.
+    PIN of the next guest starts: two keys on one lock never overlap, as their stays never do. The window
+    also stays inside what the booking holds in the database (``blocks_from``/``blocks_until``, shifted by
+    the grace), so a longer late check-out configured after the booking was made cannot reach into the
+    next guest's key.
     """
     held = occupied.of_booking(booking)
     grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), held.turnover / 2)
-    return held.start - grace, held.end + grace
+    return (max(held.start, booking.blocks_from) - grace,
+            min(held.end + grace, booking.blocks_until - grace))
 
 
 def offline_window(valid_from: datetime, valid_until: datetime, now: datetime, tz=UTC) -> tuple[datetime, datetime]:
