@@ -33,6 +33,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _language_of_its_own():
+    """Each test starts in the default language. A request activates its language for the thread and
+    nothing turns it off, so a Russian page in one test would make the next test's texts Russian."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tasks_stay_in_this_process():
     """Tasks queued by tests go to an in-memory broker, never into the demo's broker folder under var/;
