@@ -192,10 +192,12 @@ def test_a_stay_written_between_the_check_and_the_insert_is_stopped_by_the_const
                 locale="en", currency="EUR", subtotal=0, tax=0, total=0, quote={})
             upgrade_written.set()
             # Commit only once the service's INSERT waits on this transaction: it is past its own check.
+            # Only a session blocked by this one counts, not any waiting lock on the server (another
+            # test run on the same PostgreSQL, say), which would let this commit before the check.
             with connection.cursor() as cursor:
                 def service_waits():
-                    cursor.execute("SELECT count(*) FROM pg_locks"
-                                   " WHERE NOT granted AND locktype = 'transactionid'")
+                    cursor.execute("SELECT count(*) FROM pg_stat_activity"
+                                   " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
                     return cursor.fetchone()[0] > 0
                 waited.append(wait_until(service_waits))
 

@@ -499,8 +499,8 @@ def test_the_last_room_taken_while_the_booking_waits_for_its_lock_is_sold_out(cl
                     deadline = time.monotonic() + 20
                     while time.monotonic() < deadline and not waited:
                         with connection.cursor() as cursor:
-                            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                           " AND wait_event_type = 'Lock'")
+                            cursor.execute("SELECT count(*) FROM pg_stat_activity"  # blocked by this transaction
+                                           " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
                             if cursor.fetchone()[0]:
                                 waited.append(True)
                         time.sleep(0.02)

@@ -34,11 +34,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _OnAnyFreePort(Controller):
+    """Listens on a port the system picks at bind time. Asking for a free port first and binding it later
+    leaves a moment in which another process (a parallel test run, any outgoing connection) may take it."""
+
+    def _create_server(self):
+        async def create():
+            server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0,
+                                                   ssl=self.ssl_context)
+            self.port = server.sockets[0].getsockname()[1]  # before start() connects to it
+            return server
+        return create()
+
+
 class FakeSmtp:
     def __init__(self):
         self.handler = _Handler()
-        self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = _OnAnyFreePort(self.handler, hostname="127.0.0.1", port=0)
+
+    @property
+    def port(self) -> int:
+        return self.controller.port
 
     @property
     def messages(self):
