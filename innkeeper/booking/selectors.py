@@ -202,7 +202,7 @@ def bookings_find(*, hotel: Hotel, text: str = "", status: str = "", source: str
         qs = qs.filter(check_in__gte=arriving_from)
     if arriving_to:
         qs = qs.filter(check_in__lte=arriving_to)
-    return qs.order_by("-created_at")
+    return qs.order_by("-created_at", "-id")
 
 
 def occupancy(*, hotel: Hotel, first_day, days: int) -> list[tuple]:
