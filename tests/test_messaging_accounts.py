@@ -343,7 +343,8 @@ def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(cl
 
 
 @pytest.mark.parametrize("host, address", [("127.0.0.1", "127.0.0.1"), ("10.0.0.5", "10.0.0.5"),
-                                           ("169.254.169.254", "169.254.169.254"), ("localhost", "127.0.0.1")])
+                                           ("169.254.169.254", "169.254.169.254"), ("localhost", "127.0.0.1"),
+                                           ("239.1.2.3", "239.1.2.3")])  # multicast counts as "global"
 def test_a_waha_address_on_a_private_or_local_network_is_refused_unless_the_install_allows_it(
         client, hotel, settings, host, address):
     from tests.test_panel_catalogue import as_member

@@ -580,8 +580,9 @@ def _waha_host_problem(url: str) -> InvalidInput | None:
     for address in sorted(found):
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         ip = getattr(ip, "ipv4_mapped", None) or ip
-        if (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
-                or ip.is_unspecified or not ip.is_global):
+        # Not global covers loopback, private, link-local and unspecified; multicast and reserved ranges
+        # can be "global" and are refused as well.
+        if not ip.is_global or ip.is_multicast or ip.is_reserved:
             return InvalidInput(_("The WAHA server address %(host)s is on a private or local network (%(ip)s); "
                                   "give its public address.") % {"host": host, "ip": ip},
                                 field="waha_base_url", code="invalid")
