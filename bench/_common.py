@@ -115,8 +115,8 @@ def print_header(title: str, info: dict, extra: dict | None = None) -> None:
         ("database", f"{info['vendor']} {info['version']}  ({info['url']})"),
         ("python / django", f"{platform.python_version()} / {__import__('django').get_version()}"),
         ("machine", f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"),
-        ("load average", "%.2f %.2f %.2f (1, 5, 15 min; other work on the machine skews the figures)"
-         % os.getloadavg()),
+        ("load average", "{:.2f} {:.2f} {:.2f} (1, 5, 15 min; other work on the machine skews the figures)"
+         .format(*os.getloadavg())),
         ("DEBUG", str(info["debug"])),
         ("migrate", f"{info['migrate_s']:.1f} s"),
     ]
@@ -128,7 +128,7 @@ def print_header(title: str, info: dict, extra: dict | None = None) -> None:
 
 
 def print_footer() -> None:
-    print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def percentile(values, p: float) -> float:
@@ -154,7 +154,7 @@ def table(headers: list[str], rows: list[list], *, title: str | None = None) -> 
 
     def line(row):
         return "  ".join(c.rjust(w) if numeric[i] else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(row, widths)))
+                         for i, (c, w) in enumerate(zip(row, widths, strict=True)))
 
     print("  " + line(cells[0]))
     print("  " + "  ".join("-" * w for w in widths))

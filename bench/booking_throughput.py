@@ -152,8 +152,8 @@ def bare_job_factory(hotel, types, rooms, plan: Plan, now: datetime):
 # --- the service -------------------------------------------------------------------------------------
 
 def service_job_factory(hotel, types, plan: Plan):
-    from django_scopes import scope
     from django.utils import timezone
+    from django_scopes import scope
 
     from innkeeper.booking import services, stays
 

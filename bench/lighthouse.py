@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -194,7 +193,7 @@ def main() -> int:
 
     _common.table(["page", "URL", *CATEGORIES],
                   [[name, path, *[score(report, c) for c in CATEGORIES]]
-                   for (name, path), (_url, report, _runs) in zip(pages, results.values())],
+                   for (name, path), (_url, report, _runs) in zip(pages, results.values(), strict=True)],
                   title="Scores (0-100" + (", median-performance run" if args.runs > 1 else "") + ")")
     if args.runs > 1:
         _common.table(["page", "performance of each run"],

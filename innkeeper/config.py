@@ -17,7 +17,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 MODES = ("demo", "production")
-DEMO_SECRET_KEY = "demo-only-insecure-secret-key-never-use-in-production-0123456789"
+DEMO_SECRET_KEY = "demo-only-insecure-secret-key-never-use-in-production-0123456789"  # noqa: S105
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""URLs of the platform site (localhost and PLATFORM_HOSTS). Hotel sites use innkeeper.web.urls_hotel."""
+"""URLs of the platform site (localhost and PLATFORM_HOSTS). Hotel sites use innkeeper.urls_hotel."""
 
 from django.urls import include, path
 
 from innkeeper.api import api
-from innkeeper.messaging import hooks
+from innkeeper.hooks import whatsapp as hooks
 from innkeeper.web.views import outbox, platform
 
 urlpatterns = [

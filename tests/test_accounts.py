@@ -12,8 +12,8 @@ from django.utils import timezone
 from innkeeper.accounts import services
 from innkeeper.accounts.errors import InvitationUnusable, NotAllowed
 from innkeeper.accounts.models import Invitation, Membership, User
-from innkeeper.core.models import AuditEntry
 from innkeeper.core.errors import Conflict
+from innkeeper.core.models import AuditEntry
 from tests import factories
 from tests.factories import PASSWORD
 

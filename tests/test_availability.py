@@ -52,7 +52,7 @@ def test_closed_dates_min_stay_and_occupancy(hotel, in_scope, now, future):
     factories.make_override(closed, future + timedelta(days=1), closed=True)
     min3 = factories.make_room_type(hotel, slug="min3", rooms=2)
     factories.make_override(min3, future, min_stay=3)
-    small = factories.make_room_type(hotel, slug="small", rooms=2, base_occupancy=1, max_occupancy=1)
+    factories.make_room_type(hotel, slug="small", rooms=2, base_occupancy=1, max_occupancy=1)
     offers = search(in_scope, hotel, now, guests=2, check_in=future, check_out=future + timedelta(days=2))
     assert {s: (o.available, o.reason) for s, o in offers.items()} == {
         "closed": (0, "closed"), "min3": (0, "min_stay"), "small": (0, "too_many_guests")}

@@ -6,8 +6,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking import services as booking_services
 from innkeeper.booking import selectors, stays
+from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
 from innkeeper.locks import services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey

@@ -14,9 +14,9 @@ from django.urls import get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.accounts import services as accounts
+from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.api import api
 from innkeeper.booking import services as booking_services
-from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockAccount, LockKey

@@ -1,3 +1,5 @@
+from io import StringIO
+
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
@@ -10,9 +12,9 @@ def counts():
 
 
 def test_seed_demo_creates_two_hotels_and_is_idempotent(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     first = counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     assert counts() == first
     with scopes_disabled():
         demo = Hotel.objects.get(slug="demo")

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import formats, translation
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status

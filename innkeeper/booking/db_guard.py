@@ -13,8 +13,9 @@ TABLE = "booking_booking"
 NO_OVERLAP_CONSTRAINT = "booking_no_overlap"  # PostgreSQL's exclusion constraint (migration 0002)
 NO_OVERLAP_MESSAGE = "booking_room_overlap"  # what the SQLite triggers abort with
 _ACTIVE_SQL = "(" + ", ".join(f"'{status}'" for status in sorted(ACTIVE)) + ")"
+# Built from this module's constants, never from input.
 _OVERLAP = (
-    f"SELECT RAISE(ABORT, '{NO_OVERLAP_MESSAGE}') WHERE EXISTS ("
+    f"SELECT RAISE(ABORT, '{NO_OVERLAP_MESSAGE}') WHERE EXISTS ("  # noqa: S608
     f" SELECT 1 FROM {TABLE} b WHERE b.room_id = NEW.room_id AND b.id IS NOT NEW.id"
     f" AND b.status IN {_ACTIVE_SQL}"
     " AND b.blocks_from < NEW.blocks_until AND NEW.blocks_from < b.blocks_until);"

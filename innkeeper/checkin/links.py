@@ -6,7 +6,7 @@ from __future__ import annotations
 from innkeeper.core import tokens
 from innkeeper.hotels.links import hotel_url
 
-TOKEN_SALT = "innkeeper.checkin.link"
+TOKEN_SALT = "innkeeper.checkin.link"  # noqa: S105  (a salt, not a secret)
 
 
 def checkin_token(booking) -> str:

@@ -42,7 +42,7 @@ def write(fn, *, attempts: int = 3):
                 raise
             if nested or attempt == attempts:
                 raise Busy(_("The hotel is very busy right now. Please try again in a moment.")) from exc
-            time.sleep(random.uniform(0.01, 0.05) * attempt)
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311  (jitter)
     raise AssertionError("unreachable")
 
 

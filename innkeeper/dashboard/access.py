@@ -14,13 +14,6 @@ from django_scopes import scope
 
 from innkeeper.accounts.models import Membership, Role
 
-STAFF_PREFIX = "staff:"  # how a person is named in a booking's history
-
-
-def actor(request) -> str:
-    """How the signed-in person is named in a booking's history (the audit log reads it back)."""
-    return f"{STAFF_PREFIX}{request.user.email}"
-
 
 def forbidden(request, message):
     return render(request, "dashboard/forbidden.html", {"message": message}, status=403)

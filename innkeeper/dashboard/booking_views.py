@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from innkeeper.accounts.actors import actor
 from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import actor, panel_view, redirect_back
+from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks

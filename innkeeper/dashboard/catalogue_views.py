@@ -14,13 +14,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from innkeeper.accounts.actors import STAFF_PREFIX
 from innkeeper.accounts.models import Role
 from innkeeper.booking.models import BookingEvent
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
-from innkeeper.dashboard.access import STAFF_PREFIX, forbidden, panel_view
-from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, LockAccountForm,
-                                       MessagingAccountForm, RatesForm, RoomForm, RoomStatusForm, RoomTypeForm)
+from innkeeper.dashboard.access import forbidden, panel_view
+from innkeeper.dashboard.forms import (
+    AddOnForm,
+    DomainForm,
+    HotelSettingsForm,
+    LockAccountForm,
+    MessagingAccountForm,
+    RatesForm,
+    RoomForm,
+    RoomStatusForm,
+    RoomTypeForm,
+)
 from innkeeper.hotels import services
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import services as locks

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from innkeeper.accounts.actors import actor
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
-from innkeeper.dashboard.access import actor, panel_view, redirect_back
+from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import MessageFilterForm, OptOutForm, TemplateForm
 from innkeeper.messaging import selectors, services
 from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType, OptOut

@@ -12,7 +12,16 @@ from decimal import Decimal as D
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from innkeeper.hotels.models import AddOn, AddOnCharge, BookingModel, Hotel, HotelDomain, RateOverride, Room, RoomType
+from innkeeper.hotels.models import (
+    AddOn,
+    AddOnCharge,
+    BookingModel,
+    Hotel,
+    HotelDomain,
+    RateOverride,
+    Room,
+    RoomType,
+)
 
 HOTELS = [
     {

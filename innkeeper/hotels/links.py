@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 
 from innkeeper.hotels.models import Hotel, HotelDomain
 
-HOTEL_URLCONF = "innkeeper.web.urls_hotel"
+HOTEL_URLCONF = "innkeeper.urls_hotel"
 
 
 def hotel_host(hotel: Hotel) -> str:

@@ -8,7 +8,6 @@ from django.utils.timezone import localtime
 from innkeeper.checkin.links import checkin_link
 from innkeeper.messaging.variables import VARIABLES
 
-
 CHECK_IN_OPEN = frozenset({"CONFIRMED"})
 
 

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from innkeeper.core.crypto import EncryptedJSONField, EncryptedTextField
-
 from innkeeper.hotels.models import Hotel
 
 

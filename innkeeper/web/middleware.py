@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_language_from_path, parse_accept_lang_header
 from django_scopes import scope
 
+from innkeeper.hotels.links import HOTEL_URLCONF
 from innkeeper.web import sites
-
-HOTEL_URLCONF = "innkeeper.web.urls_hotel"
 
 
 class NulMiddleware:

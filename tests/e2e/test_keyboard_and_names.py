@@ -29,7 +29,7 @@ def date_keys(day) -> str:
     return f"{day.month:02d}{day.day:02d}{day.year}"  # Chromium's en-US date field: mm dd yyyy
 
 
-def test_a_nightly_booking_with_the_keyboard_only(page, site, future):
+def test_a_nightly_booking_with_the_keyboard_only(page, site, future):  # noqa: F811  (a fixture)
     page.goto(url(page, "/en/book/"))
     tab_to(page, "Check-in")
     page.keyboard.type(date_keys(future))
@@ -78,7 +78,7 @@ def unnamed_controls(page) -> list[str]:
     return [m.group(0).strip() for m in lines if not m.group(2).lstrip().startswith('"')]
 
 
-def test_every_form_control_on_the_guest_pages_has_a_name(page, site, book, future):
+def test_every_form_control_on_the_guest_pages_has_a_name(page, site, book, future):  # noqa: F811
     hotel, std, lux = site
     nights = f"mode=nightly&check_in={future}&check_out={future + timedelta(days=2)}&guests=2"
     hours = f"mode=hourly&date={future}&start_time=10&hours=3&guests=1"

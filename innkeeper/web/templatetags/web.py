@@ -71,7 +71,7 @@ def theme_css(hotel) -> str:
         rules.append(f"--font:{FONTS[theme['font']][1]}")
     # Not HTML-escaped: inside <style> an entity is not decoded, so &quot; would break the font stack.
     # Every value is a checked colour or one of our own font stacks.
-    return mark_safe(":root{%s}" % ";".join(rules)) if rules else ""  # noqa: S308
+    return mark_safe(":root{" + ";".join(rules) + "}") if rules else ""  # noqa: S308
 
 
 @register.simple_tag

@@ -8,15 +8,12 @@ from django.utils import timezone
 from django_scopes import scope
 from ninja import Field, Router, Schema
 
+from innkeeper.api.schemas import Problem
 from innkeeper.checkin import services
 from innkeeper.core.schemas import Text
 
 router = Router(tags=["check-in"])
 
-
-class Problem(Schema):
-    detail: str
-    code: str
 
 
 class IdentityIn(Schema):

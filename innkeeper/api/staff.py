@@ -16,15 +16,16 @@ from django_scopes import scope
 from ninja import Field, Query, Router, Schema
 from ninja.security import django_auth
 
+from innkeeper.accounts.actors import actor
 from innkeeper.accounts.errors import NotAllowed
 from innkeeper.accounts.models import Membership, Role
+from innkeeper.api.public.booking import BookingOut, booking_out
+from innkeeper.api.schemas import Problem
 from innkeeper.booking import selectors, services
-from innkeeper.booking.api import BookingOut, Problem, booking_out
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import InvalidInput, PermissionDenied
 from innkeeper.core.schemas import Text
-from innkeeper.dashboard.access import actor
 from innkeeper.hotels import services as hotel_services
 from innkeeper.hotels.models import Room, RoomType
 from innkeeper.locks import services as locks

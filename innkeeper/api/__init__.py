@@ -4,12 +4,19 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from innkeeper.booking.api import router as booking_router
-from innkeeper.checkin.api import router as checkin_router
-from innkeeper.core.errors import (Busy, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied,
-                                   TooManyRequests)
-from innkeeper.dashboard.api import router as staff_router
-from innkeeper.locks.api import router as locks_router
+from innkeeper.api.public.booking import router as booking_router
+from innkeeper.api.public.checkin import router as checkin_router
+from innkeeper.api.public.webkey import router as locks_router
+from innkeeper.api.staff import router as staff_router
+from innkeeper.core.errors import (
+    Busy,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
 
 api = NinjaAPI(title="Innkeeper API", version="1", urls_namespace="api",
                openapi_url="/openapi.json", docs_url="/docs")

@@ -1,10 +1,10 @@
 """URLs of a hotel's own site (chosen by SiteMiddleware from the request's host)."""
 
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import path
 
 from innkeeper.api import api
-from innkeeper.web.views import booking, crawl, manage, pages
+from innkeeper.web.views import booking, checkin, crawl, manage, pages, webkey
 
 urlpatterns = [
     path("api/", api.urls),
@@ -25,6 +25,8 @@ urlpatterns += i18n_patterns(
     path("manage/", manage.lookup, name="manage"),
     path("manage/<str:token>/", manage.detail, name="manage_booking"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
-    path("", include("innkeeper.checkin.urls")), path("", include("innkeeper.locks.urls")),
+    path("check-in/", checkin.check_in, name="check_in"),
+    path("webkey/", webkey.webkey, name="webkey"),
+    path("demo/keypad/<str:number>/", webkey.keypad, name="demo_keypad"),
 )
 handler404 = "innkeeper.web.views.pages.not_found"

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from innkeeper.booking.pricing import with_add_ons
 from innkeeper.checkin import services
-from innkeeper.checkin.forms import AddOnsForm, IdentityForm
 from innkeeper.core.crypto import mask
 from innkeeper.core.errors import Busy, Conflict, InvalidInput, NotFound
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
+from innkeeper.web.checkin_forms import AddOnsForm, IdentityForm
 
 STEPS = ("overview", "guest", "extras", "confirm")
 IDENTITY_FIELDS = ("legal_name", "date_of_birth", "document_number", "nationality", "address")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 import datetime as dt
+from contextlib import contextmanager
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django_scopes import scope
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from innkeeper.api.schemas import Problem
 from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, Source
 from innkeeper.core.schemas import Text
@@ -18,10 +19,6 @@ from innkeeper.hotels.selectors import hotel_by_slug
 
 router = Router(tags=["booking"])
 
-
-class Problem(Schema):
-    detail: str
-    code: str
 
 
 class QuoteLineOut(Schema):

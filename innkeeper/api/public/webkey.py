@@ -2,16 +2,13 @@
 
 from ninja import Field, Router, Schema
 
+from innkeeper.api.schemas import Problem
 from innkeeper.core.http import client_ip
 from innkeeper.core.schemas import Text
 from innkeeper.locks import services
 
 router = Router(tags=["keys"])
 
-
-class Problem(Schema):
-    detail: str
-    code: str
 
 
 class UnlockIn(Schema):
