@@ -7,7 +7,8 @@
 For each concurrency N it measures bookings per second of
   bare     Booking.objects.create() straight into booking_booking (the no-overlap guard still runs,
            nothing else: no lock, no rules, no price, no event), one row per INSERT, autocommit;
-  service  innkeeper.booking.services.booking_create(), N threads, each with its own connection;
+  service  innkeeper.journey.services.booking_create() (the booking and what it sets off), N threads,
+           each with its own connection;
   api      POST /api/v1/hotels/{slug}/bookings against gunicorn (2 workers x 4 threads, a subprocess on
            the same database), N client threads, each with its own keep-alive HTTP connection.
 Each runs for a fixed time (or until --max bookings); the kinds are interleaved and the whole set repeated
@@ -156,13 +157,14 @@ def service_job_factory(hotel, types, plan: Plan):
     from django_scopes import scope
 
     from innkeeper.booking import services, stays
+    from innkeeper.journey import services as journey
 
     def job():
         j, t, _r, night = plan.next()
         now = timezone.now()
         with scope(hotel=hotel):
             stay = stays.nightly(hotel, night, night + timedelta(days=1), now=now)
-            services.booking_create(hotel=hotel, room_type=types[t].slug, stay=stay, guests=2,
+            journey.booking_create(hotel=hotel, room_type=types[t].slug, stay=stay, guests=2,
                                     guest=services.GuestDetails("Bench Guest", f"bench{j}@example.com"),
                                     source="API", now=now)
         return "ok"

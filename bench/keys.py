@@ -59,6 +59,7 @@ def main():
     from innkeeper.booking import services as booking_services
     from innkeeper.booking import stays
     from innkeeper.checkin import services as checkin
+    from innkeeper.journey import services as journey
     from innkeeper.locks import services as keys
     from innkeeper.locks.models import KeyStatus
     from innkeeper.locks.providers.ttlock import forget_tokens
@@ -87,7 +88,7 @@ def main():
         with scope(hotel=hotel):
             for i in range(n):
                 stay = stays.nightly(hotel, arrival, arrival + timedelta(days=2), now=now)
-                booked.append(booking_services.booking_create(
+                booked.append(journey.booking_create(
                     hotel=hotel, room_type="double", stay=stay, guests=1,
                     guest=booking_services.GuestDetails(f"Guest {i}", f"g{i}@example.com"), now=now))
             identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
@@ -95,7 +96,7 @@ def main():
                                               today=arrival)
             completion, issued = [], []
             for booking in booked:
-                (_b, key), ms = timed(lambda b=booking: checkin.checkin_complete(booking=b, identity=identity, now=now))
+                (_b, key), ms = timed(lambda b=booking: journey.checkin_complete(booking=b, identity=identity, now=now))
                 completion.append(ms)
                 issued.append(key)
 
@@ -119,7 +120,7 @@ def main():
         cancel, revoke = [], []
         with scope(hotel=hotel):
             for booking in booked:
-                cancel.append(timed(lambda b=booking: booking_services.booking_cancel(booking=b, actor="bench"))[1])
+                cancel.append(timed(lambda b=booking: journey.booking_cancel(booking=b, actor="bench"))[1])
         later = timezone.now()
         for key in issued:
             done, ms = timed(lambda k=key: keys.key_process(key_id=k.pk, now=later))

@@ -82,6 +82,7 @@ def main() -> None:
 
     from innkeeper.booking import services as booking_services
     from innkeeper.booking import stays
+    from innkeeper.journey import services as journey
     from innkeeper.messaging import services
     from innkeeper.messaging.models import Message
     from innkeeper.messaging.providers import http
@@ -98,7 +99,7 @@ def main() -> None:
         with scope(hotel=hotel):
             stay = stays.from_request(hotel, check_in=day, check_out=day + timedelta(days=1),
                                       now=timezone.now())
-            return booking_services.booking_create(
+            return journey.booking_create(
                 hotel=hotel, room_type="std", stay=stay, guests=1,
                 guest=booking_services.GuestDetails(f"Guest {j}", f"guest{j}@example.com", "+7 916 123-45-67"))
 

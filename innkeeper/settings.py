@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "innkeeper.locks",
     "innkeeper.checkin",
     "innkeeper.payments",
+    "innkeeper.journey",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,10 @@ WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 20  # per client address (innkeeper.core.http
 TRUSTED_PROXY_COUNT = CONFIG.trusted_proxy_count  # reverse proxies whose X-Forwarded-For is believed
 CHECKIN_REMINDER_HOURS = 48  # the check-in reminder goes out this long before arrival...
 CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's time zone
+# The check-out reminder goes out this long before the stay ends (a late check-out included), if that falls
+# in the hours above and after arrival; the thanks this long after it ends, or when those hours next begin.
+CHECKOUT_REMINDER_MINUTES = 120
+POST_STAY_MESSAGE_HOURS = 3
 
 # Links in messages to a hotel's own site: https on its primary domain in production; the demo's
 # <slug>.localhost hosts answer on ./bin/demo's port.
@@ -227,7 +232,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "messages-sweep": {"task": "innkeeper.messaging.tasks.messages_sweep",
                        "schedule": float(INNKEEPER_MESSAGING["sweep_every_seconds"])},
-    **__import__("innkeeper.locks.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # keys, check-out, reminders
+    **__import__("innkeeper.locks.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # key operations
+    **__import__("innkeeper.journey.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # check-out, reminders
     **__import__("innkeeper.booking.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # lapsed holds
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celery" / "beat-schedule")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services, stays
+from innkeeper.journey import services as journey
 from tests import factories
 
 # Fixtures of the messaging tests (fake SMTP and WhatsApp servers, fast retry settings).
@@ -92,14 +93,15 @@ def in_scope():
 
 @pytest.fixture
 def book(in_scope, now):
-    """Book through the service: book(hotel, room_type, check_in, check_out) or (.., start=, hours=)."""
+    """Book through the journey (the booking and what it sets off): book(hotel, room_type, check_in,
+    check_out) or (.., start=, hours=)."""
     def run(hotel, room_type, check_in=None, check_out=None, *, start=None, hours=None, guests=1,
             hold=False, add_ons=(), email="guest@example.com", name="Guest Name", at=None):
         at = at or now
         with scope(hotel=hotel):
             stay = stays.from_request(hotel, check_in=check_in, check_out=check_out, start=start, hours=hours,
                                       now=at)
-            return services.booking_create(
+            return journey.booking_create(
                 hotel=hotel, room_type=room_type.slug, stay=stay, guests=guests, hold=hold, add_ons=add_ons,
                 guest=services.GuestDetails(name, email), now=at)
     return run

@@ -12,6 +12,7 @@ from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
 from innkeeper.booking import stays
+from innkeeper.journey import services as journey
 from innkeeper.messaging import services
 from innkeeper.messaging.models import Message
 from tests import factories
@@ -88,7 +89,7 @@ def confirmed_booking(hotel, *, phone="+7 916 123-45-67", name="Anna Petrova", e
     day = (timezone.now() + timedelta(days=30)).date()
     with scope(hotel=hotel):
         stay = stays.from_request(hotel, check_in=day, check_out=day + timedelta(days=2), now=timezone.now())
-        return booking_services.booking_create(
+        return journey.booking_create(
             hotel=hotel, room_type=room_type.slug, stay=stay, guests=1, locale=locale, hold=hold, add_ons=add_ons,
             guest=booking_services.GuestDetails(name, email, phone))
 

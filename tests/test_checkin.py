@@ -12,7 +12,9 @@ from innkeeper.booking.states import Status
 from innkeeper.checkin import services
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import Busy, InvalidInput, NotFound
+from innkeeper.hotels import links
 from innkeeper.hotels.models import RoomType
+from innkeeper.journey import services as journey
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
 from tests import factories
 from tests.conftest import locked_elsewhere
@@ -42,9 +44,9 @@ def identity(**changes):
 
 
 def test_the_link_opens_its_booking_until_check_out(booking, hotel, other_hotel, now):
-    link = services.checkin_link(booking)
+    link = links.checkin_link(booking)
     assert link.startswith("http://moscow.localhost:8000/en/check-in/?token=")
-    token = services.checkin_token(booking)
+    token = links.checkin_token(booking)
     assert parse_qs(urlsplit(link).query)["token"] == [token]  # the same link each time it is made
     assert services.booking_for_token(token, now=now) == booking
     assert services.booking_for_token(token, now=booking.end - timedelta(seconds=1), hotel=hotel) == booking
@@ -74,7 +76,7 @@ def test_each_identity_problem_names_its_field(changes, field):
 
 def test_completion_adds_extras_stores_identity_encrypted_and_queues_the_key(booking, hotel):
     with scope(hotel=hotel):
-        done, key = services.checkin_complete(booking=booking, identity=identity(),
+        done, key = journey.checkin_complete(booking=booking, identity=identity(),
                                               add_ons=["late-check-out", "coworking"])
         assert done.status == Status.CHECKIN_COMPLETED
         assert done.total == booking.total + 15 + 2 * 10
@@ -92,9 +94,9 @@ def test_completion_adds_extras_stores_identity_encrypted_and_queues_the_key(boo
 
 def test_a_second_completion_or_a_cancelled_booking_is_refused_without_changes(booking, hotel):
     with scope(hotel=hotel):
-        services.checkin_complete(booking=booking, identity=identity())
+        journey.checkin_complete(booking=booking, identity=identity())
         with pytest.raises(services.CheckInClosed) as err:
-            services.checkin_complete(booking=booking, identity=identity(), add_ons=["airport-transfer"])
+            journey.checkin_complete(booking=booking, identity=identity(), add_ons=["airport-transfer"])
         assert err.value.code == "already_completed"
         assert LockKey.objects.filter(booking=booking).count() == 1
         assert not booking.add_ons.exists()
@@ -103,7 +105,7 @@ def test_a_second_completion_or_a_cancelled_booking_is_refused_without_changes(b
 def test_unknown_extras_change_nothing(booking, hotel):
     with scope(hotel=hotel):
         with pytest.raises(InvalidInput) as err:
-            services.checkin_complete(booking=booking, identity=identity(), add_ons=["old"])
+            journey.checkin_complete(booking=booking, identity=identity(), add_ons=["old"])
         assert err.value.field == "add_ons"
         booking.refresh_from_db()
         assert booking.status == Status.CONFIRMED and not LockKey.objects.exists()
@@ -116,7 +118,7 @@ def _page(client, token, step=None):
 def test_the_steps_over_http_keep_what_was_entered_and_end_with_the_door_code(
         client, booking, hotel, django_capture_on_commit_callbacks):
     host = {"HTTP_HOST": "moscow.localhost"}
-    token = services.checkin_token(booking)
+    token = links.checkin_token(booking)
     page = client.get(_page(client, token), **host)
     assert page.status_code == 200 and "Start check-in" in page.text and booking.reference in page.text
 
@@ -161,18 +163,18 @@ def test_pages_explain_invalid_expired_and_cancelled_links(client, booking, hote
     host = {"HTTP_HOST": "moscow.localhost"}
     bad = client.get("/en/check-in/?token=nope", **host)
     assert bad.status_code == 404 and "not valid" in bad.text
-    assert client.get(_page(client, services.checkin_token(booking)), HTTP_HOST="other.localhost").status_code == 404
+    assert client.get(_page(client, links.checkin_token(booking)), HTTP_HOST="other.localhost").status_code == 404
     with scope(hotel=hotel):
         from innkeeper.booking.services import booking_cancel
         booking_cancel(booking=booking, actor="guest")
-    closed = client.get(_page(client, services.checkin_token(booking)), **host)
+    closed = client.get(_page(client, links.checkin_token(booking)), **host)
     assert closed.status_code == 409 and "Please contact the hotel" in closed.text
     ru = client.get("/ru/check-in/?token=nope", **host)
     assert "Ссылка для регистрации недействительна" in ru.text
 
 
 def test_the_api_completes_check_in_with_the_same_checks(client, booking, hotel):
-    token = services.checkin_token(booking)
+    token = links.checkin_token(booking)
     body = {"token": token, "guest": IDENTITY, "add_ons": ["airport-transfer"]}
     bad = client.post("/api/v1/check-in/complete", {**body, "guest": {**IDENTITY, "document_number": "1"}},
                       content_type="application/json")
@@ -201,8 +203,8 @@ def test_reminders_are_due_once_at_waking_hours_in_the_hotel_time_zone(hotel, ro
     assert services.reminders_due(now=day_before.replace(hour=3)) == []  # 03:00 in Moscow: wait
     at_ten = day_before.replace(hour=10)
     assert services.reminders_due(now=at_ten) == [booking]
-    assert services.reminders_run(now=at_ten) == [booking]
-    assert services.reminders_run(now=at_ten + timedelta(hours=1)) == []  # once
+    assert journey.checkin_reminders_run(now=at_ten) == [booking]
+    assert journey.checkin_reminders_run(now=at_ten + timedelta(hours=1)) == []  # once
     with scopes_disabled():
         assert CheckIn.objects.get(booking=booking).reminder_sent_at == at_ten
         from innkeeper.messaging.models import Message
@@ -220,7 +222,7 @@ def test_a_late_check_out_is_refused_at_check_in_when_the_next_guest_arrives_rig
     assert nxt.room_id == booking.room_id  # the only room, from the same day's check-in
     with scope(hotel=hotel):
         with pytest.raises(AddOnUnavailable) as err:
-            services.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out", "coworking"])
+            journey.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out", "coworking"])
         assert err.value.code == "add_on_unavailable"
         assert "another guest has the room at that time" in err.value.message
         booking.refresh_from_db()  # nothing half-written
@@ -228,7 +230,7 @@ def test_a_late_check_out_is_refused_at_check_in_when_the_next_guest_arrives_rig
             Status.CONFIRMED, booking.end + timedelta(minutes=60), Decimal("200.00"))
         assert not booking.add_ons.exists() and not LockKey.objects.exists()
         # Without the late check-out the check-in goes through.
-        done, key = services.checkin_complete(booking=booking, identity=identity(), add_ons=["coworking"])
+        done, key = journey.checkin_complete(booking=booking, identity=identity(), add_ons=["coworking"])
     assert done.status == Status.CHECKIN_COMPLETED and key.valid_until <= nxt.start
 
 
@@ -237,7 +239,7 @@ def test_a_late_check_out_at_check_in_moves_the_stay_to_a_room_free_for_it(hotel
     nxt = book(hotel, room_type, future + timedelta(days=2), future + timedelta(days=3), email="next@example.com")
     assert nxt.room_id == booking.room_id
     with scope(hotel=hotel):
-        done, key = services.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out"])
+        done, key = journey.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out"])
         assert (done.room_id, key.room_id, key.lock_id) == (other.pk, other.pk, "SIM-102")
         assert done.blocks_until == done.end + timedelta(minutes=240 + 60)  # late check-out, then the turnover
         assert done.events.filter(action="moved").get().data["after"] == "102"
@@ -250,7 +252,7 @@ def test_an_expired_link_says_the_stay_has_ended_and_what_to_do(client, booking,
     import time_machine
 
     host = {"HTTP_HOST": "moscow.localhost"}
-    token = services.checkin_token(booking)
+    token = links.checkin_token(booking)
     with time_machine.travel(booking.end - timedelta(minutes=1), tick=False):
         assert client.get(_page(client, token), **host).status_code == 200  # until check-out
     with time_machine.travel(booking.end, tick=False):
@@ -273,8 +275,8 @@ def test_the_reminder_task_on_the_beat_schedule_sends_due_reminders(hotel, room_
     from innkeeper import celery_app
 
     celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
-    entry = celery_app.conf.beat_schedule["checkin-reminders"]
-    assert (entry["task"], entry["schedule"]) == ("checkin.reminders", 15 * 60.0)
+    entry = celery_app.conf.beat_schedule["journey-checkin-reminders"]
+    assert (entry["task"], entry["schedule"]) == ("journey.checkin_reminders", 15 * 60.0)
     arrival = (now + timedelta(days=5)).date()
     booking = book(hotel, room_type, arrival, arrival + timedelta(days=1))
     ten_the_day_before = datetime.combine(arrival - timedelta(days=1), datetime.min.time(), tzinfo=hotel.tz).replace(
@@ -296,9 +298,9 @@ def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_ty
     settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100
     with locked_elsewhere(lambda: RoomType.objects.select_for_update(no_key=True).filter(pk=room_type.pk)), \
             scope(hotel=hotel):  # as the room type's writers lock it
-        done, _key = services.checkin_complete(booking=first, identity=identity(), add_ons=["coworking"])
+        done, _key = journey.checkin_complete(booking=first, identity=identity(), add_ons=["coworking"])
         with pytest.raises(Busy):
-            services.checkin_complete(booking=second, identity=identity(), add_ons=["late-check-out"])
+            journey.checkin_complete(booking=second, identity=identity(), add_ons=["late-check-out"])
     assert done.status == Status.CHECKIN_COMPLETED
     with scopes_disabled():
         second.refresh_from_db()
@@ -311,7 +313,7 @@ def test_only_extras_that_stretch_the_stay_wait_for_the_room_type(hotel, room_ty
 def test_a_check_in_that_waits_too_long_says_try_again_and_keeps_the_draft(client, hotel, booking, room_type,
                                                                            settings):
     host = {"HTTP_HOST": "moscow.localhost"}
-    token = services.checkin_token(booking)
+    token = links.checkin_token(booking)
     client.post(_page(client, token, "guest"), IDENTITY, **host)
     client.post(_page(client, token, "extras"), {"add_ons": ["late-check-out"]}, **host)
     settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 100

@@ -9,6 +9,7 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking import selectors, stays
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
+from innkeeper.journey import services as journey
 from innkeeper.locks import services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
@@ -43,7 +44,7 @@ def checked_in(hotel, room_type, book, future):
     def make(add_ons=(), at=None):
         booking = book(hotel, room_type, future, future + timedelta(days=2), add_ons=add_ons, at=at)
         with scope(hotel=hotel):
-            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
+            booking = journey.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
                                                           actor="guest")
             with transaction.atomic():
                 key = services.keys_issue_for(booking=booking, now=booking.created_at)
@@ -210,7 +211,7 @@ def test_cancelling_revokes_the_pin_on_the_lock(cloud, checked_in, hotel):
     booking, key = checked_in()
     process(key)
     with scope(hotel=hotel):
-        booking_services.booking_cancel(booking=booking, actor="staff")
+        journey.booking_cancel(booking=booking, actor="staff")
     key.refresh_from_db()
     assert key.status == KeyStatus.REVOKING and key.revoke_reason == "cancelled"
     key = process(key)
@@ -225,8 +226,8 @@ def test_a_failed_revocation_is_retried_then_recorded(cloud, checked_in, hotel, 
     process(key)
     cloud.locks["L101"].has_gateway = False
     with scope(hotel=hotel):
-        booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
-        booking_services.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
+        journey.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
+        journey.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
     key = process(key)
     assert key.status == KeyStatus.REVOKING and key.last_error.startswith("-2012")
     key = process(key, now=key.next_attempt_at)
@@ -245,7 +246,7 @@ def test_a_new_room_gets_a_new_pin_and_the_old_one_is_removed(cloud, checked_in,
     process(key)
     with scope(hotel=hotel):
         other = booking.room_type.rooms.get(number="102")
-        booking_services.booking_move(booking=booking, room=other, actor="staff")
+        journey.booking_move(booking=booking, room=other, actor="staff")
         old, new = LockKey.objects.filter(booking=booking).order_by("generation")
     assert (old.status, new.status, new.lock_id, new.generation) == (KeyStatus.REVOKING, KeyStatus.PENDING, "L102", 2)
     services.keys_sweep()
@@ -262,7 +263,7 @@ def test_new_dates_reissue_the_key_with_the_new_window(cloud, checked_in, hotel,
     process(key)
     with scope(hotel=hotel):
         stay = stays.nightly(hotel, future + timedelta(days=1), future + timedelta(days=4), now=now)
-        booking = booking_services.booking_change_stay(booking=booking, stay=stay, actor="staff")
+        booking = journey.booking_change_stay(booking=booking, stay=stay, actor="staff")
     services.keys_sweep()
     [code] = cloud.live_passcodes()
     assert code.end == ms(booking.end + timedelta(minutes=30))
@@ -277,7 +278,7 @@ def test_the_same_dates_do_not_reissue(cloud, checked_in, hotel, future, now, ga
     process(key)
     with scope(hotel=hotel):
         stay = stays.nightly(hotel, future, future + timedelta(days=2), now=now)
-        booking_services.booking_change_stay(booking=booking, stay=stay, guests=2, actor="staff")
+        journey.booking_change_stay(booking=booking, stay=stay, guests=2, actor="staff")
         assert LockKey.objects.filter(booking=booking).count() == 1
 
 
@@ -304,7 +305,7 @@ def test_revoked_while_being_made_removes_the_pin_it_made(cloud, checked_in, hot
         provider = services.provider_for(hotel)
         outcome = services._issue(provider, claimed, booking.created_at)  # the PIN is on the lock now...
     with scope(hotel=hotel):
-        booking_services.booking_cancel(booking=booking, actor="staff")  # ...when the booking is cancelled
+        journey.booking_cancel(booking=booking, actor="staff")  # ...when the booking is cancelled
     with scopes_disabled():
         key = services._record(key.pk, KeyStatus.PENDING, outcome, None, provider.name, booking.created_at)
     assert key.status == KeyStatus.REVOKING and key.remote_id
@@ -341,7 +342,7 @@ def test_an_offline_passcode_in_a_half_hour_zone_starts_on_a_local_hour(db, clou
     day = (now + timedelta(days=30)).date()
     booking = book(hotel, rt, day, day + timedelta(days=2))
     with scope(hotel=hotel):
-        booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
+        booking = journey.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
         with transaction.atomic():
             key = services.keys_issue_for(booking=booking, now=now)
     key = process(key)
@@ -512,7 +513,7 @@ def test_two_keys_on_one_lock_never_overlap(cloud, hotel, book, future, turnover
     keys = []
     for booking in (first, second, fourth, third):
         with scope(hotel=hotel):
-            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
+            booking = journey.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
                                                           actor="guest")
             with transaction.atomic():
                 keys.append(services.keys_issue_for(booking=booking, now=booking.created_at))
@@ -554,10 +555,10 @@ def guest_booking(hotel, room_type, future, now):
     def make(locale):
         with scope(hotel=hotel):
             stay = stays.nightly(hotel, future, future + timedelta(days=2), now=now)
-            booking = booking_services.booking_create(
+            booking = journey.booking_create(
                 hotel=hotel, room_type=room_type.slug, stay=stay, guests=1, locale=locale,
                 guest=booking_services.GuestDetails("Анна Петрова", "anna@example.com", "+7 916 123-45-67"), now=now)
-            booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
+            booking = journey.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED, actor="guest")
             with transaction.atomic():
                 key = services.keys_issue_for(booking=booking, now=now)
         return booking, key

@@ -11,6 +11,7 @@ from innkeeper.booking import services as booking_services
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import Conflict, InvalidInput
+from innkeeper.journey import services as journey
 from innkeeper.messaging import rendering, services
 from innkeeper.messaging.defaults import DEFAULTS
 from innkeeper.messaging.models import Message, MessageStatus, MessageType, OptOut, SimulatedMessage
@@ -43,14 +44,14 @@ def test_no_booking_no_message_and_a_hold_waits_for_confirmation(hotel):
     day = (timezone.now() + timedelta(days=30)).date()
     with scope(hotel=hotel), pytest.raises(NoAvailability):
         stay = stays.from_request(hotel, check_in=day, check_out=day + timedelta(days=1), now=timezone.now())
-        booking_services.booking_create(hotel=hotel, room_type=room_type.slug, stay=stay, guests=1,
+        journey.booking_create(hotel=hotel, room_type=room_type.slug, stay=stay, guests=1,
                                         guest=booking_services.GuestDetails("A B", "a@example.com"))
     with scopes_disabled():
         assert Message.objects.count() == 0
     held = confirmed_booking(hotel, hold=True)
     assert rows(held) == {}
     with scope(hotel=hotel):
-        booking_services.booking_confirm(booking=held)
+        journey.booking_confirm(booking=held)
     assert set(rows(held)) == {"EMAIL", "WHATSAPP"}
 
 

@@ -12,7 +12,9 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking.models import Booking, BookingEvent
 from innkeeper.checkin import services as checkin
 from innkeeper.checkin.models import GuestIdentity
+from innkeeper.hotels import links
 from innkeeper.hotels.models import RateOverride
+from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
 from innkeeper.messaging.models import Message
@@ -37,7 +39,7 @@ def world(hotel, book, future, settings):
     keyed = book(hotel, rt, future + timedelta(days=3), future + timedelta(days=4))
     with scope(hotel=hotel):
         identity = checkin.clean_identity(**IDENTITY, today=future)
-        keyed, key = checkin.checkin_complete(booking=keyed, identity=identity)
+        keyed, key = journey.checkin_complete(booking=keyed, identity=identity)
     key = locks.key_process(key_id=key.pk)
     assert key.status == KeyStatus.ACTIVE
     return confirmed, keyed, key
@@ -70,7 +72,7 @@ def assert_refused(r, field):
 def test_check_in_api(client, world, where):
     confirmed, _keyed, _key = world
     guest = dict(IDENTITY)
-    body = {"token": checkin.checkin_token(confirmed), "guest": guest, "add_ons": ["breakfast"]}
+    body = {"token": links.checkin_token(confirmed), "guest": guest, "add_ons": ["breakfast"]}
     if where == "token":
         body["token"] = nul_in(body["token"])
     elif where == "add_ons":
@@ -130,8 +132,8 @@ def pages(world):
     confirmed, keyed, key = world
     ref, nulref = keyed.reference, f"{keyed.reference[:3]}%00{keyed.reference[3:]}"
     return [
-        ("get", f"/en/check-in/?token={checkin.checkin_token(confirmed)}%00", {}, 400),
-        ("post", f"/en/check-in/?token={checkin.checkin_token(confirmed)}&step=confirm%00", {}, 400),
+        ("get", f"/en/check-in/?token={links.checkin_token(confirmed)}%00", {}, 400),
+        ("post", f"/en/check-in/?token={links.checkin_token(confirmed)}&step=confirm%00", {}, 400),
         ("get", f"/en/webkey/?token={locks.webkey_token(key)}%00", {}, 400),
         ("post", f"/en/webkey/?token={locks.webkey_token(key)}%00", {}, 400),
         ("get", f"/en/manage/{booking_token(confirmed)}%00/", {}, 400),

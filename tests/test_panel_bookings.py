@@ -12,6 +12,7 @@ from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services, stays
 from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.journey import services as journey
 from tests import factories
 from tests.conftest import local
 from tests.factories import PASSWORD
@@ -347,7 +348,7 @@ def test_the_booking_page_masks_the_passport_number(signed_in, hotel, rooms, boo
     identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-05-17",
                                       document_number="75 1234567", nationality="Russian", today=future)
     with scope(hotel=hotel):
-        checkin.checkin_complete(booking=b, identity=identity)
+        journey.checkin_complete(booking=b, identity=identity)
     page = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
     assert "••••••567" in page and "Anna Petrova" in page and "Russian" in page
     assert "1234567" not in page and "751234567" not in page and "75 1234567" not in page

@@ -17,9 +17,9 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking.errors import HoldExpired
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import InvalidInput
+from innkeeper.journey import services as journey
 from innkeeper.payments import fake
 from innkeeper.payments.models import Payment
-from innkeeper.payments.services import pay_and_confirm
 from innkeeper.web.views.booking import booking_token
 from tests import factories
 from tests.conftest import locked_elsewhere
@@ -53,8 +53,8 @@ def held(hotel, book, future):
 
 def test_paying_twice_charges_once_and_keeps_one_payment(hotel, held, charges):
     with scope(hotel=hotel):
-        first = pay_and_confirm(booking=held, card_number=GOOD)
-        again = pay_and_confirm(booking=held, card_number=GOOD)
+        first = journey.booking_pay(booking=held, card_number=GOOD)
+        again = journey.booking_pay(booking=held, card_number=GOOD)
         payments = list(Payment.objects.filter(booking=held))
     assert first.status == again.status == "CONFIRMED"
     assert len(charges) == 1 and charges[0]["amount"] == D("240.00")
@@ -66,17 +66,17 @@ def test_paying_twice_charges_once_and_keeps_one_payment(hotel, held, charges):
 def test_a_declined_card_is_recorded_as_failed_with_the_reason_and_another_card_may_pay(hotel, held, charges):
     with scope(hotel=hotel):
         with pytest.raises(InvalidInput) as refused:
-            pay_and_confirm(booking=held, card_number=DECLINED)
+            journey.booking_pay(booking=held, card_number=DECLINED)
         assert refused.value.code == "declined"
         assert Booking.objects.get(pk=held.pk).status == "HOLD"
-        pay_and_confirm(booking=held, card_number=GOOD)
+        journey.booking_pay(booking=held, card_number=GOOD)
         rows = list(Payment.objects.filter(booking=held).values_list("status", "failure_code", "failure_message"))
     assert rows == [("FAILED", "declined", "The card was declined. Please use another card."), ("SUCCEEDED", "", "")]
 
 
 def test_the_database_refuses_a_second_successful_payment(hotel, held):
     with scope(hotel=hotel):
-        pay_and_confirm(booking=held, card_number=GOOD)
+        journey.booking_pay(booking=held, card_number=GOOD)
         with pytest.raises(IntegrityError), transaction.atomic():
             Payment.objects.create(hotel=hotel, booking=held, provider="fake", amount=D("1"), currency="EUR",
                                    status="SUCCEEDED", idempotency_key="another")
@@ -136,10 +136,10 @@ def test_the_panel_booking_page_lists_its_payments_and_never_another_hotels(clie
                   future + timedelta(days=1), hold=True)
     with scope(hotel=hotel):
         with pytest.raises(InvalidInput):
-            pay_and_confirm(booking=held, card_number=DECLINED)
-        pay_and_confirm(booking=held, card_number=GOOD)
+            journey.booking_pay(booking=held, card_number=DECLINED)
+        journey.booking_pay(booking=held, card_number=GOOD)
     with scope(hotel=other_hotel):
-        pay_and_confirm(booking=theirs, card_number=GOOD)
+        journey.booking_pay(booking=theirs, card_number=GOOD)
     with scopes_disabled():
         ours = {p.status: p for p in Payment.objects.filter(booking=held)}
         their_payment = Payment.objects.get(booking=theirs)
@@ -156,7 +156,7 @@ def test_a_hold_the_sweep_already_expired_is_refused_as_expired_before_any_charg
     with scope(hotel=hotel):
         Booking.objects.filter(pk=held.pk).update(status="EXPIRED")
         with pytest.raises(HoldExpired):
-            pay_and_confirm(booking=held, card_number=GOOD)
+            journey.booking_pay(booking=held, card_number=GOOD)
         assert not Payment.objects.filter(booking=held).exists()
     assert charges == []
 

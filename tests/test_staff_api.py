@@ -105,7 +105,7 @@ def test_a_person_without_a_hotel_gets_403(db, setup):
 
 def test_a_booking_shows_its_payments(hotel, other_hotel, book, future):
     from innkeeper.core.errors import InvalidInput
-    from innkeeper.payments.services import pay_and_confirm
+    from innkeeper.journey.services import booking_pay
     paid = {}
     for h in (hotel, other_hotel):
         h.payment_required = True
@@ -114,8 +114,8 @@ def test_a_booking_shows_its_payments(hotel, other_hotel, book, future):
                     hold=True)
         with scope(hotel=h):
             with pytest.raises(InvalidInput):
-                pay_and_confirm(booking=held, card_number="4000 0000 0000 0002")
-            pay_and_confirm(booking=held, card_number="4242 4242 4242 4242")
+                booking_pay(booking=held, card_number="4000 0000 0000 0002")
+            booking_pay(booking=held, card_number="4242 4242 4242 4242")
         paid[h.slug] = held
     staff = session(hotel, "STAFF", "desk@moscow.example")
     r = staff.get(f"/api/v1/staff/bookings/{paid['moscow'].reference}")

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
 from innkeeper.checkin import services as checkin
 from innkeeper.core import crypto
+from innkeeper.journey import services as journey
 from innkeeper.locks import services
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
 from innkeeper.locks.providers.ttlock import forget_tokens
@@ -41,7 +41,7 @@ def keyed(hotel, room_type, book, future):
     with scope(hotel=hotel):
         identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
                                           document_number="AB1234567", nationality="Russian", today=future)
-        booking, key = checkin.checkin_complete(booking=booking, identity=identity)
+        booking, key = journey.checkin_complete(booking=booking, identity=identity)
     key = services.key_process(key_id=key.pk)
     assert key.status == KeyStatus.ACTIVE
     return booking, key, services.webkey_token(key)
@@ -92,8 +92,8 @@ def test_the_web_key_refuses_outside_its_window_and_after_check_out(client, keye
     assert "Open door</button>" not in waiting.text
     assert early.status_code == 409 and "The door opens from" in early.text
     with inside(booking), scope(hotel=hotel):
-        booking_services.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
-        booking_services.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
+        journey.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
+        journey.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
     with inside(booking):
         after = client.post(f"/en/webkey/?token={token}", **HOST)
     assert after.status_code == 409 and "not checked in" in after.text
@@ -107,7 +107,7 @@ def test_the_web_key_refuses_outside_its_window_and_after_check_out(client, keye
 def test_a_moved_booking_refuses_the_old_rooms_link(client, keyed, hotel):
     booking, key, token = keyed
     with scope(hotel=hotel):
-        booking_services.booking_move(booking=booking, room=booking.room_type.rooms.get(number="102"), actor="staff")
+        journey.booking_move(booking=booking, room=booking.room_type.rooms.get(number="102"), actor="staff")
     with inside(booking):
         moved = client.post(f"/en/webkey/?token={token}", **HOST)
     assert moved.status_code == 409 and "has been replaced" in moved.text
@@ -236,7 +236,7 @@ def test_the_api_has_the_same_checks(client, keyed, hotel):
         assert bad.status_code == 404
         assert client.post("/api/v1/webkey/unlock", {}, content_type="application/json").status_code == 422
         with scope(hotel=hotel):
-            booking_services.booking_cancel(booking=booking, actor="staff")
+            journey.booking_cancel(booking=booking, actor="staff")
         refused = client.post("/api/v1/webkey/unlock", {"token": token}, content_type="application/json")
     assert (refused.status_code, refused.json()["code"]) == (409, "booking_not_checked_in")
     assert attempts() == [("api", True, ""), ("api", False, "not_found"), ("api", False, "booking_not_checked_in")]
@@ -272,7 +272,7 @@ def test_the_demo_keypad_opens_with_the_pin_until_it_is_revoked(client, keyed, h
         opened = client.post("/en/demo/keypad/101/", {"pin": key.pin}, **HOST)
         assert opened.status_code == 200 and "the door is open" in opened.text
         with scope(hotel=hotel):
-            booking_services.booking_cancel(booking=booking, actor="staff")
+            journey.booking_cancel(booking=booking, actor="staff")
         services.keys_sweep()
         assert client.post("/en/demo/keypad/101/", {"pin": key.pin}, **HOST).status_code == 403
     assert client.get("/en/demo/keypad/999/", **HOST).status_code == 404
@@ -280,8 +280,8 @@ def test_the_demo_keypad_opens_with_the_pin_until_it_is_revoked(client, keyed, h
 
 def test_automatic_check_out_revokes_keys_nobody_revoked(keyed, settings):
     booking, key, token = keyed
-    assert services.bookings_auto_check_out(now=booking.end) == 0  # not yet: an hour after the end
-    assert services.bookings_auto_check_out(now=booking.end + timedelta(minutes=61)) == 1
+    assert journey.stays_check_out(now=booking.end) == 0  # not yet: an hour after the end
+    assert journey.stays_check_out(now=booking.end + timedelta(minutes=61)) == 1
     with scopes_disabled():
         booking.refresh_from_db()
         key.refresh_from_db()
@@ -290,7 +290,7 @@ def test_automatic_check_out_revokes_keys_nobody_revoked(keyed, settings):
     key.refresh_from_db()
     assert key.status == KeyStatus.REVOKED
     settings.LOCKS_AUTO_CHECK_OUT = False
-    assert services.bookings_auto_check_out(now=booking.end + timedelta(days=3)) == 0
+    assert journey.stays_check_out(now=booking.end + timedelta(days=3)) == 0
 
 
 def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, book, future, settings):
@@ -299,19 +299,19 @@ def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, b
     with scope(hotel=hotel):
         identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
                                           document_number="AB1234567", nationality="Russian", today=future)
-        booking, key = checkin.checkin_complete(booking=booking, identity=identity, add_ons=["late-check-out"])
+        booking, key = journey.checkin_complete(booking=booking, identity=identity, add_ons=["late-check-out"])
     key = services.key_process(key_id=key.pk)
     late = timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
     delay = timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
     assert key.valid_until > booking.end + late  # the PIN works until the late check-out (and the grace)
     # An hour after the ordinary check-out the guest is still in the room they paid for until later.
     with CaptureQueriesContext(connection) as looked:
-        assert services.bookings_auto_check_out(now=booking.end + delay + timedelta(minutes=1)) == 0
+        assert journey.stays_check_out(now=booking.end + delay + timedelta(minutes=1)) == 0
     assert len(looked) == 2  # the candidates and their extras, however many stays wait for a late check-out
-    assert services.bookings_auto_check_out(now=booking.end + late + delay - timedelta(minutes=1)) == 0
+    assert journey.stays_check_out(now=booking.end + late + delay - timedelta(minutes=1)) == 0
     with scopes_disabled():
         assert LockKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
-    assert services.bookings_auto_check_out(now=booking.end + late + delay) == 1
+    assert journey.stays_check_out(now=booking.end + late + delay) == 1
     with scopes_disabled():
         booking.refresh_from_db()
         assert booking.status == Status.CHECKED_OUT
@@ -324,13 +324,13 @@ def test_the_beat_schedule_sweeps_keys_and_checks_out_ended_stays(keyed, django_
     celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
     schedule = celery_app.conf.beat_schedule
     assert {name: (schedule[name]["task"], schedule[name]["schedule"])
-            for name in ("locks-keys-sweep", "locks-auto-check-out")} == {
-        "locks-keys-sweep": ("locks.keys_sweep", 60.0), "locks-auto-check-out": ("locks.auto_check_out", 900.0)}
+            for name in ("locks-keys-sweep", "journey-auto-check-out")} == {
+        "locks-keys-sweep": ("locks.keys_sweep", 60.0), "journey-auto-check-out": ("journey.auto_check_out", 900.0)}
     assert "locks.key_process" in celery_app.tasks
     booking, key, _token = keyed
     with time_machine.travel(booking.end + timedelta(minutes=61), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
-        celery_app.tasks[schedule["locks-auto-check-out"]["task"]]()  # what the worker runs when beat fires
+        celery_app.tasks[schedule["journey-auto-check-out"]["task"]]()  # what the worker runs when beat fires
     with scopes_disabled():
         booking.refresh_from_db()
         assert (booking.status, LockKey.objects.get(pk=key.pk).status) == (Status.CHECKED_OUT, KeyStatus.REVOKED)
@@ -362,7 +362,7 @@ def test_the_task_wrappers_call_the_services(keyed, hotel):
 
     booking, key, _token = keyed
     with scope(hotel=hotel):
-        booking_services.booking_cancel(booking=booking, actor="staff")
+        journey.booking_cancel(booking=booking, actor="staff")
     tasks.key_process_task(key.pk)  # the task body, run here as a worker would
     key.refresh_from_db()
     assert key.status == KeyStatus.REVOKED

@@ -21,13 +21,14 @@ from innkeeper.accounts.errors import NotAllowed
 from innkeeper.accounts.models import Membership, Role
 from innkeeper.api.public.booking import BookingOut, booking_out
 from innkeeper.api.schemas import Problem
-from innkeeper.booking import selectors, services
+from innkeeper.booking import selectors
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import InvalidInput, PermissionDenied
 from innkeeper.core.schemas import Text
 from innkeeper.hotels import services as hotel_services
 from innkeeper.hotels.models import Room, RoomType
+from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging import selectors as messaging_selectors
@@ -151,7 +152,7 @@ def booking_status(request, reference: Text, payload: StatusIn):
         raise InvalidInput(_("Unknown status. Use one of: %(names)s.") % {"names": ", ".join(Status.values)},
                            field="status", code="invalid")
     with member(request) as hotel:
-        b = services.booking_transition(booking=_booking(hotel, reference), to=target, actor=actor(request),
+        b = journey.booking_transition(booking=_booking(hotel, reference), to=target, actor=actor(request),
                                         reason=payload.reason)
         return staff_booking_out(_booking(hotel, b.reference))
 
@@ -162,7 +163,7 @@ def booking_move(request, reference: Text, payload: MoveIn):
     with member(request) as hotel:
         b = _booking(hotel, reference)
         room = get_object_or_404(Room, hotel=hotel, number=payload.room)
-        services.booking_move(booking=b, room=room, actor=actor(request))
+        journey.booking_move(booking=b, room=room, actor=actor(request))
         return staff_booking_out(_booking(hotel, reference))
 
 

@@ -3,6 +3,10 @@
 The write path for a stay is: lock the room type row, release lapsed holds, check the rules, pick a
 free room in one query, insert. The database's no-overlap guard is the last wall: if it ever
 fires, the caller gets NoAvailability, never a double-booked room.
+
+What a write sets off (messages, door keys) is not decided here: each write takes ``then``, the
+journey's steps (innkeeper.journey.steps), and tells it what changed inside the write's own
+transaction. Without ``then`` a write changes the booking alone.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,12 +36,36 @@ from innkeeper.core import db
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
-from innkeeper.locks import services as lock_keys
-from innkeeper.messaging import services as messaging
-from innkeeper.messaging.models import MessageType
 
 GUEST = "guest"
 SYSTEM = "system"
+
+
+class Then(Protocol):
+    """What happens next, told by the booking engine inside the write's transaction."""
+
+    def confirmed(self, booking: Booking, now: datetime) -> None:
+        """The booking became CONFIRMED (booked at once, or confirmed after a hold or payment)."""
+
+    def status_changed(self, booking: Booking, before: str, now: datetime) -> None:
+        """The booking moved from ``before`` to ``booking.status``."""
+
+    def changed(self, booking: Booking, now: datetime) -> None:
+        """The stay changed: its dates or hours, its room, or extras that move its start or end."""
+
+
+class _Nothing:
+    def confirmed(self, booking, now):
+        pass
+
+    def status_changed(self, booking, before, now):
+        pass
+
+    def changed(self, booking, now):
+        pass
+
+
+NOTHING: Then = _Nothing()
 
 
 @dataclass(frozen=True)
@@ -154,7 +183,7 @@ def holds_expire(*, now: datetime, hotel: Hotel | None = None, room_type: RoomTy
 
 
 def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now,
-           request_key) -> Booking:
+           request_key, then: Then) -> Booking:
     _lock_room_types([room_type.pk])
     if request_key and Booking.objects.filter(hotel=hotel, request_key=request_key).exists():
         raise _DuplicateRequest()
@@ -190,13 +219,8 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
     _save_add_ons(booking, priced)
     _event(booking, "created", actor, to_status=status, room=room.number, total=str(priced.total))
     if status == Status.CONFIRMED:
-        _confirmation(booking, now)
+        then.confirmed(booking, now)
     return booking
-
-
-def _confirmation(booking: Booking, now: datetime) -> None:
-    """The guest's confirmation (e-mail and WhatsApp) joins the outbox in the booking's own transaction."""
-    messaging.message_enqueue(booking=booking, type=MessageType.BOOKING_CONFIRMATION, now=now)
 
 
 def _save_add_ons(booking: Booking, priced) -> None:
@@ -211,7 +235,8 @@ def _save_add_ons(booking: Booking, priced) -> None:
 
 def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, guest: GuestDetails,
                    locale: str | None = None, add_ons=(), source: str = Source.DIRECT, hold: bool = False,
-                   actor: str = GUEST, request_key: str = "", now: datetime | None = None) -> Booking:
+                   actor: str = GUEST, request_key: str = "", now: datetime | None = None,
+                   then: Then = NOTHING) -> Booking:
     """Book a room of type ``room_type`` (a slug) for ``stay``.
 
     ``hold=True`` keeps the room for the hotel's hold time while the guest finishes (e.g. pays);
@@ -234,7 +259,7 @@ def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, gue
     try:
         return db.write(lambda: _place(hotel=hotel, room_type=rt, stay=stay, guests=guests, guest=guest,
                                        locale=locale, add_ons=chosen, source=source, status=status,
-                                       actor=actor, now=now, request_key=request_key))
+                                       actor=actor, now=now, request_key=request_key, then=then))
     except _DuplicateRequest:
         return same(Booking.objects.select_related("room_type").get(hotel=hotel, request_key=request_key))
 
@@ -243,7 +268,7 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room_type", "room").get(pk=booking.pk)
 
 
-def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime) -> Booking:
+def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime, then: Then) -> Booking:
     """Move the locked booking ``b`` to ``to`` if the status machine allows it."""
     if b.lapsed(now) and to not in (Status.EXPIRED, Status.CANCELLED):
         raise HoldExpired()
@@ -259,25 +284,26 @@ def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: date
         fields += ["cancelled_at", "cancel_reason"]
     b.save(update_fields=fields)
     _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
-    lock_keys.keys_on_booking_status(booking=b, now=now)  # a stay that ended loses its keys
+    then.status_changed(b, before, now)
     if to == Status.CONFIRMED:
-        _confirmation(b, now)
+        then.confirmed(b, now)
     return b
 
 
 def booking_transition(*, booking: Booking, to: str, actor: str, reason: str = "",
-                       now: datetime | None = None) -> Booking:
+                       now: datetime | None = None, then: Then = NOTHING) -> Booking:
     """Move ``booking`` to status ``to`` if the status machine allows it."""
     now = now or timezone.now()
-    return db.write(lambda: _apply_transition(_locked(booking), to, actor=actor, reason=reason, now=now))
+    return db.write(lambda: _apply_transition(_locked(booking), to, actor=actor, reason=reason, now=now,
+                                              then=then))
 
 
-def booking_confirm(*, booking: Booking, actor: str = GUEST, now=None) -> Booking:
-    return booking_transition(booking=booking, to=Status.CONFIRMED, actor=actor, now=now)
+def booking_confirm(*, booking: Booking, actor: str = GUEST, now=None, then: Then = NOTHING) -> Booking:
+    return booking_transition(booking=booking, to=Status.CONFIRMED, actor=actor, now=now, then=then)
 
 
-def booking_cancel(*, booking: Booking, actor: str, reason: str = "", now=None) -> Booking:
-    return booking_transition(booking=booking, to=Status.CANCELLED, actor=actor, reason=reason, now=now)
+def booking_cancel(*, booking: Booking, actor: str, reason: str = "", now=None, then: Then = NOTHING) -> Booking:
+    return booking_transition(booking=booking, to=Status.CANCELLED, actor=actor, reason=reason, now=now, then=then)
 
 
 def guest_can_cancel(booking: Booking, now: datetime) -> bool:
@@ -286,7 +312,7 @@ def guest_can_cancel(booking: Booking, now: datetime) -> bool:
     return booking.status in CHANGEABLE and now < deadline
 
 
-def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None) -> Booking:
+def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None, then: Then = NOTHING) -> Booking:
     """A guest's own cancellation, while the hotel's rule allows it. Cancelling twice is harmless."""
     now = now or timezone.now()
 
@@ -295,16 +321,17 @@ def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None) ->
         if b.status in (Status.CANCELLED, Status.EXPIRED):
             return b
         if b.lapsed(now):  # nothing left to cancel: the hold ran out
-            return _apply_transition(b, Status.EXPIRED, actor=SYSTEM, reason="hold lapsed", now=now)
+            return _apply_transition(b, Status.EXPIRED, actor=SYSTEM, reason="hold lapsed", now=now, then=then)
         if not guest_can_cancel(b, now):
             raise NotCancellable()
-        return _apply_transition(b, Status.CANCELLED, actor=GUEST, reason="cancelled by guest", now=now)
+        return _apply_transition(b, Status.CANCELLED, actor=GUEST, reason="cancelled by guest", now=now,
+                                 then=then)
 
     return db.write(work)
 
 
 def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = None, actor: str,
-                        now: datetime | None = None) -> Booking:
+                        now: datetime | None = None, then: Then = NOTHING) -> Booking:
     """New dates (or hours) for ``booking``: same room if it is free, else another of the same type.
 
     The price is quoted again with the booking's add-ons. Nothing changes if no room is free.
@@ -345,13 +372,14 @@ def booking_change_stay(*, booking: Booking, stay: Stay, guests: int | None = No
         after = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": room.number,
                  "guests": n, "total": str(b.total)}
         _event(b, "changed", actor, before=before, after=after)
-        lock_keys.keys_on_booking_changed(booking=b, now=now)  # new window: re-issue the key
+        then.changed(b, now)  # new window: a new key, messages at the new times
         return b
 
     return db.write(work)
 
 
-def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | None = None) -> Booking:
+def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | None = None,
+                 then: Then = NOTHING) -> Booking:
     """Put ``booking`` in another physical room of the same hotel, if that room is free for the stay."""
     now = now or timezone.now()
     if room.hotel_id != booking.hotel_id:
@@ -380,7 +408,7 @@ def booking_move(*, booking: Booking, room: Room, actor: str, now: datetime | No
         b.blocks_from, b.blocks_until = held.start, held.until
         _save_guarded(b, update_fields=["room", "blocks_from", "blocks_until", "updated_at"])
         _event(b, "moved", actor, before=before, after=target.number)
-        lock_keys.keys_on_booking_changed(booking=b, now=now)  # new room: new PIN on its lock
+        then.changed(b, now)  # new room: a new PIN on its lock
         return b
 
     return db.write(work)
@@ -397,7 +425,8 @@ def add_ons_lock(*, booking: Booking, codes) -> None:
         _lock_room_types([booking.room.room_type_id])
 
 
-def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | None = None) -> Booking:
+def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | None = None,
+                        then: Then = NOTHING) -> Booking:
     """Add extras (e.g. chosen at online check-in) to ``booking``: priced now, added to its total.
 
     Extras the booking already has are left as they are; the rest of the quote is unchanged. Early
@@ -425,7 +454,8 @@ def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | 
         b.save(update_fields=["subtotal", "tax", "total", "quote", "updated_at"])
         _save_add_ons(b, priced)
         _event(b, "add_ons", actor, added=[a.code for a in new], before=before, after=str(b.total))
-        lock_keys.keys_on_booking_changed(booking=b, now=now)  # a key already made gets the longer window
+        if any(a.code in occupied.EXTENDING for a in new):
+            then.changed(b, now)  # a key already made gets the longer window
         return b
 
     return db.write(work)

@@ -1,7 +1,8 @@
 """Online check-in: the magic link, the guest's draft, identity checks, completion, reminders.
 
-Completion is one transaction: the extras are added to the booking (booking services), the identity is
-stored (passport number encrypted), the booking becomes CHECKIN_COMPLETED and its key is queued.
+Completion is one transaction that the journey runs (innkeeper.journey.services.checkin_complete): the
+extras are added to the booking, the identity is stored here (passport number encrypted), the booking
+becomes CHECKIN_COMPLETED and its key is queued.
 """
 
 from __future__ import annotations
@@ -14,22 +15,16 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.booking import services as booking_services
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
-from innkeeper.checkin.links import TOKEN_SALT, checkin_link, checkin_token  # noqa: F401 (the link's home)
 from innkeeper.checkin.models import CheckIn, GuestIdentity
-from innkeeper.core import db, tokens
+from innkeeper.core import tokens
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
+from innkeeper.hotels.links import CHECKIN_TOKEN_SALT
 from innkeeper.hotels.models import AddOn
-from innkeeper.locks import services as lock_keys
-from innkeeper.locks.models import LockKey
-from innkeeper.messaging import services as messaging
-from innkeeper.messaging.models import MessageType
 
 GUEST = "guest"
 DONE = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
@@ -50,7 +45,7 @@ def booking_for_token(token: str, *, now: datetime, hotel=None) -> Booking:
     """The booking a check-in link opens. The link works until the stay's check-out."""
     invalid = _("This check-in link is not valid. Please use the link from your booking e-mail.")
     try:
-        data = tokens.unsign(token, salt=TOKEN_SALT)
+        data = tokens.unsign(token, salt=CHECKIN_TOKEN_SALT)
         booking_id, reference = int(data["b"]), str(data["r"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise NotFound(invalid) from None
@@ -156,35 +151,25 @@ def draft_save(booking: Booking, data: dict) -> dict:
     return draft
 
 
-# -- completion ------------------------------------------------------------------------------------
+# -- completion (the journey runs it, in one transaction) ------------------------------------------
 
-def checkin_complete(*, booking: Booking, identity: Identity, add_ons=(), now: datetime | None = None
-                     ) -> tuple[Booking, LockKey]:
-    """Finish the online check-in: extras on the bill, identity stored, CHECKIN_COMPLETED, key queued."""
-    now = now or timezone.now()
-
-    def work():
-        booking_services.add_ons_lock(booking=booking, codes=add_ons)  # the booking engine's lock order
-        b = Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room").get(pk=booking.pk)
-        ensure_open(b)
-        codes = clean_add_ons(b, add_ons)
-        if codes:
-            b = booking_services.booking_add_add_ons(booking=b, codes=codes, actor=GUEST, now=now)
-        GuestIdentity.objects.update_or_create(booking=b, defaults=dict(
-            hotel_id=b.hotel_id, legal_name=identity.legal_name, date_of_birth=identity.date_of_birth,
-            document_number=identity.document_number, nationality=identity.nationality, address=identity.address))
-        b = booking_services.booking_transition(booking=b, to=Status.CHECKIN_COMPLETED, actor=GUEST, now=now)
-        row, _created = CheckIn.objects.get_or_create(booking=b, defaults={"hotel_id": b.hotel_id})
-        row.completed_at, row.draft = now, ""  # the passport number now lives only in GuestIdentity
-        row.save(update_fields=["completed_at", "draft", "updated_at"])
-        key = lock_keys.keys_issue_for(booking=b, now=now)
-        return b, key
-
-    return db.write(work)
+def booking_open_locked(booking: Booking) -> Booking:
+    """The booking's row, locked, if its check-in can still be completed (else a clear error)."""
+    b = Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room").get(pk=booking.pk)
+    ensure_open(b)
+    return b
 
 
-def current_key(booking: Booking) -> LockKey | None:
-    return LockKey.objects.filter(booking=booking).order_by("-generation").select_related("room", "booking").first()
+def identity_store(*, booking: Booking, identity: Identity) -> None:
+    GuestIdentity.objects.update_or_create(booking=booking, defaults=dict(
+        hotel_id=booking.hotel_id, legal_name=identity.legal_name, date_of_birth=identity.date_of_birth,
+        document_number=identity.document_number, nationality=identity.nationality, address=identity.address))
+
+
+def completion_record(*, booking: Booking, now: datetime) -> None:
+    row, _created = CheckIn.objects.get_or_create(booking=booking, defaults={"hotel_id": booking.hotel_id})
+    row.completed_at, row.draft = now, ""  # the passport number now lives only in GuestIdentity
+    row.save(update_fields=["completed_at", "draft", "updated_at"])
 
 
 # -- the reminder ----------------------------------------------------------------------------------
@@ -202,19 +187,13 @@ def reminders_due(*, now: datetime) -> list[Booking]:
 
 
 def reminder_claim(*, booking: Booking, now: datetime) -> bool:
-    """Record that ``booking``'s reminder goes out now; False if it already went. The message is queued
-    in this same transaction, so a reminder is sent once."""
-    with scopes_disabled(), transaction.atomic():
+    """Record, in the caller's transaction, that ``booking``'s reminder goes out now; False if it already
+    went. The journey queues the message in the same transaction, so a reminder is sent once."""
+    with scopes_disabled():
         row, _created = CheckIn.objects.select_for_update().get_or_create(
             booking=booking, defaults={"hotel_id": booking.hotel_id})
         if row.reminder_sent_at is not None:
             return False
         row.reminder_sent_at = now
         row.save(update_fields=["reminder_sent_at", "updated_at"])
-        messaging.message_enqueue(booking=booking, type=MessageType.CHECKIN_REMINDER, now=now)
         return True
-
-
-def reminders_run(*, now: datetime | None = None) -> list[Booking]:
-    now = now or timezone.now()
-    return [b for b in reminders_due(now=now) if reminder_claim(booking=b, now=now)]

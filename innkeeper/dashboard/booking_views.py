@@ -22,6 +22,7 @@ from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.hotels.models import Room
+from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging.models import Message
@@ -100,7 +101,7 @@ def booking_status(request, reference: str):
         messages.error(request, _("Choose one of the statuses offered."))
         return redirect("panel:booking", reference=booking.reference)
     try:
-        booking = services.booking_transition(booking=booking, to=form.cleaned_data["status"], actor=actor(request),
+        booking = journey.booking_transition(booking=booking, to=form.cleaned_data["status"], actor=actor(request),
                                               reason=form.cleaned_data["reason"])
     except DomainError as error:
         messages.error(request, error.message)
@@ -117,7 +118,7 @@ def booking_move(request, reference: str):
     if room is None:
         raise Http404
     try:
-        booking = services.booking_move(booking=booking, room=room, actor=actor(request))
+        booking = journey.booking_move(booking=booking, room=room, actor=actor(request))
     except DomainError as error:
         messages.error(request, error.message)
         return redirect_back(request, "panel:booking", reference=booking.reference)
@@ -188,7 +189,7 @@ def booking_new(request):
             now = timezone.now()
             stay = (stays.hourly(hotel, f["start"], f["hours"], now=now) if f["mode"] == "hourly"
                     else stays.nightly(hotel, f["check_in"], f["check_out"], now=now))
-            booking = services.booking_create(
+            booking = journey.booking_create(
                 hotel=hotel, room_type=f["room_type"].slug, stay=stay, guests=f["guests"],
                 guest=services.GuestDetails(f["name"], f["email"], f["phone"]), locale=f["locale"],
                 source=f["source"], actor=actor(request), request_key=f["request_key"])

@@ -8,9 +8,11 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django_scopes import scopes_disabled
 
+from innkeeper.core import tokens
 from innkeeper.hotels.models import Hotel, HotelDomain
 
 HOTEL_URLCONF = "innkeeper.urls_hotel"
+CHECKIN_TOKEN_SALT = "innkeeper.checkin.link"  # noqa: S105  (a salt, not a secret)
 
 
 def hotel_host(hotel: Hotel) -> str:
@@ -27,3 +29,13 @@ def hotel_url(hotel: Hotel, name: str, locale: str | None = None, *, query: dict
         path = reverse(name, urlconf=HOTEL_URLCONF, kwargs=kwargs or None)
     port = f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else ""
     return f"{settings.HOTEL_LINK_SCHEME}://{hotel_host(hotel)}{port}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def checkin_token(booking) -> str:
+    """The check-in link's token: signed, bound to one booking (check-in reads it back)."""
+    return tokens.sign({"b": booking.pk, "r": booking.reference}, salt=CHECKIN_TOKEN_SALT)
+
+
+def checkin_link(booking) -> str:
+    """The guest's check-in link, in the guest's language (sent with the confirmation and the reminder)."""
+    return hotel_url(booking.hotel, "check_in", booking.locale, query={"token": checkin_token(booking)})

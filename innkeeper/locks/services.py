@@ -177,6 +177,11 @@ def keys_on_booking_status(*, booking: Booking, now: datetime) -> None:
         keys_revoke_for(booking=booking, reason=booking.status.lower(), now=now)
 
 
+def current_key(booking: Booking) -> LockKey | None:
+    """The booking's newest key, whatever its state."""
+    return LockKey.objects.filter(booking=booking).order_by("-generation").select_related("room", "booking").first()
+
+
 def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = None) -> LockKey:
     """Staff: issue the key now (e.g. the guest checked in at the desk). Needs a checked-in booking."""
     now = now or timezone.now()
@@ -513,32 +518,23 @@ def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool
 
 # -- automatic check-out ---------------------------------------------------------------------------
 
-def bookings_auto_check_out(*, now: datetime | None = None) -> int:
-    """Check out stays that ended a while ago (their keys are revoked by the status change).
+def stays_to_check_out(*, now: datetime) -> list[Booking]:
+    """Keyed stays that ended a while ago, for the automatic check-out (innkeeper.journey), which
+    revokes their keys through the status change. Cross-hotel: the sweep reads every hotel.
 
     A stay ends when what the guest paid for ends: a late check-out keeps the guest (and the PIN) in
     the room until its later hour, so the delay counts from there.
     """
-    from innkeeper.booking.services import booking_transition
-
     if not settings.LOCKS_AUTO_CHECK_OUT:
-        return 0
-    now = now or timezone.now()
+        return []
     cutoff = now - timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
     with scopes_disabled():
         candidates = (Booking.objects.filter(status__in=KEYED, end__lte=cutoff)
                       .select_related("hotel", "room__room_type")
                       .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on"))))
-        ended = [booking for booking in candidates
-                 if occupied.of_booking(booking, add_on_codes=[a.add_on.code for a in booking.add_ons.all()]).end
-                 <= cutoff]
-        for booking in ended:
-            if booking.status == Status.CHECKIN_COMPLETED:  # the door opened for them: they stayed
-                booking = booking_transition(booking=booking, to=Status.CHECKED_IN, actor=SYSTEM,
-                                             reason="automatic check-out", now=now)
-            booking_transition(booking=booking, to=Status.CHECKED_OUT, actor=SYSTEM, reason="automatic check-out",
-                               now=now)
-    return len(ended)
+        return [booking for booking in candidates
+                if occupied.of_booking(booking, add_on_codes=[a.add_on.code for a in booking.add_ons.all()]).end
+                <= cutoff]
 
 
 # -- a hotel's own lock-cloud account ----------------------------------------------------------------

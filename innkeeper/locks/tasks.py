@@ -14,8 +14,3 @@ def key_process_task(key_id: int) -> None:
 def keys_sweep_task() -> None:
     for key_id in services.keys_due(now=services.timezone.now()):
         key_process_task.delay(key_id)
-
-
-@shared_task(name="locks.auto_check_out", ignore_result=True)
-def auto_check_out_task() -> None:
-    services.bookings_auto_check_out()

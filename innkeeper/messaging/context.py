@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import formats, translation
 from django.utils.timezone import localtime
 
-from innkeeper.checkin.links import checkin_link
+from innkeeper.hotels.links import checkin_link
 from innkeeper.messaging.variables import VARIABLES
 
 CHECK_IN_OPEN = frozenset({"CONFIRMED"})

@@ -16,6 +16,7 @@ from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, Source
 from innkeeper.core.schemas import Text
 from innkeeper.hotels.selectors import hotel_by_slug
+from innkeeper.journey import services as journey
 
 router = Router(tags=["booking"])
 
@@ -183,7 +184,7 @@ def booking_create(request, slug: Text, payload: BookingIn):
     with hotel_scope(slug) as hotel:
         stay = stays.from_request(hotel, check_in=payload.check_in, check_out=payload.check_out,
                                   start=payload.start, hours=payload.hours, now=now)
-        booking = services.booking_create(
+        booking = journey.booking_create(
             hotel=hotel, room_type=payload.room_type, stay=stay, guests=payload.guests,
             guest=services.GuestDetails(payload.guest.name, payload.guest.email, payload.guest.phone or ""),
             locale=payload.locale, add_ons=payload.add_ons, source=Source.API, now=now,
@@ -205,5 +206,5 @@ def booking_detail(request, reference: Text, email: Text):
 def booking_cancel(request, reference: Text, payload: CancelIn):
     booking = selectors.booking_for_guest(reference=reference, email=payload.email)
     with scope(hotel=booking.hotel):
-        booking = services.booking_cancel_by_guest(booking=booking)
+        booking = journey.booking_cancel_by_guest(booking=booking)
         return booking_out(booking)

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from innkeeper.api.schemas import Problem
 from innkeeper.checkin import services
 from innkeeper.core.schemas import Text
+from innkeeper.journey import services as journey
 
 router = Router(tags=["check-in"])
 
@@ -50,7 +51,7 @@ def complete(request, payload: CheckInIn):
     booking = services.booking_for_token(payload.token, now=now)
     with scope(hotel=booking.hotel):
         identity = services.clean_identity(**payload.guest.dict(), today=timezone.localdate(timezone=booking.hotel.tz))
-        booking, key = services.checkin_complete(booking=booking, identity=identity, add_ons=payload.add_ons, now=now)
+        booking, key = journey.checkin_complete(booking=booking, identity=identity, add_ons=payload.add_ons, now=now)
         key.refresh_from_db()
         return {"reference": booking.reference, "status": booking.status, "total": str(booking.total),
                 "currency": booking.currency, "room": booking.room.number,

@@ -18,11 +18,11 @@ from innkeeper.booking import selectors, services
 from innkeeper.booking.errors import HoldExpired, NoAvailability
 from innkeeper.booking.models import Booking, Source
 from innkeeper.booking.states import Status
-from innkeeper.checkin.services import checkin_token
 from innkeeper.core import tokens
 from innkeeper.core.errors import Busy, Conflict, InvalidInput
+from innkeeper.hotels.links import checkin_token
 from innkeeper.hotels.models import RoomType
-from innkeeper.payments.services import pay_and_confirm
+from innkeeper.journey import services as journey
 from innkeeper.web import seo
 from innkeeper.web.forms import GuestForm, PaymentForm, SearchForm
 
@@ -95,7 +95,7 @@ def details(request):
     if request.method == "POST" and offer.available and guest_form.is_valid():
         g = guest_form.cleaned_data
         try:
-            booking = services.booking_create(
+            booking = journey.booking_create(
                 hotel=hotel, room_type=slug, stay=stay, guests=form.cleaned_data["guests"],
                 guest=services.GuestDetails(g["name"], g["email"], g["phone"]), locale=request.LANGUAGE_CODE,
                 source=Source.DIRECT, hold=hotel.payment_required, request_key=g["request_key"], now=now)
@@ -142,7 +142,7 @@ def pay(request, token):
     message = ""
     if request.method == "POST" and not expired and form.is_valid():
         try:
-            pay_and_confirm(booking=booking, card_number=form.cleaned_data["card_number"])
+            journey.booking_pay(booking=booking, card_number=form.cleaned_data["card_number"])
         except InvalidInput as error:
             form.add_error("card_number", error.message)
         except HoldExpired:

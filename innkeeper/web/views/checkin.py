@@ -13,6 +13,7 @@ from innkeeper.booking.pricing import with_add_ons
 from innkeeper.checkin import services
 from innkeeper.core.crypto import mask
 from innkeeper.core.errors import Busy, Conflict, InvalidInput, NotFound
+from innkeeper.journey import services as journey
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
@@ -50,7 +51,7 @@ def check_in(request):
             return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
                                                             "meta": _meta(request, _("Online check-in"))},
                           status=409)
-        key = services.current_key(booking)
+        key = lock_keys.current_key(booking)
         return render(request, "checkin/done.html", {
             "booking": booking, "message": error.message, "code": error.code, "token": token,
             "access": lock_keys.access_details(key) if key and key.status == KeyStatus.ACTIVE else None,
@@ -100,7 +101,7 @@ def check_in(request):
             if "back" in request.POST:
                 return _go(token, "extras")
             try:
-                services.checkin_complete(booking=booking, identity=identity, add_ons=codes, now=now)
+                journey.checkin_complete(booking=booking, identity=identity, add_ons=codes, now=now)
             except (InvalidInput, Conflict, Busy) as error:
                 message = error.message
             else:

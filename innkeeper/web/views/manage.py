@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from innkeeper.booking import selectors, services
 from innkeeper.core.errors import Conflict, NotFound
+from innkeeper.journey import services as journey
 from innkeeper.web import seo
 from innkeeper.web.forms import ManageLookupForm
 from innkeeper.web.views.booking import booking_from_token, booking_token
@@ -46,7 +47,7 @@ def cancel(request, token):
     message = ""
     if request.method == "POST":
         try:
-            services.booking_cancel_by_guest(booking=booking)
+            journey.booking_cancel_by_guest(booking=booking)
         except Conflict as error:
             message = error.message
         else:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
-from innkeeper.checkin.services import checkin_link
+from innkeeper.hotels.links import checkin_link
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ retries and revocations of ended stays happen.
 
 from django.core.management.base import BaseCommand
 
+from innkeeper.journey import services as journey
 from innkeeper.locks import services
 
 
@@ -13,6 +14,6 @@ class Command(BaseCommand):
     help = "Process due key operations (retries included) and check out stays that have ended."
 
     def handle(self, *args, **options):
-        checked_out = services.bookings_auto_check_out()
+        checked_out = journey.stays_check_out()
         processed = services.keys_sweep()
         self.stdout.write(f"{checked_out} stays checked out, {processed} key operations processed.")

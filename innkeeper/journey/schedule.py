@@ -1,0 +1,10 @@
+"""Beat schedule entries for the Celery app to merge into its ``beat_schedule``."""
+
+BEAT_SCHEDULE = {
+    # Check out stays that ended (and so revoke keys nobody revoked).
+    "journey-auto-check-out": {"task": "journey.auto_check_out", "schedule": 15 * 60.0},
+    # Find bookings due for their check-in reminder.
+    "journey-checkin-reminders": {"task": "journey.checkin_reminders", "schedule": 15 * 60.0},
+    # Find stays due for their check-out reminder or the thanks after the stay.
+    "journey-stay-messages": {"task": "journey.stay_messages", "schedule": 5 * 60.0},
+}

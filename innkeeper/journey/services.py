@@ -1,0 +1,144 @@
+"""The guest journey's entry points: every write that sets something off goes through here.
+
+Interfaces (pages, API, panel, tasks) call these instead of the domain services, so that a booking made,
+moved, cancelled, paid or checked in always sets off the same steps (``steps.STEPS``), in the same
+transaction as the change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from innkeeper.booking import services as engine
+from innkeeper.booking.models import Booking
+from innkeeper.booking.states import Status
+from innkeeper.checkin import services as checkin
+from innkeeper.core import db
+from innkeeper.core.errors import InvalidInput
+from innkeeper.journey.steps import STEPS, stay_messages_due
+from innkeeper.locks import services as keys
+from innkeeper.locks.models import LockKey
+from innkeeper.messaging.models import MessageType
+from innkeeper.payments import services as payments
+from innkeeper.payments.models import PaymentStatus
+
+GUEST = engine.GUEST
+SYSTEM = engine.SYSTEM
+
+
+# -- booking ---------------------------------------------------------------------------------------
+
+def booking_create(**kwargs) -> Booking:
+    return engine.booking_create(**kwargs, then=STEPS)
+
+
+def booking_transition(**kwargs) -> Booking:
+    return engine.booking_transition(**kwargs, then=STEPS)
+
+
+def booking_confirm(**kwargs) -> Booking:
+    return engine.booking_confirm(**kwargs, then=STEPS)
+
+
+def booking_cancel(**kwargs) -> Booking:
+    return engine.booking_cancel(**kwargs, then=STEPS)
+
+
+def booking_cancel_by_guest(**kwargs) -> Booking:
+    return engine.booking_cancel_by_guest(**kwargs, then=STEPS)
+
+
+def booking_change_stay(**kwargs) -> Booking:
+    return engine.booking_change_stay(**kwargs, then=STEPS)
+
+
+def booking_move(**kwargs) -> Booking:
+    return engine.booking_move(**kwargs, then=STEPS)
+
+
+def booking_pay(*, booking: Booking, card_number: str, now: datetime | None = None) -> Booking:
+    """Charge the booking's total and confirm it, in one transaction on the locked booking row.
+
+    Two payments sent at once are charged one after the other and the second finds the booking paid:
+    one charge, one payment. A declined card leaves a FAILED payment and raises InvalidInput.
+    """
+    now = now or timezone.now()
+
+    def work():
+        b = Booking.objects.select_for_update().get(pk=booking.pk)
+        payment = payments.charge(booking=b, card_number=card_number, now=now)
+        if payment is None:  # paid already
+            return b, None
+        if payment.status != PaymentStatus.SUCCEEDED:
+            return b, payment
+        return engine.booking_confirm(booking=b, now=now, then=STEPS), None
+
+    confirmed, refused = db.write(work)
+    if refused is not None:  # the failed attempt is committed; the guest may try another card
+        raise InvalidInput(refused.failure_message, field="card_number", code=refused.failure_code)
+    return confirmed
+
+
+# -- online check-in -------------------------------------------------------------------------------
+
+def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=(), now: datetime | None = None
+                     ) -> tuple[Booking, LockKey]:
+    """Finish the online check-in in one transaction: extras on the bill, identity stored,
+    CHECKIN_COMPLETED, key queued."""
+    now = now or timezone.now()
+
+    def work():
+        engine.add_ons_lock(booking=booking, codes=add_ons)  # the booking engine's lock order
+        b = checkin.booking_open_locked(booking)
+        codes = checkin.clean_add_ons(b, add_ons)
+        if codes:
+            b = engine.booking_add_add_ons(booking=b, codes=codes, actor=GUEST, now=now, then=STEPS)
+        checkin.identity_store(booking=b, identity=identity)
+        b = engine.booking_transition(booking=b, to=Status.CHECKIN_COMPLETED, actor=GUEST, now=now, then=STEPS)
+        checkin.completion_record(booking=b, now=now)
+        return b, STEPS.checkin_completed(b, now)
+
+    return db.write(work)
+
+
+def checkin_reminders_run(*, now: datetime | None = None) -> list[Booking]:
+    """Queue the check-in reminder for every booking due one; each goes out once."""
+    now = now or timezone.now()
+    sent = []
+    for b in checkin.reminders_due(now=now):
+        with scope(hotel=b.hotel), transaction.atomic():
+            if checkin.reminder_claim(booking=b, now=now):
+                STEPS.message_due(b, MessageType.CHECKIN_REMINDER, now)
+                sent.append(b)
+    return sent
+
+
+# -- the end of the stay ---------------------------------------------------------------------------
+
+def stay_messages_run(*, now: datetime | None = None) -> list[tuple[Booking, str]]:
+    """Queue the check-out reminders and the thanks after the stay whose time has come; each goes out once
+    (the outbox keeps one message per booking, type and channel)."""
+    now = now or timezone.now()
+    due = stay_messages_due(now=now)
+    for b, type_ in due:
+        with scope(hotel=b.hotel), transaction.atomic():
+            STEPS.message_due(b, type_, now)
+    return due
+
+
+def stays_check_out(*, now: datetime | None = None) -> int:
+    """Check out stays that ended a while ago; the status change revokes their keys."""
+    now = now or timezone.now()
+    ended = keys.stays_to_check_out(now=now)
+    for b in ended:
+        with scope(hotel=b.hotel):
+            if b.status == Status.CHECKIN_COMPLETED:  # the door opened for them: they stayed
+                b = engine.booking_transition(booking=b, to=Status.CHECKED_IN, actor=SYSTEM,
+                                              reason="automatic check-out", now=now, then=STEPS)
+            engine.booking_transition(booking=b, to=Status.CHECKED_OUT, actor=SYSTEM,
+                                      reason="automatic check-out", now=now, then=STEPS)
+    return len(ended)
