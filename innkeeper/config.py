@@ -38,7 +38,8 @@ class Config:
     email: dict = field(default_factory=dict)
     whatsapp: dict = field(default_factory=dict)
     booking_horizon_days: int = 730
-    messaging_allow_private_hosts: bool = False
+    # A hotel's outbound URLs (its WAHA or TTLock server) may be on loopback or private networks.
+    outbound_allow_private_hosts: bool = False
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -334,8 +335,11 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                                   default=730, hint="how many days ahead guests may book")
     email = _email(env, problems, production)
     whatsapp = _whatsapp(env, problems, production)
-    messaging_allow_private_hosts = _parse(env, "MESSAGING_ALLOW_PRIVATE_HOSTS", _bool, problems, required=False,
-                                           default=False, hint="true or false")
+    outbound_allow_private_hosts = _parse(env, "OUTBOUND_ALLOW_PRIVATE_HOSTS", _bool, problems,
+                                          required=False, default=None, hint="true or false")
+    if outbound_allow_private_hosts is None:  # its old name, from when only the WAHA address was checked
+        outbound_allow_private_hosts = _parse(env, "MESSAGING_ALLOW_PRIVATE_HOSTS", _bool, problems,
+                                              required=False, default=False, hint="true or false")
 
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
@@ -348,4 +352,4 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                   locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
                   celery_broker_url=celery_broker_url, email=email,
                   whatsapp=whatsapp, booking_horizon_days=booking_horizon_days,
-                  messaging_allow_private_hosts=messaging_allow_private_hosts)
+                  outbound_allow_private_hosts=outbound_allow_private_hosts)

@@ -200,8 +200,10 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = CONFIG.email["from_email"]
 ANYMAIL = CONFIG.email["anymail"]
 INNKEEPER_WHATSAPP = CONFIG.whatsapp
-# A hotel's own WAHA server may be on a private or loopback address (operators who run it on their LAN).
-MESSAGING_ALLOW_PRIVATE_HOSTS = CONFIG.messaging_allow_private_hosts
+# The URLs a hotel configures (its WAHA server, its TTLock server) may be on a private or loopback address
+# (operators who run those services on their own network, the demo, tests); see innkeeper/core/outbound.py.
+# MESSAGING_ALLOW_PRIVATE_HOSTS, its old name, still works in the environment and here.
+OUTBOUND_ALLOW_PRIVATE_HOSTS = CONFIG.outbound_allow_private_hosts
 INNKEEPER_MESSAGING = {
     "max_attempts": 8,  # then DEAD; staff may retry it
     "backoff_base_seconds": 30,  # 30 s, 60 s, 120 s, ... with jitter

@@ -121,9 +121,13 @@ def test_the_booking_horizon_defaults_to_two_years_and_is_checked(tmp_path):
         assert "BOOKING_HORIZON_DAYS is invalid" in str(err.value)
 
 
-def test_private_hosts_for_a_hotels_waha_are_refused_unless_the_install_allows_them(tmp_path):
-    assert config.load(tmp_path, {}).messaging_allow_private_hosts is False
-    assert config.load(tmp_path, {"MESSAGING_ALLOW_PRIVATE_HOSTS": "true"}).messaging_allow_private_hosts is True
-    with pytest.raises(ImproperlyConfigured) as err:
-        config.load(tmp_path, {"MESSAGING_ALLOW_PRIVATE_HOSTS": "maybe"})
-    assert "MESSAGING_ALLOW_PRIVATE_HOSTS is invalid" in str(err.value)
+def test_private_hosts_for_a_hotels_outbound_urls_are_refused_unless_the_install_allows_them(tmp_path):
+    load = lambda env: config.load(tmp_path, env).outbound_allow_private_hosts  # noqa: E731
+    assert load({}) is False
+    assert load({"OUTBOUND_ALLOW_PRIVATE_HOSTS": "true"}) is True
+    assert load({"MESSAGING_ALLOW_PRIVATE_HOSTS": "true"}) is True  # the old name still works
+    assert load({"OUTBOUND_ALLOW_PRIVATE_HOSTS": "false", "MESSAGING_ALLOW_PRIVATE_HOSTS": "true"}) is False
+    for name in ("OUTBOUND_ALLOW_PRIVATE_HOSTS", "MESSAGING_ALLOW_PRIVATE_HOSTS"):
+        with pytest.raises(ImproperlyConfigured) as err:
+            config.load(tmp_path, {name: "maybe"})
+        assert f"{name} is invalid" in str(err.value)

@@ -357,6 +357,7 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
     from innkeeper.locks.providers.simulator import SimulatorProvider
 
     settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
+    settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # the hotel's lock cloud is a fake on this machine
     forget_tokens()
     with FakeTTLockServer() as (fake, base_url):
         fake.add_lock("L101")

@@ -17,8 +17,9 @@ HOTEL_KEY, HOTEL_SESSION, HOTEL_HMAC = "moscow-own-waha-key", "moscow", "moscow-
 
 
 @pytest.fixture
-def hotel_waha():
-    """The hotel's own WAHA server (WAHA Plus: a named session)."""
+def hotel_waha(settings):
+    """The hotel's own WAHA server (WAHA Plus: a named session), on this machine's loopback address."""
+    settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True
     server = fw.FakeWhatsApp(slow_seconds=1.5).start()
     server.waha_accounts = {HOTEL_KEY: HOTEL_SESSION}
     yield server
@@ -240,7 +241,7 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
     from innkeeper.core.models import AuditEntry
     from tests.test_panel_catalogue import as_member
 
-    settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # waha.moscow.example resolves nowhere here
+    settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # waha.moscow.example resolves nowhere here
     settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, "inn.example"]
     with scopes_disabled():
         HotelDomain.objects.create(hotel=hotel, domain="www.moscow-inn.example")  # the sender's domain
@@ -355,11 +356,11 @@ def test_a_waha_address_on_a_private_or_local_network_is_refused_unless_the_inst
     answer = client.post("/panel/settings/messaging/", form)
     assert answer.status_code == 400
     error = answer.content.decode().split('id="id_msg-waha_base_url-error">', 1)[1].split("</p>", 1)[0]
-    assert (f"The WAHA server address {host} is on a private or local network ({address}); "
+    assert (f"The server address {host} is on a private or local network ({address}); "
             "give its public address.") in error
     with scopes_disabled():
         assert not MessagingAccount.objects.exists()
-    settings.MESSAGING_ALLOW_PRIVATE_HOSTS = True  # WAHA on the operator's own network
+    settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # WAHA on the operator's own network
     assert client.post("/panel/settings/messaging/", form).status_code == 302
     with scopes_disabled():
         assert MessagingAccount.objects.get(hotel=hotel).waha_base_url == f"http://{host}:3000"
@@ -373,7 +374,7 @@ def test_a_waha_address_whose_host_does_not_resolve_is_refused(client, hotel):
         "msg-whatsapp_provider": "waha", "msg-waha_base_url": "http://waha.invalid:3000", "msg-waha_api_key": "k",
         "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"})
     assert answer.status_code == 400
-    assert "The WAHA server address waha.invalid cannot be found: check the host name." in answer.content.decode()
+    assert "The server address waha.invalid cannot be found: check the host name." in answer.content.decode()
 
 
 def twilio_card(client, hotel):

@@ -545,7 +545,7 @@ def lock_account_set(*, hotel, actor, provider: str, client_id: str = "", client
 
     A blank secret or password keeps the one stored before, so the form never has to show them.
     """
-    from innkeeper.core import audit
+    from innkeeper.core import audit, outbound
     from innkeeper.core.errors import InvalidInput
 
     if provider not in ("ttlock", "simulator"):
@@ -568,6 +568,8 @@ def lock_account_set(*, hotel, actor, provider: str, client_id: str = "", client
             if missing:
                 raise InvalidInput(_("TTLock needs the app id, its secret, the user name and the password."),
                                    field=missing[0], code="required")
+            if account.base_url:  # the lock cloud gets the account's secrets, and the panel shows its answers
+                outbound.check_outbound_url(account.base_url, field="base_url")
         account.save()
         audit.record(hotel=hotel, actor=actor, action="lockaccount.set", obj=account, before=before, after={
             "provider": provider, "client_id": account.client_id, "username": account.username,

@@ -9,12 +9,9 @@ that recognise the idempotency key make that second send harmless).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
-import socket
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import phonenumbers
 from django.conf import settings
@@ -25,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.core import audit
+from innkeeper.core import audit, outbound
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.messaging import providers, rendering
 from innkeeper.messaging.context import booking_context
@@ -564,31 +561,6 @@ ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_p
                   "twilio_content_sids", "email_from_name", "email_from_address", "email_reply_to", "is_active")
 
 
-def _waha_host_problem(url: str) -> InvalidInput | None:
-    """Refuse a WAHA address on a loopback, private, link-local, reserved or multicast address (or one that
-    does not resolve): the worker would POST there, and its answer would show on the panel."""
-    if settings.MESSAGING_ALLOW_PRIVATE_HOSTS:
-        return None
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        port = parts.port
-        found = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
-    except (OSError, ValueError, UnicodeError):
-        return InvalidInput(_("The WAHA server address %(host)s cannot be found: check the host name.")
-                            % {"host": host}, field="waha_base_url", code="invalid")
-    for address in sorted(found):
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        ip = getattr(ip, "ipv4_mapped", None) or ip
-        # Not global covers loopback, private, link-local and unspecified; multicast and reserved ranges
-        # can be "global" and are refused as well.
-        if not ip.is_global or ip.is_multicast or ip.is_reserved:
-            return InvalidInput(_("The WAHA server address %(host)s is on a private or local network (%(ip)s); "
-                                  "give its public address.") % {"host": host, "ip": ip},
-                                field="waha_base_url", code="invalid")
-    return None
-
-
 def _account_problem(account: MessagingAccount) -> InvalidInput | None:
     """The first thing missing for the chosen provider (a kept secret counts as given)."""
     needs = {
@@ -611,8 +583,10 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
         return InvalidInput(_("Give a verify token too: Meta's subscription handshake at the hotel's hook URL "
                               "is refused without one."), field="cloud_verify_token", code="required")
     if account.whatsapp_provider == "waha":
-        problem = _waha_host_problem(account.waha_base_url)
-        if problem:
+        # The worker sends the API key there and the panel shows how it went.
+        try:
+            outbound.check_outbound_url(account.waha_base_url, field="waha_base_url")
+        except outbound.OutboundRefused as problem:
             return problem
     if account.whatsapp_provider == "twilio":
         if not account.twilio_account_sid.startswith("AC"):

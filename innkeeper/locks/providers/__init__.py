@@ -25,7 +25,7 @@ def provider_for(hotel) -> LockProvider:
         return TTLockProvider(TTLockAccount(
             client_id=account.client_id, client_secret=account.client_secret, username=account.username,
             password=account.password, base_url=account.base_url or TTLOCK_DEFAULT_BASE_URL,
-            timeout=(settings.TTLOCK or {}).get("timeout", 30.0)))
+            timeout=(settings.TTLOCK or {}).get("timeout", 30.0), guarded=bool(account.base_url)))
     if settings.LOCK_PROVIDER == "ttlock":
         return TTLockProvider(TTLockAccount(**settings.TTLOCK))
     return SimulatorProvider()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from innkeeper.core import outbound
 from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class TTLockAccount:
     password: str
     base_url: str
     timeout: float = 30.0
+    guarded: bool = False  # a URL the hotel gave: every connection passes the outbound guard
 
 
 @dataclass
@@ -73,8 +75,10 @@ def _client(account: TTLockAccount) -> httpx.Client:
     with _tokens_lock:
         client = _clients.get(account)
         if client is None:
-            client = _clients[account] = httpx.Client(
-                base_url=account.base_url, timeout=httpx.Timeout(account.timeout, connect=min(account.timeout, 10.0)))
+            options = {"base_url": account.base_url,
+                       "timeout": httpx.Timeout(account.timeout, connect=min(account.timeout, 10.0))}
+            client = _clients[account] = (outbound.guarded_client(**options) if account.guarded
+                                          else httpx.Client(follow_redirects=False, **options))
         return client
 
 
@@ -107,6 +111,8 @@ class TTLockProvider(LockProvider):
     def _post(self, path: str, data: dict) -> dict:
         try:
             response = self.client.post(path, data=data)
+        except outbound.OutboundRefused as exc:
+            raise LockError("address_refused", exc.message, retryable=False) from exc
         except httpx.TimeoutException as exc:
             raise LockError("timeout", f"The lock cloud did not answer in time ({exc.__class__.__name__}).",
                             retryable=True, ambiguous=True) from exc
@@ -116,9 +122,15 @@ class TTLockProvider(LockProvider):
         if response.status_code >= 500 or response.status_code == 429:
             raise LockError(f"http_{response.status_code}", "The lock cloud answered with an error.",
                             retryable=True, ambiguous=response.status_code >= 500)
+        if 300 <= response.status_code < 400:
+            raise LockError(f"http_{response.status_code}", "The lock cloud answered with a redirect, which "
+                            "is not followed: give the address it points to.", retryable=False)
         try:
             body = response.json()
-        except ValueError:
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            int(body.get("errcode", 0) or 0)
+        except (ValueError, TypeError):
             raise LockError(f"http_{response.status_code}", "The lock cloud sent an unreadable answer.",
                             retryable=True, ambiguous=True) from None
         if response.status_code != 200 and "errcode" not in body:
@@ -127,8 +139,12 @@ class TTLockProvider(LockProvider):
 
     @staticmethod
     def _error(body: dict) -> LockError:
+        # Our sentence for a known code, never the cloud's own text: the panel shows this, and the cloud
+        # may be any server a hotel named. The text goes to the log for the operator.
         code = int(body.get("errcode"))
-        message = MESSAGES.get(code) or body.get("errmsg") or "The lock operation failed."
+        if code not in MESSAGES:
+            log.info("ttlock error %s: %r", code, str(body.get("errmsg", ""))[:300])
+        message = MESSAGES.get(code) or "The lock operation failed."
         return LockError(str(code), message, retryable=code in RETRYABLE | UNREACHABLE, unreachable=code in UNREACHABLE)
 
     # -- OAuth -------------------------------------------------------------------------------------

@@ -66,7 +66,9 @@ def whatsapp_config(hotel_id: int | None = None) -> dict:
         return {**cfg, "own": False}
     cfg["provider"], cfg["own"] = account.whatsapp_provider, True
     cfg["waha"] = {"base_url": account.waha_base_url.rstrip("/"), "api_key": account.waha_api_key,
-                   "session": account.waha_session or "default", "webhook_hmac_key": account.waha_webhook_hmac_key}
+                   "session": account.waha_session or "default",
+                   "webhook_hmac_key": account.waha_webhook_hmac_key,
+                   "guarded": True}  # the hotel's URL: every request to it passes the outbound guard
     cfg["cloud"].update(access_token=account.cloud_access_token, phone_number_id=account.cloud_phone_number_id,
                         app_secret=account.cloud_app_secret, verify_token=account.cloud_verify_token)
     cfg["twilio"].update(

@@ -22,8 +22,9 @@ def _accepted(provider: str, response, read_id) -> Sent:
         message_id = None
     if message_id:
         return Sent(provider_message_id=str(message_id))
+    http.logged(response)
     return Sent(provider_message_id="", note=f"{provider} accepted the message (HTTP {response.status_code}) but "
-                                             f"its answer carried no message id: {response.text[:200]!r}")
+                                             "its answer carried no message id")
 
 
 class _Configured(Provider):
@@ -38,7 +39,7 @@ class Waha(_Configured):
 
     def send(self, message: Outgoing) -> Sent:
         cfg = self.cfg
-        response = http.request("POST", f"{cfg['base_url']}/api/sendText",
+        response = http.request("POST", f"{cfg['base_url']}/api/sendText", guarded=cfg.get("guarded", False),
                                 headers={"X-Api-Key": cfg["api_key"]},
                                 json={"session": cfg["session"], "chatId": f"{_digits(message.recipient)}@c.us",
                                       "text": message.body_text, "linkPreview": False})
@@ -113,12 +114,13 @@ class Twilio(_Configured):
                 code = 0
             if code in (20429, 63018):
                 raise Retryable(f"rate limited ({code})", code=str(code))
+            http.logged(response)
             if code == 21610:
-                raise OptedOut(f"the guest unsubscribed (replied STOP; Twilio 21610): {response.text[:300]}",
-                               code="21610")
+                raise OptedOut("the guest unsubscribed (replied STOP; Twilio 21610)", code="21610")
             if code == 63016:
                 raise Permanent("WhatsApp delivers free text only within 24 hours of the guest's last message: "
                                 f"set an approved content template for {message.type} in TWILIO_CONTENT_SIDS "
-                                f"(Twilio 63016: {response.text[:300]})", code="63016")
-            raise Permanent(f"refused ({response.status_code}): {response.text[:500]}", code=str(code or 400))
+                                "(Twilio 63016)", code="63016")
+            raise Permanent(f"refused ({response.status_code}{f'; Twilio {code}' if code else ''})",
+                            code=str(code or 400))
         return _accepted("Twilio", response, lambda answer: answer["sid"])
