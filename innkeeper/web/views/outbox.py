@@ -7,10 +7,11 @@ from innkeeper.messaging.models import Message, SimulatedMessage
 
 
 def outbox(request):
-    """Demo only: the e-mails and WhatsApp texts the simulators recorded, and the outbox behind them."""
+    """Demo only: the e-mails and WhatsApp texts the simulators recorded for guests, and the outbox behind
+    them. Staff mail (password resets, invitations) is never shown: anyone can open this page."""
     if settings.INNKEEPER_MODE != "demo":
         raise Http404()
     with scopes_disabled():  # a demo page over every demo hotel
-        recorded = list(SimulatedMessage.objects.all()[:50])
+        recorded = list(SimulatedMessage.objects.filter(guest=True)[:50])
         queue = list(Message.objects.select_related("hotel", "booking")[:50])
     return render(request, "web/outbox.html", {"recorded": recorded, "queue": queue})
