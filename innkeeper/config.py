@@ -71,6 +71,32 @@ def _hosts(raw: str) -> list[str]:
     return hosts
 
 
+def _local_host(host: str) -> bool:
+    """A name only this machine or its private network answers to (or Django's "any host")."""
+    import ipaddress
+
+    name = host.strip().lower().lstrip(".").strip("[]")
+    if name in ("*", "localhost", "testserver") or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def _demo_refusals(debug: bool, hosts: list[str]) -> list[str]:
+    """Why this demo looks like a site on the internet: demo mode has a public secret key, a published
+    staff password and a page that shows guests' messages, so it refuses to run like one."""
+    reasons = []
+    if not debug:
+        reasons.append("DEBUG is off")
+    public = [h for h in hosts if not _local_host(h)]
+    if public:
+        reasons.append(f"ALLOWED_HOSTS or PLATFORM_HOSTS name public hosts ({', '.join(public)})")
+    return reasons
+
+
 def _database(raw: str) -> dict:
     db = environ.Env.db_url_config(raw)
     engine = db.get("ENGINE", "")
@@ -337,6 +363,17 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     messaging_allow_private_hosts = _parse(env, "MESSAGING_ALLOW_PRIVATE_HOSTS", _bool, problems, required=False,
                                            default=False, hint="true or false")
 
+    if not production and not problems:
+        reasons = _demo_refusals(debug, [*allowed_hosts, *platform_hosts])
+        if reasons:
+            raise ImproperlyConfigured(
+                "Innkeeper cannot start in demo mode: demo mode is not for the internet, and this "
+                "configuration looks like a production one ("
+                + "; ".join(reasons) + "). Demo mode uses a public secret key and a published staff "
+                "password, and its /outbox/ page shows every guest's messages. Set INNKEEPER_MODE=production "
+                "with its variables (see README, Configuration), or for a demo on this machine leave DEBUG, "
+                "ALLOWED_HOSTS and PLATFORM_HOSTS unset."
+            )
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ImproperlyConfigured(
