@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    "csp",
     "innkeeper.core",
     "innkeeper.accounts",
     "innkeeper.hotels",
@@ -36,7 +37,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "innkeeper.web.middleware.SecurityMiddleware",  # Django's, plus Permissions-Policy
+    "csp.middleware.CSPMiddleware",  # early, so every page (even the unknown-host one) has its nonce
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and API answers compressed; Django pads them against BREACH (https://docs.djangoproject.com/en/5.2/ref/middleware/#module-django.middleware.gzip).
     "django.middleware.gzip.GZipMiddleware",
@@ -121,6 +123,30 @@ if CONFIG.mode == "production":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Browsers keep to https for a year, on hotels' subdomains too. Production only: a demo on
+    # localhost must not pin browsers to https.
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Security headers. Content-Security-Policy (django-csp): everything from this site; inline <style> and
+# <script> only with the request's nonce ({{ request.csp_nonce }}: the hotel theme, JSON-LD); no framing.
+# A view may set its own header (the logo's sandbox): the middleware keeps it.
+from csp.constants import NONCE as _NONCE, NONE as _NONE, SELF as _SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, _NONCE],
+        "style-src": [_SELF, _NONCE],
+        "img-src": [_SELF, "data:"],  # data: for the empty favicon
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "frame-ancestors": [_NONE],
+    },
+}
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Permissions-Policy (no Django setting): innkeeper.web.middleware.SecurityMiddleware sends it.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LOGGING = {
     "version": 1,
