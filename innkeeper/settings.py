@@ -168,6 +168,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "panel:login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 3600  # a staff sign-in lasts one working shift (Django's default: two weeks)
 # Sign-in throttling (django-axes): 5 failures for one e-mail from one address lock it for 15 minutes.
 from datetime import timedelta as _timedelta  # noqa: E402
 
@@ -178,6 +179,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field name (it holds the e-mail)
 AXES_USERNAME_CALLABLE = "innkeeper.accounts.models.throttle_key"  # Anna@ and anna@ count as one
 AXES_LOCKOUT_CALLABLE = "innkeeper.dashboard.views.locked_out"
+# The client's address as the project reads it everywhere: X-Forwarded-For only behind TRUSTED_PROXY_COUNT
+# proxies, so a forged header can neither dodge a lockout nor lock out someone else's address.
+AXES_CLIENT_IP_CALLABLE = "innkeeper.core.http.client_ip"
 AXES_VERBOSE = False
 
 # Booking engine
