@@ -78,6 +78,10 @@ def test_pages_without_a_hotel_carry_the_nonce_too(client, db, settings):
     settings.INNKEEPER_MODE = "demo"
     for response in (client.get("/"), client.get("/outbox/"), client.get("/", HTTP_HOST="nobody.example")):
         assert inline_blocks_carry_the_nonce(response) == 1
+    # The demo outbox shows e-mails (style attributes) in sandboxed frames, which take its policy.
+    outbox, home = policy(client.get("/outbox/")), policy(client.get("/"))
+    assert outbox["style-src-attr"] == "'unsafe-inline'" and "style-src-attr" not in home
+    assert outbox["style-src"].startswith("'self' 'nonce-") and "unsafe" not in outbox["style-src"]
 
 
 def test_the_logo_keeps_its_own_sandboxing_policy(client, site):
