@@ -110,7 +110,7 @@ def test_production_sends_hsts():
     env.update(PRODUCTION)
     probe = ("import django, json; django.setup(); from django.conf import settings as s; print(json.dumps("
              "[s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_AGE]))")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**env, "DJANGO_SETTINGS_MODULE": "innkeeper.settings"})
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env={**env, "DJANGO_SETTINGS_MODULE": "innkeeper.settings"})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [365 * 24 * 3600, True, 12 * 3600]

@@ -124,8 +124,8 @@ def theme_style(page: str) -> str:
 
 
 def jsonld(page: str) -> dict:
-    return json.loads(re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', page, re.S
-                                ).group(1))
+    block = re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', page, re.S)
+    return json.loads(block.group(1))
 
 
 def test_home_has_title_description_canonical_hreflang_og_and_hotel_jsonld(client, site):

@@ -14,7 +14,8 @@ HOTEL_URLCONF = "innkeeper.web.urls_hotel"
 
 
 class SecurityMiddleware(DjangoSecurityMiddleware):
-    """Django's (HSTS, nosniff, Referrer-Policy, ...) plus Permissions-Policy, which Django has no setting for."""
+    """Django's (HSTS, nosniff, Referrer-Policy, ...) plus Permissions-Policy, which Django has no
+    setting for."""
 
     def process_response(self, request, response):
         response = super().process_response(request, response)

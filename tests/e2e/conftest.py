@@ -42,7 +42,8 @@ def page(browser, wsgi_server):
             not r.url.startswith("data:") else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     # A style or script the Content-Security-Policy refused: the page would look or work wrong.
-    page.on("console", lambda m: errors.append(page.url + " " + m.text) if "Content Security Policy" in m.text else None)
+    page.on("console", lambda m: errors.append(f"{page.url} {m.text}")
+            if "Content Security Policy" in m.text else None)
     page.port = wsgi_server
     yield page
     context.close()

@@ -7,12 +7,15 @@ from tests import factories
 from tests.factories import PASSWORD
 from tests.messaging_helpers import deliver, rows
 
-HOTEL_PAGES = ("/en/", "/en/rooms/", "/en/rooms/std/", "/en/about/", "/en/contact/", "/en/book/", "/en/manage/")
+HOTEL_PAGES = ("/en/", "/en/rooms/", "/en/rooms/std/", "/en/about/", "/en/contact/", "/en/book/",
+               "/en/manage/")
 PANEL_PAGES = ("/panel/", "/panel/bookings/", "/panel/rooms/", "/panel/rates/", "/panel/messages/",
-               "/panel/messages/templates/", "/panel/extras/", "/panel/team/", "/panel/settings/", "/panel/audit/")
+               "/panel/messages/templates/", "/panel/extras/", "/panel/team/", "/panel/settings/",
+               "/panel/audit/")
 
 
-def test_hotel_platform_and_demo_pages_render_under_the_policy(page, hotel, other_hotel, book, future, settings):
+def test_hotel_platform_and_demo_pages_render_under_the_policy(page, hotel, other_hotel, book, future,
+                                                                settings):
     settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
     hotel.theme = {"primary": "#123456", "font": "serif"}
     hotel.save()
@@ -34,7 +37,8 @@ def test_hotel_platform_and_demo_pages_render_under_the_policy(page, hotel, othe
     page.get_by_role("heading", name="No hotel here").wait_for()
 
 
-def test_panel_pages_render_under_the_policy_and_the_tape_keeps_its_grid(page, hotel, other_hotel, book, future):
+def test_panel_pages_render_under_the_policy_and_the_tape_keeps_its_grid(page, hotel, other_hotel, book,
+                                                                          future):
     page.set_viewport_size({"width": 1280, "height": 900})
     std = factories.make_room_type(hotel, slug="std", name="Standard", rooms=2)
     booking = book(hotel, std, future + timedelta(days=1), future + timedelta(days=3))
