@@ -1,7 +1,8 @@
 """Settings from the environment, validated once at start-up.
 
 Two modes:
-- ``demo`` (the default): every variable has a safe default, SQLite in ``var/``, DEBUG on.
+- ``demo`` (the default): every variable has a safe default, SQLite in ``var/``, DEBUG off (the demo
+  serves no debug pages; DEBUG=true turns them on for development).
 - ``production``: nothing is assumed. Every missing or invalid variable is collected and the process
   refuses to start with one message that lists them all.
 """
@@ -70,6 +71,30 @@ def _hosts(raw: str) -> list[str]:
     if not hosts:
         raise ValueError("no host names given")
     return hosts
+
+
+def _local_host(host: str) -> bool:
+    """A name only this machine or its private network answers to (or Django's "any host")."""
+    import ipaddress
+
+    name = host.strip().lower().lstrip(".").strip("[]")
+    if name in ("*", "localhost", "testserver") or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def _demo_refusals(hosts: list[str]) -> list[str]:
+    """Why this demo looks like a site on the internet: demo mode has a public secret key, a published
+    staff password and a page that shows guests' messages, so it refuses to run like one."""
+    reasons = []
+    public = [h for h in hosts if not _local_host(h)]
+    if public:
+        reasons.append(f"ALLOWED_HOSTS or PLATFORM_HOSTS name public hosts ({', '.join(public)})")
+    return reasons
 
 
 def _database(raw: str) -> dict:
@@ -313,7 +338,7 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                         hint="50+ random characters")
     allowed_hosts = _parse(env, "ALLOWED_HOSTS", _hosts, problems, required=production, default=["*"],
                            hint="comma-separated host names, e.g. hotel.example.com,.example.com")
-    debug = _parse(env, "DEBUG", _bool, problems, required=False, default=not production)
+    debug = _parse(env, "DEBUG", _bool, problems, required=False, default=False)
     if production and debug:
         problems.append("DEBUG must be off in production mode")
     time_zone = _parse(env, "TIME_ZONE", _time_zone, problems, required=False, default="UTC")
@@ -341,6 +366,17 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
         outbound_allow_private_hosts = _parse(env, "MESSAGING_ALLOW_PRIVATE_HOSTS", _bool, problems,
                                               required=False, default=False, hint="true or false")
 
+    if not production and not problems:
+        reasons = _demo_refusals([*allowed_hosts, *platform_hosts])
+        if reasons:
+            raise ImproperlyConfigured(
+                "Innkeeper cannot start in demo mode: demo mode is not for the internet, and this "
+                "configuration looks like a production one ("
+                + "; ".join(reasons) + "). Demo mode uses a public secret key and a published staff "
+                "password, and its /outbox/ page shows every guest's messages. Set INNKEEPER_MODE=production "
+                "with its variables (see docs/configuration.md), or for a demo on this machine leave "
+                "ALLOWED_HOSTS and PLATFORM_HOSTS unset."
+            )
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ImproperlyConfigured(

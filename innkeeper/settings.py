@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+from csp.constants import NONCE as _NONCE
+from csp.constants import NONE as _NONE
+from csp.constants import SELF as _SELF
+
 from innkeeper import config as _config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    "csp",
     "innkeeper.core",
     "innkeeper.accounts",
     "innkeeper.hotels",
@@ -37,7 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "innkeeper.web.middleware.SecurityMiddleware",  # Django's, plus Permissions-Policy
+    "csp.middleware.CSPMiddleware",  # early, so every page (even the unknown-host one) has its nonce
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and API answers compressed; Django pads them against BREACH (https://docs.djangoproject.com/en/5.2/ref/middleware/#module-django.middleware.gzip).
     "django.middleware.gzip.GZipMiddleware",
@@ -122,6 +128,29 @@ if CONFIG.mode == "production":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Browsers keep to https for a year, on hotels' subdomains too. Production only: a demo on
+    # localhost must not pin browsers to https.
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Security headers. Content-Security-Policy (django-csp): everything from this site; inline <style> and
+# <script> only with the request's nonce ({{ request.csp_nonce }}: the hotel theme, JSON-LD); no framing.
+# A view may set its own header (the logo's sandbox): the middleware keeps it.
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, _NONCE],
+        "style-src": [_SELF, _NONCE],
+        "img-src": [_SELF, "data:"],  # data: for the empty favicon
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "frame-ancestors": [_NONE],
+    },
+}
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Permissions-Policy (no Django setting): innkeeper.web.middleware.SecurityMiddleware sends it.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LOGGING = {
     "version": 1,
@@ -143,6 +172,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "panel:login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 3600  # a staff sign-in lasts one working shift (Django's default: two weeks)
 # Sign-in throttling (django-axes): 5 failures for one e-mail from one address lock it for 15 minutes.
 from datetime import timedelta as _timedelta  # noqa: E402
 
@@ -153,6 +183,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field name (it holds the e-mail)
 AXES_USERNAME_CALLABLE = "innkeeper.accounts.models.throttle_key"  # Anna@ and anna@ count as one
 AXES_LOCKOUT_CALLABLE = "innkeeper.dashboard.views.locked_out"
+# The client's address as the project reads it everywhere: X-Forwarded-For only behind TRUSTED_PROXY_COUNT
+# proxies, so a forged header can neither dodge a lockout nor lock out someone else's address.
+AXES_CLIENT_IP_CALLABLE = "innkeeper.core.http.client_ip"
 AXES_VERBOSE = False
 
 # Booking engine

@@ -5,6 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
+from axes.models import AccessAttempt
 from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
@@ -172,6 +174,46 @@ def test_repeated_failures_lock_the_sign_in_with_a_clear_message(client, staff):
     assert r.status_code == 429 and "Try again in 15 minutes" in r.content.decode()
     locked = client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD})
     assert locked.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_a_staff_sign_in_lasts_twelve_hours(client, staff, other_hotel):
+    signed_in_at = timezone.now()
+    with time_machine.travel(signed_in_at, tick=False):
+        r = sign_in(client, staff)
+    assert int(r.cookies["sessionid"]["max-age"]) == 12 * 3600
+    with time_machine.travel(signed_in_at + timedelta(hours=11, minutes=50), tick=False):
+        assert client.get("/panel/").status_code == 200
+    with time_machine.travel(signed_in_at + timedelta(hours=12, minutes=1), tick=False):
+        later = client.get("/panel/")
+    assert later.status_code == 302 and later["Location"].startswith("/panel/sign-in/")
+
+
+def _fail_sign_in(client, user, forwarded):
+    return client.post("/panel/sign-in/", {"username": user.email, "password": "wrong"},
+                       HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="198.51.100.9")
+
+
+def test_a_forged_x_forwarded_for_cannot_dodge_the_sign_in_lockout(client, staff, other_hotel, settings):
+    settings.TRUSTED_PROXY_COUNT = 0  # no proxy in front: the header is the client's own words
+    for n in range(4):
+        assert _fail_sign_in(client, staff, f"203.0.113.{n}").status_code == 200
+    assert _fail_sign_in(client, staff, "203.0.113.50").status_code == 429
+    locked = client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD},
+                         HTTP_X_FORWARDED_FOR="203.0.113.77", REMOTE_ADDR="198.51.100.9")
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.9"}
+
+
+def test_behind_a_trusted_proxy_the_lockout_is_per_client(client, staff, other_hotel, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # the proxy (198.51.100.9) appends the address it saw
+    for _ in range(5):
+        _fail_sign_in(client, staff, "1.2.3.4, 203.0.113.5")
+    assert _fail_sign_in(client, staff, "203.0.113.5").status_code == 429
+    # Someone else behind the same proxy still signs in: the lockout is the attacker's alone.
+    ok = client.post("/panel/sign-in/", {"username": staff.email, "password": PASSWORD},
+                     HTTP_X_FORWARDED_FOR="203.0.113.6", REMOTE_ADDR="198.51.100.9")
+    assert ok.status_code == 302 and "_auth_user_id" in client.session
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
 
 
 def test_password_reset_by_email(client, staff):

@@ -1,10 +1,12 @@
 """Online check-in: the magic link, the steps over HTTP, completion, the API, reminders."""
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.db import connection
 from django_scopes import scope, scopes_disabled
 
@@ -15,6 +17,7 @@ from innkeeper.core.errors import Busy, InvalidInput, NotFound
 from innkeeper.hotels import links
 from innkeeper.hotels.models import RoomType
 from innkeeper.journey import services as journey
+from innkeeper.locks import services as lock_services
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
 from tests import factories
 from tests.conftest import locked_elsewhere
@@ -115,8 +118,8 @@ def _page(client, token, step=None):
     return "/en/check-in/?token=" + token + (f"&step={step}" if step else "")
 
 
-def test_the_steps_over_http_keep_what_was_entered_and_end_with_the_door_code(
-        client, booking, hotel, django_capture_on_commit_callbacks):
+def test_the_steps_over_http_keep_what_was_entered_and_end_with_the_door_link(
+        client, booking, hotel, other_hotel, django_capture_on_commit_callbacks):
     host = {"HTTP_HOST": "moscow.localhost"}
     token = links.checkin_token(booking)
     page = client.get(_page(client, token), **host)
@@ -154,9 +157,20 @@ def test_the_steps_over_http_keep_what_was_entered_and_end_with_the_door_code(
         assert key.status == KeyStatus.ACTIVE  # the simulator made it right after the commit
         assert SimulatedPasscode.objects.get(lock_id="SIM-101").pin == key.pin
         assert CheckIn.objects.get(booking=booking).draft == ""  # the passport number left the draft
-    assert "Online check-in complete" in done.text and key.pin in done.text and "/en/webkey/?token=" in done.text
-    # The used link says what happened and shows the door code again.
-    assert key.pin in client.get(_page(client, token, "guest"), **host).text
+    # The check-in link works for the whole stay and is easily passed on: it never shows the door code,
+    # only the link to the key's own page, which does.
+    assert "Online check-in complete" in done.text and key.pin not in done.text
+    assert 'class="pin"' not in done.text
+    link = re.search(r'href="(http://moscow\.localhost:8000/en/webkey/\?token=[^"]+)"', done.text).group(1)
+    assert link == lock_services.access_details(key)["web_key_link"]
+    with time_machine.travel(key.valid_from + timedelta(minutes=1), tick=False):
+        door = client.get(link.split(":8000", 1)[1], **host)
+        elsewhere = client.get(link.split(":8000", 1)[1], HTTP_HOST="other.localhost")
+    assert door.status_code == 200 and f'<dd class="pin">{key.pin}</dd>' in door.text
+    assert elsewhere.status_code == 404 and key.pin not in elsewhere.text
+    # The used link says what happened, still without the door code.
+    again = client.get(_page(client, token, "guest"), **host)
+    assert "Online check-in complete" in again.text and key.pin not in again.text
 
 
 def test_pages_explain_invalid_expired_and_cancelled_links(client, booking, hotel, book, room_type, future):

@@ -22,7 +22,7 @@ PRODUCTION = {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET, "DATABA
 
 def test_demo_mode_needs_no_variables(tmp_path):
     cfg = config.load(tmp_path, {})
-    assert (cfg.mode, cfg.debug, cfg.allowed_hosts) == ("demo", True, ["*"])
+    assert (cfg.mode, cfg.debug, cfg.allowed_hosts) == ("demo", False, ["*"])  # no debug pages
     assert cfg.database["ENGINE"] == "django.db.backends.sqlite3"
     assert cfg.database["NAME"] == str(tmp_path / "var" / "innkeeper.sqlite3")
 
@@ -131,3 +131,36 @@ def test_private_hosts_for_a_hotels_outbound_urls_are_refused_unless_the_install
         with pytest.raises(ImproperlyConfigured) as err:
             config.load(tmp_path, {name: "maybe"})
         assert f"{name} is invalid" in str(err.value)
+
+
+@pytest.mark.parametrize("env, reason", [
+    ({"ALLOWED_HOSTS": "hotel.example.com"}, "public hosts (hotel.example.com)"),
+    ({"PLATFORM_HOSTS": "localhost,book.example.org"}, "public hosts (book.example.org)"),
+    ({"ALLOWED_HOSTS": "93.184.216.34"}, "public hosts (93.184.216.34)"),
+])
+def test_demo_mode_refuses_a_configuration_that_looks_like_production(tmp_path, env, reason):
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, env)
+    message = str(err.value)
+    assert message.startswith("Innkeeper cannot start in demo mode: demo mode is not for the internet")
+    assert reason in message
+    assert "INNKEEPER_MODE=production" in message
+
+
+def test_demo_mode_runs_on_this_machine_and_its_private_network(tmp_path):
+    local = "*,localhost,.localhost,demo.localhost,127.0.0.1,[::1],192.168.1.20"
+    cfg = config.load(tmp_path, {"ALLOWED_HOSTS": local,
+                                 "PLATFORM_HOSTS": "localhost,testserver", "DEBUG": "true"})
+    assert cfg.mode == "demo" and cfg.debug is True
+    with pytest.raises(ImproperlyConfigured, match="demo mode is not for the internet"):
+        config.load(tmp_path, {"INNKEEPER_MODE": "demo", "ALLOWED_HOSTS": "localhost,hotel.example.com"})
+
+
+def test_a_production_looking_demo_refuses_to_start_with_one_clear_message():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS",
+                                                            "INNKEEPER_MODE", *MESSAGING)}
+    env.update({"DEBUG": "off", "ALLOWED_HOSTS": "hotel.example.com"})
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "demo mode is not for the internet" in result.stderr

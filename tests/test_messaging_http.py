@@ -6,7 +6,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from innkeeper.messaging import signatures
-from innkeeper.messaging.models import Message, MessageStatus
+from innkeeper.messaging.models import Message, MessageStatus, SimulatedMessage
 from tests import factories
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import confirmed_booking, deliver, log, rows, use_whatsapp
@@ -193,6 +193,32 @@ def test_the_demo_outbox_page_shows_what_the_guest_would_get(client, hotel, sett
     assert "Anna <b>Petrova</b>" not in html  # the guest's text is escaped on the page too
     other = client.get("/outbox/", HTTP_HOST="moscow.localhost")
     assert other.status_code == 404  # hotel sites do not have it
+
+
+def test_the_demo_outbox_page_never_shows_staff_mail(client, hotel, other_hotel, settings):
+    """Anyone may open the demo outbox: a password-reset or invitation link on it would let them in."""
+    settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+    settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "provider": "simulator"}
+    owner = factories.make_member(hotel, "OWNER", "owner@moscow.example")
+    factories.make_member(other_hotel, "STAFF", "staff@other.example")
+    booking = confirmed_booking(other_hotel)
+    for message in rows(booking).values():
+        deliver(message)
+    assert client.post("/panel/password-reset/", {"email": "staff@other.example"}).status_code == 302
+    client.force_login(owner)
+    assert client.post("/panel/team/", {"email": "new@example.com", "role": "STAFF"}).status_code == 302
+    client.logout()
+    with scopes_disabled():
+        recorded = {m.recipient: m for m in SimulatedMessage.objects.filter(channel="EMAIL")}
+    assert {"staff@other.example", "new@example.com", "anna@example.com"} <= set(recorded)  # all were sent
+
+    html = client.get("/outbox/").content.decode()
+    assert f"Your booking {booking.reference} at Other Inn is confirmed" in html
+    assert "WhatsApp</strong> to +79161234567" in html
+    for staff_mail in (recorded["staff@other.example"], recorded["new@example.com"]):
+        assert staff_mail.subject not in html
+    assert "staff@other.example" not in html and "new@example.com" not in html
+    assert "/panel/password-reset/" not in html and "/panel/join/" not in html
 
 
 def test_the_outbox_page_is_not_found_in_production(client, settings, db):

@@ -82,6 +82,25 @@ def test_open_door_on_the_page_unlocks_the_room_and_logs_it(client, keyed):
     assert attempts() == [("web", True, "")]
 
 
+def test_the_door_code_is_on_the_web_key_page_while_the_key_works(client, keyed, hotel, other_hotel):
+    booking, key, token = keyed
+    code = f'<dd class="pin">{key.pin}</dd>'
+    with time_machine.travel(key.valid_from - timedelta(minutes=5), tick=False):
+        assert code in client.get(f"/en/webkey/?token={token}", **HOST).text  # before arrival too
+    with inside(booking):
+        assert code in client.get(f"/en/webkey/?token={token}", **HOST).text
+        elsewhere = client.get(f"/en/webkey/?token={token}", HTTP_HOST="other.localhost")
+        forged = client.get(f"/en/webkey/?token={token[:-3]}abc", **HOST)
+    assert elsewhere.status_code == forged.status_code == 404
+    assert key.pin not in elsewhere.text and key.pin not in forged.text
+    with inside(booking), scope(hotel=hotel):
+        journey.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
+        journey.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
+    with inside(booking):
+        after = client.get(f"/en/webkey/?token={token}", **HOST)
+    assert after.status_code == 200 and "not checked in" in after.text and key.pin not in after.text
+
+
 def test_the_web_key_refuses_outside_its_window_and_after_check_out(client, keyed, hotel):
     booking, key, token = keyed
     with time_machine.travel(key.valid_from - timedelta(minutes=5), tick=False):

@@ -204,6 +204,9 @@ class SimulatedMessage(models.Model):
     subject = models.CharField(max_length=255, blank=True)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # A message to a guest (from the outbox). Staff mail (password resets, invitations) is recorded too,
+    # but never shown on the public demo outbox page: its links sign a person in.
+    guest = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

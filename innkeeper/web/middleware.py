@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
+from django.middleware.security import SecurityMiddleware as DjangoSecurityMiddleware
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -9,6 +10,17 @@ from django_scopes import scope
 
 from innkeeper.hotels.links import HOTEL_URLCONF
 from innkeeper.web import sites
+
+
+class SecurityMiddleware(DjangoSecurityMiddleware):
+    """Django's (HSTS, nosniff, Referrer-Policy, ...) plus Permissions-Policy, which Django has no
+    setting for."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
 
 
 class NulMiddleware:

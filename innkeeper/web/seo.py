@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.urls import translate_url
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -22,14 +23,15 @@ def meta(request, *, title: str, description: str, jsonld: list[dict] | dict | N
     return {
         "title": title, "description": description[:300], "canonical": canonical, "alternates": alternates,
         "x_default": sites.absolute_url(request, default), "locale": get_language(), "index": index,
-        "jsonld": json_script(jsonld) if jsonld else "",
+        "jsonld": json_script(jsonld, nonce=str(request.csp_nonce)) if jsonld else "",
     }
 
 
-def json_script(data) -> str:
+def json_script(data, *, nonce: str) -> str:
+    """A JSON-LD block carrying the request's CSP nonce (innkeeper.settings, CONTENT_SECURITY_POLICY)."""
     # Escape what could close the script element or start HTML in it.
     text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308  (escaped above)
+    return mark_safe(f'<script type="application/ld+json" nonce="{escape(nonce)}">{text}</script>')  # noqa: S308  (escaped above)
 
 
 def hotel_jsonld(request, hotel, *, price_range: str = "") -> dict:

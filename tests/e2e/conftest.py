@@ -41,8 +41,11 @@ def page(browser, wsgi_server):
     page.on("request", lambda r: foreign.append(r.url) if f":{wsgi_server}/" not in r.url and
             not r.url.startswith("data:") else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # A style or script the Content-Security-Policy refused: the page would look or work wrong.
+    page.on("console", lambda m: errors.append(f"{page.url} {m.text}")
+            if "Content Security Policy" in m.text else None)
     page.port = wsgi_server
     yield page
     context.close()
     assert foreign == [], f"requests left the app: {foreign}"
-    assert errors == [], f"JavaScript errors: {errors}"
+    assert errors == [], f"JavaScript errors or refused inline code: {errors}"

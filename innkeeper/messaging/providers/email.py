@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
+from innkeeper.messaging.providers.simulator import GUEST_MAIL
 
 
 def message_id(idempotency_key: str) -> str:
@@ -36,6 +37,7 @@ class DjangoEmail(Provider):
                                       headers={"Message-ID": mid}, reply_to=self.reply_to)
         if message.body_html:
             mail.attach_alternative(message.body_html, "text/html")
+        setattr(mail, GUEST_MAIL, True)  # backends ignore it; the demo's simulator records it
         try:
             mail.send()
         except smtplib.SMTPRecipientsRefused as exc:

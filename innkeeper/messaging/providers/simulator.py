@@ -7,6 +7,9 @@ from django.db import IntegrityError, transaction
 
 from innkeeper.messaging.providers.base import Outgoing, Provider, Sent
 
+# The attribute the guest outbox sets on its e-mails (innkeeper.messaging.providers.email).
+GUEST_MAIL = "innkeeper_guest_message"
+
 
 def _record(**fields):
     from innkeeper.messaging.models import SimulatedMessage
@@ -19,13 +22,17 @@ def _record(**fields):
 
 
 class EmailBackend(BaseEmailBackend):
-    """A Django e-mail backend (EMAIL_BACKEND) that records each mail, keyed by its Message-ID."""
+    """A Django e-mail backend (EMAIL_BACKEND) that records each mail, keyed by its Message-ID.
+
+    Only mail that the guest outbox marked (``GUEST_MAIL``) is recorded as a guest message; anything
+    else sent through Django (password resets, invitations) counts as staff mail."""
 
     def send_messages(self, email_messages):
         for mail in email_messages:
             html = next((content for content, mime in getattr(mail, "alternatives", []) if mime == "text/html"), "")
             _record(channel="EMAIL", key=mail.extra_headers.get("Message-ID", ""), recipient=", ".join(mail.to),
-                    sender=mail.from_email or "", subject=mail.subject, body_text=mail.body, body_html=html)
+                    sender=mail.from_email or "", subject=mail.subject, body_text=mail.body, body_html=html,
+                    guest=getattr(mail, GUEST_MAIL, False) is True)
         return len(email_messages)
 
 
@@ -36,5 +43,5 @@ class WhatsAppSimulator(Provider):
 
     def send(self, message: Outgoing) -> Sent:
         row = _record(channel="WHATSAPP", key=message.idempotency_key, recipient=message.recipient,
-                      body_text=message.body_text)
+                      body_text=message.body_text, guest=True)  # WhatsApp goes to guests only
         return Sent(provider_message_id=f"sim-{row.pk}")

@@ -52,9 +52,15 @@ def check_in(request):
                                                             "meta": _meta(request, _("Online check-in"))},
                           status=409)
         key = lock_keys.current_key(booking)
+        access = None
+        if key and key.status == KeyStatus.ACTIVE:
+            # No door code here: the check-in link works for the whole stay and is easily shared; the
+            # code is shown on the key's own web-key page, whose link this page gives.
+            details = lock_keys.access_details(key)
+            access = {f: details[f] for f in ("room_number", "valid_from", "valid_until", "web_key_link")}
         return render(request, "checkin/done.html", {
             "booking": booking, "message": error.message, "code": error.code, "token": token,
-            "access": lock_keys.access_details(key) if key and key.status == KeyStatus.ACTIVE else None,
+            "access": access,
             "key": key, "meta": _meta(request, _("Online check-in"))})
 
     step = request.GET.get("step", "overview")

@@ -33,11 +33,18 @@ def webkey(request):
     context.update({"key": key, "booking": key.booking, "room": key.room,
                     "valid_from": key.valid_from.astimezone(key.hotel.tz),
                     "valid_until": key.valid_until.astimezone(key.hotel.tz)})
+    try:
+        services.webkey_check(key, now)
+        refusal = None
+    except services.WebKeyRefused as error:
+        refusal = error
+    # The door code lives on this token-bound page only (not on the check-in page), while the key can
+    # open its door or soon will.
+    if refusal is None or refusal.code == "too_early":
+        context["access"] = services.access_details(key)
     if request.method != "POST":
-        try:
-            services.webkey_check(key, now)  # say it before the guest presses the button
-        except services.WebKeyRefused as error:
-            context["message"], context["waiting"] = error.message, True
+        if refusal is not None:  # say it before the guest presses the button
+            context["message"], context["waiting"] = refusal.message, True
     else:
         try:
             services.webkey_unlock(token=token, channel="web", ip=client_ip(request), now=now, hotel=request.hotel)
