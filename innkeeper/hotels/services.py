@@ -140,8 +140,8 @@ def domain_add(*, hotel: Hotel, domain: str, primary: bool = False, actor=None) 
     if problem:
         raise problem
     with scopes_disabled():  # a verified domain belongs to one hotel only
-        taken = HotelDomain.objects.filter(domain=host, verified_at__isnull=False).exclude(hotel=hotel)
-    if taken.exists():
+        taken = HotelDomain.objects.filter(domain=host, verified_at__isnull=False).exclude(hotel=hotel).exists()
+    if taken:
         raise InvalidInput(_taken(host), field="domain", code="taken")
     main = HotelDomain.objects.filter(hotel=hotel, is_primary=True).values_list("domain", flat=True).first()
     existing = HotelDomain.objects.filter(hotel=hotel, domain=host).first()
