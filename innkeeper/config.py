@@ -41,6 +41,8 @@ class Config:
     booking_horizon_days: int = 730
     # A hotel's outbound URLs (its WAHA or TTLock server) may be on loopback or private networks.
     outbound_allow_private_hosts: bool = False
+    platform_domain: str = ""
+    domain_verify_nameservers: list[str] = field(default_factory=list)
 
 
 def _parse(env: Mapping[str, str], name: str, parser, problems: list[str], *, required: bool, default=None,
@@ -192,6 +194,42 @@ def _seconds(raw: str) -> float:
     if not 0 < value <= 120:
         raise ValueError("use a number of seconds between 0 and 120")
     return value
+
+
+def _domain(raw: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_domain_name
+
+    host = raw.strip().lower().rstrip(".")
+    try:
+        validate_domain_name(host)
+    except ValidationError:
+        raise ValueError(f"{raw!r} is not a domain name") from None
+    if "." not in host:
+        raise ValueError(f"{raw!r} is not a domain name with a dot")
+    return host
+
+
+def _nameservers(raw: str) -> list[str]:
+    """Comma-separated ``address`` or ``address:port`` (IPv6 in brackets: ``[::1]:53``)."""
+    import ipaddress
+
+    servers = [s.strip() for s in raw.split(",") if s.strip()]
+    if not servers:
+        raise ValueError("no address given")
+    for server in servers:
+        address, port = server, "53"
+        if server.startswith("["):
+            address, _, port = server[1:].partition("]")
+            port = port.removeprefix(":") or "53"
+        elif server.count(":") == 1:
+            address, port = server.split(":")
+        try:
+            ipaddress.ip_address(address)
+            _port(port)
+        except ValueError:
+            raise ValueError(f"{server!r} is not an IP address with an optional port") from None
+    return servers
 
 
 def _horizon_days(raw: str) -> int:
@@ -365,6 +403,11 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     if outbound_allow_private_hosts is None:  # its old name, from when only the WAHA address was checked
         outbound_allow_private_hosts = _parse(env, "MESSAGING_ALLOW_PRIVATE_HOSTS", _bool, problems,
                                               required=False, default=False, hint="true or false")
+    platform_domain = _parse(env, "PLATFORM_DOMAIN", _domain, problems, required=False, default="",
+                             hint="each hotel's site answers on <slug>.<this domain>, e.g. innkeeper.example")
+    domain_verify_nameservers = _parse(env, "DOMAIN_VERIFY_NAMESERVERS", _nameservers, problems,
+                                       required=False, default=[],
+                                       hint="comma-separated resolver addresses, e.g. 1.1.1.1,9.9.9.9")
 
     if not production and not problems:
         reasons = _demo_refusals([*allowed_hosts, *platform_hosts])
@@ -388,4 +431,5 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                   locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
                   celery_broker_url=celery_broker_url, email=email,
                   whatsapp=whatsapp, booking_horizon_days=booking_horizon_days,
-                  outbound_allow_private_hosts=outbound_allow_private_hosts)
+                  outbound_allow_private_hosts=outbound_allow_private_hosts,
+                  platform_domain=platform_domain, domain_verify_nameservers=domain_verify_nameservers)

@@ -112,6 +112,16 @@ TIME_ZONE = CONFIG.time_zone
 
 # Hosts that show the platform's own site; every other host must be one of a hotel's domains.
 INNKEEPER_PLATFORM_HOSTS = CONFIG.platform_hosts
+# The platform's own domain: each hotel's site also answers on <slug>.<PLATFORM_DOMAIN>, with no proof
+# needed; no hotel may claim the domain itself or another name under it ("": none).
+PLATFORM_DOMAIN = CONFIG.platform_domain
+# A hotel's own domain routes once a DNS TXT record proves it (hotels.verification). The resolvers asked
+# (["address" or "address:port"]; []: the system's), how long one check may take, how often the beat
+# re-checks pending domains, and for how many days after they were added.
+DOMAIN_VERIFY_NAMESERVERS = CONFIG.domain_verify_nameservers
+DOMAIN_VERIFY_TIMEOUT_SECONDS = 3.0
+DOMAIN_VERIFY_EVERY_SECONDS = 600.0
+DOMAIN_VERIFY_RECHECK_DAYS = 7
 
 STATIC_URL = "static/"
 WHITENOISE_USE_FINDERS = CONFIG.mode != "production"  # serve app static files without collectstatic
@@ -270,5 +280,6 @@ CELERY_BEAT_SCHEDULE = {
     **__import__("innkeeper.locks.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # key operations
     **__import__("innkeeper.journey.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # check-out, reminders
     **__import__("innkeeper.booking.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE,  # lapsed holds
+    "domains-verify": {"task": "hotels.domains_verify_pending", "schedule": DOMAIN_VERIFY_EVERY_SECONDS},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celery" / "beat-schedule")

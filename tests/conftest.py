@@ -57,6 +57,18 @@ def _tasks_stay_in_this_process():
 
 
 @pytest.fixture
+def fake_dns(settings):
+    """A local DNS server (tests.fakes.dns) that domain checks ask instead of the system's resolvers."""
+    from tests.fakes.dns import FakeDns
+
+    server = FakeDns().start()
+    settings.DOMAIN_VERIFY_NAMESERVERS = [server.address]
+    settings.DOMAIN_VERIFY_TIMEOUT_SECONDS = 1.0
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def vendor():
     return connection.vendor
 

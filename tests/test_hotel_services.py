@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.core.errors import InvalidInput, NotFound
@@ -36,6 +37,10 @@ def test_domains_are_normalised_and_belong_to_one_hotel(hotel, other_hotel):
         assert HotelDomain.objects.get(is_primary=True).domain == "www.hotel.example.com"
         with pytest.raises(InvalidInput):
             services.domain_add(hotel=hotel, domain="not a domain")
+    with scope(hotel=other_hotel):  # a pending claim is nobody's yet: it blocks no one
+        assert services.domain_add(hotel=other_hotel, domain="hotel.example.com").verified_at is None
+    with scopes_disabled():
+        HotelDomain.objects.filter(hotel=hotel, domain="hotel.example.com").update(verified_at=timezone.now())
     with scope(hotel=other_hotel), pytest.raises(InvalidInput) as err:
         services.domain_add(hotel=other_hotel, domain="hotel.example.com")
     assert err.value.code == "taken"

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from innkeeper.hotels.models import HotelDomain
@@ -69,6 +70,7 @@ def test_a_hotel_that_switches_whatsapp_off_gets_no_whatsapp_while_the_install_s
 def test_guest_email_comes_from_the_hotels_own_sender_at_the_smtp_server(hotel, other_hotel, smtp, fast):
     fast.INNKEEPER_WHATSAPP = {**fast.INNKEEPER_WHATSAPP, "provider": "off"}
     with scopes_disabled():  # only the sender: WhatsApp stays the install's
+        HotelDomain.objects.create(hotel=hotel, domain="moscow-inn.example", verified_at=timezone.now())
         MessagingAccount.objects.create(hotel=hotel, email_from_name="Moscow Inn Front Desk",
                                         email_from_address="desk@moscow-inn.example",
                                         email_reply_to="reservations@moscow-inn.example")
@@ -79,7 +81,8 @@ def test_guest_email_comes_from_the_hotels_own_sender_at_the_smtp_server(hotel, 
     mine = by_recipient["anna@example.com"]
     assert mine["From"] == "Moscow Inn Front Desk <desk@moscow-inn.example>"
     assert mine["Reply-To"] == "reservations@moscow-inn.example"
-    assert by_recipient["bob@example.com"]["From"] == "Moscow Inn <stay@moscow.example>"  # DEFAULT_FROM_EMAIL
+    # DEFAULT_FROM_EMAIL's address under the hotel's name
+    assert by_recipient["bob@example.com"]["From"] == "Other Inn <stay@moscow.example>"
     assert by_recipient["bob@example.com"]["Reply-To"] is None
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from innkeeper.core.models import AuditEntry
@@ -99,7 +100,7 @@ def test_settings_change_the_hotel_and_the_audit_keeps_before_and_after(client, 
 
 def test_a_domain_of_another_hotel_is_refused(client, hotel, other_hotel):
     with scopes_disabled():
-        HotelDomain.objects.create(hotel=other_hotel, domain="taken.example")
+        HotelDomain.objects.create(hotel=other_hotel, domain="taken.example", verified_at=timezone.now())
     as_member(client, hotel, "OWNER", "owner@moscow.example")
     r = client.post("/panel/settings/domains/", {"domain-domain": "https://Taken.example/", "domain-primary": "on"})
     assert r.status_code == 400 and "already belongs to another hotel" in r.content.decode()
@@ -173,8 +174,9 @@ def test_an_owner_chooses_the_main_domain_and_removes_domains_with_each_change_a
 
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     with scopes_disabled():
-        old = HotelDomain.objects.create(hotel=hotel, domain="old.example", is_primary=True)
-        new = HotelDomain.objects.create(hotel=hotel, domain="new.example")
+        old = HotelDomain.objects.create(hotel=hotel, domain="old.example", is_primary=True,
+                                         verified_at=timezone.now())
+        new = HotelDomain.objects.create(hotel=hotel, domain="new.example", verified_at=timezone.now())
         theirs = HotelDomain.objects.create(hotel=other_hotel, domain="theirs.example", is_primary=True)
     page = client.get("/panel/domains/").content.decode()
     assert 'data-domain="old.example"' in page and 'data-domain="new.example"' in page and "theirs" not in page

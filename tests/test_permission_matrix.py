@@ -30,7 +30,7 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
 
 
 @pytest.fixture
-def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, settings):
+def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, settings, fake_dns):
     settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
     rt = factories.make_room_type(hotel, slug="std", rooms=3)
     with scopes_disabled():
@@ -115,6 +115,7 @@ PANEL = [
     ("domains", "get", {}, (403, 200, 403, 200)),
     ("domain_primary", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("domain_remove", "post", {"pk": "domain"}, (403, 302, 403, 404)),
+    ("domain_check", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("lock_account", "post", {}, (403, 400, 403, 400)),
     ("messaging_account", "post", {}, (403, 302, 403, 302)),
     ("audit", "get", {}, (403, 200, 403, 200)),
@@ -184,6 +185,7 @@ EFFECT = {
     "domain_primary": lambda ids: list(HotelDomain.objects.filter(is_primary=True, hotel_id=ids["hotel"])
                                        .values_list("domain")),
     "domain_remove": lambda ids: HotelDomain.objects.filter(pk=ids["domain"]).count(),
+    "domain_check": _field(HotelDomain, "domain", "checked_at"),
     "lock_account": lambda ids: LockAccount.objects.filter(hotel_id=ids["hotel"]).count(),
     "messaging_account": lambda ids: MessagingAccount.objects.filter(hotel_id=ids["hotel"]).count(),
     "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),

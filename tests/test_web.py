@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
@@ -70,7 +70,8 @@ def test_each_host_gets_its_own_hotel(client, site, other_hotel):
 def test_custom_domains_route_to_their_hotel(client, site):
     hotel = site[0]
     with scopes_disabled():
-        HotelDomain.objects.create(hotel=hotel, domain="www.moscow-inn.example", is_primary=True)
+        HotelDomain.objects.create(hotel=hotel, domain="www.moscow-inn.example", is_primary=True,
+                                   verified_at=timezone.now())
     r = get(client, "/en/", host="www.moscow-inn.example")
     assert r.status_code == 200 and "Moscow Inn" in text(r)
     # the *.localhost alias names the primary domain as canonical
@@ -173,7 +174,8 @@ def test_sitemap_and_robots_are_per_hotel(client, site, other_hotel):
     assert "penthouse" not in text(get(client, "/sitemap.xml"))
     # with a primary domain, the sitemap's addresses are the canonical ones, whatever host was asked
     with scopes_disabled():
-        HotelDomain.objects.create(hotel=site[0], domain="www.moscow-inn.example", is_primary=True)
+        HotelDomain.objects.create(hotel=site[0], domain="www.moscow-inn.example", is_primary=True,
+                                   verified_at=timezone.now())
     sitemap = text(get(client, "/sitemap.xml"))
     locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
     assert locs and all(loc.startswith("http://www.moscow-inn.example/") for loc in locs)

@@ -31,7 +31,7 @@ from innkeeper.dashboard.forms import (
     RoomStatusForm,
     RoomTypeForm,
 )
-from innkeeper.hotels import services
+from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockAccount
@@ -257,14 +257,18 @@ def domain_add(request):
     form = DomainForm(request.POST, prefix="domain")
     done = _save(request, form, lambda f: services.domain_add(hotel=hotel, domain=f.cleaned_data["domain"],
                                                               primary=f.cleaned_data["primary"], actor=request.user),
-                 _("Domain added. Point its DNS at this server."), "panel:domains")
+                 _("Domain added. Create the DNS record shown for it to prove that it is the hotel's: the "
+                   "site answers on it once it is verified."), "panel:domains")
     return done or _domains_page(request, form, status=400)
 
 
 def _domains_page(request, form=None, status=200):
+    rows = list(HotelDomain.objects.filter(hotel=request.panel_hotel).order_by("-is_primary", "domain"))
+    for row in rows:  # what a pending domain's owner must publish
+        row.record_name = verification.record_name(row.domain)
+        row.record_value = verification.record_value(row.verification_token)
     return render(request, "dashboard/domains.html", {
-        "domains": HotelDomain.objects.filter(hotel=request.panel_hotel).order_by("-is_primary", "domain"),
-        "domain_form": form or DomainForm(prefix="domain")}, status=status)
+        "domains": rows, "domain_form": form or DomainForm(prefix="domain")}, status=status)
 
 
 @panel_view(owner_only=True)
@@ -289,6 +293,25 @@ def domain_action(request, pk: int, action: str):
         messages.error(request, error.message)
     else:
         messages.success(request, done % {"domain": domain.domain})
+    return redirect("panel:domains")
+
+
+@require_POST
+@panel_view(owner_only=True)
+def domain_check(request, pk: int):
+    """Look for the domain's DNS record now ("Check now"); the result says what was found."""
+    domain = get_object_or_404(HotelDomain, pk=pk, hotel=request.panel_hotel)
+    try:
+        row = services.domain_verify(hotel=request.panel_hotel, domain=domain, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if row.is_verified:
+            messages.success(request, _("%(domain)s is verified: the site answers on it.")
+                             % {"domain": row.domain})
+        else:
+            messages.error(request, _("%(domain)s is not verified yet. %(found)s")
+                           % {"domain": row.domain, "found": row.check_result})
     return redirect("panel:domains")
 
 

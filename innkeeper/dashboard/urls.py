@@ -39,6 +39,7 @@ urlpatterns = [
     path("domains/", catalogue_views.domains, name="domains"),
     path("domains/<int:pk>/main/", catalogue_views.domain_action, {"action": "primary"}, name="domain_primary"),
     path("domains/<int:pk>/remove/", catalogue_views.domain_action, {"action": "remove"}, name="domain_remove"),
+    path("domains/<int:pk>/check/", catalogue_views.domain_check, name="domain_check"),
     path("settings/locks/", catalogue_views.lock_account, name="lock_account"),
     path("settings/messaging/", catalogue_views.messaging_account, name="messaging_account"),
     path("audit/", catalogue_views.audit_log, name="audit"),

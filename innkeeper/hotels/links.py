@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django_scopes import scopes_disabled
 
 from innkeeper.core import tokens
+from innkeeper.hotels import verification
 from innkeeper.hotels.models import Hotel, HotelDomain
 
 HOTEL_URLCONF = "innkeeper.urls_hotel"
@@ -16,9 +17,11 @@ CHECKIN_TOKEN_SALT = "innkeeper.checkin.link"  # noqa: S105  (a salt, not a secr
 
 
 def hotel_host(hotel: Hotel) -> str:
+    """The hotel's main domain once verified; else its own name under PLATFORM_DOMAIN (or .localhost)."""
     with scopes_disabled():
-        domain = HotelDomain.objects.filter(hotel=hotel, is_primary=True).values_list("domain", flat=True).first()
-    return domain or f"{hotel.slug}.localhost"
+        domain = (HotelDomain.objects.filter(hotel=hotel, is_primary=True, verified_at__isnull=False)
+                  .values_list("domain", flat=True).first())
+    return domain or verification.own_hosts(hotel.slug)[-1]
 
 
 def hotel_url(hotel: Hotel, name: str, locale: str | None = None, *, query: dict | None = None, **kwargs) -> str:

@@ -6,6 +6,7 @@ Every tenant-owned row carries ``hotel`` and its manager refuses to query outsid
 
 from __future__ import annotations
 
+import secrets
 from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
@@ -108,10 +109,25 @@ class Hotel(models.Model):
         return ZoneInfo(self.time_zone)
 
 
+def new_verification_token() -> str:
+    return secrets.token_hex(16)
+
+
 class HotelDomain(models.Model):
+    """A host name the hotel's site answers on, once proven: a domain is pending until a DNS TXT record
+    ``_innkeeper.<domain>`` holds ``innkeeper-verify=<verification_token>`` (hotels.verification).
+
+    Several hotels may claim a name while it is pending, each with its own token, so that nobody can
+    block a name by claiming it first; only one of them can ever verify it."""
+
     hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True)
+    domain = models.CharField(max_length=253, db_index=True)
     is_primary = models.BooleanField(default=False)
+    verification_token = models.CharField(max_length=64, default=new_verification_token)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_result = models.TextField(blank=True, help_text="What the last DNS check found, in words.")
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     objects = ScopedManager(hotel="hotel")
 
@@ -119,10 +135,17 @@ class HotelDomain(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["hotel"], condition=Q(is_primary=True),
                                     name="hoteldomain_one_primary_per_hotel"),
+            models.UniqueConstraint(fields=["hotel", "domain"], name="hoteldomain_once_per_hotel"),
+            models.UniqueConstraint(fields=["domain"], condition=Q(verified_at__isnull=False),
+                                    name="hoteldomain_verified_by_one_hotel"),
         ]
 
     def __str__(self) -> str:
         return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class HotelLogo(models.Model):

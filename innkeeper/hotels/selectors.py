@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.db.models import F
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from innkeeper.core.errors import NotFound
-from innkeeper.hotels.models import AddOn, Hotel, RateOverride
+from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride
 
 
 def hotel_by_slug(slug: str) -> Hotel:
@@ -34,3 +37,32 @@ def rate_overrides(*, hotel: Hotel, room_type_ids, dates: list[date]) -> dict[in
 
 def add_ons_active(*, hotel: Hotel) -> list[AddOn]:
     return list(AddOn.objects.filter(hotel=hotel, is_active=True))
+
+
+def domains_to_recheck(*, now: datetime) -> list[HotelDomain]:
+    """Pending domains of active hotels added in the last DOMAIN_VERIFY_RECHECK_DAYS, oldest check first
+    (a cross-hotel read for the beat task). Names another hotel has verified are left out: they cannot be
+    this hotel's."""
+    since = now - timedelta(days=settings.DOMAIN_VERIFY_RECHECK_DAYS)
+    with scopes_disabled():
+        verified = HotelDomain.objects.filter(verified_at__isnull=False).values("domain")
+        return list(HotelDomain.objects.select_related("hotel")
+                    .filter(verified_at__isnull=True, hotel__is_active=True, created_at__gte=since)
+                    .exclude(domain__in=verified).order_by(F("checked_at").asc(nulls_first=True), "pk"))
+
+
+def mail_domains(*, hotel_id: int, verified: bool = True) -> list[str]:
+    """The domains the hotel's e-mail may come from: its (verified) domains, a ``www.`` one standing for
+    its parent."""
+    with scopes_disabled():  # filtered by the hotel given; callers may be workers outside any scope
+        rows = HotelDomain.objects.filter(hotel_id=hotel_id)
+        if verified:
+            rows = rows.filter(verified_at__isnull=False)
+        names = list(rows.values_list("domain", flat=True))
+    return sorted({d.lower().rstrip(".").removeprefix("www.") for d in names})
+
+
+def address_on_domains(address: str, domains: list[str]) -> bool:
+    """Whether the e-mail ``address`` is on one of ``domains`` or a subdomain of one."""
+    at = address.rpartition("@")[2].lower().rstrip(".")
+    return bool(at) and any(at == d or at.endswith("." + d) for d in domains)

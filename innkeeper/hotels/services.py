@@ -9,16 +9,18 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_domain_name
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from innkeeper.core import audit
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
-from innkeeper.hotels import theme
+from innkeeper.hotels import theme, verification
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, HotelLogo, RateOverride, Room, RoomType
 
 UNSET = object()
@@ -105,24 +107,103 @@ def normalise_domain(domain: str) -> str:
     return host
 
 
+def _taken(host: str) -> str:
+    return _("%(domain)s already belongs to another hotel.") % {"domain": host}
+
+
+def _claim_problem(hotel: Hotel, host: str) -> InvalidInput | None:
+    """Why ``hotel`` may not claim ``host`` at all (no DNS record could make it the hotel's)."""
+    platform = settings.PLATFORM_DOMAIN
+    if host == platform or host in settings.INNKEEPER_PLATFORM_HOSTS:
+        return InvalidInput(_("%(domain)s is the platform's own address; give your hotel's own domain.")
+                            % {"domain": host}, field="domain", code="platform")
+    if verification.needs_no_proof(host):
+        if host not in verification.own_hosts(hotel.slug):
+            suffix = platform if platform and host.endswith("." + platform) else "localhost"
+            return InvalidInput(_("Under %(suffix)s the hotel's own address is %(own)s; no other name there "
+                                  "can be its.") % {"suffix": suffix, "own": f"{hotel.slug}.{suffix}"},
+                                field="domain", code="platform")
+        return None
+    if "." not in host or verification.is_public_suffix(host):
+        return InvalidInput(_("%(domain)s is a public suffix, under which anyone registers names; give the "
+                              "hotel's own domain under it, e.g. yourhotel.%(domain)s.") % {"domain": host},
+                            field="domain", code="public_suffix")
+    return None
+
+
 @transaction.atomic
 def domain_add(*, hotel: Hotel, domain: str, primary: bool = False, actor=None) -> HotelDomain:
+    """Claim ``domain`` for the hotel. It stays pending, answering nothing, until its DNS record proves it
+    (domain_verify); the hotel's own names under the platform's domain and ``.localhost`` need no proof."""
     host = normalise_domain(domain)
-    with scopes_disabled():  # a domain is unique across all hotels
-        taken = HotelDomain.objects.filter(domain=host).exclude(hotel=hotel).exists()
+    problem = _claim_problem(hotel, host)
+    if problem:
+        raise problem
+    with scopes_disabled():  # a verified domain belongs to one hotel only
+        taken = HotelDomain.objects.filter(domain=host, verified_at__isnull=False).exclude(hotel=hotel).exists()
     if taken:
-        raise InvalidInput(_("%(domain)s already belongs to another hotel.") % {"domain": host},
-                           field="domain", code="taken")
+        raise InvalidInput(_taken(host), field="domain", code="taken")
     main = HotelDomain.objects.filter(hotel=hotel, is_primary=True).values_list("domain", flat=True).first()
     existing = HotelDomain.objects.filter(hotel=hotel, domain=host).first()
     before = {"domain": host, "primary": existing.is_primary, "main_domain": main} if existing else {}
     if primary:
         HotelDomain.objects.filter(hotel=hotel, is_primary=True).update(is_primary=False)
     row, _created = HotelDomain.objects.update_or_create(hotel=hotel, domain=host, defaults={"is_primary": primary})
+    if row.verified_at is None and verification.needs_no_proof(host):
+        row.verified_at = row.checked_at = timezone.now()
+        row.check_result = _("The platform's own address for this hotel: no DNS record is needed.")
+        row.save(update_fields=["verified_at", "checked_at", "check_result"])
     audit.record(hotel=hotel, actor=actor, action="hoteldomain.add", obj=row, before=before, keep=("domain",),
                  after={"domain": host, "primary": primary,
                         "main_domain": host if primary else (None if main == host else main)})
     return row
+
+
+def domain_verify(*, hotel: Hotel, domain: HotelDomain, actor=None) -> HotelDomain:
+    """Look for the domain's TXT record now and record what was found; verified when it holds the token.
+
+    The lookup runs outside any transaction (it may take DOMAIN_VERIFY_TIMEOUT_SECONDS); the row is then
+    updated in a short one, and the database refuses a second hotel verifying the same name."""
+    _own(hotel, domain)
+    if domain.verified_at is not None:
+        return domain
+    with scopes_disabled():
+        elsewhere = HotelDomain.objects.filter(domain=domain.domain, verified_at__isnull=False).exists()
+    found = (verification.Check(False, _taken(domain.domain)) if elsewhere
+             else verification.check(domain.domain, domain.verification_token))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            row = HotelDomain.objects.select_for_update().filter(pk=domain.pk, hotel=hotel).first()
+            if row is None:  # removed meanwhile
+                raise NotFound(_("This hotel has no such item."))
+            if row.verified_at is None:
+                row.checked_at, row.check_result = now, found.found
+                if found.verified:
+                    row.verified_at = now
+                row.save(update_fields=["checked_at", "check_result", "verified_at"])
+                if found.verified:
+                    audit.record(hotel=hotel, actor=actor, action="hoteldomain.verify", obj=row,
+                                 after={"domain": row.domain, "verified": True}, keep=("domain",))
+    except IntegrityError:  # another hotel verified the same name a moment before
+        HotelDomain.objects.filter(pk=domain.pk).update(checked_at=now, check_result=_taken(domain.domain))
+        row = HotelDomain.objects.get(pk=domain.pk)
+    return row
+
+
+def domains_verify_pending(*, now=None) -> int:
+    """Check every pending domain added in the last DOMAIN_VERIFY_RECHECK_DAYS (the beat's job; an owner
+    can always press "Check now"). Returns how many became verified."""
+    from innkeeper.hotels import selectors
+
+    verified = 0
+    for row in selectors.domains_to_recheck(now=now or timezone.now()):
+        with scope(hotel=row.hotel):
+            try:
+                verified += domain_verify(hotel=row.hotel, domain=row).verified_at is not None
+            except NotFound:
+                continue
+    return verified
 
 
 @transaction.atomic

@@ -20,7 +20,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from innkeeper.core import audit, outbound
 from innkeeper.core.errors import Conflict, InvalidInput
@@ -605,14 +604,12 @@ def _sender_domain_problem(account: MessagingAccount) -> InvalidInput | None:
     """The From address goes out through the install's mail server, so it must be on one of the hotel's own
     domains (or a subdomain of one; a ``www.`` domain stands for its parent): any other would be spoofing,
     which the guests' mail servers bounce (DMARC)."""
-    from innkeeper.hotels.models import HotelDomain
+    from innkeeper.hotels import selectors
 
-    with scopes_disabled():
-        domains = sorted({d.lower().rstrip(".").removeprefix("www.")
-                          for d in HotelDomain.objects.filter(hotel_id=account.hotel_id)
-                          .values_list("domain", flat=True)})
-    at = account.email_from_address.rpartition("@")[2].lower().rstrip(".")
-    if any(at == d or at.endswith("." + d) for d in domains):
+    # Any of its domains, pending ones too: until the domain is verified the mail goes from the platform's
+    # address under the hotel's name (providers.email_sender), with this address as Reply-To.
+    domains = selectors.mail_domains(hotel_id=account.hotel_id, verified=False)
+    if selectors.address_on_domains(account.email_from_address, domains):
         return None
     if not domains:
         message = _("This hotel has no domain yet, so guest e-mail cannot come from its own address: add the "

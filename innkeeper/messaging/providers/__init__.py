@@ -5,7 +5,7 @@ and DEFAULT_FROM_EMAIL for e-mail, WHATSAPP_PROVIDER and its variables for Whats
 from __future__ import annotations
 
 import copy
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -80,13 +80,27 @@ def whatsapp_config(hotel_id: int | None = None) -> dict:
 
 
 def email_sender(hotel_id: int | None = None) -> tuple[str, list[str]]:
-    """The From header and Reply-To addresses of the hotel's guest e-mail."""
-    account = account_for(hotel_id)
-    if account is None:
+    """The From header and Reply-To addresses of the hotel's guest e-mail.
+
+    The hotel's own From only when its address is on one of the hotel's verified domains; otherwise the
+    platform's address (DEFAULT_FROM_EMAIL's) under the hotel's name, so no hotel sends as a domain it has
+    not proven. Reply-To is free: the hotel's Reply-To, else its unproven From address, gets the replies."""
+    from innkeeper.hotels import selectors
+    from innkeeper.hotels.models import Hotel
+
+    if hotel_id is None:
         return settings.DEFAULT_FROM_EMAIL, []
-    sender = (formataddr((account.email_from_name, account.email_from_address)) if account.email_from_address
-              else settings.DEFAULT_FROM_EMAIL)
-    return sender, [account.email_reply_to] if account.email_reply_to else []
+    account = account_for(hotel_id)
+    own = account.email_from_address if account else ""
+    reply_to = [account.email_reply_to] if account and account.email_reply_to else []
+    if own and selectors.address_on_domains(own, selectors.mail_domains(hotel_id=hotel_id)):
+        return formataddr((account.email_from_name, own)), reply_to
+    name = (account.hotel.name if account
+            else Hotel.objects.filter(pk=hotel_id).values_list("name", flat=True).first()) or ""
+    name = " ".join(name.split())  # one line: a header
+    platform_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    sender = formataddr((name, platform_address)) if name else settings.DEFAULT_FROM_EMAIL
+    return sender, reply_to or ([own] if own else [])
 
 
 def for_channel(channel: str, hotel_id: int | None = None) -> Provider | None:
