@@ -205,6 +205,43 @@ def test_an_expired_token_is_refreshed_and_the_call_repeated(cloud, checked_in):
     assert cloud.unlocks == ["L101"] and cloud.refreshes == 2
 
 
+def test_each_account_logs_in_for_itself_and_a_token_opens_only_its_users_locks(cloud, hotel, other_hotel):
+    """Two hotels' accounts on one lock cloud, or one account whose password or app secret changed, never
+    share a cached token."""
+    from django.conf import settings
+
+    from innkeeper.locks.models import LockAccount
+    from innkeeper.locks.providers import LockError, provider_for
+
+    theirs = cloud.add_account("own-app", "own-secret", "own_user", "own-password")
+    cloud.add_lock("L101")
+    cloud.add_lock("L201", owner=theirs)
+    with scopes_disabled():
+        account = LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id="own-app",
+                                             client_secret="own-secret", username="own_user",
+                                             password="own-password", base_url=settings.TTLOCK["base_url"])
+    provider_for(hotel).unlock(lock_id="L201")
+    provider_for(other_hotel).unlock(lock_id="L101")  # the install's account
+    assert cloud.unlocks == ["L201", "L101"] and cloud.logins == 2
+    assert sorted(cloud.grants.values()) == [(CLIENT_ID, USERNAME), ("own-app", "own_user")]
+    with pytest.raises(LockError) as foreign:  # a token is its user's: the other account's lock stays shut
+        provider_for(other_hotel).unlock(lock_id="L201")
+    assert foreign.value.code == "20002" and cloud.unlocks == ["L201", "L101"]
+
+    # The same app and user with another password, then another app secret: each logs in again, and is
+    # refused, instead of riding on the token the right credentials got.
+    for field, refusal in (("password", "10007"), ("client_secret", "10001")):
+        kept = getattr(account, field)
+        setattr(account, field, "changed")
+        account.save()
+        with pytest.raises(LockError) as refused:
+            provider_for(hotel).unlock(lock_id="L201")
+        assert refused.value.code == refusal
+        setattr(account, field, kept)
+        account.save()
+    assert cloud.unlocks == ["L201", "L101"] and cloud.logins == 2
+
+
 def test_cancelling_revokes_the_pin_on_the_lock(cloud, checked_in, hotel):
     cloud.add_lock("L101")
     booking, key = checked_in()

@@ -60,7 +60,7 @@ class _Token:
 
 
 # Tokens last 90 days; one per account per process, shared by threads.
-_tokens: dict[tuple[str, str, str], _Token] = {}
+_tokens: dict[tuple[str, ...], _Token] = {}
 _tokens_lock = threading.Lock()
 
 
@@ -91,6 +91,17 @@ def ms(moment: datetime) -> int:
     return int(moment.astimezone(UTC).timestamp() * 1000)
 
 
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_key(account: TTLockAccount) -> tuple[str, ...]:
+    """Whose token it is: the server and every credential of the account (the secrets as digests), so two
+    hotels' accounts, or one whose secret or password changed, never share a token."""
+    return (account.base_url, account.client_id, _digest(account.client_secret), account.username,
+            _digest(account.password))
+
+
 class TTLockProvider(LockProvider):
     name = "ttlock"
 
@@ -100,7 +111,7 @@ class TTLockProvider(LockProvider):
 
     @property
     def _key(self):
-        return (self.account.base_url, self.account.client_id, self.account.username)
+        return token_key(self.account)
 
     # -- transport ---------------------------------------------------------------------------------
 
