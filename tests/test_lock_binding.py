@@ -4,6 +4,7 @@ every hotel without an account of its own does."""
 
 import html
 import socket
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -13,10 +14,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django_scopes import scope, scopes_disabled
 
+from innkeeper.booking import services as booking_services
+from innkeeper.booking.states import Status
 from innkeeper.core.errors import Busy, InvalidInput
 from innkeeper.hotels.models import Hotel, Room
-from innkeeper.locks import binding, selectors
-from innkeeper.locks.models import LockAccount
+from innkeeper.locks import binding, selectors, services
+from innkeeper.locks.models import KeyStatus, LockAccount
 from innkeeper.locks.providers.ttlock import forget_tokens
 from tests import factories
 from tests.factories import PASSWORD as PANEL_PASSWORD
@@ -236,6 +239,41 @@ def test_an_unreachable_lock_cloud_is_said_in_the_form_not_a_500(request, outage
     assert kept.status_code == 302
     with scopes_disabled():
         assert Room.objects.get(pk=mine.pk).status == "MAINTENANCE"
+
+
+# -- keys: defence in depth ------------------------------------------------------------------------
+
+def test_no_key_is_made_or_opened_on_a_lock_that_is_not_the_hotels(cloud, settings, hotel, other_hotel, book,
+                                                                   future):
+    cloud.add_lock("501")
+    room_type = factories.make_room_type(hotel, slug="single", turnover_minutes=60)
+    # Written past the rule (an old row, a script): the lock id is another account's.
+    room = factories.make_room(room_type, number="101", lock_id="501",
+                               lock_account_key="ttlock:another-app:someone")
+    booking = book(hotel, room_type, future, future + timedelta(days=1))
+    with scope(hotel=hotel):
+        booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
+                                                      actor="guest")
+        with transaction.atomic():
+            key = services.keys_issue_for(booking=booking, now=booking.created_at)
+    key = services.key_process(key_id=key.pk)
+    assert (key.status, key.last_error.split(":")[0]) == (KeyStatus.FAILED, "foreign_lock")
+    assert cloud.calls("/v3/keyboardPwd/add") == [] and cloud.live_passcodes() == []
+
+    # Bound by the rule, the key is made; once the hotel uses another account, the door stays shut.
+    bind(hotel, room, "501")
+    with scope(hotel=hotel):
+        key = services.key_retry(key=key, actor="staff")
+    assert services.key_process(key_id=key.pk).status == KeyStatus.ACTIVE
+    cloud.add_account("own-app", "own-secret", "own_user", "own-password")
+    with scopes_disabled():
+        LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id="own-app",
+                                   client_secret="own-secret", username="own_user", password="own-password",
+                                   base_url=settings.TTLOCK["base_url"])
+    with pytest.raises(services.WebKeyRefused) as refused:
+        services.webkey_unlock(token=services.webkey_token(key), channel="api",
+                               now=key.valid_from + timedelta(hours=1))
+    assert refused.value.params["lock_error"] == "foreign_lock" and cloud.unlocks == []
 
 
 # -- seed_demo ---------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking import services as booking_services
 from innkeeper.booking import selectors, stays
 from innkeeper.booking.states import Status
-from innkeeper.locks import services
+from innkeeper.hotels.models import Room
+from innkeeper.locks import binding, services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
 from tests import factories
@@ -402,6 +403,8 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
                                                  password=PASSWORD, base_url=base_url)
             assert LockAccount.objects.values_list("password", flat=True).get() == PASSWORD
         assert isinstance(provider_for(other_hotel), SimulatorProvider)
+        with scope(hotel=hotel):  # the room takes its lock again, from the hotel's own account
+            binding.room_save(hotel=hotel, room=Room.objects.get(number="101"), lock_id="L101")
         _booking, key = checked_in()
         key = process(key)
         assert (key.status, key.provider) == (KeyStatus.ACTIVE, "ttlock")
