@@ -4,7 +4,8 @@ A lock belongs to one lock-cloud account. Hotels without an account of their own
 so a lock id alone says nothing about whose door it is. A room therefore takes a lock only from the
 lock list of its hotel's account, stores the account's key with it, and no other room on the account
 (of any hotel) may have the same lock; the database holds the last part by a unique constraint.
-Panel and API call ``room_save``; seed_demo calls ``demo_locks_bind``.
+The panel's room forms call ``room_save`` (as must any API that comes to set a room's lock); seed_demo
+calls ``demo_locks_bind``.
 """
 
 from __future__ import annotations
