@@ -67,9 +67,9 @@ def main():
 
     hotel, types, rooms = create_hotel("keys", [{"slug": "double", "rooms": n}])
     with scopes_disabled():
-        for room in rooms["double"]:
-            room.lock_id = f"L{room.number}"
-            room.save(update_fields=["lock_id"])
+        for room in rooms["double"]:  # locks of the fake's account, as the panel binds them
+            room.lock_id, room.lock_account_key = f"L{room.number}", f"ttlock:{CLIENT_ID}:{USERNAME}"
+            room.save(update_fields=["lock_id", "lock_account_key"])
 
     print_header("Check-in and keys", info, {"bookings": str(n), "lock cloud": "local fake TTLock over HTTP"})
     settings.LOCKS_DISPATCH = "celery"  # rows only: this script runs each operation itself, timed

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "innkeeper.checkin",
     "innkeeper.payments",
     "innkeeper.journey",
+    "innkeeper.demo",
 ]
 
 MIDDLEWARE = [

@@ -39,9 +39,19 @@ def make_room_type(hotel: Hotel, *, rooms: int = 0, **fields) -> RoomType:
 
 @scopes_disabled()
 def make_room(room_type: RoomType, **fields) -> Room:
+    """A room; one with a ``lock_id`` has it on the lock account its hotel uses now (as the panel would
+    bind it), unless ``lock_account_key`` says otherwise."""
     defaults = dict(number=f"R{next(_seq)}")
     defaults.update(fields)
+    if defaults.get("lock_id") and "lock_account_key" not in defaults:
+        defaults["lock_account_key"] = lock_account_key(room_type.hotel)
     return Room.objects.create(hotel=room_type.hotel, room_type=room_type, **defaults)
+
+
+def lock_account_key(hotel: Hotel) -> str:
+    from innkeeper.locks.providers import provider_for
+
+    return provider_for(hotel).account_key
 
 
 @scopes_disabled()

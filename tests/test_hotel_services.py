@@ -50,7 +50,10 @@ def test_room_types_and_rooms_stay_inside_their_hotel(hotel, other_hotel):
     with scope(hotel=hotel):
         std = services.room_type_create(hotel=hotel, name="Standard", slug="std", base_price_nightly=D("80"),
                                         max_occupancy=2, turnover_minutes=30)
-        room = services.room_create(hotel=hotel, room_type=std, number="101", floor=1, lock_id="L-1")
+        room = services.room_create(hotel=hotel, room_type=std, number="101", floor=1)
+        with pytest.raises(InvalidInput) as err:  # a lock is bound by innkeeper.locks, from the lock account
+            services.room_update(hotel=hotel, room=room, lock_id="L-1")
+        assert err.value.field == "lock_id"
         with pytest.raises(InvalidInput) as err:
             services.room_create(hotel=hotel, room_type=std, number="101")
         assert err.value.field in ("number", None)

@@ -9,8 +9,9 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking import selectors, stays
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
+from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
-from innkeeper.locks import services
+from innkeeper.locks import binding, services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
 from tests import factories
@@ -206,6 +207,43 @@ def test_an_expired_token_is_refreshed_and_the_call_repeated(cloud, checked_in):
     assert cloud.unlocks == ["L101"] and cloud.refreshes == 2
 
 
+def test_each_account_logs_in_for_itself_and_a_token_opens_only_its_users_locks(cloud, hotel, other_hotel,
+                                                                                 settings):
+    """Two hotels' accounts on one lock cloud, or one account whose password or app secret changed, never
+    share a cached token."""
+    settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # the hotel's own account points at the local fake cloud
+    from innkeeper.locks.models import LockAccount
+    from innkeeper.locks.providers import LockError, provider_for
+
+    theirs = cloud.add_account("own-app", "own-secret", "own_user", "own-password")
+    cloud.add_lock("L101")
+    cloud.add_lock("L201", owner=theirs)
+    with scopes_disabled():
+        account = LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id="own-app",
+                                             client_secret="own-secret", username="own_user",
+                                             password="own-password", base_url=settings.TTLOCK["base_url"])
+    provider_for(hotel).unlock(lock_id="L201")
+    provider_for(other_hotel).unlock(lock_id="L101")  # the install's account
+    assert cloud.unlocks == ["L201", "L101"] and cloud.logins == 2
+    assert sorted(cloud.grants.values()) == [(CLIENT_ID, USERNAME), ("own-app", "own_user")]
+    with pytest.raises(LockError) as foreign:  # a token is its user's: the other account's lock stays shut
+        provider_for(other_hotel).unlock(lock_id="L201")
+    assert foreign.value.code == "20002" and cloud.unlocks == ["L201", "L101"]
+
+    # The same app and user with another password, then another app secret: each logs in again, and is
+    # refused, instead of riding on the token the right credentials got.
+    for field, refusal in (("password", "10007"), ("client_secret", "10001")):
+        kept = getattr(account, field)
+        setattr(account, field, "changed")
+        account.save()
+        with pytest.raises(LockError) as refused:
+            provider_for(hotel).unlock(lock_id="L201")
+        assert refused.value.code == refusal
+        setattr(account, field, kept)
+        account.save()
+    assert cloud.unlocks == ["L201", "L101"] and cloud.logins == 2
+
+
 def test_cancelling_revokes_the_pin_on_the_lock(cloud, checked_in, hotel):
     cloud.add_lock("L101")
     booking, key = checked_in()
@@ -367,6 +405,8 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
                                                  password=PASSWORD, base_url=base_url)
             assert LockAccount.objects.values_list("password", flat=True).get() == PASSWORD
         assert isinstance(provider_for(other_hotel), SimulatorProvider)
+        with scope(hotel=hotel):  # the room takes its lock again, from the hotel's own account
+            binding.room_save(hotel=hotel, room=Room.objects.get(number="101"), lock_id="L101")
         _booking, key = checked_in()
         key = process(key)
         assert (key.status, key.provider) == (KeyStatus.ACTIVE, "ttlock")

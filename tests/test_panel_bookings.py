@@ -130,7 +130,7 @@ def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, boo
     settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
     rt = factories.make_room_type(hotel, slug="keyed", rooms=1)
     with scopes_disabled():
-        rt.rooms.update(lock_id="SIM-1")
+        rt.rooms.update(lock_id="SIM-1", lock_account_key="simulator")
     b = book(hotel, rt, future, future + timedelta(days=1))
     early = signed_in.post(f"/panel/bookings/{b.reference}/keys/issue/", follow=True)
     assert "once the guest has checked in" in early.content.decode()

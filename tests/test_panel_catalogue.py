@@ -10,8 +10,11 @@ from django_scopes import scopes_disabled
 
 from innkeeper.core.models import AuditEntry
 from innkeeper.hotels.models import Hotel, HotelDomain, RateOverride, Room
+from innkeeper.locks.providers.ttlock import forget_tokens
 from tests import factories
 from tests.factories import PASSWORD
+from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, USERNAME, FakeTTLockServer
+from tests.fakes.ttlock import PASSWORD as LOCK_PASSWORD
 
 
 def as_member(client, hotel, role, email):
@@ -25,17 +28,28 @@ def std(hotel):
     return factories.make_room_type(hotel, slug="std", name="Standard", rooms=2, base_price_nightly=D("100"))
 
 
-def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, hotel, std):
+def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, hotel, std, settings):
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
-    r = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "floor": 5, "status": "AVAILABLE",
-                                      "lock_id": "TTL-12345", "notes": ""})
+    forget_tokens()
+    with FakeTTLockServer() as (cloud, base_url):
+        settings.LOCK_PROVIDER = "ttlock"
+        settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
+                           "password": LOCK_PASSWORD, "base_url": base_url, "timeout": 1.0}
+        cloud.add_lock("12345", alias="Door 501")
+        assert "Door 501 (12345)" in client.get("/panel/rooms/").content.decode()  # offered from the account
+        r = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "floor": 5,
+                                          "status": "AVAILABLE", "lock_id": "12345", "notes": ""})
+    forget_tokens()
     assert r.status_code == 302
     with scopes_disabled():
         room = Room.objects.get(number="501")
-    assert (room.hotel, room.room_type, room.lock_id) == (hotel, std, "TTL-12345")
+    assert (room.hotel, room.room_type, room.lock_id) == (hotel, std, "12345")
+    assert room.lock_account_key == f"ttlock:{CLIENT_ID}:{USERNAME}"
     entry = AuditEntry.objects.get(action="room.create")
+    assert (entry.actor, entry.hotel, entry.object_id) == (owner, hotel, str(room.pk))
+    entry = AuditEntry.objects.get(action="room.lock")
     assert (entry.actor, entry.hotel, entry.object_id, entry.after["lock_id"]) == (owner, hotel, str(room.pk),
-                                                                                   "TTL-12345")
+                                                                                   "12345")
     duplicate = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "status": "AVAILABLE"})
     assert duplicate.status_code == 400
     with scopes_disabled():

@@ -32,9 +32,9 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
 @pytest.fixture
 def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, settings, fake_dns):
     settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
-    rt = factories.make_room_type(hotel, slug="std", rooms=3)
-    with scopes_disabled():
-        rt.rooms.update(lock_id="SIM-X")
+    rt = factories.make_room_type(hotel, slug="std")
+    for n in range(3):
+        factories.make_room(rt, lock_id=f"SIM-X{n}")
     booking = book(hotel, rt, future, future + timedelta(days=1))
     confirmed = book(hotel, rt, future + timedelta(days=2), future + timedelta(days=3))
     with scope(hotel=hotel), django_capture_on_commit_callbacks(execute=True):

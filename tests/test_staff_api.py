@@ -139,7 +139,7 @@ def keyed(hotel, other_hotel, book, future, settings, django_capture_on_commit_c
     for h in (hotel, other_hotel):
         rt = factories.make_room_type(h, slug="dbl", rooms=1)
         with scopes_disabled():
-            rt.rooms.update(lock_id=f"SIM-{h.slug}")
+            rt.rooms.update(lock_id=f"SIM-{h.slug}", lock_account_key="simulator")
         b = book(h, rt, future, future + timedelta(days=1))
         with scope(hotel=h), django_capture_on_commit_callbacks(execute=True):
             b = booking_services.booking_transition(booking=b, to="CHECKED_IN", actor="test")

@@ -16,8 +16,9 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking.states import Status
 from innkeeper.checkin import services as checkin
 from innkeeper.core import crypto
+from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
-from innkeeper.locks import services
+from innkeeper.locks import binding, services
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
 from innkeeper.locks.providers.ttlock import forget_tokens
 from tests import factories
@@ -269,6 +270,8 @@ def test_the_web_key_reaches_the_ttlock_cloud(client, keyed, hotel, settings):
         settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
                            "password": PASSWORD, "base_url": base_url, "timeout": 1.0}
         cloud.add_lock("SIM-101")
+        with scope(hotel=hotel):  # the install's account is now TTLock's: the room takes its lock from it
+            binding.room_save(hotel=hotel, room=Room.objects.get(number="101"), lock_id="SIM-101")
         with inside(booking):
             assert client.post("/api/v1/webkey/unlock", {"token": token},
                                content_type="application/json").status_code == 200

@@ -33,6 +33,7 @@ from innkeeper.dashboard.forms import (
 )
 from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
+from innkeeper.locks import binding as lock_binding
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockAccount
 from innkeeper.messaging import providers
@@ -63,12 +64,13 @@ def rooms(request):
     if request.method == "POST":
         if not owner:
             return forbidden(request, "owner_only")
-        data = lambda f: {k: v for k, v in f.cleaned_data.items() if k not in ("number", "room_type")}  # noqa: E731
-        done = _save(request, form, lambda f: services.room_create(
-            hotel=hotel, room_type=f.cleaned_data["room_type"], number=f.cleaned_data["number"], actor=request.user,
-            **data(f)), _("Room added."), "panel:rooms")
+        done = _save(request, form, lambda f: lock_binding.room_save(hotel=hotel, actor=request.user,
+                                                                     **f.cleaned_data),
+                     _("Room added."), "panel:rooms")
         if done:
             return done
+    if form is not None:
+        form.offer_locks()
     return render(request, "dashboard/rooms.html", {
         "room_types": RoomType.objects.filter(hotel=hotel).prefetch_related("rooms"),
         "form": form, "owner": owner, "status_choices": RoomStatusForm().fields["status"].choices,
@@ -90,11 +92,12 @@ def room_edit(request, pk: int):
         return forbidden(request, "owner_only")
     form = RoomForm(request.POST or None, instance=copy.copy(room), hotel=hotel)
     if request.method == "POST":
-        done = _save(request, form, lambda f: services.room_update(hotel=hotel, room=room, actor=request.user,
-                                                                   **f.cleaned_data),
+        done = _save(request, form, lambda f: lock_binding.room_save(hotel=hotel, room=room,
+                                                                     actor=request.user, **f.cleaned_data),
                      _("Room %(number)s updated.") % {"number": room.number}, "panel:rooms")
         if done:
             return done
+    form.offer_locks()
     return render(request, "dashboard/edit.html", {"form": form, "title": _("Room %(number)s") % {
         "number": room.number}, "back": "panel:rooms"}, status=400 if form.errors else 200)
 

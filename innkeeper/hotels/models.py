@@ -235,13 +235,25 @@ class Room(models.Model):
     floor = models.SmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=RoomStatus.choices, default=RoomStatus.AVAILABLE)
     lock_id = models.CharField(max_length=64, blank=True, help_text="The smart lock's id at its provider.")
+    # The lock-cloud account the lock was taken from (innkeeper.locks sets both, from the account's lock
+    # list): a lock id means something only within its account, and one lock opens one room.
+    lock_account_key = models.CharField(max_length=300, blank=True,
+                                        help_text="The lock-cloud account the lock belongs to.")
     notes = models.TextField(blank=True)
 
     objects = ScopedManager(hotel="hotel")
 
     class Meta:
         ordering = ["number"]
-        constraints = [models.UniqueConstraint(fields=["hotel", "number"], name="room_number_per_hotel")]
+        constraints = [
+            models.UniqueConstraint(fields=["hotel", "number"], name="room_number_per_hotel"),
+            models.UniqueConstraint(
+                fields=["lock_account_key", "lock_id"], condition=~Q(lock_id=""),
+                name="room_lock_once_per_account",
+                violation_error_message=_("This lock is already the lock of another room.")),
+            models.CheckConstraint(condition=Q(lock_id="") | ~Q(lock_account_key=""),
+                                   name="room_lock_has_account"),
+        ]
         indexes = [models.Index(fields=["hotel", "room_type", "status"])]
 
     def __str__(self) -> str:

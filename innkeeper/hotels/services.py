@@ -68,7 +68,8 @@ def _own(hotel: Hotel, obj: Model) -> None:
 
 HOTEL_FIELDS = {f.name for f in Hotel._meta.concrete_fields} - {"id", "created_at", "updated_at"}
 ROOM_TYPE_FIELDS = {f.name for f in RoomType._meta.concrete_fields} - {"id", "hotel"}
-ROOM_FIELDS = {"number", "floor", "status", "lock_id", "notes", "room_type"}
+# A room's lock is set by innkeeper.locks.binding, which checks it against the hotel's lock account.
+ROOM_FIELDS = {"number", "floor", "status", "notes", "room_type"}
 ADD_ON_FIELDS = {f.name for f in AddOn._meta.concrete_fields} - {"id", "hotel"}
 
 

@@ -216,7 +216,8 @@ def _backoff(attempts: int) -> timedelta:
 
 def _claim(key_id: int, now: datetime) -> LockKey | None:
     with transaction.atomic():
-        key = LockKey.objects.select_for_update(of=("self",)).select_related("hotel").filter(pk=key_id).first()
+        key = (LockKey.objects.select_for_update(of=("self",)).select_related("hotel", "room")
+               .filter(pk=key_id).first())
         if key is None or key.status not in DUE or (key.next_attempt_at and key.next_attempt_at > now):
             return None
         key.attempts += 1
@@ -225,10 +226,25 @@ def _claim(key_id: int, now: datetime) -> LockKey | None:
         return key
 
 
+def _lock_of_hotel(provider: LockProvider, key: LockKey) -> None:
+    """Refuse a lock that is not the lock of the key's room, taken from the account the hotel uses now.
+
+    The room form only offers the account's own locks, once each; this holds even for a row written
+    some other way, or a key whose room or hotel changed account since it was queued.
+    """
+    room = key.room
+    if (room.hotel_id, room.lock_id, room.lock_account_key) != (key.hotel_id, key.lock_id,
+                                                                provider.account_key):
+        raise LockError("foreign_lock", "The lock is not the room's lock on this hotel's lock account (the "
+                        "room's lock or the hotel's lock account changed); choose the room's lock again.",
+                        retryable=False)
+
+
 def _issue(provider: LockProvider, key: LockKey, now: datetime) -> dict:
     """Create the key's PIN on the lock. Returns the fields to record."""
     if not key.lock_id:
         raise LockError("no_lock", "The room has no lock id.", retryable=False)
+    _lock_of_hotel(provider, key)
     if key.attempts > 1:  # an earlier attempt may have made it before its answer was lost
         found = provider.find_pin(lock_id=key.lock_id, name=key.idempotency_key)
         if found is not None:
@@ -478,7 +494,9 @@ def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datet
         _rate_limit(now, key_id=key.pk)
         webkey_check(key, now)
         try:
-            provider_for(key.hotel).unlock(lock_id=key.lock_id)
+            provider = provider_for(key.hotel)
+            _lock_of_hotel(provider, key)
+            provider.unlock(lock_id=key.lock_id)
         except LockError as error:
             log.warning("web key %s: unlock failed: %s", key.idempotency_key, error)
             message = _("The door could not be opened right now. Please try again in a moment, or call the hotel.")

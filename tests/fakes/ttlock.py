@@ -6,6 +6,11 @@ within 5 minutes, MD5 passwords, millisecond validity windows, ``addType=2`` for
 whole hours (in the lock's local time) for offline passcodes. Anything wrong is answered with the service's error and recorded
 in ``problems``. It fails on demand: ``fail_next(path, how)`` with how = "5xx", "timeout" (the
 operation happens, the answer comes too late), "expired_token", or an errcode int.
+
+It holds several accounts (``add_account``; one is there from the start: CLIENT_ID / USERNAME). A token
+is issued to one user of one app, every lock belongs to one user (``add_lock(..., owner=(client_id,
+user))``), ``/v3/lock/list`` lists that user's locks page by page, and a call with one user's token on
+another user's lock is refused (20002, not lock admin).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ PASSWORD = "lock-password"
 @dataclass
 class FakeLock:
     lock_id: str
+    owner: tuple[str, str] = (CLIENT_ID, USERNAME)  # (client id, user name) of the account it belongs to
+    alias: str = ""
     has_gateway: bool = True
     remote_unlock: bool = True
     passcode_version: int = 4
@@ -56,7 +63,11 @@ class FakeTTLock:
     requests: list[tuple[str, dict]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> expiry (epoch s)
-    refresh_tokens: set[str] = field(default_factory=set)
+    refresh_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (client id, user name)
+    grants: dict[str, tuple[str, str]] = field(default_factory=dict)  # access token -> (client id, user name)
+    clients: dict[str, str] = field(default_factory=lambda: {CLIENT_ID: CLIENT_SECRET})  # client id -> secret
+    users: dict[tuple[str, str], str] = field(default_factory=lambda: {(CLIENT_ID, USERNAME): PASSWORD})
+    max_page_size: int = 1000  # the most locks one page of /v3/lock/list holds, whatever pageSize asks
     logins: int = 0
     refreshes: int = 0
     slow_seconds: float = 2.0  # how late a "timeout" answer comes
@@ -70,6 +81,13 @@ class FakeTTLock:
     def add_lock(self, lock_id: str, **flags) -> FakeLock:
         self.locks[lock_id] = FakeLock(lock_id, **flags)
         return self.locks[lock_id]
+
+    def add_account(self, client_id: str, client_secret: str, username: str,
+                    password: str) -> tuple[str, str]:
+        """Another app (client id and secret) and user; returns the owner key for ``add_lock``."""
+        self.clients[client_id] = client_secret
+        self.users[(client_id, username)] = password
+        return client_id, username
 
     def fail_next(self, path: str, how, times: int = 1) -> None:
         self._failures.setdefault(path, []).extend([how] * times)
@@ -113,30 +131,35 @@ class FakeTTLock:
         return err(code, text)
 
     def _token(self, p: dict) -> dict:
-        if p.get("client_id") != CLIENT_ID or p.get("client_secret") != CLIENT_SECRET:
-            return self._problem("invalid client", 10001)
+        client_id = p.get("client_id")
+        if client_id not in self.clients or p.get("client_secret") != self.clients[client_id]:
+            return err(10001, "invalid client")
         if p.get("grant_type") == "refresh_token":
-            if p.get("refresh_token") not in self.refresh_tokens:
+            grant = self.refresh_tokens.get(p.get("refresh_token"))
+            if grant is None or grant[0] != client_id:
                 return err(10011, "invalid refresh_token")
             self.refreshes += 1
         else:
             import hashlib
             if not re.fullmatch(r"[0-9a-f]{32}", p.get("password", "")):
                 return self._problem("password is not an MD5 hex digest", 10007)
-            if p.get("username") != USERNAME or p["password"] != hashlib.md5(PASSWORD.encode()).hexdigest():
+            grant = (client_id, p.get("username"))
+            password = self.users.get(grant)
+            if password is None or p["password"] != hashlib.md5(password.encode()).hexdigest():
                 return err(10007, "invalid account")
             self.logins += 1
         access, refresh = secrets.token_hex(16), secrets.token_hex(16)
         self.tokens[access] = time.time() + 7776000
-        self.refresh_tokens.add(refresh)
+        self.grants[access] = grant
+        self.refresh_tokens[refresh] = grant
         return {"access_token": access, "uid": 7, "expires_in": 7776000, "scope": "user,key,room",
                 "refresh_token": refresh}
 
     def _common(self, p: dict, *, expired: bool) -> dict | None:
-        if p.get("clientId") != CLIENT_ID:
+        if p.get("clientId") not in self.clients:
             return self._problem("clientId missing or wrong", 10000)
         token = p.get("accessToken")
-        if token not in self.tokens:
+        if token not in self.tokens or self.grants[token][0] != p["clientId"]:
             return self._problem("accessToken missing or unknown", 10003)
         if expired or self.tokens[token] < time.time():
             self.tokens[token] = 0
@@ -149,7 +172,23 @@ class FakeTTLock:
         lock_id = p.get("lockId")
         if lock_id is not None and lock_id not in self.locks:
             return self._problem(f"unknown lockId {lock_id}", -3)
+        if lock_id is not None and self.locks[lock_id].owner != self.grants[token]:
+            return err(20002, "not lock admin")  # another user's lock: this token opens nothing on it
         return None
+
+    def _lock_list(self, p: dict) -> dict:
+        page, size = p.get("pageNo", ""), p.get("pageSize", "")
+        if not (page.isdigit() and size.isdigit() and int(page) >= 1 and int(size) >= 1):
+            return self._problem(f"pageNo/pageSize missing or not positive: {page!r} {size!r}")
+        page, size = int(page), min(int(size), self.max_page_size)
+        mine = [lock for lock in self.locks.values() if lock.owner == self.grants[p["accessToken"]]]
+        chunk = mine[(page - 1) * size: page * size]
+        return {"list": [{"lockId": int(lock.lock_id) if lock.lock_id.isdigit() else lock.lock_id,
+                          "lockName": f"S2_{lock.lock_id}", "lockAlias": lock.alias or f"S2_{lock.lock_id}",
+                          "lockMac": "52:C1:A0:00:00:01", "electricQuantity": 90,
+                          "hasGateway": int(lock.has_gateway), "keyboardPwdVersion": lock.passcode_version,
+                          "date": int(time.time() * 1000)} for lock in chunk],
+                "pageNo": page, "pageSize": size, "pages": max(1, -(-len(mine) // size)), "total": len(mine)}
 
     def _window(self, p: dict) -> tuple[int, int] | dict:
         start, end = p.get("startDate", ""), p.get("endDate", "")

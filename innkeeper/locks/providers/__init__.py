@@ -6,9 +6,9 @@ from django.conf import settings
 from django_scopes import scopes_disabled
 
 from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
-from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
+from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
 
-__all__ = ["LockError", "LockProvider", "Passcode", "provider_for"]
+__all__ = ["LockError", "LockInfo", "LockProvider", "Passcode", "provider_for"]
 
 
 def provider_for(hotel) -> LockProvider:
@@ -21,11 +21,11 @@ def provider_for(hotel) -> LockProvider:
         account = LockAccount.objects.filter(hotel_id=hotel.pk, is_active=True).first()
     if account is not None:
         if account.provider == "simulator":
-            return SimulatorProvider()
+            return SimulatorProvider(hotel)
         return TTLockProvider(TTLockAccount(
             client_id=account.client_id, client_secret=account.client_secret, username=account.username,
             password=account.password, base_url=account.base_url or TTLOCK_DEFAULT_BASE_URL,
             timeout=(settings.TTLOCK or {}).get("timeout", 30.0), guarded=bool(account.base_url)))
     if settings.LOCK_PROVIDER == "ttlock":
         return TTLockProvider(TTLockAccount(**settings.TTLOCK))
-    return SimulatorProvider()
+    return SimulatorProvider(hotel)

@@ -11,6 +11,14 @@ class Passcode:
     pin: str
 
 
+@dataclass(frozen=True)
+class LockInfo:
+    """One lock of a lock-cloud account: its id at the provider and the name the hotel gave it there."""
+
+    lock_id: str
+    name: str = ""
+
+
 class LockError(Exception):
     """A lock operation that did not happen.
 
@@ -32,6 +40,16 @@ class LockError(Exception):
 
 class LockProvider(ABC):
     name: str
+
+    @property
+    @abstractmethod
+    def account_key(self) -> str:
+        """Who the lock-cloud account is (stable, no secrets): stored with every room bound to one of its
+        locks, so a lock id is only ever read together with the account it came from."""
+
+    @abstractmethod
+    def list_locks(self) -> list[LockInfo]:
+        """Every lock of the account."""
 
     @abstractmethod
     def add_pin(self, *, lock_id: str, pin: str, start: datetime, end: datetime, name: str) -> Passcode:

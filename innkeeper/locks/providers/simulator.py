@@ -1,4 +1,8 @@
-"""A lock cloud in our own database, for the demo: PINs and unlocks are rows the keypad page reads."""
+"""A lock cloud in our own database, for the demo: PINs and unlocks are rows the keypad page reads.
+
+One simulated account serves the whole install. It has a lock on the door of every room of every hotel,
+``SIM-<hotel slug>-<room number>``; a hotel sees the locks of its own doors.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,30 @@ import secrets
 
 from django.utils import timezone
 
-from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
+from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
+
+
+def simulated_lock_id(hotel, number: str) -> str:
+    return f"SIM-{hotel.slug}-{number}"
 
 
 class SimulatorProvider(LockProvider):
     name = "simulator"
+    account_key = "simulator"
+
+    def __init__(self, hotel=None):
+        self.hotel = hotel
+
+    def list_locks(self) -> list[LockInfo]:
+        from django_scopes import scopes_disabled
+
+        from innkeeper.hotels.models import Room
+
+        if self.hotel is None:
+            return []
+        with scopes_disabled():  # filtered by the hotel given
+            numbers = Room.objects.filter(hotel_id=self.hotel.pk).values_list("number", flat=True)
+            return [LockInfo(simulated_lock_id(self.hotel, number), number) for number in numbers]
 
     def add_pin(self, *, lock_id, pin, start, end, name) -> Passcode:
         from innkeeper.locks.models import SimulatedPasscode

@@ -17,13 +17,15 @@ from datetime import UTC, datetime
 import httpx
 
 from innkeeper.core import outbound
-from innkeeper.locks.providers.base import LockError, LockProvider, Passcode
+from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
 
 log = logging.getLogger(__name__)
 
 GATEWAY = 2  # addType / deleteType: push through the gateway now (1 = Bluetooth only records it)
 PERIOD = 3  # keyboardPwdType for a passcode valid between startDate and endDate
 PASSCODE_VERSION = 4
+LOCKS_PER_PAGE = 100  # pageSize of /v3/lock/list; the cloud says how many pages there are
+MAX_LOCK_PAGES = 100  # a lock list that never ends is an unreadable answer, not a reason to loop forever
 
 TOKEN_ERRORS = {10003, 10004}  # invalid / expired token: refresh, then repeat once
 UNREACHABLE = {-2012, -3002}  # no gateway / gateway offline: may come back, so retryable too
@@ -62,7 +64,7 @@ class _Token:
 
 
 # Tokens last 90 days; one per account per process, shared by threads.
-_tokens: dict[tuple[str, str, str], _Token] = {}
+_tokens: dict[tuple[str, ...], _Token] = {}
 _tokens_lock = threading.Lock()
 
 
@@ -95,6 +97,17 @@ def ms(moment: datetime) -> int:
     return int(moment.astimezone(UTC).timestamp() * 1000)
 
 
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_key(account: TTLockAccount) -> tuple[str, ...]:
+    """Whose token it is: the server and every credential of the account (the secrets as digests), so two
+    hotels' accounts, or one whose secret or password changed, never share a token."""
+    return (account.base_url, account.client_id, _digest(account.client_secret), account.username,
+            _digest(account.password))
+
+
 class TTLockProvider(LockProvider):
     name = "ttlock"
 
@@ -104,7 +117,13 @@ class TTLockProvider(LockProvider):
 
     @property
     def _key(self):
-        return (self.account.base_url, self.account.client_id, self.account.username)
+        return token_key(self.account)
+
+    @property
+    def account_key(self) -> str:
+        # A client id belongs to one region's platform and a user name to one client, so these two say
+        # which account's locks a lock id is one of.
+        return f"ttlock:{self.account.client_id}:{self.account.username}"
 
     # -- transport ---------------------------------------------------------------------------------
 
@@ -242,3 +261,22 @@ class TTLockProvider(LockProvider):
 
     def unlock(self, *, lock_id) -> None:
         self.call("/v3/lock/unlock", lockId=lock_id)
+
+    def list_locks(self) -> list[LockInfo]:
+        locks, page = [], 1
+        while True:
+            body = self.call("/v3/lock/list", pageNo=page, pageSize=LOCKS_PER_PAGE)
+            try:
+                items = body.get("list") or []
+                for item in items:
+                    name = item.get("lockAlias") or item.get("lockName") or ""
+                    locks.append(LockInfo(str(item["lockId"]), str(name)))
+                pages = int(body.get("pages", 1) or 1)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                raise LockError("unreadable", "The lock cloud sent an unreadable lock list.",
+                                retryable=True) from None
+            if page >= pages or not items:
+                return locks
+            if page >= MAX_LOCK_PAGES:
+                raise LockError("unreadable", "The lock cloud's lock list does not end.", retryable=False)
+            page += 1
