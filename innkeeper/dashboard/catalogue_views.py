@@ -19,8 +19,9 @@ from innkeeper.booking.models import BookingEvent
 from innkeeper.core.errors import DomainError
 from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import STAFF_PREFIX, forbidden, panel_view
-from innkeeper.dashboard.forms import (AddOnForm, DomainForm, HotelSettingsForm, LockAccountForm,
-                                       MessagingAccountForm, RatesForm, RoomForm, RoomStatusForm, RoomTypeForm)
+from innkeeper.dashboard.forms import (AddOnForm, CalendarForm, DomainForm, HotelSettingsForm,
+                                       LockAccountForm, MessagingAccountForm, RatesForm, RoomForm,
+                                       RoomStatusForm, RoomTypeForm)
 from innkeeper.hotels import services
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import services as locks
@@ -158,10 +159,8 @@ def _calendar(hotel, first: date):
 def rates(request):
     hotel = request.panel_hotel
     owner = request.membership.role == Role.OWNER
-    try:
-        first = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        first = timezone.localdate()
+    calendar = CalendarForm(request.GET, today=timezone.localdate(), default=timezone.localdate())
+    first = calendar.first_day()
     form = RatesForm(request.POST or None, hotel=hotel)
     if request.method == "POST":
         if not owner:
@@ -179,7 +178,8 @@ def rates(request):
     return render(request, "dashboard/rates.html", {
         "form": form if owner else None, "days": days, "rows": rows, "currency": hotel.currency,
         "earlier": first - timedelta(days=RATE_DAYS), "later": first + timedelta(days=RATE_DAYS),
-    }, status=400 if form.errors else 200)
+        "calendar": calendar,
+    }, status=400 if form.errors or calendar.errors else 200)
 
 
 def _settings_context(hotel, **forms):
