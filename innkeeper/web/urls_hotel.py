@@ -28,3 +28,4 @@ urlpatterns += i18n_patterns(
     path("", include("innkeeper.checkin.urls")), path("", include("innkeeper.locks.urls")),
 )
 handler404 = "innkeeper.web.views.pages.not_found"
+handler500 = "innkeeper.handlers.server_error"
