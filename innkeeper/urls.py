@@ -21,3 +21,4 @@ urlpatterns = [
     path("outbox/", outbox.outbox, name="demo_outbox"),
     path("", platform.home, name="platform_home"),
 ]
+handler500 = "innkeeper.handlers.server_error"

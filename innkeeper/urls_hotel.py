@@ -30,3 +30,4 @@ urlpatterns += i18n_patterns(
     path("demo/keypad/<str:number>/", webkey.keypad, name="demo_keypad"),
 )
 handler404 = "innkeeper.web.views.pages.not_found"
+handler500 = "innkeeper.handlers.server_error"

@@ -38,13 +38,21 @@ def server(wsgi_server):
 
 
 def attempt(url, body, headers=None):
+    """One request, as a well-behaved client makes it: a 503 'unavailable' (no database connection was free,
+    for instance while other test runs share the server, so nothing was done) is sent again after its
+    Retry-After."""
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"{}")
+    for _ in range(30):
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            payload = json.loads(err.read() or b"{}")
+            if err.code != 503 or payload.get("code") != "unavailable":
+                return err.code, payload
+            time.sleep(float(err.headers["Retry-After"]))
+    raise AssertionError("the database refused connections for too long")
 
 
 def burst(url, bodies, headers=None):

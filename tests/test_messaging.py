@@ -414,3 +414,23 @@ def test_early_receipts_are_indexed_by_age_since_the_sweeper_deletes_by_it_every
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, EarlyReceipt._meta.db_table)
     assert any(c["index"] and c["columns"][:1] == ["created_at"] for c in constraints.values())
+
+
+def test_a_stored_template_that_cannot_be_filled_in_sends_the_shipped_wording_and_says_why(hotel, other_hotel):
+    from innkeeper.messaging.models import MessageAttempt, MessageTemplate
+
+    # Saved before saving checked that a template can be filled in; the booking must still be made.
+    MessageTemplate.objects.create(hotel=hotel, type="BOOKING_CONFIRMATION", channel="EMAIL", locale="en",
+                                   subject="Booked {{ reference }}", body='Arriving {{ check_in|date:"r" }}')
+    MessageTemplate.objects.create(hotel=other_hotel, type="BOOKING_CONFIRMATION", channel="EMAIL", locale="en",
+                                   subject="Theirs {{ reference }}", body="Their {{ guest_name }}")
+    booking = confirmed_booking(hotel)
+    email = rows(booking)["EMAIL"]
+    assert email.subject == f"Your booking {booking.reference} at {hotel.name} is confirmed"  # the shipped one
+    assert email.status == S.QUEUED and email.body_text.startswith("Dear Anna Petrova,\n\nThank you for booking")
+    with scopes_disabled():
+        note = MessageAttempt.objects.get(message=email)
+    assert (note.number, note.outcome) == (0, "fallback")
+    assert note.detail.startswith("the hotel's template could not be filled in (A filter or loop")
+    theirs = rows(confirmed_booking(other_hotel, email="o@example.com"))["EMAIL"]
+    assert theirs.body_text.startswith("Their Anna Petrova")  # the other hotel's template is untouched

@@ -361,3 +361,27 @@ def test_sign_out_ends_the_session(signed_in):
     assert signed_in.post("/panel/sign-out/").status_code == 302
     again = signed_in.get("/panel/bookings/")
     assert again.status_code == 302 and again["Location"] == "/panel/sign-in/?next=/panel/bookings/"
+
+
+@pytest.mark.parametrize("first, error", [
+    ("9999-12-31", "Choose a day between"), ("0001-01-01", "Choose a day between"),
+    ("2030-02-30", "Enter a valid date."), ("1-1-1", "Enter a valid date."),
+])
+def test_a_far_off_or_broken_day_on_the_tape_chart_is_400_with_the_error_beside_the_field(
+        signed_in, hotel, other_hotel, rooms, book, now, first, error):
+    today = now.astimezone(hotel.tz).date()
+    mine = book(hotel, rooms, today + timedelta(days=1), today + timedelta(days=2), name="Anna Near")
+    theirs_type = factories.make_room_type(other_hotel, slug="std", rooms=1)
+    theirs = book(other_hotel, theirs_type, today + timedelta(days=1), today + timedelta(days=2), name="Other")
+    r = signed_in.get("/panel/tape/", {"from": first})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert re.search(rf'<p class="error" id="id_from-error">{re.escape(error)}', page)
+    assert mine.reference in page and theirs.reference not in page  # today's window, this hotel only
+
+
+def test_the_tape_chart_goes_to_a_day_fifty_years_on_and_back(signed_in, hotel, now):
+    today = now.astimezone(hotel.tz).date()
+    for day in (today + timedelta(days=18262), today - timedelta(days=18262)):
+        r = signed_in.get("/panel/tape/", {"from": day.isoformat()})
+        assert r.status_code == 200 and f"?from={day - timedelta(days=7)}" in r.content.decode()

@@ -253,3 +253,17 @@ def test_an_owner_chooses_the_hotels_languages_and_main_language(client, hotel):
     # The site now speaks Russian only: a guest whose browser asks for English gets Russian.
     site = client.get("/", HTTP_HOST="moscow.localhost", HTTP_ACCEPT_LANGUAGE="en")
     assert site.status_code == 302 and site["Location"].startswith("/ru/")
+
+
+@pytest.mark.parametrize("first, error", [
+    ("9999-12-25", "Choose a day between"), ("0001-01-05", "Choose a day between"), ("x", "Enter a valid date."),
+])
+def test_a_far_off_or_broken_day_on_the_rates_page_is_400_with_the_error_beside_the_field(
+        client, hotel, other_hotel, std, first, error):
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    factories.make_room_type(other_hotel, slug="theirs", name="Their Suite")
+    r = client.get("/panel/rates/", {"from": first})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert f'<p class="error" id="id_from-error">{error}' in page
+    assert "Standard" in page and "Their Suite" not in page  # today's prices, this hotel's room types only

@@ -129,3 +129,33 @@ def test_a_failed_message_not_only_a_dead_one_can_be_retried(client, hotel, book
         attempt = MessageAttempt.objects.filter(message=whatsapp).latest("id")
     assert (whatsapp.status, whatsapp.attempts) == ("QUEUED", 0) and sent.status == "SENT"
     assert (attempt.outcome, attempt.detail) == ("requeued", "retry by staff:desk@moscow.example")
+
+
+@pytest.mark.parametrize("body", ['Arriving {{ check_in|date:"r" }}', "{% for name, price in add_ons %}{{ name }}{% endfor %}",
+                                  "{{ add_ons|join:1 }}"])
+def test_a_template_that_cannot_be_filled_in_is_an_error_beside_the_text_on_preview_and_save(client, hotel,
+                                                                                             other_hotel, body):
+    sign_in(client, hotel, "OWNER", "owner@moscow.example")
+    url = "/panel/messages/templates/?type=BOOKING_CONFIRMATION&channel=EMAIL&locale=en"
+    form = {"type": "BOOKING_CONFIRMATION", "channel": "EMAIL", "locale": "en", "subject": "Booked", "body": body}
+    for button in ("preview", "save"):
+        r = client.post(url, {**form, button: ""})
+        assert r.status_code == 400, button
+        assert re.search(r'<p class="error" id="id_body-error">A filter or loop in the template cannot work with its '
+                         r"values: ", r.content.decode()), button
+    with scopes_disabled():
+        assert not MessageTemplate.objects.exists()
+
+
+def test_a_stored_template_that_cannot_be_filled_in_shows_what_to_fix_instead_of_failing(client, hotel, other_hotel):
+    sign_in(client, hotel, "OWNER", "owner@moscow.example")
+    broken = 'Arriving {{ check_in|date:"r" }}'  # saved before saving checked that a template can be filled in
+    for h, locale in ((hotel, "ru"), (hotel, "en"), (other_hotel, "ru")):
+        MessageTemplate.objects.create(hotel=h, type="BOOKING_CONFIRMATION", channel="WHATSAPP", locale=locale,
+                                       body=broken if h == hotel else "Their {{ guest_name }}")
+    r = client.get("/panel/messages/templates/?type=BOOKING_CONFIRMATION&channel=WHATSAPP&locale=en")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert '<p class="error" id="id_body-error">A filter or loop in the template cannot work' in page
+    assert re.search(r'lang="ru".*?<p class="alert" role="alert">A filter or loop', page, re.S)
+    assert "Their Анна" not in page

@@ -388,3 +388,59 @@ def test_the_task_wrappers_call_the_services(keyed, hotel):
     tasks.key_process_task(key.pk)  # the task body, run here as a worker would
     key.refresh_from_db()
     assert key.status == KeyStatus.REVOKED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_presses_at_once_open_the_door_exactly_as_often_as_the_limit(keyed, other_hotel, settings):
+    """Each press on a thread and database connection of its own, all let go at once."""
+    import threading
+
+    from django.db import connection as thread_connection
+
+    settings.WEBKEY_UNLOCKS_PER_MINUTE = 5
+    booking, key, token = keyed
+    theirs = factories.make_room_type(other_hotel, slug="double")
+    factories.make_room(theirs, number="101", lock_id="SIM-OTHER-101")
+    gate, results = threading.Barrier(20), []
+
+    def press(n):
+        try:
+            gate.wait()
+            services.webkey_unlock(token=token, channel="api", ip=f"198.51.100.{n}")
+            results.append("opened")
+        except services.TooManyRequests:
+            results.append("limited")
+        finally:
+            thread_connection.close()
+
+    with time_machine.travel(booking.start + timedelta(hours=2), tick=True):
+        threads = [threading.Thread(target=press, args=(n,)) for n in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert sorted(results) == ["limited"] * 15 + ["opened"] * 5
+    assert SimulatedUnlock.objects.filter(lock_id="SIM-101").count() == 5
+    with scopes_disabled():
+        codes = sorted(UnlockAttempt.objects.filter(key=key).values_list("code", flat=True))
+        assert codes == [""] * 5 + ["rate_limited"] * 15
+        assert not UnlockAttempt.objects.filter(hotel=other_hotel).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_press_that_waits_too_long_for_its_key_is_503_on_the_page_and_the_api(client, keyed, other_hotel,
+                                                                              settings):
+    from tests.conftest import locked_elsewhere
+
+    settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 200
+    booking, key, token = keyed
+    with inside(booking), locked_elsewhere(lambda: LockKey.objects.select_for_update().filter(pk=key.pk)):
+        page = client.post(f"/en/webkey/?token={token}", **HOST)
+        api = unlock(client, token)
+    assert page.status_code == 503 and "very busy" in page.text
+    assert (api.status_code, api["Retry-After"], api.json()["code"]) == (503, "1", "busy")
+    assert not SimulatedUnlock.objects.exists()
+    with inside(booking):
+        assert unlock(client, token).status_code == 200  # once the key is free, the press goes through

@@ -22,6 +22,19 @@ def _retryable(exc: OperationalError) -> bool:
     return "database is locked" in str(exc)  # SQLite busy timeout
 
 
+def unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is the database refusing or failing a new connection ("too many clients already",
+    "too many connections for role", refused, starting up, timed out): nothing was done, and the same
+    request may succeed a moment later.
+
+    psycopg raises these before the server sends an SQLSTATE, so only its own (untranslated) prefix tells
+    them from an error inside a statement.
+    """
+    if not isinstance(exc, OperationalError):
+        return False
+    return str(exc.__cause__ or exc).startswith(("connection failed:", "connection timeout expired"))
+
+
 def write(fn, *, attempts: int = 3):
     """Run ``fn`` in a transaction; retry it on deadlock or lock timeout, then raise Busy.
 

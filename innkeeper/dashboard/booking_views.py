@@ -3,7 +3,7 @@ taken by phone or at the desk."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404
@@ -20,7 +20,7 @@ from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view, redirect_back
-from innkeeper.dashboard.forms import BookingFilterForm, MoveForm, NewBookingForm, StatusForm
+from innkeeper.dashboard.forms import BookingFilterForm, CalendarForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
@@ -164,19 +164,18 @@ def key_retry(request, reference: str, pk: int):
 
 @panel_view
 def tape(request):
-    try:
-        first = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        first = timezone.localdate() - timedelta(days=1)
+    today = timezone.localdate()
+    calendar = CalendarForm(request.GET, today=today, default=today - timedelta(days=1))
+    first = calendar.first_day()
     days = [first + timedelta(days=i) for i in range(TAPE_DAYS)]
     rows = selectors.tape_chart(hotel=request.panel_hotel, first_day=first, days=TAPE_DAYS)
     movable = [bar.booking for _room, bars in rows for bar in bars if bar.booking.status in MOVABLE]
     moves = selectors.move_targets(hotel=request.panel_hotel, bookings=movable, now=timezone.now())
     return render(request, "dashboard/tape.html", {
-        "days": days, "rows": rows, "moves": moves, "today": timezone.localdate(),
+        "days": days, "rows": rows, "moves": moves, "today": today,
         "earlier": first - timedelta(days=7), "later": first + timedelta(days=7),
-        "columns": TAPE_DAYS,
-    })
+        "columns": TAPE_DAYS, "calendar": calendar,
+    }, status=400 if calendar.errors else 200)
 
 
 @panel_view

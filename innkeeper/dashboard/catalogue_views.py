@@ -22,6 +22,7 @@ from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import forbidden, panel_view
 from innkeeper.dashboard.forms import (
     AddOnForm,
+    CalendarForm,
     DomainForm,
     HotelSettingsForm,
     LockAccountForm,
@@ -171,10 +172,8 @@ def _calendar(hotel, first: date):
 def rates(request):
     hotel = request.panel_hotel
     owner = request.membership.role == Role.OWNER
-    try:
-        first = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        first = timezone.localdate()
+    calendar = CalendarForm(request.GET, today=timezone.localdate(), default=timezone.localdate())
+    first = calendar.first_day()
     form = RatesForm(request.POST or None, hotel=hotel)
     if request.method == "POST":
         if not owner:
@@ -192,7 +191,8 @@ def rates(request):
     return render(request, "dashboard/rates.html", {
         "form": form if owner else None, "days": days, "rows": rows, "currency": hotel.currency,
         "earlier": first - timedelta(days=RATE_DAYS), "later": first + timedelta(days=RATE_DAYS),
-    }, status=400 if form.errors else 200)
+        "calendar": calendar,
+    }, status=400 if form.errors or calendar.errors else 200)
 
 
 def _settings_context(hotel, **forms):

@@ -1,8 +1,10 @@
 import uuid
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from innkeeper.accounts.models import Role
@@ -193,6 +195,34 @@ class AddOnForm(forms.ModelForm):
 
     def validate_unique(self):
         pass
+
+
+class CalendarForm(forms.Form):
+    """The first day a calendar page (tape chart, rates) shows: a day within CALENDAR_YEARS of today, so that
+    every day the page and its earlier/later links reach is a date that exists."""
+
+    CALENDAR_YEARS = 50
+
+    def __init__(self, data, *, today: date, default: date):
+        super().__init__(data)
+        self.today, self.default = today, default
+        self.fields["from"] = forms.DateField(label=_("Show from"), required=False,
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_from(self):
+        day = self.cleaned_data["from"]
+        span = timedelta(days=round(365.25 * self.CALENDAR_YEARS))
+        first, last = self.today - span, self.today + span
+        if day is not None and not first <= day <= last:
+            raise forms.ValidationError(
+                _("Choose a day between %(first)s and %(last)s.")
+                % {"first": formats.date_format(first, "DATE_FORMAT"),
+                   "last": formats.date_format(last, "DATE_FORMAT")}, code="out_of_range")
+        return day
+
+    def first_day(self) -> date:
+        """The day asked for, or the default when none (or no usable one) was given."""
+        return (self.cleaned_data.get("from") if self.is_valid() else None) or self.default
 
 
 class RatesForm(forms.Form):

@@ -127,7 +127,12 @@ def templates(request):
     elif request.method == "POST":
         status = 400
     if preview is None and not form.errors:
-        preview = services.template_preview(hotel=hotel, subject=subject, body=body, **chosen)
+        try:
+            preview = services.template_preview(hotel=hotel, subject=subject, body=body, **chosen)
+        except DomainError as error:  # a template saved before saving checked it: show what to fix
+            form = TemplateForm({**chosen, "subject": subject, "body": body})
+            form.is_valid()
+            form.add_error(error.field if error.field in form.fields else None, error.message)
     previews = []  # side by side: the text being edited, and the same message in every other language as it is now
     for code, name in settings.LANGUAGES:
         if code == chosen["locale"]:
@@ -135,8 +140,11 @@ def templates(request):
             continue
         other = {**chosen, "locale": code}
         other_subject, other_body = services.template_for(hotel=hotel, **other)
-        previews.append((code, name, services.template_preview(hotel=hotel, subject=other_subject, body=other_body,
-                                                               **other)))
+        try:
+            previews.append((code, name, services.template_preview(hotel=hotel, subject=other_subject,
+                                                                   body=other_body, **other)))
+        except DomainError as error:
+            previews.append((code, name, {"error": error.message}))
     return render(request, "dashboard/templates.html", {
         "form": form, "previews": previews, "chosen": chosen, "variables": VARIABLES,
         "languages": settings.LANGUAGES, "channels": Channel.choices, "types": MessageType.choices,

@@ -24,7 +24,7 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import occupied
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent
 from innkeeper.booking.states import Status
-from innkeeper.core import tokens
+from innkeeper.core import db, tokens
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
 from innkeeper.locks.models import (
@@ -464,7 +464,8 @@ def _rate_limit(now: datetime, *, ip: str | None = None, key_id: int | None = No
 
     Counted from the attempts already logged, so the limit holds across every web process without a
     shared cache: one indexed query (UnlockAttempt by ip / key, then time). Presses refused by the limit
-    are logged but not counted, so the wait it announces is the real one.
+    are logged but not counted, so the wait it announces is the real one. Presses logged with a moment
+    later than ``now`` (another process read its clock a little after this one) count too.
     """
     if key_id is not None:
         scope_filter, limit = {"key_id": key_id}, settings.WEBKEY_UNLOCKS_PER_MINUTE
@@ -473,7 +474,7 @@ def _rate_limit(now: datetime, *, ip: str | None = None, key_id: int | None = No
     else:
         return
     with scopes_disabled():
-        recent = list(UnlockAttempt.objects.filter(**scope_filter, at__gt=now - timedelta(minutes=1), at__lte=now)
+        recent = list(UnlockAttempt.objects.filter(**scope_filter, at__gt=now - timedelta(minutes=1))
                       .exclude(code=TooManyRequests.code).order_by("-at").values_list("at", flat=True)[:limit])
     if len(recent) >= limit:
         wait = recent[-1] + timedelta(minutes=1) - now  # until the oldest press counted leaves the minute
@@ -485,13 +486,13 @@ def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datet
                   hotel=None) -> LockKey:
     """Open the door of the key's room, if every check passes. Every attempt is logged."""
     now = now or timezone.now()
-    key = None
+    key = attempt = None
     try:
         _rate_limit(now, ip=ip)  # first, so presses with made-up links are limited too
         key = webkey_key(token, now=now)
         if hotel is not None and key.hotel_id != hotel.pk:
             raise NotFound(_("This door link is not valid. Please use the link from your access message."))
-        _rate_limit(now, key_id=key.pk)
+        attempt = _press(key, channel, ip, now)
         webkey_check(key, now)
         try:
             provider = provider_for(key.hotel)
@@ -505,15 +506,34 @@ def webkey_unlock(*, token: str, channel: str, ip: str | None = None, now: datet
                             "or call the hotel.")
             raise WebKeyRefused(message, code="lock_error", lock_error=error.code) from error
     except (NotFound, WebKeyRefused, TooManyRequests) as refused:
-        _log_attempt(key, hotel, channel, ip, now, ok=False, code=refused.code,
+        _log_attempt(attempt, key, hotel, channel, ip, now, ok=False, code=refused.code,
                      detail=str(refused.params.get("lock_error", "")) or refused.message)
         raise
-    _log_attempt(key, hotel, channel, ip, now, ok=True)
+    _log_attempt(attempt, key, hotel, channel, ip, now, ok=True)
     return key
 
 
-def _log_attempt(key, hotel, channel, ip, now, *, ok, code="", detail=""):
+PRESSED = "pressed"  # an attempt counted against its key's limit whose outcome is not known yet
+
+
+def _press(key: LockKey, channel: str, ip: str | None, now: datetime) -> UnlockAttempt:
+    """Count a press against its key's limit and log it, in one transaction holding the key's row: presses
+    of one key queue on that lock (on SQLite every write transaction queues), so each counts every press
+    before it and no more than the limit get through. TooManyRequests (nothing logged yet) over it."""
+    def count_and_log():
+        with scopes_disabled():
+            list(LockKey.objects.select_for_update().filter(pk=key.pk).values_list("pk", flat=True))
+            _rate_limit(now, key_id=key.pk)
+            return UnlockAttempt.objects.create(hotel_id=key.hotel_id, booking_id=key.booking_id, key=key,
+                                                at=now, channel=channel, ip=ip, ok=False, code=PRESSED)
+    return db.write(count_and_log)
+
+
+def _log_attempt(attempt, key, hotel, channel, ip, now, *, ok, code="", detail=""):
     with scopes_disabled():
+        if attempt is not None:  # counted already: record how it ended
+            UnlockAttempt.objects.filter(pk=attempt.pk).update(ok=ok, code=code, detail=detail[:500])
+            return
         UnlockAttempt.objects.create(
             hotel_id=key.hotel_id if key else (hotel.pk if hotel else None), booking_id=key.booking_id if key else None,
             key=key, at=now, channel=channel, ip=ip, ok=ok, code=code, detail=detail[:500])

@@ -86,11 +86,20 @@ def validate(source: str, *, field: str = "body") -> None:
     _check(template.nodelist, set(VARIABLES), field)
 
 
-def render_text(source: str, context: dict) -> str:
-    return _TEXT.from_string(source).render(Context(context, autoescape=False)).strip()
+def _render(engine: Engine, source: str, context: dict, field: str) -> str:
+    try:
+        return engine.from_string(source).render(Context(context, autoescape=engine.autoescape)).strip()
+    except Exception as exc:  # noqa: BLE001 - a filter given a value it cannot take may raise anything
+        reason = str(exc) or type(exc).__name__
+        raise InvalidInput(_("A filter or loop in the template cannot work with its values: %(error)s") % {"error": reason}, field=field,
+                           code="render") from None
 
 
-def render_html(source: str, context: dict) -> str:
+def render_text(source: str, context: dict, *, field: str = "body") -> str:
+    """The text with ``context`` filled in; InvalidInput (on ``field``) if it cannot be filled in."""
+    return _render(_TEXT, source, context, field)
+
+
+def render_html(source: str, context: dict, *, field: str = "body") -> str:
     """The body as HTML paragraphs, every variable escaped."""
-    escaped = _HTML.from_string(source).render(Context(context, autoescape=True)).strip()
-    return linebreaks(escaped, autoescape=False)
+    return linebreaks(_render(_HTML, source, context, field), autoescape=False)

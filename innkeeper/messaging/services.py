@@ -56,12 +56,18 @@ def template_for(*, hotel, type: str, channel: str, locale: str) -> tuple[str, s
     own = MessageTemplate.objects.filter(hotel=hotel, type=type, channel=channel, locale=locale).first()
     if own:
         return own.subject, own.body
+    return template_default(type=type, channel=channel, locale=locale)
+
+
+def template_default(*, type: str, channel: str, locale: str) -> tuple[str, str]:
+    """(subject, body) source of the shipped wording in that language, else in English."""
     return DEFAULTS.get((type, channel, locale)) or DEFAULTS[(type, channel, "en")]
 
 
 def template_save(*, hotel, type: str, channel: str, locale: str, subject: str = "", body: str,
                   actor=None) -> MessageTemplate:
-    """Save a hotel's wording; a template that uses an unknown variable is refused with the variable named."""
+    """Save a hotel's wording; a template that uses an unknown variable is refused with the variable named,
+    one that cannot be filled in for a sample booking with the reason."""
     if type not in MessageType.values:
         raise InvalidInput(_("Unknown message type."), field="type", code="unknown")
     if channel not in Channel.values:
@@ -72,8 +78,7 @@ def template_save(*, hotel, type: str, channel: str, locale: str, subject: str =
         raise InvalidInput(_("The message text is empty."), field="body", code="required")
     if channel == Channel.EMAIL and not subject.strip():
         raise InvalidInput(_("An e-mail needs a subject."), field="subject", code="required")
-    rendering.validate(subject, field="subject")
-    rendering.validate(body, field="body")
+    template_preview(hotel=hotel, type=type, channel=channel, locale=locale, subject=subject, body=body)
     with transaction.atomic():
         old = MessageTemplate.objects.filter(hotel=hotel, type=type, channel=channel, locale=locale).first()
         template, _created = MessageTemplate.objects.update_or_create(
@@ -128,15 +133,23 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
         if existing:
             made.append(existing)
             continue
-        subject_src, body_src = template_for(hotel=hotel, type=type, channel=channel, locale=booking.locale)
+        which = {"type": type, "channel": channel, "locale": booking.locale}
+        try:
+            subject, body_text, body_html = _filled_in(*template_for(hotel=hotel, **which), context, channel)
+            fallback = ""
+        except InvalidInput as problem:
+            # A hotel's template that this booking's values break (one saved before save checked it, or a
+            # value the sample booking lacks): the guest gets the shipped wording, the attempts say why.
+            log.warning("message %s: the hotel's template cannot be filled in: %s", key, problem)
+            subject, body_text, body_html = _filled_in(*template_default(**which), context, channel)
+            fallback = f"the hotel's template could not be filled in ({problem}); the shipped wording went"
         row = Message(hotel=hotel, booking=booking, channel=channel, type=type, occasion=occasion,
                       locale=booking.locale, idempotency_key=key, next_attempt_at=now,
-                      subject=rendering.render_text(subject_src, context)[:255],
-                      body_text=rendering.render_text(body_src, context),
+                      subject=subject[:255], body_text=body_text,
                       variables={k: v for k, v in context.items() if isinstance(v, str)})
         if channel == Channel.EMAIL:
             row.recipient = booking.guest_email
-            row.body_html = _email_html(hotel.name, rendering.render_html(body_src, context))
+            row.body_html = _email_html(hotel.name, body_html)
         else:
             row.recipient = phone_e164(booking.guest_phone, region=_phone_region(hotel)) or booking.guest_phone
             why = _why_not_whatsapp(booking, row.recipient, whatsapp)
@@ -145,6 +158,9 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
         if row.status == S.QUEUED and _opted_out(hotel_id=hotel.pk, channel=channel, address=row.recipient):
             row.status, row.last_error, row.next_attempt_at = S.SKIPPED, OPTED_OUT, None
         row.save(force_insert=True)
+        if fallback:
+            MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="",
+                                          outcome="fallback", detail=fallback)
         if row.status == S.SKIPPED:
             MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
                                           detail=row.last_error)
@@ -152,6 +168,13 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             _dispatch_on_commit(row.pk)
         made.append(row)
     return made
+
+
+def _filled_in(subject_src: str, body_src: str, context: dict, channel: str) -> tuple[str, str, str]:
+    """(subject, text, html) of a template with ``context`` filled in; InvalidInput if it cannot be."""
+    return (rendering.render_text(subject_src, context, field="subject"),
+            rendering.render_text(body_src, context),
+            rendering.render_html(body_src, context) if channel == Channel.EMAIL else "")
 
 
 def _why_not_whatsapp(booking, recipient: str, whatsapp: dict) -> str:
@@ -546,9 +569,8 @@ def template_preview(*, hotel, type: str, channel: str, locale: str, subject: st
             "check_in_link": f"https://{hotel.slug}.example/{locale}/check-in/?token=…",
             "add_ons": ["Breakfast"], "total": f"250.00 {hotel.currency}", "manage_link": "",
         }
-    return {"subject": rendering.render_text(subject, sample),
-            "text": rendering.render_text(body, sample),
-            "html": rendering.render_html(body, sample) if channel == Channel.EMAIL else ""}
+    subject, text, html = _filled_in(subject, body, sample, channel)
+    return {"subject": subject, "text": text, "html": html}
 
 
 # A hotel's own messaging account -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.core.errors import NotFound, TooManyRequests
+from innkeeper.core.errors import Busy, NotFound, TooManyRequests
 from innkeeper.core.http import client_ip
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services
@@ -50,6 +50,8 @@ def webkey(request):
             services.webkey_unlock(token=token, channel="web", ip=client_ip(request), now=now, hotel=request.hotel)
         except TooManyRequests as error:
             context["message"], status = error.message, 429
+        except Busy as error:  # the key's other presses held it too long: a moment later it works
+            context["message"], status = error.message, 503
         except (NotFound, services.WebKeyRefused) as error:
             context["message"], status = error.message, 409
         else:
