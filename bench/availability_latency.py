@@ -3,6 +3,7 @@
     python bench/availability_latency.py            # 100,000 bookings, 400 searches of each kind
     python bench/availability_latency.py --quick    # 20,000 bookings, 100 searches of each kind
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/innkeeper_bench python bench/availability_latency.py
+    python bench/availability_latency.py --growth   # one hotel at 10k, 100k, 1M bookings (see growth())
 
 Seeds one hotel with 300 rooms in 6 room types and N bookings (bulk_create; per room the stays never
 overlap; nightly and hourly; past ones checked out / cancelled / no-show / expired, future ones mostly
@@ -203,12 +204,12 @@ def _share(total: int, i: int, rooms: int) -> int:
 
 
 def growth_rows(hotel, all_rooms, *, size: int, before: int, largest: int, now: datetime, seed: int,
-                stats: dict):
+                stats: dict, future: int = FUTURE_STAYS_PER_ROOM):
     """The rows that take the hotel from ``before`` to ``size`` bookings, as tuples in COLUMNS order.
 
     Each room's whole history (its share of ``largest`` stays, newest last) is planned from its own seed,
     so every stage plans the same calendar; a stage adds the next older stretch of it. The room's
-    FUTURE_STAYS_PER_ROOM-th stay from the end starts today, so the first stage holds every future stay.
+    ``future``-th stay from the end starts today, so the first stage holds every future stay.
     """
     today = now.astimezone(hotel.tz).date()
     rng = random.Random(f"{seed}-rows-{size}")
@@ -216,7 +217,7 @@ def growth_rows(hotel, all_rooms, *, size: int, before: int, largest: int, now: 
     for i, (rt, room) in enumerate(all_rooms):
         plan = _room_plan(random.Random(f"{seed}-room-{i}"), count=_share(largest, i, len(all_rooms)),
                           nightly=rt.sells_nightly, hourly=rt.sells_hourly)
-        base = today - timedelta(days=plan[-FUTURE_STAYS_PER_ROOM][1])
+        base = today - timedelta(days=plan[-future][1])
         first = len(plan) - _share(size, i, len(all_rooms))
         last = len(plan) - _share(before, i, len(all_rooms))
         for k in range(first, last):
@@ -302,7 +303,7 @@ def growth(args) -> int:
     _common.print_header("availability search latency as the hotel grows", info, {
         "hotel": f"{len(all_rooms)} rooms in {len(types)} room types, {n_rates} rate overrides",
         "bookings": f"{', '.join(f'{s:,}' for s in sizes)}: one hotel, each stage adding older stays; "
-                    f"{FUTURE_STAYS_PER_ROOM} stays per room from today on",
+                    f"{args.future_stays} stays per room from today on",
         "searches": f"{searches} per size, nightly and hourly alternating, after 20 untimed warm-up "
                     f"searches; 50 SELECT 1 round trips timed after every 10 searches",
     })
@@ -311,11 +312,13 @@ def growth(args) -> int:
     for size in sizes:
         started = time.perf_counter()
         bulk_insert(growth_rows(hotel, all_rooms, size=size, before=before, largest=sizes[-1], now=now,
-                                seed=args.seed, stats=stats))
+                                seed=args.seed, stats=stats, future=args.future_stays))
         before = size
         if connection.vendor == "postgresql":
+            # What autovacuum does after a bulk insert: statistics, and the hint bits and visibility map
+            # that the first readers of fresh pages would otherwise set during the timed searches.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE booking_booking")
+                cursor.execute("VACUUM (ANALYZE) booking_booking")
         build_s = time.perf_counter() - started
         times, select1, free, counts = [], [], [], set()
         with scope(hotel=hotel):
@@ -345,6 +348,9 @@ def growth(args) -> int:
                      p99 * 1e3, s1 * 1e3, p50 / s1, p99 / s1])
         print(f"  {size:,} bookings: built in {build_s:.1f} s, p50 {p50 * 1e3:.1f} ms, "
               f"p99 {p99 * 1e3:.1f} ms", flush=True)
+        if args.explain:
+            with scope(hotel=hotel):
+                explain_overlapping(hotel, nightly_stay(), now)
     print()
     _common.table(["bookings", "past", "ongoing + future", "build s", "queries", "avg free rooms", "p50 ms",
                    "p99 ms", "SELECT 1 p50 ms", "p50 / SELECT1 p50", "p99 / SELECT1 p50"], rows,
@@ -396,12 +402,16 @@ def main() -> int:
                         help="run ANALYZE after seeding. auto (default): on PostgreSQL, whose autovacuum would "
                              "run it within a minute of such an insert anyway; not on SQLite, which gathers no "
                              "statistics unless told to and which Django never tells")
-    parser.add_argument("--explain", action="store_true", help="print the plan of the overlapping-stays query")
+    parser.add_argument("--explain", action="store_true",
+                        help="print the plan of the overlapping-stays query (with --growth: at each size)")
     parser.add_argument("--growth", action="store_true",
                         help="one hotel built up to 10k, 100k and 1M bookings (mostly past), searches timed "
                              "at each size; ends with one line: growth p99 1M/10k and p99 at 100k")
     parser.add_argument("--sizes", type=int, nargs="+",
                         help="with --growth: the sizes instead of 10k 100k 1M")
+    parser.add_argument("--future-stays", type=int, default=FUTURE_STAYS_PER_ROOM,
+                        help=f"with --growth: stays per room from today on (default {FUTURE_STAYS_PER_ROOM}; "
+                             "at most the first size's share per room)")
     args = parser.parse_args()
     if args.growth:
         return growth(args)
@@ -508,24 +518,22 @@ def main() -> int:
 
 
 def explain_overlapping(hotel, stay, now) -> None:
-    """Print the plan of availability()'s third query (the overlapping stays), the one that grows."""
-    from datetime import timedelta as td
-
-    from django.db.models import Max
-
-    from innkeeper.booking.models import Booking
-    from innkeeper.booking.selectors import occupying
-    from innkeeper.hotels.models import RoomStatus, RoomType
-
-    longest = td(minutes=RoomType.objects.filter(hotel=hotel).aggregate(m=Max("turnover_minutes"))["m"])
-    qs = (Booking.objects.filter(occupying(now), hotel=hotel, start__lt=stay.end + longest,
-                                 blocks_until__gt=stay.start, room__status=RoomStatus.AVAILABLE)
-          .values_list("room_id", "room__room_type_id", "start"))
+    """Print the plan of availability()'s third query (the overlapping stays), the one that grows: the
+    statement the selector itself runs, captured, then explained (ANALYZE and BUFFERS on PostgreSQL)."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    options = {"analyze": True} if connection.vendor == "postgresql" else {}
-    print("Plan of the overlapping-stays query (one nightly search):")
-    print("  " + qs.explain(**options).replace("\n", "\n  "))
+    from innkeeper.booking import selectors
+
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.availability(hotel=hotel, stay=stay, guests=1, now=now)
+    [sql] = [q["sql"] for q in ctx.captured_queries if "booking_booking" in q["sql"]]
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql)
+        plan = [" ".join(str(c) for c in row[-1:]) for row in cursor.fetchall()]
+    print(f"Plan of the overlapping-stays query (one nightly search, {stay.check_in} to {stay.check_out}):")
+    print("  " + "\n  ".join(plan))
     print()
 
 
