@@ -353,6 +353,10 @@ def test_the_beat_schedule_sweeps_keys_and_checks_out_ended_stays(keyed, django_
     with time_machine.travel(booking.end + timedelta(minutes=61), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
         celery_app.tasks[schedule["journey-auto-check-out"]["task"]]()  # what the worker runs when beat fires
+        with scopes_disabled():
+            # The check-out rang the outbox's doorbell; the lock call is the next task's job.
+            assert LockKey.objects.get(pk=key.pk).status == KeyStatus.REVOKING
+        celery_app.tasks["core.outbox_process"]("lock_key", [key.pk])  # the task the doorbell queued
     with scopes_disabled():
         booking.refresh_from_db()
         assert (booking.status, LockKey.objects.get(pk=key.pk).status) == (Status.CHECKED_OUT, KeyStatus.REVOKED)
