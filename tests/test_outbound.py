@@ -16,8 +16,10 @@ from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
+from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import KeyStatus, LockAccount
+from innkeeper.locks.providers import provider_for
 from innkeeper.locks.providers.ttlock import forget_tokens
 from innkeeper.messaging.models import MessageStatus, MessagingAccount
 from tests import factories
@@ -218,13 +220,15 @@ def key_for(hotel, book, future, settings):
     settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
     forget_tokens()
     rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)
-    factories.make_room(rt, number="101", lock_id="L101")
+    room = factories.make_room(rt, number="101", lock_id="L101")
 
     def make(base_url):
         with scopes_disabled():
             LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id=CLIENT_ID,
                                        client_secret=CLIENT_SECRET, username=USERNAME, password=PASSWORD,
                                        base_url=base_url)
+            # The room's lock is on the hotel's own account, as the panel would have bound it.
+            Room.objects.filter(pk=room.pk).update(lock_account_key=provider_for(hotel).account_key)
         booking = book(hotel, rt, future, future + timedelta(days=2))
         with scope(hotel=hotel):
             booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, DateTimeField, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -29,14 +29,45 @@ def occupying(now: datetime) -> Q:
     return Q(status__in=ACTIVE) & ~Q(status__in=EXPIRING, hold_expires_at__lte=now)
 
 
+class HoldsRoomDuring(Func):
+    """True for a booking whose busy interval ``[blocks_from, blocks_until)`` overlaps ``[start, until)``.
+
+    On PostgreSQL it is written as the range overlap on the expression of the no-overlap guard's GiST
+    index (migration 0004: room, ``tstzrange(blocks_from, blocks_until, '[)')``, active statuses), so
+    the planner finds just the stays that overlap the window there, however many lie before or after
+    it: with a btree on the two ends it can bound only one of them and reads every stay on the other
+    side. Elsewhere it is the two comparisons, which mean the same: neither interval is ever empty
+    (blocks_from <= start < end <= blocks_until; a search's start < its until).
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, start: datetime, until: datetime):
+        super().__init__(F("blocks_from"), F("blocks_until"), Value(start, output_field=DateTimeField()),
+                         Value(until, output_field=DateTimeField()))
+
+    def _compiled(self, compiler):
+        return [compiler.compile(expression) for expression in self.get_source_expressions()]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (blocks_from, p1), (blocks_until, p2), (start, p3), (until, p4) = self._compiled(compiler)
+        return f"({blocks_from} < {until} AND {blocks_until} > {start})", (*p1, *p4, *p2, *p3)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # '[)' written out, not a parameter, so that the expression is the index's own.
+        (blocks_from, p1), (blocks_until, p2), (start, p3), (until, p4) = self._compiled(compiler)
+        return (f"tstzrange({blocks_from}, {blocks_until}, '[)') && tstzrange({start}, {until}, '[)')",
+                (*p1, *p2, *p3, *p4))
+
+
 def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,
                   add_on_codes=()):
     """Rooms of ``room_type`` that cannot take ``stay`` (widened by early check-in / late check-out in
     ``add_on_codes``, with the type's turnover after it)."""
     wanted = occupied(start=stay.start, end=stay.end, add_on_codes=add_on_codes,
                       turnover_minutes=room_type.turnover_minutes)
-    qs = Booking.objects.filter(occupying(now), hotel=hotel, room__room_type=room_type,
-                                blocks_from__lt=wanted.until, blocks_until__gt=wanted.start)
+    qs = Booking.objects.filter(occupying(now), HoldsRoomDuring(wanted.start, wanted.until), hotel=hotel,
+                                room__room_type=room_type)
     if exclude_booking_id:
         qs = qs.exclude(pk=exclude_booking_id)
     return qs.values("room_id")
@@ -67,8 +98,9 @@ def move_targets(*, hotel: Hotel, bookings, now: datetime) -> dict[int, list[Roo
     longest_turnover = max(turnover.values(), default=timedelta(0))
     busy: dict[int, list[tuple]] = {}
     for pk, room_id, blocks_from, blocks_until in Booking.objects.filter(
-            occupying(now), hotel=hotel, blocks_from__lt=max(held_until.values()) + longest_turnover,
-            blocks_until__gt=min(b.blocks_from for b in bookings)).values_list(
+            occupying(now), HoldsRoomDuring(min(b.blocks_from for b in bookings),
+                                            max(held_until.values()) + longest_turnover),
+            hotel=hotel).values_list(
                 "pk", "room_id", "blocks_from", "blocks_until"):
         busy.setdefault(room_id, []).append((pk, blocks_from, blocks_until))
 
@@ -100,8 +132,9 @@ def availability(*, hotel: Hotel, stay: Stay, guests: int, now: datetime) -> lis
     room_counts = dict(Room.objects.filter(hotel=hotel, room_type__in=types, status=RoomStatus.AVAILABLE)
                        .values_list("room_type_id").annotate(n=Count("id")))
     longest_turnover = timedelta(minutes=max(t.turnover_minutes for t in types))
-    overlapping = (Booking.objects.filter(occupying(now), hotel=hotel, blocks_from__lt=stay.end + longest_turnover,
-                                          blocks_until__gt=stay.start, room__status=RoomStatus.AVAILABLE)
+    during = HoldsRoomDuring(stay.start, stay.end + longest_turnover)
+    overlapping = (Booking.objects.filter(occupying(now), during, hotel=hotel,
+                                          room__status=RoomStatus.AVAILABLE)
                    .values_list("room_id", "room__room_type_id", "blocks_from"))
     busy: Counter = Counter()
     seen = set()
