@@ -350,15 +350,26 @@ def messages_deliver(rows: list[Message], now: datetime) -> None:
         opted_out = (row.hotel_id, row.channel, row.recipient.lower()) in optouts
         if not opted_out and row.recipient.lower() != row.recipient:  # stored in another case: ask the database
             opted_out = _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient)
-        _send(row, found[which], opted_out=opted_out)
+        _send(row, found[which], opted_out=opted_out, batch=True)
+    # Receipts that overtook the provider's answer: looked for once for the whole batch.
+    sent = {(row.provider, row.provider_message_id): row for row in rows
+            if row.status == S.SENT and row.provider_message_id}
+    if sent:
+        early = set(EarlyReceipt.objects.filter(provider_message_id__in=[pmid for _p, pmid in sent])
+                    .values_list("provider", "provider_message_id"))
+        for name, pmid in early & set(sent):
+            row = sent[(name, pmid)]
+            _apply_early_receipts(name, pmid, account_hotel_id=row.hotel_id if row.own_account else None)
 
 
-def _send(row: Message, provider, *, opted_out: bool) -> Message:
-    """A claimed message to its provider, and the outcome recorded."""
+def _send(row: Message, provider, *, opted_out: bool, batch: bool = False) -> Message:
+    """A claimed message to its provider, and the outcome recorded. In a ``batch`` the row is not read back
+    (what was written is set on it) and early receipts are left to the batch."""
     if provider is None:
-        return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
+        return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail="the channel is switched off",
+                       provider="")
     if opted_out:  # since it was queued
-        return _finish(row, S.SKIPPED, outcome="skipped", detail=OPTED_OUT, provider="")
+        return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail=OPTED_OUT, provider="")
     outgoing = providers.Outgoing(channel=row.channel, recipient=row.recipient, body_text=row.body_text,
                                   idempotency_key=row.idempotency_key, type=row.type, locale=row.locale,
                                   subject=row.subject, body_html=row.body_html, variables=row.variables)
@@ -368,7 +379,8 @@ def _send(row: Message, provider, *, opted_out: bool) -> Message:
         if isinstance(exc, providers.OptedOut):
             optout_record(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient,
                           source=f"{provider.name} refused: {exc.code}")
-        return _finish(row, S.FAILED, outcome="failed", detail=str(exc), code=exc.code, provider=provider.name)
+        return _finish(row, S.FAILED, refresh=not batch, outcome="failed", detail=str(exc), code=exc.code,
+                       provider=provider.name)
     except Exception as exc:  # noqa: BLE001 - anything else counts as an attempt, so the row cannot stay SENDING
         if not isinstance(exc, providers.Retryable):
             log.exception("message %s: unexpected error from %s", row.pk, provider.name)
@@ -377,26 +389,27 @@ def _send(row: Message, provider, *, opted_out: bool) -> Message:
             exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40], unclear=True)
         delay = core_outbox.next_try(row.attempts, outbox_policy(), retry_after=exc.retry_after)
         if delay is None:
-            return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
+            return _finish(row, S.DEAD, refresh=not batch, outcome="dead", detail=str(exc), code=exc.code,
+                           provider=provider.name)
         outcome, detail = "retry", f"{exc} — next try in {delay:.0f} s"
         if exc.unclear and not provider.deduplicates:
             outcome = "unclear"
             detail += (f"; {provider.name} may have sent it already and cannot recognise a repeat: "
                        "the guest may get it twice")
-        done = _finish(row, S.QUEUED, outcome=outcome, detail=detail, code=exc.code,
+        done = _finish(row, S.QUEUED, refresh=not batch, outcome=outcome, detail=detail, code=exc.code,
                        provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
-    done = _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
+    done = _finish(row, S.SENT, refresh=not batch, outcome="sent", detail=sent.note, provider=provider.name,
                    provider_message_id=sent.provider_message_id, own_account=provider.own, sent_at=timezone.now())
-    if sent.provider_message_id:
+    if sent.provider_message_id and not batch:
         done = _apply_early_receipts(provider.name, sent.provider_message_id,
                                      account_hotel_id=row.hotel_id if provider.own else None) or done
     return done
 
 
 def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: str, code: str = "",
-            **fields) -> Message:
+            refresh: bool = True, **fields) -> Message:
     with transaction.atomic():
         updated = Message.objects.filter(pk=row.pk, status=S.SENDING, attempts=row.attempts).update(
             status=status, last_error=detail, error_code=code, provider=provider,
@@ -405,6 +418,12 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
         MessageAttempt.objects.create(hotel_id=row.hotel_id, message_id=row.pk, number=row.attempts,
                                       provider=provider, outcome=outcome if updated else f"{outcome} (late)",
                                       detail=detail or fields.get("provider_message_id", ""))
+    if not refresh:  # a batch's row: what was written, without reading it back
+        if updated:
+            for name, value in {"status": status, "last_error": detail, "error_code": code, "provider": provider,
+                                "claimed_at": None, **fields}.items():
+                setattr(row, name, value)
+        return row
     row.refresh_from_db()
     return row
 
