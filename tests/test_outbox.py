@@ -163,3 +163,43 @@ def test_staff_retry_rings_the_doorbell_after_commit(pending_key, django_capture
     assert work_outbox("lock_key") == 2  # this key and the other hotel's
     with scopes_disabled():
         assert LockKey.objects.get(pk=mine.pk).status == KeyStatus.ACTIVE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_at_once_split_the_due_rows_between_them(hotel, other_hotel):
+    """A batch claim holds its rows until it commits; a second worker meanwhile skips them and takes the
+    rest, so no row is sent twice and neither worker waits."""
+    import threading
+
+    from django.db import transaction
+
+    for h, phone in ((hotel, "+7 916 123-45-67"), (other_hotel, "+1 212 555 0100")):
+        for n in range(3):
+            confirmed_booking(h, phone=phone, email=f"guest{n}@{h.slug}.example")
+    later = timezone.now() + timedelta(seconds=1)
+    claimed, first = threading.Event(), []
+    release = threading.Event()
+
+    def slow_worker():
+        try:
+            with scopes_disabled(), transaction.atomic():  # its claim stays uncommitted until released
+                first.extend(outbox.claim("message", None, now=later, limit=5))
+                claimed.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_worker)
+    thread.start()
+    assert claimed.wait(10)
+    try:
+        with scopes_disabled():
+            second = outbox.claim("message", None, now=later, limit=50)
+    finally:
+        release.set()
+        thread.join(10)
+    assert len(first) == 5 and len(second) == 7
+    assert {m.pk for m in first}.isdisjoint({m.pk for m in second})
+    with scopes_disabled():
+        assert Message.objects.filter(status="SENDING", attempts=1).count() == 12
