@@ -211,7 +211,7 @@ LOCK_PROVIDER = CONFIG.lock_provider
 TTLOCK = CONFIG.ttlock
 # inline: key operations run right after the transaction commits (no worker needed);
 # celery: a worker runs them (innkeeper.locks.tasks).
-LOCKS_DISPATCH = CONFIG.locks_dispatch
+LOCKS_DISPATCH = CONFIG.locks_dispatch  # deprecated and read by nothing: a Celery worker always does keys
 LOCKS_EARLY_CHECK_IN_MINUTES = 240  # how much earlier the door opens with the early check-in add-on
 LOCKS_LATE_CHECK_OUT_MINUTES = 240  # how much longer it opens with the late check-out add-on
 LOCKS_GRACE_MINUTES = 30  # added on both sides of every key's validity window

@@ -21,6 +21,7 @@ from innkeeper.locks import services as lock_services
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
 from tests import factories
 from tests.conftest import locked_elsewhere
+from tests.outbox_helpers import work_outbox
 
 IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "document_number": "75 1234567",
             "nationality": "Russian", "address": "Tverskaya 7, Moscow"}
@@ -151,10 +152,20 @@ def test_the_steps_over_http_keep_what_was_entered_and_end_with_the_door_link(
     with django_capture_on_commit_callbacks(execute=True):
         finished = client.post(_page(client, token, "confirm"), {"complete": ""}, **host)
     assert finished.status_code == 302
+    # The answer comes at once: the key is the worker's job, so the page says it is being prepared and
+    # refreshes itself until it is there.
+    preparing = client.get(finished["Location"], **host)
+    with scopes_disabled():
+        assert LockKey.objects.get(booking=booking).status == KeyStatus.PENDING
+        assert not SimulatedPasscode.objects.filter(lock_id="SIM-101").exists()
+    assert "Your door code is being prepared." in preparing.text
+    assert '<meta http-equiv="refresh" content="5">' in preparing.text and "/webkey/" not in preparing.text
+    assert work_outbox("lock_key") == 1  # the worker's turn
     done = client.get(finished["Location"], **host)
+    assert 'http-equiv="refresh"' not in done.text
     with scopes_disabled():
         key = LockKey.objects.get(booking=booking)
-        assert key.status == KeyStatus.ACTIVE  # the simulator made it right after the commit
+        assert key.status == KeyStatus.ACTIVE  # the simulator made it on the worker's turn
         assert SimulatedPasscode.objects.get(lock_id="SIM-101").pin == key.pin
         assert CheckIn.objects.get(booking=booking).draft == ""  # the passport number left the draft
     # The check-in link works for the whole stay and is easily passed on: it never shows the door code,

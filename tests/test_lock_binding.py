@@ -45,7 +45,6 @@ def cloud(settings):
     forget_tokens()
     with FakeTTLockServer() as (fake, base_url):
         settings.LOCK_PROVIDER, settings.TTLOCK = "ttlock", ttlock(base_url)
-        settings.LOCKS_DISPATCH = "inline"
         yield fake
     forget_tokens()
     assert fake.problems == []  # every request was well-formed

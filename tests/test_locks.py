@@ -158,7 +158,8 @@ def test_server_errors_are_retried_with_backoff_until_the_key_is_active(cloud, c
     assert (first.status, first.attempts, first.last_error) == (KeyStatus.PENDING, 1, "http_502: The lock cloud "
                                                                                       "answered with an error.")
     second = process(key, now=first.next_attempt_at)
-    assert second.next_attempt_at - first.next_attempt_at == timedelta(seconds=60)  # 30 s, then 60 s
+    # The outbox's one backoff: 30 s, then 60 s, each with full jitter in [1/2, 1]x.
+    assert timedelta(seconds=30) <= second.next_attempt_at - first.next_attempt_at <= timedelta(seconds=60)
     key = process(key, now=second.next_attempt_at)
     assert (key.status, key.attempts, key.last_error) == (KeyStatus.ACTIVE, 3, "")
     assert len(cloud.live_passcodes()) == 1

@@ -30,7 +30,7 @@ IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "docume
 
 @pytest.fixture
 def world(hotel, book, future, settings):
-    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    settings.LOCK_PROVIDER = "simulator"
     rt = factories.make_room_type(hotel, slug="std", rooms=0)
     factories.make_room(rt, number="101", lock_id="SIM-101")
     factories.make_room(rt, number="102", lock_id="SIM-102")

@@ -16,6 +16,7 @@ from innkeeper.journey import services as journey
 from tests import factories
 from tests.conftest import local
 from tests.factories import PASSWORD
+from tests.outbox_helpers import work_outbox
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_booking_pages_need_a_hotel_member(client, hotel, path):
 def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, book, future, settings,
                                                            django_capture_on_commit_callbacks):
     from innkeeper.locks.models import LockKey
-    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    settings.LOCK_PROVIDER = "simulator"
     rt = factories.make_room_type(hotel, slug="keyed", rooms=1)
     with scopes_disabled():
         rt.rooms.update(lock_id="SIM-1", lock_account_key="simulator")
@@ -138,11 +139,16 @@ def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, boo
     with django_capture_on_commit_callbacks(execute=True):
         signed_in.post(f"/panel/bookings/{b.reference}/keys/issue/")
     with scopes_disabled():
+        assert LockKey.objects.get(booking=b).status == "PENDING"  # the staff member's request made no lock call
+    assert "Being created on the lock" in signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
+    work_outbox("lock_key")  # the worker's turn
+    with scopes_disabled():
         key = LockKey.objects.get(booking=b)
     assert key.status == "ACTIVE" and key.lock_id == "SIM-1"
     assert "Active" in signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         signed_in.post(f"/panel/bookings/{b.reference}/keys/revoke/")
+    work_outbox("lock_key")
     with scopes_disabled():
         key.refresh_from_db()
         actors = list(BookingEvent.objects.filter(booking=b, action__in=["keys_issue", "keys_revoke"])
@@ -345,7 +351,7 @@ def test_a_walk_in_and_an_hourly_booking_from_the_panel(signed_in, hotel, rooms,
 def test_the_booking_page_masks_the_passport_number(signed_in, hotel, rooms, book, future, settings):
     from innkeeper.checkin import services as checkin
 
-    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    settings.LOCK_PROVIDER = "simulator"
     b = book(hotel, rooms, future, future + timedelta(days=1))
     identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-05-17",
                                       document_number="75 1234567", nationality="Russian", today=future)

@@ -23,6 +23,7 @@ from innkeeper.locks.models import LockAccount, LockKey
 from innkeeper.messaging.models import Message, MessageTemplate, MessagingAccount, OptOut
 from tests import factories
 from tests.factories import PASSWORD
+from tests.outbox_helpers import work_outbox
 
 PEOPLE = ["anonymous", "staff", "owner", "other_staff", "other_owner", "nobody"]  # nobody: signed in, no hotel
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
@@ -31,7 +32,7 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
 
 @pytest.fixture
 def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, settings, fake_dns):
-    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    settings.LOCK_PROVIDER = "simulator"
     rt = factories.make_room_type(hotel, slug="std")
     for n in range(3):
         factories.make_room(rt, lock_id=f"SIM-X{n}")
@@ -41,6 +42,7 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
         booking = booking_services.booking_transition(booking=booking, to="CHECKED_IN", actor="test")
         from innkeeper.locks import services as locks
         locks.keys_issue_by_staff(booking=booking, actor="test")
+    work_outbox("lock_key")
     people = {"staff": factories.make_member(hotel, "STAFF", "staff@a.example"),
               "owner": factories.make_member(hotel, "OWNER", "owner@a.example"),
               "other_staff": factories.make_member(other_hotel, "STAFF", "staff@b.example"),

@@ -13,6 +13,7 @@ from innkeeper.hotels.models import RateOverride
 from innkeeper.locks.models import LockKey
 from tests import factories
 from tests.factories import PASSWORD
+from tests.outbox_helpers import work_outbox
 
 
 def session(hotel, role, email, **client_options):
@@ -132,7 +133,7 @@ def test_a_booking_shows_its_payments(hotel, other_hotel, book, future):
 @pytest.fixture
 def keyed(hotel, other_hotel, book, future, settings, django_capture_on_commit_callbacks):
     """A checked-in booking here and one in the other hotel, each with an ACTIVE key (simulated locks)."""
-    settings.LOCK_PROVIDER, settings.LOCKS_DISPATCH = "simulator", "inline"
+    settings.LOCK_PROVIDER = "simulator"
     from innkeeper.booking import services as booking_services
     from innkeeper.locks import services as locks
     found = []
@@ -145,6 +146,7 @@ def keyed(hotel, other_hotel, book, future, settings, django_capture_on_commit_c
             b = booking_services.booking_transition(booking=b, to="CHECKED_IN", actor="test")
             locks.keys_issue_by_staff(booking=b, actor="test")
         found.append(b)
+    work_outbox("lock_key")  # a worker's turn: both keys ACTIVE
     return found
 
 
@@ -162,6 +164,7 @@ def test_keys_are_issued_revoked_and_retried_like_the_panels_buttons(hotel, keye
         """The answer (the key's work queued), then the lock's work done as a worker would after the commit."""
         with django_capture_on_commit_callbacks(execute=True):
             r = post(staff, f"{base}/{path}", {})
+        work_outbox("lock_key")
         return r
 
     same = call("issue")  # a key already on the lock: asking again gives the same key

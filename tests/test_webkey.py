@@ -353,6 +353,10 @@ def test_the_beat_schedule_sweeps_keys_and_checks_out_ended_stays(keyed, django_
     with time_machine.travel(booking.end + timedelta(minutes=61), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
         celery_app.tasks[schedule["journey-auto-check-out"]["task"]]()  # what the worker runs when beat fires
+        with scopes_disabled():
+            # The check-out rang the outbox's doorbell; the lock call is the next task's job.
+            assert LockKey.objects.get(pk=key.pk).status == KeyStatus.REVOKING
+        celery_app.tasks["core.outbox_process"]("lock_key", [key.pk])  # the task the doorbell queued
     with scopes_disabled():
         booking.refresh_from_db()
         assert (booking.status, LockKey.objects.get(pk=key.pk).status) == (Status.CHECKED_OUT, KeyStatus.REVOKED)
@@ -444,3 +448,25 @@ def test_a_press_that_waits_too_long_for_its_key_is_503_on_the_page_and_the_api(
     assert not SimulatedUnlock.objects.exists()
     with inside(booking):
         assert unlock(client, token).status_code == 200  # once the key is free, the press goes through
+
+
+def test_a_key_still_being_made_shows_as_being_prepared_and_the_page_refreshes_itself(
+        client, hotel, other_hotel, room_type, book, future):
+    booking = book(hotel, room_type, future, future + timedelta(days=2))
+    with scope(hotel=hotel):
+        identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
+                                          document_number="AB1234567", nationality="Russian", today=future)
+        booking, key = journey.checkin_complete(booking=booking, identity=identity)
+    token = services.webkey_token(key)
+    with inside(booking):
+        waiting = client.get(f"/en/webkey/?token={token}", **HOST)
+        elsewhere = client.get(f"/en/webkey/?token={token}", HTTP_HOST="other.localhost")
+    assert waiting.status_code == 200 and "Your door code is being prepared." in waiting.text
+    assert '<meta http-equiv="refresh" content="5">' in waiting.text
+    assert "Open door" not in waiting.text and key.pin not in waiting.text and "replaced" not in waiting.text
+    assert elsewhere.status_code == 404 and "being prepared" not in elsewhere.text
+    services.key_process(key_id=key.pk)  # the worker's turn
+    with inside(booking):
+        ready = client.get(f"/en/webkey/?token={token}", **HOST)
+    assert ready.status_code == 200 and "Open door" in ready.text and 'http-equiv="refresh"' not in ready.text
+    assert f'<dd class="pin">{key.pin}</dd>' in ready.text

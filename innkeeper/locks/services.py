@@ -5,6 +5,10 @@ Every key operation is a ``LockKey`` row written in the business transaction (th
 ``key_process`` moves one row forward: it claims it in a short transaction, calls the lock provider
 outside any transaction, then records the outcome. A retry after an unclear answer first looks for
 the passcode by its name on the lock, so a booking never gets two PINs.
+
+Claiming (a batch at a time), the lease, the backoff, the sweeper and the doorbell are the one outbox's
+(``innkeeper.core.outbox``; keys are its kind ``lock_key``). Celery is the only doorbell: no lock call
+runs inside a guest's or staff member's request.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from innkeeper.booking import occupied
 from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent
 from innkeeper.booking.states import Status
 from innkeeper.core import db, tokens
+from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
 from innkeeper.locks.models import (
@@ -45,6 +50,7 @@ from innkeeper.messaging.models import MessageType
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+KIND = "lock_key"  # the outbox kind of LockKey rows
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long; after it the sweeper takes it again
 PIN_DIGITS = 6
 OFFLINE_FIRST_USE = timedelta(hours=24)  # an offline period passcode dies unless first used this soon after it starts
@@ -102,14 +108,8 @@ def new_pin() -> str:
 # -- writing the rows (inside the business transaction) --------------------------------------------
 
 def _dispatch(key_id: int) -> None:
-    """After commit: run the key's operation now (inline) or hand it to a worker (celery)."""
-    def run():
-        if settings.LOCKS_DISPATCH == "celery":
-            from innkeeper.locks.tasks import key_process_task
-            key_process_task.delay(key_id)
-        else:
-            key_process(key_id=key_id)
-    transaction.on_commit(run)
+    """After commit: hand the key's operation to a worker (LOCKS_DISPATCH is no longer read)."""
+    core_outbox.ring_on_commit(KIND, key_id)
 
 
 def _event(key: LockKey, action: str, **data) -> None:
@@ -210,20 +210,14 @@ def keys_revoke_by_staff(*, booking: Booking, actor: str, now: datetime | None =
 
 # -- moving a row forward (outside the business transaction) ---------------------------------------
 
-def _backoff(attempts: int) -> timedelta:
-    return min(timedelta(seconds=30) * (2 ** (attempts - 1)), timedelta(hours=1))
+def outbox_policy() -> core_outbox.Policy:
+    return core_outbox.Policy(max_attempts=settings.LOCKS_MAX_ATTEMPTS, backoff_base_seconds=30,
+                              backoff_max_seconds=3600, lease_seconds=LEASE.total_seconds())
 
 
 def _claim(key_id: int, now: datetime) -> LockKey | None:
-    with transaction.atomic():
-        key = (LockKey.objects.select_for_update(of=("self",)).select_related("hotel", "room")
-               .filter(pk=key_id).first())
-        if key is None or key.status not in DUE or (key.next_attempt_at and key.next_attempt_at > now):
-            return None
-        key.attempts += 1
-        key.next_attempt_at = now + LEASE
-        key.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
-        return key
+    rows = core_outbox.claim(KIND, [key_id], now=now, limit=1)
+    return rows[0] if rows else None
 
 
 def _lock_of_hotel(provider: LockProvider, key: LockKey) -> None:
@@ -281,20 +275,34 @@ def key_process(*, key_id: int, now: datetime | None = None) -> LockKey | None:
         key = _claim(key_id, now)
         if key is None:
             return LockKey.objects.filter(pk=key_id).first()
-        operation = key.status
-        provider = provider_for(key.hotel)
-        outcome, error = {}, None
-        try:
-            if operation == KeyStatus.PENDING:
-                outcome = _issue(provider, key, now)
-            else:
-                _remove(provider, key)
-        except LockError as exc:
-            error = exc
-        except Exception as exc:  # a bug or an unexpected answer: keep the row, retry, say what happened
-            log.exception("key %s: %s failed", key.idempotency_key, operation)
-            error = LockError("unexpected", f"{exc.__class__.__name__}: {exc}", retryable=True, ambiguous=True)
-        return _record(key.pk, operation, outcome, error, provider.name, now)
+        return _process(key, provider_for(key.hotel), now)
+
+
+def keys_process(keys: list[LockKey], now: datetime) -> None:
+    """Do a claimed batch (the outbox's ``deliver`` for keys); each hotel's provider is made once."""
+    found = {}
+    with scopes_disabled():
+        for key in keys:
+            if key.hotel_id not in found:
+                found[key.hotel_id] = provider_for(key.hotel)
+            _process(key, found[key.hotel_id], now)
+
+
+def _process(key: LockKey, provider: LockProvider, now: datetime) -> LockKey:
+    """A claimed key's operation at the lock, outside any transaction, and its outcome recorded."""
+    operation = key.status
+    outcome, error = {}, None
+    try:
+        if operation == KeyStatus.PENDING:
+            outcome = _issue(provider, key, now)
+        else:
+            _remove(provider, key)
+    except LockError as exc:
+        error = exc
+    except Exception as exc:  # a bug or an unexpected answer: keep the row, retry, say what happened
+        log.exception("key %s: %s failed", key.idempotency_key, operation)
+        error = LockError("unexpected", f"{exc.__class__.__name__}: {exc}", retryable=True, ambiguous=True)
+    return _record(key.pk, operation, outcome, error, provider.name, now)
 
 
 def _record(key_id: int, operation: str, outcome: dict, error: LockError | None, provider: str,
@@ -310,8 +318,9 @@ def _record(key_id: int, operation: str, outcome: dict, error: LockError | None,
                 if error.ambiguous and key.status == KeyStatus.REVOKED:
                     key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
                     _dispatch(key.pk)
-            elif error.retryable and key.attempts < settings.LOCKS_MAX_ATTEMPTS:
-                key.next_attempt_at = now + _backoff(key.attempts)
+            elif error.retryable and (delay := core_outbox.next_try(key.attempts, outbox_policy())) is not None:
+                key.next_attempt_at = now + timedelta(seconds=delay)
+                core_outbox.ring_on_commit(KIND, key.pk, countdown=delay)
             else:
                 key.status = KeyStatus.FAILED if operation == KeyStatus.PENDING else KeyStatus.REVOKE_FAILED
                 key.next_attempt_at = None
@@ -364,12 +373,30 @@ def keys_due(*, now: datetime) -> list[int]:
 
 
 def keys_sweep(*, now: datetime | None = None) -> int:
-    """Process every due key here and now (the beat sweeper's job without a worker pool)."""
+    """Process every due key here and now, a batch at a time, as a worker would (the management command's
+    job, run where a worker runs; never in a web request)."""
     now = now or timezone.now()
-    ids = keys_due(now=now)
-    for key_id in ids:
-        key_process(key_id=key_id, now=now)
-    return len(ids)
+    done = 0
+    with scopes_disabled():
+        while batch := core_outbox.process(KIND, now=now):
+            done += len(batch)
+    return done
+
+
+def _give_up(keys: list[LockKey], now: datetime) -> None:
+    """Due again after the last attempt (its worker died each time): FAILED / REVOKE_FAILED, staff may retry."""
+    for key in keys:
+        issuing = key.status == KeyStatus.PENDING
+        key.status = KeyStatus.FAILED if issuing else KeyStatus.REVOKE_FAILED
+        key.next_attempt_at, key.last_error = None, key.last_error or "worker_lost: gave up after the last attempt"
+        key.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+        _event(key, "key_failed" if issuing else "key_revoke_failed", error=key.last_error)
+
+
+OUTBOX_KIND = core_outbox.Kind(
+    name=KIND, model=LockKey, due_statuses=DUE, policy=outbox_policy, deliver=keys_process,
+    claimed=lambda now, policy: {"next_attempt_at": now + timedelta(seconds=policy.lease_seconds)},
+    give_up=_give_up, select_related=("hotel", "room"))
 
 
 def key_retry(*, key: LockKey, actor: str, now: datetime | None = None) -> LockKey:
@@ -385,11 +412,10 @@ def key_retry(*, key: LockKey, actor: str, now: datetime | None = None) -> LockK
             k.status = KeyStatus.REVOKING
         else:
             raise Conflict(_("Only a key that failed can be tried again."), code="not_failed")
-        k.attempts, k.next_attempt_at = 0, now
-        k.save()
+        core_outbox.requeue(KIND, k.pk, status=k.status, now=now)
+        k.refresh_from_db()
         BookingEvent.objects.create(hotel_id=k.hotel_id, booking_id=k.booking_id, action="key_retry", actor=actor,
                                     data={"key": k.idempotency_key})
-        _dispatch(k.pk)
     return k
 
 

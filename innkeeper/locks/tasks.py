@@ -1,7 +1,11 @@
-"""Celery tasks: doorbells that call the services (the rows are the truth)."""
+"""Celery tasks: doorbells that call the services (the rows are the truth).
+
+New rows ring ``core.outbox_process``; ``key_process_task`` stays for tasks queued before it."""
 
 from celery import shared_task
+from django_scopes import scopes_disabled
 
+from innkeeper.core import outbox
 from innkeeper.locks import services
 
 
@@ -12,5 +16,5 @@ def key_process_task(key_id: int) -> None:
 
 @shared_task(name="locks.keys_sweep", ignore_result=True)
 def keys_sweep_task() -> None:
-    for key_id in services.keys_due(now=services.timezone.now()):
-        key_process_task.delay(key_id)
+    with scopes_disabled():  # the sweeper reads every hotel's keys
+        outbox.sweep(services.KIND)

@@ -5,6 +5,10 @@ QUEUED with a later ``next_attempt_at`` (exponential backoff with jitter, or the
 Retry-After); after the last attempt it is DEAD. A permanent failure makes it FAILED at once. A row
 left SENDING by a worker that died is sent again by the sweeper (see ``messages_sweep``: only providers
 that recognise the idempotency key make that second send harmless).
+
+Claiming, the lease, the backoff, dead-lettering, the sweeper and the doorbell are the one outbox's
+(``innkeeper.core.outbox``; messages are its kind ``message``); what a send means at the provider
+(unclear sends, receipts, opt-outs) is here.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innkeeper.core import audit, outbound
+from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.messaging import providers, rendering
 from innkeeper.messaging.context import booking_context
@@ -45,8 +50,19 @@ S = MessageStatus
 _RANK = {S.SENT: 1, S.DELIVERED: 2, S.READ: 3}
 
 
+KIND = "message"  # the outbox kind of Message rows
+
+
 def _cfg(name):
     return settings.INNKEEPER_MESSAGING[name]
+
+
+def outbox_policy() -> core_outbox.Policy:
+    return core_outbox.Policy(max_attempts=_cfg("max_attempts"), backoff_base_seconds=_cfg("backoff_base_seconds"),
+                              backoff_max_seconds=_cfg("backoff_max_seconds"),
+                              lease_seconds=_cfg("sending_lease_seconds"),
+                              # a row due only a moment ago probably has its task on the way
+                              sweep_grace_seconds=_cfg("sweep_every_seconds"))
 
 
 # Templates -------------------------------------------------------------------------------------------
@@ -196,19 +212,12 @@ def _email_html(hotel_name: str, body_html: str) -> str:
 
 
 def _dispatch_on_commit(message_id: int) -> None:
-    transaction.on_commit(lambda: dispatch(message_id))
+    core_outbox.ring_on_commit(KIND, message_id)
 
 
 def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
     """Ring the doorbell: queue a delivery task. A broker that is down loses nothing: the sweeper rings again."""
-    from innkeeper.messaging.tasks import message_send
-
-    try:
-        message_send.apply_async((message_id,), countdown=countdown)
-        return True
-    except Exception as exc:  # noqa: BLE001 - any transport's error: the row stays due
-        log.warning("message %s: could not queue its task (%s); the sweeper will", message_id, exc)
-        return False
+    return core_outbox.ring(KIND, [message_id], countdown=countdown)
 
 
 # Opt-outs ---------------------------------------------------------------------------------------------
@@ -305,25 +314,13 @@ def whatsapp_reply(*, sender: str, text: str, account_hotel_id: int | None = Non
 # Deliver ----------------------------------------------------------------------------------------------
 
 def _claim(message_id: int, now: datetime) -> Message | None:
-    with transaction.atomic():
-        # Lock only the message row: a join would lock its hotel too, and skip_locked would then skip
-        # every other message of that hotel while one is being claimed.
-        row = (Message.objects.select_for_update(skip_locked=True, of=("self",))
-               .filter(pk=message_id, status=S.QUEUED).first())
-        if row is None or (row.next_attempt_at and row.next_attempt_at > now):
-            return None
-        row.status, row.claimed_at, row.attempts = S.SENDING, now, row.attempts + 1
-        row.save(update_fields=["status", "claimed_at", "attempts", "updated_at"])
-        return row
+    rows = core_outbox.claim(KIND, [message_id], now=now, limit=1)
+    return rows[0] if rows else None
 
 
 def backoff(attempt: int, *, retry_after: float | None = None, rng=random) -> float:
-    """Seconds before attempt ``attempt + 1``: exponential with full jitter in [½, 1]×, or the provider's wish."""
-    cap = _cfg("backoff_max_seconds")
-    if retry_after is not None:
-        return min(max(retry_after, 1.0), cap)
-    base = min(_cfg("backoff_base_seconds") * 2 ** (attempt - 1), cap)
-    return base * rng.uniform(0.5, 1.0)
+    """Seconds before attempt ``attempt + 1``: the outbox's one backoff with the messaging settings."""
+    return core_outbox.backoff(attempt, outbox_policy(), retry_after=retry_after, rng=rng)
 
 
 def message_deliver(message_id: int, *, now: datetime | None = None) -> Message | None:
@@ -335,10 +332,44 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     if row is None:
         return None
     provider = providers.for_channel(row.channel, row.hotel_id)
+    opted_out = _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient)
+    return _send(row, provider, opted_out=opted_out)
+
+
+def messages_deliver(rows: list[Message], now: datetime) -> None:
+    """Send a claimed batch (the outbox's ``deliver`` for messages): each hotel's provider is looked up once
+    per channel, and the opt-outs of the whole batch in one query."""
+    found, hotels = {}, {row.hotel_id for row in rows}
+    optouts = {(h, c, a.lower()) for h, c, a in OptOut.objects.filter(
+        hotel_id__in=hotels, address__in={row.recipient for row in rows} | {row.recipient.lower() for row in rows})
+        .values_list("hotel_id", "channel", "address")}
+    for row in rows:
+        which = (row.channel, row.hotel_id)
+        if which not in found:
+            found[which] = providers.for_channel(*which)
+        opted_out = (row.hotel_id, row.channel, row.recipient.lower()) in optouts
+        if not opted_out and row.recipient.lower() != row.recipient:  # stored in another case: ask the database
+            opted_out = _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient)
+        _send(row, found[which], opted_out=opted_out, batch=True)
+    # Receipts that overtook the provider's answer: looked for once for the whole batch.
+    sent = {(row.provider, row.provider_message_id): row for row in rows
+            if row.status == S.SENT and row.provider_message_id}
+    if sent:
+        early = set(EarlyReceipt.objects.filter(provider_message_id__in=[pmid for _p, pmid in sent])
+                    .values_list("provider", "provider_message_id"))
+        for name, pmid in early & set(sent):
+            row = sent[(name, pmid)]
+            _apply_early_receipts(name, pmid, account_hotel_id=row.hotel_id if row.own_account else None)
+
+
+def _send(row: Message, provider, *, opted_out: bool, batch: bool = False) -> Message:
+    """A claimed message to its provider, and the outcome recorded. In a ``batch`` the row is not read back
+    (what was written is set on it) and early receipts are left to the batch."""
     if provider is None:
-        return _finish(row, S.SKIPPED, outcome="skipped", detail="the channel is switched off", provider="")
-    if _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient):  # since it was queued
-        return _finish(row, S.SKIPPED, outcome="skipped", detail=OPTED_OUT, provider="")
+        return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail="the channel is switched off",
+                       provider="")
+    if opted_out:  # since it was queued
+        return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail=OPTED_OUT, provider="")
     outgoing = providers.Outgoing(channel=row.channel, recipient=row.recipient, body_text=row.body_text,
                                   idempotency_key=row.idempotency_key, type=row.type, locale=row.locale,
                                   subject=row.subject, body_html=row.body_html, variables=row.variables)
@@ -348,35 +379,37 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
         if isinstance(exc, providers.OptedOut):
             optout_record(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient,
                           source=f"{provider.name} refused: {exc.code}")
-        return _finish(row, S.FAILED, outcome="failed", detail=str(exc), code=exc.code, provider=provider.name)
+        return _finish(row, S.FAILED, refresh=not batch, outcome="failed", detail=str(exc), code=exc.code,
+                       provider=provider.name)
     except Exception as exc:  # noqa: BLE001 - anything else counts as an attempt, so the row cannot stay SENDING
         if not isinstance(exc, providers.Retryable):
             log.exception("message %s: unexpected error from %s", row.pk, provider.name)
             name = exc.__class__.__name__
             # It may have come after the request went out (reading the answer, say): an unclear send.
             exc = providers.Retryable(f"unexpected error {name}: {exc}", code=name[:40], unclear=True)
-        if row.attempts >= _cfg("max_attempts"):
-            return _finish(row, S.DEAD, outcome="dead", detail=str(exc), code=exc.code, provider=provider.name)
-        delay = backoff(row.attempts, retry_after=exc.retry_after)
+        delay = core_outbox.next_try(row.attempts, outbox_policy(), retry_after=exc.retry_after)
+        if delay is None:
+            return _finish(row, S.DEAD, refresh=not batch, outcome="dead", detail=str(exc), code=exc.code,
+                           provider=provider.name)
         outcome, detail = "retry", f"{exc} — next try in {delay:.0f} s"
         if exc.unclear and not provider.deduplicates:
             outcome = "unclear"
             detail += (f"; {provider.name} may have sent it already and cannot recognise a repeat: "
                        "the guest may get it twice")
-        done = _finish(row, S.QUEUED, outcome=outcome, detail=detail, code=exc.code,
+        done = _finish(row, S.QUEUED, refresh=not batch, outcome=outcome, detail=detail, code=exc.code,
                        provider=provider.name, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         transaction.on_commit(lambda: dispatch(row.pk, countdown=delay))
         return done
-    done = _finish(row, S.SENT, outcome="sent", detail=sent.note, provider=provider.name,
+    done = _finish(row, S.SENT, refresh=not batch, outcome="sent", detail=sent.note, provider=provider.name,
                    provider_message_id=sent.provider_message_id, own_account=provider.own, sent_at=timezone.now())
-    if sent.provider_message_id:
+    if sent.provider_message_id and not batch:
         done = _apply_early_receipts(provider.name, sent.provider_message_id,
                                      account_hotel_id=row.hotel_id if provider.own else None) or done
     return done
 
 
 def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: str, code: str = "",
-            **fields) -> Message:
+            refresh: bool = True, **fields) -> Message:
     with transaction.atomic():
         updated = Message.objects.filter(pk=row.pk, status=S.SENDING, attempts=row.attempts).update(
             status=status, last_error=detail, error_code=code, provider=provider,
@@ -385,6 +418,12 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
         MessageAttempt.objects.create(hotel_id=row.hotel_id, message_id=row.pk, number=row.attempts,
                                       provider=provider, outcome=outcome if updated else f"{outcome} (late)",
                                       detail=detail or fields.get("provider_message_id", ""))
+    if not refresh:  # a batch's row: what was written, without reading it back
+        if updated:
+            for name, value in {"status": status, "last_error": detail, "error_code": code, "provider": provider,
+                                "claimed_at": None, **fields}.items():
+                setattr(row, name, value)
+        return row
     row.refresh_from_db()
     return row
 
@@ -393,16 +432,23 @@ def _finish(row: Message, status: str, *, outcome: str, detail: str, provider: s
 
 def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Take back rows stuck SENDING (their worker died) and re-dispatch them, and every QUEUED row overdue
-    by a sweep interval (its task was lost).
+    by a sweep interval (its task was lost). Returns the ids rung for.
+
+    Cross-hotel by design: the one place that reads every hotel's outbox."""
+    now = now or timezone.now()
+    # Receipts for ids that never became ours (e.g. WAHA's acks for the hotel's own chats) are let go.
+    EarlyReceipt.objects.filter(created_at__lt=now - timedelta(hours=1)).delete()
+    return core_outbox.sweep(KIND, now=now, limit=limit)
+
+
+def _take_back(now: datetime, policy: core_outbox.Policy, limit: int = 500) -> list[int]:
+    """Rows SENDING past their lease (their worker died) made due again, or DEAD after the last attempt.
 
     A send whose worker died is *unclear*: the provider may have the message already. Only a provider
     that recognises the idempotency key (``deduplicates``) makes the second send harmless; for the others
     the log says the guest may get it twice. The lost send counts as an attempt, so a message that kills
-    its worker every time ends DEAD instead of going round for ever.
-
-    Cross-hotel by design: the one place that reads every hotel's outbox."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=_cfg("sending_lease_seconds"))
+    its worker every time ends DEAD instead of going round for ever."""
+    stale = now - timedelta(seconds=policy.lease_seconds)
     stuck = list(Message.objects.filter(status=S.SENDING, claimed_at__lt=stale)
                  .values_list("pk", "hotel_id", "attempts", "channel")[:limit])
     requeued = []
@@ -410,7 +456,7 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
         provider = providers.for_channel(channel, hotel_id)
         name = provider.name if provider else ""
         why = "the worker stopped while sending, so the provider may already have this message"
-        if attempts >= _cfg("max_attempts"):
+        if attempts >= policy.max_attempts:
             status, outcome, detail = S.DEAD, "dead", f"{why}; gave up after {attempts} attempts"
         elif provider is not None and provider.deduplicates:
             status, outcome = S.QUEUED, "requeued"
@@ -426,15 +472,23 @@ def messages_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
                                               outcome=outcome, detail=detail)
                 if status == S.QUEUED:
                     requeued.append(pk)
-    # Receipts for ids that never became ours (e.g. WAHA's acks for the hotel's own chats) are let go.
-    EarlyReceipt.objects.filter(created_at__lt=now - timedelta(hours=1)).delete()
-    # A row due only a moment ago probably has its task on the way; ring again once it has waited a round.
-    overdue = now - timedelta(seconds=_cfg("sweep_every_seconds"))
-    due = requeued + list(Message.objects.filter(status=S.QUEUED, next_attempt_at__lte=overdue)
-                          .exclude(pk__in=requeued).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    for pk in due:
-        dispatch(pk)
-    return due
+    return requeued
+
+
+def _give_up(rows: list[Message], now: datetime) -> None:
+    """Due again after the last attempt (only a row whose attempts were used up some other way): DEAD."""
+    for row in rows:
+        detail = f"gave up after {row.attempts} attempts"
+        Message.objects.filter(pk=row.pk).update(status=S.DEAD, next_attempt_at=None, claimed_at=None,
+                                                 last_error=detail, updated_at=now)
+        MessageAttempt.objects.create(hotel_id=row.hotel_id, message_id=row.pk, number=row.attempts,
+                                      provider=row.provider, outcome="dead", detail=detail)
+
+
+OUTBOX_KIND = core_outbox.Kind(
+    name=KIND, model=Message, due_statuses=(S.QUEUED,), policy=outbox_policy, deliver=messages_deliver,
+    claimed=lambda now, policy: {"status": S.SENDING, "claimed_at": now}, give_up=_give_up,
+    take_back=_take_back)
 
 
 # Staff and receipts ------------------------------------------------------------------------------------
@@ -443,13 +497,11 @@ def message_retry(*, message: Message, actor: str, now: datetime | None = None) 
     """Send a FAILED or DEAD message again, from a fresh attempt count."""
     now = now or timezone.now()
     with transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, status__in=[S.FAILED, S.DEAD]).update(
-            status=S.QUEUED, attempts=0, next_attempt_at=now, claimed_at=None, updated_at=now)
-        if not updated:
+        if not Message.objects.select_for_update().filter(pk=message.pk, status__in=[S.FAILED, S.DEAD]).exists():
             raise Conflict(_("Only a failed message can be sent again."), code="not_retryable")
+        core_outbox.requeue(KIND, message.pk, status=S.QUEUED, now=now, claimed_at=None)
         MessageAttempt.objects.create(hotel_id=message.hotel_id, message_id=message.pk, number=0, provider="",
                                       outcome="requeued", detail=f"retry by {actor}")
-        _dispatch_on_commit(message.pk)
     message.refresh_from_db()
     return message
 

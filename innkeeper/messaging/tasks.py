@@ -1,4 +1,6 @@
-"""Celery tasks: thin doorbells that move outbox rows forward (the rows hold the truth)."""
+"""Celery tasks: thin doorbells that move outbox rows forward (the rows hold the truth).
+
+New rows ring ``core.outbox_process``; ``message_send`` stays for tasks queued before it."""
 
 from celery import shared_task
 from django_scopes import scopes_disabled

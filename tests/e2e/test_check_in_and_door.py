@@ -24,6 +24,7 @@ from innkeeper.messaging.models import Message
 from tests import factories
 from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
+from tests.outbox_helpers import work_outbox
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def cloud(settings):
     """The fake TTLock cloud on its own port; the app talks to it as it would to euapi.ttlock.com."""
     forget_tokens()
     with FakeTTLockServer() as (fake, base_url):
-        settings.LOCKS_DISPATCH, settings.LOCK_PROVIDER = "inline", "ttlock"
+        settings.LOCK_PROVIDER = "ttlock"
         settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
                            "password": PASSWORD, "base_url": base_url, "timeout": 5.0}
         yield fake
@@ -97,6 +98,12 @@ def test_check_in_online_then_open_the_door(page, cloud, hotel, future):
         assert "€390" in page.locator("table.quote").inner_text()
         page.get_by_role("button", name="Complete check-in").click()
         page.get_by_role("heading", name="Online check-in complete").wait_for()
+        # The answer came at once, before any call to the lock cloud: the key is a worker's job.
+        page.locator(".key-preparing").wait_for()
+        assert cloud.calls("/v3/keyboardPwd/add") == []
+        assert work_outbox("lock_key") == 1  # the worker's turn, as the task the doorbell queued
+        # The page refreshes itself and shows the key once it is there.
+        page.locator(".room-number").wait_for(timeout=15000)
         assert page.locator(".room-number").inner_text() == "201"
         assert page.locator(".pin").count() == 0  # the door code is on the web-key page only
 
@@ -137,7 +144,8 @@ def test_check_in_online_then_open_the_door(page, cloud, hotel, future):
         with scope(hotel=hotel):
             booking = journey.booking_transition(booking=booking, to=Status.CHECKED_IN, actor="staff")
             journey.booking_transition(booking=booking, to=Status.CHECKED_OUT, actor="staff")
-        # Removed on the lock right after the commit, through the gateway.
+        work_outbox("lock_key")  # a worker's turn after the commit
+        # Removed on the lock, through the gateway.
         assert cloud.live_passcodes() == [] and cloud.passcodes[code.id].deleted
         assert [p["keyboardPwdId"] for p in cloud.calls("/v3/keyboardPwd/delete")] == [str(code.id)]
         with scopes_disabled():

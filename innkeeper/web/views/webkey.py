@@ -11,6 +11,7 @@ from innkeeper.core.errors import Busy, NotFound, TooManyRequests
 from innkeeper.core.http import client_ip
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services
+from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
 
 
@@ -38,6 +39,12 @@ def webkey(request):
         refusal = None
     except services.WebKeyRefused as error:
         refusal = error
+    if refusal is not None and refusal.code == "key_replaced" and key.status == KeyStatus.PENDING \
+            and key.room_id == key.booking.room_id:
+        # Not replaced: a worker is still making it on the lock. The page refreshes itself until it is ACTIVE.
+        context["preparing"] = True
+        refusal = services.WebKeyRefused(_("Your door code is being prepared. This page updates itself in a few "
+                                           "seconds."), code="key_preparing")
     # The door code lives on this token-bound page only (not on the check-in page), while the key can
     # open its door or soon will.
     if refusal is None or refusal.code == "too_early":
