@@ -23,7 +23,8 @@ SECRET_NAME = re.compile(r"(^|_)(password|secret|api_?key|token|hmac_key|pin|pri
 
 @dataclass(frozen=True)
 class Actor:
-    """Who did it: a staff user, the guest, the system, a provider (a lock cloud, a message channel) or a PMS."""
+    """Who did it: a staff user, the guest, the system, a provider (a lock cloud, a message channel) or a
+    PMS."""
 
     kind: str
     id: str = ""
@@ -65,7 +66,8 @@ class Actor:
 
     @classmethod
     def of(cls, value) -> Actor:
-        """An Actor from what the services pass around: an Actor, a user, an old string, or None (the system)."""
+        """An Actor from what the services pass around: an Actor, a user, an old string, or None (the
+        system)."""
         if isinstance(value, Actor):
             return value
         if value is None:
@@ -111,9 +113,11 @@ def record(*, hotel, subject, verb: str, actor, data: dict | None = None,
 
 
 def history(subject: Model):
-    """The entries about ``subject`` (e.g. a booking), oldest first."""
-    return ActivityLog.objects.filter(subject_type=subject._meta.label, subject_id=str(subject.pk)).order_by(
-        "at", "id")
+    """The entries about ``subject`` (e.g. a booking) in its own hotel, oldest first."""
+    entries = ActivityLog.objects.filter(subject_type=subject._meta.label, subject_id=str(subject.pk))
+    if hasattr(subject, "hotel_id"):
+        entries = entries.filter(hotel_id=subject.hotel_id)
+    return entries.order_by("at", "id")
 
 
 def of_hotel(hotel):
@@ -134,7 +138,8 @@ WHO = {
 # verb (or "verb:TO_STATUS", looked up first) -> sentence; %(who)s is the actor, %(ref)s the booking.
 SENTENCES = {
     "booking.created": gettext_lazy("%(who)s made booking %(ref)s in room %(room)s"),
-    "booking.status": gettext_lazy("%(who)s changed booking %(ref)s from “%(from_status)s” to “%(to_status)s”"),
+    "booking.status": gettext_lazy(
+        "%(who)s changed booking %(ref)s from “%(from_status)s” to “%(to_status)s”"),
     "booking.status:CANCELLED": gettext_lazy("%(who)s cancelled booking %(ref)s"),
     "booking.status:EXPIRED": gettext_lazy("%(who)s let booking %(ref)s expire: its time to pay ran out"),
     "booking.changed": gettext_lazy("%(who)s changed the stay of booking %(ref)s"),
@@ -183,7 +188,8 @@ STATUS_NAMES = {  # the booking's statuses, as the booking app names them (the s
     "HOLD": gettext_lazy("On hold"), "PENDING_PAYMENT": gettext_lazy("Awaiting payment"),
     "CONFIRMED": gettext_lazy("Confirmed"), "CHECKIN_COMPLETED": gettext_lazy("Online check-in completed"),
     "CHECKED_IN": gettext_lazy("Checked in"), "CHECKED_OUT": gettext_lazy("Checked out"),
-    "CANCELLED": gettext_lazy("Cancelled"), "NO_SHOW": gettext_lazy("No-show"), "EXPIRED": gettext_lazy("Expired"),
+    "CANCELLED": gettext_lazy("Cancelled"), "NO_SHOW": gettext_lazy("No-show"),
+    "EXPIRED": gettext_lazy("Expired"),
 }
 
 
@@ -193,7 +199,8 @@ class _Values(dict):
 
 
 def who(entry: ActivityLog) -> str:
-    return str(WHO.get(entry.actor_kind, WHO[ActorKind.SYSTEM])) % {"name": entry.actor_label or entry.actor_id}
+    template = WHO.get(entry.actor_kind, WHO[ActorKind.SYSTEM])
+    return str(template) % {"name": entry.actor_label or entry.actor_id}
 
 
 def sentence(entry: ActivityLog) -> str:

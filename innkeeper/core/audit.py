@@ -20,7 +20,8 @@ def snapshot(obj: Model, fields) -> dict:
 
 def record(*, hotel, actor, action: str, obj: Model, before: dict | None = None, after: dict | None = None,
            keep=(), now: datetime | None = None) -> ActivityLog | None:
-    """Write an activity entry when a person did it (``actor`` is a user); system changes are not audited here.
+    """Write an activity entry when a person did it (``actor`` is a user); system changes are not audited
+    here.
 
     An update keeps only the values that changed, and the ``keep`` ones that say what the row is."""
     if actor is None:

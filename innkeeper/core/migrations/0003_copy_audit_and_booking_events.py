@@ -31,7 +31,8 @@ def copy(apps, schema_editor):
 
     rows = []
     events = BookingEvent.objects.order_by("at", "id").values_list(
-        "hotel_id", "booking_id", "booking__reference", "at", "actor", "action", "from_status", "to_status", "data")
+        "hotel_id", "booking_id", "booking__reference", "at", "actor", "action", "from_status", "to_status",
+        "data")
     for hotel_id, booking_id, reference, at, actor, action, from_status, to_status, data in events.iterator():
         if actor.startswith("staff:"):
             email = actor.removeprefix("staff:")
@@ -42,7 +43,8 @@ def copy(apps, schema_editor):
         statuses = {name: value for name, value in (("from_status", from_status), ("to_status", to_status))
                     if value}
         rows.append(ActivityLog(
-            hotel_id=hotel_id, subject_type="booking.Booking", subject_id=str(booking_id), verb=f"booking.{action}",
+            hotel_id=hotel_id, subject_type="booking.Booking", subject_id=str(booking_id),
+            verb=f"booking.{action}",
             actor_kind=kind, actor_id=actor_id, actor_label=label,
             data={"reference": reference, **statuses, **(data or {})}, at=at))
         if len(rows) >= BATCH:
