@@ -36,7 +36,8 @@ def test_booking_is_confirmed_priced_and_placed_in_a_room(hotel, book, future):
     with scopes_disabled():
         assert b.room.room_type_id == std.id
         assert [(a.add_on.code, a.quantity, a.amount) for a in b.add_ons.all()] == [("breakfast", 3, D("15.00"))]
-        assert [(e.verb, e.data["to_status"]) for e in activity.history(b)] == [("booking.created", Status.CONFIRMED)]
+        assert [(e.verb, e.data["to_status"]) for e in activity.history(b)] == [
+            ("booking.created", Status.CONFIRMED)]
 
 
 def test_last_room_cannot_be_sold_twice(hotel, book, future):
@@ -113,7 +114,8 @@ def test_hold_confirmed_in_time_becomes_a_booking(hotel, book, now, future):
         confirmed = services.booking_confirm(booking=held, now=now + timedelta(minutes=5))
     assert (confirmed.status, confirmed.hold_expires_at) == (Status.CONFIRMED, None)
     with scopes_disabled():
-        assert [(e.data["from_status"], e.data["to_status"]) for e in activity.history(held).filter(verb="booking.status")] == [
+        statuses = activity.history(held).filter(verb="booking.status")
+        assert [(e.data["from_status"], e.data["to_status"]) for e in statuses] == [
             (Status.HOLD, Status.PENDING_PAYMENT), (Status.PENDING_PAYMENT, Status.CONFIRMED)]
 
 
@@ -349,7 +351,8 @@ def test_the_periodic_sweep_expires_lapsed_holds_in_every_hotel(hotel, other_hot
     assert [(b.pk, b.status) for b in rows(pk__in=[here.pk, there.pk, fresh.pk])] == [
         (here.pk, Status.EXPIRED), (there.pk, Status.EXPIRED), (fresh.pk, Status.HOLD)]
     with scopes_disabled():
-        expired_in = ActivityLog.objects.filter(data__to_status=Status.EXPIRED).values_list("hotel_id", flat=True)
+        expired_in = ActivityLog.objects.filter(data__to_status=Status.EXPIRED).values_list(
+            "hotel_id", flat=True)
         assert sorted(expired_in) == sorted([hotel.id, other_hotel.id])
     holds_expire_task()
     with scopes_disabled():

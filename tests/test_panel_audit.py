@@ -88,8 +88,8 @@ def test_a_domain_made_the_main_one_keeps_which_was_main_before(client, hotel):
         HotelDomain.objects.create(hotel=hotel, domain="old.example", is_primary=True)
     assert client.post("/panel/settings/domains/", {"domain-domain": "new.example"}).status_code == 302
     e = entry("hoteldomain.add")
-    assert (e.actor, e.before, e.after) == (Actor.staff(owner), {}, {"domain": "new.example", "primary": False,
-                                                        "main_domain": "old.example"})
+    assert (e.actor, e.before, e.after) == (Actor.staff(owner), {}, {
+        "domain": "new.example", "primary": False, "main_domain": "old.example"})
     assert client.post("/panel/settings/domains/", {"domain-domain": "new.example", "domain-primary": "on"}
                        ).status_code == 302
     e = entry("hoteldomain.add")
@@ -104,7 +104,8 @@ def test_resending_and_withdrawing_an_invitation_keep_the_link_that_stopped_work
     pk = created.subject_id
     assert client.post(f"/panel/team/invitations/{pk}/resend/").status_code == 302
     resent = entry("invitation.resend")
-    assert resent.actor == Actor.staff(owner) and resent.before["email"] == resent.after["email"] == "new@example.com"
+    assert resent.actor == Actor.staff(owner)
+    assert resent.before["email"] == resent.after["email"] == "new@example.com"
     assert resent.before["expires_at"] < resent.after["expires_at"]
     assert client.post(f"/panel/team/invitations/{pk}/revoke/").status_code == 302
     revoked = entry("invitation.revoke")
@@ -157,8 +158,8 @@ def test_a_staff_members_room_status_change_is_audited(client, hotel, std):
         room = std.rooms.first()
     assert client.post(f"/panel/rooms/{room.pk}/", {"status": "MAINTENANCE"}).status_code == 302
     e = entry("room.update")
-    assert (e.actor, e.subject_id, e.before, e.after) == (Actor.staff(staff), str(room.pk), {"status": "AVAILABLE"},
-                                                         {"status": "MAINTENANCE"})
+    assert (e.actor, e.subject_id, e.before, e.after) == (
+        Actor.staff(staff), str(room.pk), {"status": "AVAILABLE"}, {"status": "MAINTENANCE"})
 
 
 def test_the_audit_log_shows_what_staff_did_to_bookings_and_never_another_hotels(client, hotel, other_hotel, std,

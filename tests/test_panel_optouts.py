@@ -39,7 +39,8 @@ def test_a_number_said_at_the_desk_is_kept_in_e164_and_gets_no_more_whatsapp(cli
     assert 'data-optout="+79161234567"' in page
     with scopes_disabled():
         [entry] = ActivityLog.objects.filter(verb="optout.add")
-    assert (entry.actor, entry.after) == (Actor.staff(desk), {"channel": "WHATSAPP", "address": "+79161234567"})
+    assert (entry.actor, entry.after) == (
+        Actor.staff(desk), {"channel": "WHATSAPP", "address": "+79161234567"})
     booked = rows(confirmed_booking(hotel))
     assert booked["WHATSAPP"].status == S.SKIPPED and booked["EMAIL"].status == S.QUEUED
 

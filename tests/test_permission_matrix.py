@@ -165,7 +165,8 @@ EFFECT = {
     "booking_new": lambda ids: Booking.objects.filter(hotel_id=ids["hotel"]).count(),
     "booking_status": lambda ids: Booking.objects.get(reference=ids["ref"]).status,
     "booking_move": lambda ids: Booking.objects.get(reference=ids["ref"]).room_id,
-    "keys_issue": lambda ids: ActivityLog.objects.filter(data__reference=ids["ref"], verb="booking.keys_issue").count(),
+    "keys_issue": lambda ids: ActivityLog.objects.filter(
+        data__reference=ids["ref"], verb="booking.keys_issue").count(),
     "keys_revoke": lambda ids: list(LockKey.objects.filter(booking__reference=ids["ref"]).values_list("status")),
     "key_retry": _field(LockKey, "key", "status"),
     "resend_confirmation": lambda ids: Message.objects.filter(booking__reference=ids["ref"]).count(),

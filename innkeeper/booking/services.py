@@ -130,7 +130,8 @@ def _lock_room_types(ids) -> None:
 
 def _event(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data) -> None:
     """One entry in the booking's history (the activity log), its verb "booking.<action>"."""
-    statuses = {name: value for name, value in (("from_status", from_status), ("to_status", to_status)) if value}
+    statuses = {name: value for name, value in (("from_status", from_status), ("to_status", to_status))
+                if value}
     activity.record(hotel=booking.hotel_id, subject=booking, verb=f"booking.{action}", actor=actor,
                     data={"reference": booking.reference, **statuses, **data})
 
