@@ -13,6 +13,7 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking.states import Status
 from innkeeper.checkin import services
 from innkeeper.checkin.models import CheckIn, GuestIdentity
+from innkeeper.core import activity
 from innkeeper.core.errors import Busy, InvalidInput, NotFound
 from innkeeper.hotels import links
 from innkeeper.hotels.models import RoomType
@@ -267,7 +268,7 @@ def test_a_late_check_out_at_check_in_moves_the_stay_to_a_room_free_for_it(hotel
         done, key = journey.checkin_complete(booking=booking, identity=identity(), add_ons=["late-check-out"])
         assert (done.room_id, key.room_id, key.lock_id) == (other.pk, other.pk, "SIM-102")
         assert done.blocks_until == done.end + timedelta(minutes=240 + 60)  # late check-out, then the turnover
-        assert done.events.filter(action="moved").get().data["after"] == "102"
+        assert activity.history(done).get(verb="booking.moved").data["after"] == "102"
         # The next guest's room was never touched.
         nxt.refresh_from_db()
         assert nxt.room_id != other.pk

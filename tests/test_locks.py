@@ -9,6 +9,7 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking import selectors, stays
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
+from innkeeper.core import activity
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import binding, services
@@ -177,7 +178,7 @@ def test_retryable_failures_end_failed_with_the_reason_after_the_last_attempt(cl
     assert key.status == KeyStatus.FAILED and key.last_error == "-3003: The gateway is busy."
     assert cloud.live_passcodes() == []
     with scope(hotel=booking.hotel):
-        assert booking.events.filter(action="key_failed").count() == 1
+        assert activity.history(booking).filter(verb="booking.key_failed").count() == 1
         # Staff try again: the key is made this time.
         key = services.key_retry(key=key, actor="staff@example.com")
     cloud._failures.clear()

@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.models import Booking
 from innkeeper.checkin import services as checkin
 from innkeeper.checkin.models import GuestIdentity
+from innkeeper.core.models import ActivityLog
 from innkeeper.hotels import links
 from innkeeper.hotels.models import RateOverride
 from innkeeper.journey import services as journey
@@ -49,7 +50,7 @@ def snapshot():
     """Every row a refused request could have written."""
     with scopes_disabled():
         return (list(Booking.objects.order_by("pk").values_list("pk", "status", "room_id", "total")),
-                BookingEvent.objects.count(), GuestIdentity.objects.count(), UnlockAttempt.objects.count(),
+                ActivityLog.objects.count(), GuestIdentity.objects.count(), UnlockAttempt.objects.count(),
                 list(LockKey.objects.order_by("pk").values_list("pk", "status")), Message.objects.count(),
                 RateOverride.objects.count(), SimulatedUnlock.objects.count())
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.checkin import services as checkin
-from innkeeper.core import outbox
+from innkeeper.core import activity, outbox
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import KeyStatus, LockKey
@@ -121,7 +121,7 @@ def test_a_key_whose_worker_died_on_its_last_attempt_is_failed_not_tried_for_eve
         theirs.refresh_from_db()
         assert (mine.status, mine.next_attempt_at) == (KeyStatus.FAILED, None)
         assert mine.last_error.startswith("worker_lost")
-        assert mine.booking.events.filter(action="key_failed").count() == 1
+        assert activity.history(mine.booking).filter(verb="booking.key_failed").count() == 1
         assert theirs.status == KeyStatus.ACTIVE
 
 

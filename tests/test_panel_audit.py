@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from django_scopes import scopes_disabled
 
-from innkeeper.core.models import AuditEntry
+from innkeeper.core.activity import Actor
+from innkeeper.core.models import ActivityLog
 from innkeeper.hotels.models import HotelDomain
 from innkeeper.messaging.models import MessageTemplate
 from tests import factories
@@ -40,7 +41,7 @@ def form_data(form, **changes):
 
 
 def entry(action):
-    return AuditEntry.objects.filter(action=action).latest("id")
+    return ActivityLog.objects.filter(verb=action).latest("id")
 
 
 def test_rates_keep_the_prices_closed_days_and_minimum_stays_they_replaced(client, hotel, std, future):
@@ -50,7 +51,7 @@ def test_rates_keep_the_prices_closed_days_and_minimum_stays_they_replaced(clien
     form = {"room_type": std.pk, "date_from": day1, "date_to": day2}
     assert client.post("/panel/rates/", {**form, "price_nightly": "150", "min_stay": "3"}).status_code == 302
     e = entry("rates.set")
-    assert (e.actor, e.object_id) == (owner, str(std.pk))
+    assert (e.actor, e.subject_id) == (Actor.staff(owner), str(std.pk))
     assert e.before == {day1: {"price_nightly": "130.00", "min_stay": 2}, day2: {"price_nightly": None,
                                                                                "min_stay": None}}
     assert e.after == {day1: {"price_nightly": "150", "min_stay": 3}, day2: {"price_nightly": "150", "min_stay": 3}}
@@ -67,15 +68,15 @@ def test_room_types_and_extras_keep_what_they_were(client, hotel, std):
                                                               base_price_nightly="110.00"))
     assert r.status_code == 302, r.content.decode()[:1500]
     e = entry("roomtype.update")
-    assert (e.actor, e.object_id) == (owner, str(std.pk))
+    assert (e.actor, e.subject_id) == (Actor.staff(owner), str(std.pk))
     assert (e.before, e.after) == ({"base_price_nightly": "100.00", "name": "Standard"},
                                    {"base_price_nightly": "110.00", "name": "Standard Plus"})
     assert client.post("/panel/extras/", {"code": "tea", "name": "Tea", "price": "3.00", "charge": "PER_STAY",
                                           "is_active": "on", "sort_order": 0}).status_code == 302
     e = entry("addon.create")
-    assert (e.actor, e.before, e.after["code"], e.after["price"]) == (owner, {}, "tea", "3.00")
-    page = client.get(f"/panel/extras/{e.object_id}/")
-    assert client.post(f"/panel/extras/{e.object_id}/", form_data(page.context["form"], price="4.50")
+    assert (e.actor, e.before, e.after["code"], e.after["price"]) == (Actor.staff(owner), {}, "tea", "3.00")
+    page = client.get(f"/panel/extras/{e.subject_id}/")
+    assert client.post(f"/panel/extras/{e.subject_id}/", form_data(page.context["form"], price="4.50")
                        ).status_code == 302
     e = entry("addon.update")
     assert (e.before, e.after) == ({"price": "3.00"}, {"price": "4.50"})
@@ -87,8 +88,8 @@ def test_a_domain_made_the_main_one_keeps_which_was_main_before(client, hotel):
         HotelDomain.objects.create(hotel=hotel, domain="old.example", is_primary=True)
     assert client.post("/panel/settings/domains/", {"domain-domain": "new.example"}).status_code == 302
     e = entry("hoteldomain.add")
-    assert (e.actor, e.before, e.after) == (owner, {}, {"domain": "new.example", "primary": False,
-                                                        "main_domain": "old.example"})
+    assert (e.actor, e.before, e.after) == (Actor.staff(owner), {}, {
+        "domain": "new.example", "primary": False, "main_domain": "old.example"})
     assert client.post("/panel/settings/domains/", {"domain-domain": "new.example", "domain-primary": "on"}
                        ).status_code == 302
     e = entry("hoteldomain.add")
@@ -100,10 +101,11 @@ def test_resending_and_withdrawing_an_invitation_keep_the_link_that_stopped_work
     owner = sign_in(client, hotel, "OWNER", "owner@moscow.example")
     assert client.post("/panel/team/", {"email": "new@example.com", "role": "STAFF"}).status_code == 302
     created = entry("invitation.create")
-    pk = created.object_id
+    pk = created.subject_id
     assert client.post(f"/panel/team/invitations/{pk}/resend/").status_code == 302
     resent = entry("invitation.resend")
-    assert resent.actor == owner and resent.before["email"] == resent.after["email"] == "new@example.com"
+    assert resent.actor == Actor.staff(owner)
+    assert resent.before["email"] == resent.after["email"] == "new@example.com"
     assert resent.before["expires_at"] < resent.after["expires_at"]
     assert client.post(f"/panel/team/invitations/{pk}/revoke/").status_code == 302
     revoked = entry("invitation.revoke")
@@ -119,7 +121,7 @@ def test_a_template_edit_keeps_the_wording_it_replaced(client, hotel):
             "body": "Hello {{ guest_name }}", "save": ""}
     assert client.post(url, form).status_code == 302
     first = entry("messagetemplate.save")
-    assert (first.actor, first.before) == (owner, {})
+    assert (first.actor, first.before) == (Actor.staff(owner), {})
     assert first.after == {"type": "BOOKING_CONFIRMATION", "channel": "WHATSAPP", "locale": "en", "subject": "",
                            "body": "Hello {{ guest_name }}"}
     assert client.post(url, {**form, "body": "Hi {{ guest_name }}"}).status_code == 302
@@ -142,9 +144,10 @@ def test_undoing_an_opt_out_keeps_who_did_it_and_the_address(hotel, other_hotel)
         assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor=desk) is True
         assert services.optout_remove(hotel=hotel, channel="WHATSAPP", address="+79161234567", actor=desk) is False
         assert list(OptOut.objects.values_list("hotel_id", flat=True)) == [other_hotel.pk]
-        [removed] = AuditEntry.objects.filter(action="optout.remove")
-    assert (removed.hotel_id, removed.actor, removed.actor_label) == (hotel.pk, desk, "desk@moscow.example")
-    assert (removed.object_type, removed.object_id) == ("messaging.OptOut", str(mine.pk))
+        [removed] = ActivityLog.objects.filter(verb="optout.remove")
+    assert (removed.hotel_id, removed.actor_kind, removed.actor_id, removed.actor_label) == (
+        hotel.pk, "staff", str(desk.pk), desk.name)
+    assert (removed.subject_type, removed.subject_id) == ("messaging.OptOut", str(mine.pk))
     assert removed.before == {"channel": "WHATSAPP", "address": "+79161234567",
                               "created_at": mine.created_at.isoformat()} and removed.after == {}
 
@@ -155,8 +158,8 @@ def test_a_staff_members_room_status_change_is_audited(client, hotel, std):
         room = std.rooms.first()
     assert client.post(f"/panel/rooms/{room.pk}/", {"status": "MAINTENANCE"}).status_code == 302
     e = entry("room.update")
-    assert (e.actor, e.object_id, e.before, e.after) == (staff, str(room.pk), {"status": "AVAILABLE"},
-                                                         {"status": "MAINTENANCE"})
+    assert (e.actor, e.subject_id, e.before, e.after) == (
+        Actor.staff(staff), str(room.pk), {"status": "AVAILABLE"}, {"status": "MAINTENANCE"})
 
 
 def test_the_audit_log_shows_what_staff_did_to_bookings_and_never_another_hotels(client, hotel, other_hotel, std,
@@ -174,10 +177,11 @@ def test_the_audit_log_shows_what_staff_did_to_bookings_and_never_another_hotels
     client.post("/panel/sign-out/")
     sign_in(client, hotel, "OWNER", "owner@moscow.example")
     page = client.get("/panel/audit/").content.decode()
-    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
-    status_row = next(r for r in rows if "booking.status" in r)
-    assert "desk@moscow.example" in status_row and f'href="/panel/bookings/{b.reference}/"' in status_row
-    assert "CONFIRMED" in status_row and "CANCELLED" in status_row and "Guest called" in status_row
-    assert any("booking.message_resend" in r and b.reference in r for r in rows)
-    assert "booking.created" not in page  # the guest's own booking is not a staff change
-    assert theirs.reference not in page and "Not ours" not in page and "desk@other.example" not in page
+    rows = re.findall(r"<li>.*?</li>", page, re.S)
+    status_row = next(r for r in rows if f"Test Person (staff) cancelled booking {b.reference}" in r)
+    assert f'href="/panel/bookings/{b.reference}/"' in status_row
+    assert "<dt>status</dt><dd>Confirmed → Cancelled</dd>" in status_row
+    assert "<dt>reason</dt><dd>Guest called</dd>" in status_row
+    assert any(f"Test Person (staff) sent a message about booking {b.reference} again" in r for r in rows)
+    assert any(f"The guest made booking {b.reference} in room" in r for r in rows)
+    assert theirs.reference not in page and "Not ours" not in page

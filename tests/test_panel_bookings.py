@@ -10,8 +10,11 @@ import time_machine
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from innkeeper.accounts.models import User
 from innkeeper.booking import services, stays
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.models import Booking
+from innkeeper.core import activity
+from innkeeper.core.activity import Actor
 from innkeeper.journey import services as journey
 from tests import factories
 from tests.conftest import local
@@ -72,9 +75,9 @@ def test_a_status_change_follows_the_state_machine_and_is_recorded_with_who(sign
     signed_in.post(f"/panel/bookings/{b.reference}/status/", {"status": "CANCELLED", "reason": "Guest called"})
     with scopes_disabled():
         assert Booking.objects.get(pk=b.pk).status == "CANCELLED"
-        event = BookingEvent.objects.filter(booking=b, action="status").latest("id")
-    assert (event.actor, event.from_status, event.to_status, event.data["reason"]) == (
-        f"staff:{staff.email}", "CONFIRMED", "CANCELLED", "Guest called")
+        event = activity.history(b).filter(verb="booking.status").latest("id")
+    assert (event.actor, event.data["from_status"], event.data["to_status"], event.data["reason"]) == (
+        Actor.staff(staff), "CONFIRMED", "CANCELLED", "Guest called")
     closed = signed_in.get(f"/panel/bookings/{b.reference}/").content.decode()
     assert "This booking is closed" in closed and 'name="status"' not in closed
 
@@ -151,10 +154,11 @@ def test_staff_issue_and_revoke_keys_on_the_simulated_lock(signed_in, hotel, boo
     work_outbox("lock_key")
     with scopes_disabled():
         key.refresh_from_db()
-        actors = list(BookingEvent.objects.filter(booking=b, action__in=["keys_issue", "keys_revoke"])
-                      .values_list("action", "actor"))
+        actors = [(e.verb, e.actor) for e in activity.history(b).filter(
+            verb__in=["booking.keys_issue", "booking.keys_revoke"])]
+        desk = Actor.staff(User.objects.get(email="desk@moscow.example"))
     assert key.status == "REVOKED"
-    assert actors == [("keys_issue", "staff:desk@moscow.example"), ("keys_revoke", "staff:desk@moscow.example")]
+    assert actors == [("booking.keys_issue", desk), ("booking.keys_revoke", desk)]
 
 
 def test_today_counts_exactly_and_a_lapsed_hold_is_nobodys_arrival(client, hotel, other_hotel, book, now):

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from innkeeper.core.models import AuditEntry
+from innkeeper.core.activity import Actor
+from innkeeper.core.models import ActivityLog
 from innkeeper.hotels.models import Hotel, HotelDomain, RateOverride, Room
 from innkeeper.locks.providers.ttlock import forget_tokens
 from tests import factories
@@ -45,11 +46,11 @@ def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, ho
         room = Room.objects.get(number="501")
     assert (room.hotel, room.room_type, room.lock_id) == (hotel, std, "12345")
     assert room.lock_account_key == f"ttlock:{CLIENT_ID}:{USERNAME}"
-    entry = AuditEntry.objects.get(action="room.create")
-    assert (entry.actor, entry.hotel, entry.object_id) == (owner, hotel, str(room.pk))
-    entry = AuditEntry.objects.get(action="room.lock")
-    assert (entry.actor, entry.hotel, entry.object_id, entry.after["lock_id"]) == (owner, hotel, str(room.pk),
-                                                                                   "12345")
+    entry = ActivityLog.objects.get(verb="room.create")
+    assert (entry.actor, entry.hotel, entry.subject_id) == (Actor.staff(owner), hotel, str(room.pk))
+    entry = ActivityLog.objects.get(verb="room.lock")
+    assert (entry.actor, entry.hotel, entry.subject_id, entry.after["lock_id"]) == (
+        Actor.staff(owner), hotel, str(room.pk), "12345")
     duplicate = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "status": "AVAILABLE"})
     assert duplicate.status_code == 400
     with scopes_disabled():
@@ -107,8 +108,8 @@ def test_settings_change_the_hotel_and_the_audit_keeps_before_and_after(client, 
     with scopes_disabled():
         hotel = Hotel.objects.get(pk=hotel.pk)
     assert (hotel.check_in_time.hour, hotel.theme["primary"]) == (15, "#aa3300")
-    entry = AuditEntry.objects.get(action="hotel.update")
-    assert entry.actor == owner and entry.before["check_in_time"] == "14:00:00"
+    entry = ActivityLog.objects.get(verb="hotel.update")
+    assert entry.actor == Actor.staff(owner) and entry.before["check_in_time"] == "14:00:00"
     assert entry.after["check_in_time"] == "15:00:00" and "name" not in entry.after  # only what changed
 
 
@@ -178,7 +179,8 @@ def test_an_owner_sets_the_hotels_own_ttlock_account_with_secrets_kept_and_encry
     with connection.cursor() as cursor:
         cursor.execute("SELECT client_secret, password FROM locks_lockaccount")
         assert "s3cret" not in "".join(cursor.fetchone())
-    entries = AuditEntry.objects.filter(action="lockaccount.set", actor=owner).order_by("id")
+    entries = ActivityLog.objects.filter(verb="lockaccount.set", actor_kind="staff",
+                                         actor_id=str(owner.pk)).order_by("id")
     assert [e.after.get("username") for e in entries] == ["hotel-user", "renamed"]
     assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
 
@@ -207,11 +209,12 @@ def test_an_owner_chooses_the_main_domain_and_removes_domains_with_each_change_a
         assert list(HotelDomain.objects.filter(hotel=hotel).values_list("domain", "is_primary")) == [
             ("new.example", True)]
         assert HotelDomain.objects.filter(pk=theirs.pk, is_primary=True).exists()
-    entries = list(AuditEntry.objects.filter(action__startswith="hoteldomain.").order_by("id").values_list(
-        "actor", "action", "object_id", "before", "after"))
+    entries = [(e.actor, e.verb, e.subject_id, e.before, e.after)
+               for e in ActivityLog.objects.filter(verb__startswith="hoteldomain.").order_by("id")]
+    by_owner = Actor.staff(owner)
     assert entries == [
-        (owner.pk, "hoteldomain.primary", str(new.pk), {"main_domain": "old.example"}, {"main_domain": "new.example"}),
-        (owner.pk, "hoteldomain.remove", str(old.pk), {"domain": "old.example", "primary": False}, {}),
+        (by_owner, "hoteldomain.primary", str(new.pk), {"main_domain": "old.example"}, {"main_domain": "new.example"}),
+        (by_owner, "hoteldomain.remove", str(old.pk), {"domain": "old.example", "primary": False}, {}),
     ]
 
 
@@ -247,7 +250,7 @@ def test_an_owner_chooses_the_hotels_languages_and_main_language(client, hotel):
     assert done.status_code == 302, done.content.decode()[:2000]
     with scopes_disabled():
         saved = Hotel.objects.get(pk=hotel.pk)
-        entry = AuditEntry.objects.get(action="hotel.update")
+        entry = ActivityLog.objects.get(verb="hotel.update")
     assert (saved.locales, saved.default_locale, str(saved.latitude)) == (["ru"], "ru", "55.751244")
     assert entry.before["locales"] == ["en", "ru"] and entry.after["locales"] == ["ru"]
     # The site now speaks Russian only: a guest whose browser asks for English gets Russian.

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django_scopes import scopes_disabled
 
-from innkeeper.booking.models import BookingEvent
+from innkeeper.accounts.models import User
+from innkeeper.core import activity
+from innkeeper.core.activity import Actor
 from innkeeper.messaging.models import Message, MessageTemplate
 from tests import factories
 from tests.factories import PASSWORD
@@ -51,9 +53,10 @@ def test_resend_confirmation_and_check_in_link_make_new_rows(client, hotel, book
     with scopes_disabled():
         made = list(Message.objects.filter(booking=booking).order_by("id").values_list("type", "channel"))[before:]
         body = Message.objects.filter(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL").get().body_text
-        who = set(BookingEvent.objects.filter(booking=booking, action="message_resend").values_list("actor", flat=True))
+        who = {e.actor for e in activity.history(booking).filter(verb="booking.message_resend")}
+        desk = Actor.staff(User.objects.get(email="desk@moscow.example"))
     assert [t for t, c in made if c == "EMAIL"] == ["BOOKING_CONFIRMATION", "CHECKIN_REMINDER"]
-    assert "/check-in/?token=" in body and who == {"staff:desk@moscow.example"}
+    assert "/check-in/?token=" in body and who == {desk}
 
 
 def test_a_cancelled_booking_gets_no_check_in_link(client, hotel, booking):

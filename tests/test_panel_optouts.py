@@ -4,7 +4,8 @@ guest wants messages again, and nothing is sent to an address while it is on the
 import pytest
 from django_scopes import scopes_disabled
 
-from innkeeper.core.models import AuditEntry
+from innkeeper.core.activity import Actor
+from innkeeper.core.models import ActivityLog
 from innkeeper.messaging import services
 from innkeeper.messaging.models import MessageStatus, OptOut
 from tests import factories
@@ -37,8 +38,9 @@ def test_a_number_said_at_the_desk_is_kept_in_e164_and_gets_no_more_whatsapp(cli
     assert "+79161234567 gets no more WhatsApp messages from the hotel." in page
     assert 'data-optout="+79161234567"' in page
     with scopes_disabled():
-        [entry] = AuditEntry.objects.filter(action="optout.add")
-    assert (entry.actor, entry.after) == (desk, {"channel": "WHATSAPP", "address": "+79161234567"})
+        [entry] = ActivityLog.objects.filter(verb="optout.add")
+    assert (entry.actor, entry.after) == (
+        Actor.staff(desk), {"channel": "WHATSAPP", "address": "+79161234567"})
     booked = rows(confirmed_booking(hotel))
     assert booked["WHATSAPP"].status == S.SKIPPED and booked["EMAIL"].status == S.QUEUED
 
@@ -51,7 +53,7 @@ def test_sending_again_removes_the_opt_out_and_the_next_message_is_queued(client
     assert "+79161234567 gets WhatsApp messages from the hotel again." in r.content.decode()
     assert listed(hotel) == []
     with scopes_disabled():
-        assert AuditEntry.objects.get(action="optout.remove").actor == desk
+        assert ActivityLog.objects.get(verb="optout.remove").actor == Actor.staff(desk)
     assert rows(confirmed_booking(hotel, email="b@example.com"))["WHATSAPP"].status == S.QUEUED
 
 
@@ -68,7 +70,7 @@ def test_an_address_that_cannot_be_one_is_refused_beside_its_field(client, hotel
     assert any(says in e for e in form.errors["channel" if channel == "FAX" else "address"]), form.errors
     assert listed(hotel) == []
     with scopes_disabled():
-        assert not AuditEntry.objects.filter(action="optout.add").exists()
+        assert not ActivityLog.objects.filter(verb="optout.add").exists()
 
 
 def test_an_email_is_kept_in_lower_case_once(client, hotel, desk):
@@ -76,7 +78,7 @@ def test_an_email_is_kept_in_lower_case_once(client, hotel, desk):
         assert client.post("/panel/messages/opt-outs/", {"channel": "EMAIL", "address": address}).status_code == 302
     assert listed(hotel) == [("EMAIL", "anna@example.com")]
     with scopes_disabled():
-        assert AuditEntry.objects.filter(action="optout.add").count() == 1
+        assert ActivityLog.objects.filter(verb="optout.add").count() == 1
     assert rows(confirmed_booking(hotel, email="ANNA@example.com"))["EMAIL"].status == S.SKIPPED
 
 

@@ -17,7 +17,8 @@ from innkeeper.accounts import services as accounts
 from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.api import api
 from innkeeper.booking import services as booking_services
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.models import Booking
+from innkeeper.core.models import ActivityLog
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockAccount, LockKey
 from innkeeper.messaging.models import Message, MessageTemplate, MessagingAccount, OptOut
@@ -166,7 +167,8 @@ EFFECT = {
     "booking_new": lambda ids: Booking.objects.filter(hotel_id=ids["hotel"]).count(),
     "booking_status": lambda ids: Booking.objects.get(reference=ids["ref"]).status,
     "booking_move": lambda ids: Booking.objects.get(reference=ids["ref"]).room_id,
-    "keys_issue": lambda ids: BookingEvent.objects.filter(booking__reference=ids["ref"], action="keys_issue").count(),
+    "keys_issue": lambda ids: ActivityLog.objects.filter(
+        data__reference=ids["ref"], verb="booking.keys_issue").count(),
     "keys_revoke": lambda ids: list(LockKey.objects.filter(booking__reference=ids["ref"]).values_list("status")),
     "key_retry": _field(LockKey, "key", "status"),
     "resend_confirmation": lambda ids: Message.objects.filter(booking__reference=ids["ref"]).count(),

@@ -8,7 +8,10 @@ import pytest
 from django.test import Client
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.accounts.models import User
+from innkeeper.booking.models import Booking
+from innkeeper.core import activity
+from innkeeper.core.activity import Actor
 from innkeeper.hotels.models import RateOverride
 from innkeeper.locks.models import LockKey
 from tests import factories
@@ -71,8 +74,9 @@ def test_status_changes_and_moves_go_through_the_services(hotel, setup):
     r = post(staff, f"/api/v1/staff/bookings/{mine.reference}/status", {"status": "checked_in"})
     assert r.status_code == 200 and r.json()["status"] == "CHECKED_IN"
     with scopes_disabled():
-        actors = set(BookingEvent.objects.filter(booking=mine).exclude(action="created").values_list("actor", flat=True))
-    assert actors == {"staff:desk@moscow.example"}
+        actors = {e.actor for e in activity.history(mine).exclude(verb="booking.created")}
+        desk = Actor.staff(User.objects.get(email="desk@moscow.example"))
+    assert actors == {desk}
 
 
 def test_rates_are_for_owners(hotel, setup, future):
@@ -190,10 +194,11 @@ def test_keys_are_issued_revoked_and_retried_like_the_panels_buttons(hotel, keye
     assert retried.status_code == 200 and (retried.json()["id"], retried.json()["status"]) == (failed.pk, "PENDING")
     assert keys_of(mine) == [(1, "REVOKED"), (2, "ACTIVE")]
     with scopes_disabled():
-        events = list(BookingEvent.objects.filter(booking=mine, action__in=("keys_issue", "keys_revoke"))
-                      .exclude(actor="test").order_by("id").values_list("action", "actor"))
-    staff_actor = "staff:desk@moscow.example"
-    assert events == [("keys_issue", staff_actor), ("keys_revoke", staff_actor), ("keys_issue", staff_actor)]
+        events = [(e.verb, e.actor) for e in activity.history(mine).filter(
+            verb__in=("booking.keys_issue", "booking.keys_revoke")).exclude(actor_kind="system")]
+        staff_actor = Actor.staff(User.objects.get(email="desk@moscow.example"))
+    assert events == [("booking.keys_issue", staff_actor), ("booking.keys_revoke", staff_actor),
+                      ("booking.keys_issue", staff_actor)]
 
 
 def test_another_hotels_keys_are_404_and_untouched(client, hotel, keyed):

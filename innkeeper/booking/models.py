@@ -113,21 +113,3 @@ class BookingAddOn(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["booking", "add_on"], name="bookingaddon_once")]
-
-
-class BookingEvent(models.Model):
-    """The booking's history: every status change and every change of dates, room or price."""
-
-    hotel = models.ForeignKey(Hotel, on_delete=models.PROTECT)
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.CharField(max_length=200, help_text="Who did it: guest, system, or a staff e-mail.")
-    action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    objects = ScopedManager(hotel="hotel")
-
-    class Meta:
-        ordering = ["at", "id"]

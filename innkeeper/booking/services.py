@@ -27,12 +27,12 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import occupied, rules, selectors
 from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
 from innkeeper.booking.errors import AddOnUnavailable, HoldExpired, NoAvailability, NotCancellable
-from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent, Source
+from innkeeper.booking.models import Booking, BookingAddOn, Source
 from innkeeper.booking.pricing import quote, with_add_ons
 from innkeeper.booking.references import new_reference
 from innkeeper.booking.states import CHANGEABLE, EXPIRING, Status, check_transition
 from innkeeper.booking.stays import Stay
-from innkeeper.core import db
+from innkeeper.core import activity, db
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
@@ -129,8 +129,11 @@ def _lock_room_types(ids) -> None:
 
 
 def _event(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data) -> None:
-    BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action=action, actor=actor,
-                                from_status=from_status, to_status=to_status, data=data)
+    """One entry in the booking's history (the activity log), its verb "booking.<action>"."""
+    statuses = {name: value for name, value in (("from_status", from_status), ("to_status", to_status))
+                if value}
+    activity.record(hotel=booking.hotel_id, subject=booking, verb=f"booking.{action}", actor=actor,
+                    data={"reference": booking.reference, **statuses, **data})
 
 
 class _DuplicateRequest(Exception):
@@ -173,11 +176,13 @@ def holds_expire(*, now: datetime, hotel: Hotel | None = None, room_type: RoomTy
         if room_type is not None:
             qs = qs.filter(room__room_type=room_type)
         expired = 0
-        for pk, hotel_id, status in list(qs.values_list("pk", "hotel_id", "status")):
+        for pk, hotel_id, status, reference in list(qs.values_list("pk", "hotel_id", "status", "reference")):
             with transaction.atomic():
                 if Booking.objects.filter(pk=pk, status=status).update(status=Status.EXPIRED, updated_at=now):
-                    BookingEvent.objects.create(hotel_id=hotel_id, booking_id=pk, action="status",
-                                                actor=SYSTEM, from_status=status, to_status=Status.EXPIRED)
+                    activity.record(hotel=hotel_id, subject=(Booking._meta.label, pk), verb="booking.status",
+                                    actor=activity.Actor.system(), data={
+                                        "reference": reference, "from_status": status,
+                                        "to_status": Status.EXPIRED})
                     expired += 1
     return expired
 

@@ -1,28 +1,17 @@
-"""One call to record what a person changed: who, what, when, the values before and after."""
+"""One call to record what a person changed: who, what, when, the values before and after.
+
+A thin wrapper over the activity log (``innkeeper.core.activity.record``), kept for its many callers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 
 from django.db.models import Model
-from django.utils import timezone
 
-from innkeeper.core.models import AuditEntry
+from innkeeper.core import activity
+from innkeeper.core.models import ActivityLog
 
-
-def _plain(value):
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Model):
-        return value.pk
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+_plain = activity._plain
 
 
 def snapshot(obj: Model, fields) -> dict:
@@ -30,8 +19,9 @@ def snapshot(obj: Model, fields) -> dict:
 
 
 def record(*, hotel, actor, action: str, obj: Model, before: dict | None = None, after: dict | None = None,
-           keep=(), now: datetime | None = None) -> AuditEntry | None:
-    """Write an audit row when a person did it (``actor`` is a user); system changes are not audited here.
+           keep=(), now: datetime | None = None) -> ActivityLog | None:
+    """Write an activity entry when a person did it (``actor`` is a user); system changes are not audited
+    here.
 
     An update keeps only the values that changed, and the ``keep`` ones that say what the row is."""
     if actor is None:
@@ -40,6 +30,5 @@ def record(*, hotel, actor, action: str, obj: Model, before: dict | None = None,
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) or k in keep)
     if before and after:  # an update: keep only what changed
         before, after = {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed}
-    return AuditEntry.objects.create(
-        hotel=hotel, actor=actor, actor_label=actor.email, action=action, object_type=obj._meta.label,
-        object_id=str(obj.pk), before=before, after=after, at=now or timezone.now())
+    return activity.record(hotel=hotel, subject=obj, verb=action, actor=activity.Actor.staff(actor),
+                           data={"before": before, "after": after}, at=now)

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from innkeeper.accounts.actors import actor
 from innkeeper.booking import selectors, services, stays
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.booking.models import Booking
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
+from innkeeper.core import activity
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, CalendarForm, MoveForm, NewBookingForm, StatusForm
@@ -81,7 +82,7 @@ def booking_detail(request, reference: str):
         "booking_messages": Message.objects.filter(booking=booking).select_related("booking"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),
-        "events": BookingEvent.objects.filter(booking=booking).order_by("-id"),
+        "events": activity.history(booking).reverse(),
         "add_ons": booking.add_ons.select_related("add_on"),
         "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
     })

@@ -8,17 +8,16 @@ import json
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from innkeeper.accounts.actors import STAFF_PREFIX
 from innkeeper.accounts.models import Role
-from innkeeper.booking.models import BookingEvent
+from innkeeper.core import activity
 from innkeeper.core.errors import DomainError
-from innkeeper.core.models import AuditEntry
 from innkeeper.dashboard.access import forbidden, panel_view
 from innkeeper.dashboard.forms import (
     AddOnForm,
@@ -318,23 +317,12 @@ def domain_check(request, pk: int):
     return redirect("panel:domains")
 
 
-AUDIT_ROWS = 200
+AUDIT_PAGE = 50
 
 
 @panel_view(owner_only=True)
 def audit_log(request):
-    """What people changed, newest first: settings and team (the audit log) and bookings (their history: status,
-    dates, room, keys, messages sent again), in one list."""
-    hotel = request.panel_hotel
-    rows = [{"at": e.at, "who": e.actor_label, "what": f"{e.action} #{e.object_id}", "before": e.before,
-             "after": e.after, "booking": None}
-            for e in AuditEntry.objects.filter(hotel=hotel)[:AUDIT_ROWS]]
-    for e in (BookingEvent.objects.filter(hotel=hotel, actor__startswith=STAFF_PREFIX)
-              .select_related("booking").order_by("-at", "-id")[:AUDIT_ROWS]):
-        data = {k: v for k, v in e.data.items() if k not in ("before", "after")}
-        rows.append({"at": e.at, "who": e.actor.removeprefix(STAFF_PREFIX), "what": f"booking.{e.action}",
-                     "booking": e.booking.reference,
-                     "before": {"status": e.from_status} if e.from_status else e.data.get("before", ""),
-                     "after": {"status": e.to_status, **data} if e.to_status else e.data.get("after", data)})
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    return render(request, "dashboard/audit.html", {"entries": rows[:AUDIT_ROWS]})
+    """What happened in the hotel, newest first, 50 to a page: settings and team changes, and the bookings'
+    history (status, room, keys, messages sent again), each as a sentence with its details."""
+    page = Paginator(activity.of_hotel(request.panel_hotel), AUDIT_PAGE).get_page(request.GET.get("page"))
+    return render(request, "dashboard/audit.html", {"page": page})

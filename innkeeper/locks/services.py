@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from innkeeper.booking import occupied
-from innkeeper.booking.models import Booking, BookingAddOn, BookingEvent
+from innkeeper.booking.models import Booking, BookingAddOn
 from innkeeper.booking.states import Status
-from innkeeper.core import db, tokens
+from innkeeper.core import activity, db, tokens
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
@@ -112,9 +112,19 @@ def _dispatch(key_id: int) -> None:
     core_outbox.ring_on_commit(KIND, key_id)
 
 
+# What the lock cloud's answer decided; the rest the system does on its own.
+PROVIDER_SAYS = ("key_active", "key_failed", "key_revoke_failed", "key_revoked")
+
+
 def _event(key: LockKey, action: str, **data) -> None:
-    BookingEvent.objects.create(hotel_id=key.hotel_id, booking_id=key.booking_id, action=action, actor=SYSTEM,
-                                data={"key": key.idempotency_key, **data})
+    by_provider = action in PROVIDER_SAYS and key.provider
+    _booking_event(key.booking, action, activity.Actor.provider(key.provider) if by_provider else SYSTEM,
+                   key=key.idempotency_key, **data)
+
+
+def _booking_event(booking: Booking, action: str, actor, **data) -> None:
+    activity.record(hotel=booking.hotel_id, subject=booking, verb=f"booking.{action}", actor=actor,
+                    data={"reference": booking.reference, **data})
 
 
 def _new_key(booking: Booking, generation: int, now: datetime) -> LockKey:
@@ -191,8 +201,7 @@ def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = 
             raise Conflict(_("Keys are issued once the guest has checked in (online or at the desk)."),
                            code="not_checked_in")
         key = keys_issue_for(booking=b, now=now)
-        BookingEvent.objects.create(hotel_id=b.hotel_id, booking=b, action="keys_issue", actor=actor,
-                                    data={"key": key.idempotency_key})
+        _booking_event(b, "keys_issue", actor, key=key.idempotency_key)
     return key
 
 
@@ -203,8 +212,7 @@ def keys_revoke_by_staff(*, booking: Booking, actor: str, now: datetime | None =
         count = keys_revoke_for(booking=booking, reason="staff", now=now)
         if not count:
             raise Conflict(_("This booking has no key on a lock."), code="no_key")
-        BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action="keys_revoke", actor=actor,
-                                    data={"keys": count})
+        _booking_event(booking, "keys_revoke", actor, keys=count)
     return count
 
 
@@ -414,8 +422,7 @@ def key_retry(*, key: LockKey, actor: str, now: datetime | None = None) -> LockK
             raise Conflict(_("Only a key that failed can be tried again."), code="not_failed")
         core_outbox.requeue(KIND, k.pk, status=k.status, now=now)
         k.refresh_from_db()
-        BookingEvent.objects.create(hotel_id=k.hotel_id, booking_id=k.booking_id, action="key_retry", actor=actor,
-                                    data={"key": k.idempotency_key})
+        _booking_event(k.booking, "key_retry", actor, key=k.idempotency_key)
     return k
 
 

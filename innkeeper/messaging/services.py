@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innkeeper.core import audit, outbound
+from innkeeper.core import activity, audit, outbound
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.messaging import providers, rendering
@@ -588,8 +588,6 @@ def _apply_receipt(provider: str, provider_message_id: str, status: str, detail:
 
 def message_resend(*, booking, type: str, actor: str, now: datetime | None = None) -> list[Message]:
     """Staff: send a message about ``booking`` again (a new occasion, so a new row per channel)."""
-    from innkeeper.booking.models import BookingEvent
-
     now = now or timezone.now()
     if type not in (MessageType.BOOKING_CONFIRMATION, MessageType.CHECKIN_REMINDER):
         raise InvalidInput(_("This message cannot be sent again from here."), field="type", code="invalid")
@@ -598,8 +596,8 @@ def message_resend(*, booking, type: str, actor: str, now: datetime | None = Non
                        code="check_in_closed")
     with transaction.atomic():
         made = message_enqueue(booking=booking, type=type, occasion=f"resend:{now.isoformat()}", now=now)
-        BookingEvent.objects.create(hotel_id=booking.hotel_id, booking=booking, action="message_resend", actor=actor,
-                                    data={"type": type})
+        activity.record(hotel=booking.hotel_id, subject=booking, verb="booking.message_resend", actor=actor,
+                        data={"reference": booking.reference, "type": type})
     return made
 
 

@@ -7,8 +7,10 @@ from datetime import timedelta
 from django.core import mail
 from django_scopes import scopes_disabled
 
-from innkeeper.accounts.models import Membership
-from innkeeper.booking.models import Booking, BookingEvent
+from innkeeper.accounts.models import Membership, User
+from innkeeper.booking.models import Booking
+from innkeeper.core import activity
+from innkeeper.core.activity import Actor
 from innkeeper.messaging.models import Message
 from tests import factories
 from tests.factories import PASSWORD
@@ -65,5 +67,6 @@ def test_owner_invites_staff_who_finds_a_booking_and_moves_it(page, hotel, book,
     assert page.locator(f'[data-room="{free.number}"] [data-reference="{booking.reference}"]').count() == 1
     with scopes_disabled():
         assert Booking.objects.get(pk=booking.pk).room_id == free.pk
-        moved = BookingEvent.objects.filter(booking=booking, action="moved").get()
-    assert moved.actor == "staff:nina@example.com"
+        moved = activity.history(booking).filter(verb="booking.moved").get()
+        nina = Actor.staff(User.objects.get(email="nina@example.com"))
+    assert moved.actor == nina
