@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, FilteredRelation, Q
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -105,6 +105,8 @@ def _locale(hotel: Hotel, locale: str | None) -> str:
 
 def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
     codes = list(dict.fromkeys(codes or ()))
+    if not codes:
+        return []
     found = {a.code: a for a in AddOn.objects.filter(hotel=hotel, code__in=codes, is_active=True)}
     unknown = [c for c in codes if c not in found]
     if unknown:
@@ -241,10 +243,7 @@ def _place(*, hotel, room_type_slug, stay, guests, guest, locale, add_on_codes, 
     codes = [a.code for a in add_ons]
     # The pick also says whether a lapsed hold of this type is still marked active: only then are they
     # released first (the database's guard still counts them), so the usual booking spends no statement on it.
-    lapsed = Exists(Booking.objects.filter(status__in=EXPIRING, hold_expires_at__lte=now,
-                                           room__room_type=room_type))
-    room = (selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now, add_on_codes=codes)
-            .annotate(lapsed_holds=lapsed).first())
+    room = selectors.free_room_pick(hotel=hotel, room_type=room_type, stay=stay, now=now, add_on_codes=codes)
     if room is None:
         if request_key and Booking.objects.filter(hotel=hotel, request_key=request_key).exists():
             raise _DuplicateRequest()  # made by a concurrent request with the same key, in the last room
