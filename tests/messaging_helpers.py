@@ -95,8 +95,15 @@ def confirmed_booking(hotel, *, phone="+7 916 123-45-67", name="Anna Petrova", e
 
 
 def rows(booking) -> dict[str, Message]:
+    """The booking's messages by channel, with the wording the worker fills in when it sends them."""
     with scopes_disabled():
-        return {m.channel: m for m in Message.objects.filter(booking_id=booking.pk)}
+        return {m.channel: services.message_render(m) for m in Message.objects.filter(booking_id=booking.pk)}
+
+
+def rendered(message: Message) -> Message:
+    """``message`` with the wording the worker fills in when it sends it."""
+    with scopes_disabled():
+        return services.message_render(message)
 
 
 def deliver(message, *, at=None) -> Message:

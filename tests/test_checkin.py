@@ -22,6 +22,7 @@ from innkeeper.locks import services as lock_services
 from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
 from tests import factories
 from tests.conftest import locked_elsewhere
+from tests.messaging_helpers import rendered
 from tests.outbox_helpers import work_outbox
 
 IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "document_number": "75 1234567",
@@ -236,7 +237,7 @@ def test_reminders_are_due_once_at_waking_hours_in_the_hotel_time_zone(hotel, ro
         from innkeeper.messaging.models import Message
         reminders = list(Message.objects.filter(booking=booking, type="CHECKIN_REMINDER"))
     assert sorted(m.channel for m in reminders) == ["EMAIL", "WHATSAPP"]  # one per channel, however often it runs
-    email = next(m for m in reminders if m.channel == "EMAIL")
+    email = rendered(next(m for m in reminders if m.channel == "EMAIL"))
     assert f"/{booking.locale}/check-in/?token=" in email.body_text and email.locale == booking.locale
 
 

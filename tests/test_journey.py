@@ -12,6 +12,7 @@ from innkeeper.journey import services as journey
 from innkeeper.messaging.models import Message
 from tests import factories
 from tests.conftest import local
+from tests.messaging_helpers import rendered
 
 REMINDER, THANKS = "CHECKOUT_REMINDER", "POST_STAY_THANKS"
 
@@ -59,7 +60,7 @@ def test_the_check_out_reminder_goes_before_the_end_once_and_the_thanks_after_it
     assert messages(mine, REMINDER) == ["EMAIL", "WHATSAPP"]
     assert messages(other, REMINDER) == []  # New York's noon is later
     with scopes_disabled():
-        email = Message.objects.get(booking_id=mine.pk, type=REMINDER, channel="EMAIL")
+        email = rendered(Message.objects.get(booking_id=mine.pk, type=REMINDER, channel="EMAIL"))
     assert "12:00" in email.body_text or "noon" in email.body_text
     # Thanks three hours after the end, for a guest who stayed.
     step(mine, Status.CHECKED_IN, end - timedelta(days=1))

@@ -18,6 +18,7 @@ from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forg
 from tests import factories
 from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
+from tests.messaging_helpers import rendered
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_an_active_key_sends_access_instructions_with_the_pin_kept_encrypted(clo
     booking, key = checked_in()
     key = process(key)
     with scopes_disabled():
-        sent = {m.channel: m for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
+        sent = {m.channel: rendered(m) for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
     email = sent["EMAIL"]
     assert key.pin in email.body_text and "101" in email.body_text and "/webkey/?token=" in email.body_text
     assert email.variables["pin"] == key.pin and email.occasion == "key-1"
@@ -612,7 +613,7 @@ def instructions(booking):
     from innkeeper.messaging.models import Message
 
     with scopes_disabled():
-        return {m.channel: m for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
+        return {m.channel: rendered(m) for m in Message.objects.filter(booking=booking, type="ACCESS_INSTRUCTIONS")}
 
 
 @pytest.mark.parametrize("locale, email_says, whatsapp_says", [

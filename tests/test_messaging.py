@@ -17,7 +17,7 @@ from innkeeper.messaging.defaults import DEFAULTS
 from innkeeper.messaging.models import Message, MessageStatus, MessageType, OptOut, SimulatedMessage
 from innkeeper.messaging.providers.email import message_id
 from tests import factories
-from tests.messaging_helpers import closed_port_url, confirmed_booking, deliver, later, log, rows
+from tests.messaging_helpers import closed_port_url, confirmed_booking, deliver, later, log, rendered, rows
 
 S = MessageStatus
 
@@ -66,7 +66,7 @@ def test_enqueueing_the_same_message_twice_makes_one_row(hotel):
         services.message_enqueue(booking=booking, type=MessageType.CHECKIN_REMINDER, occasion="48h",
                                  channels=["EMAIL"])
         assert Message.objects.filter(booking=booking, type=MessageType.CHECKIN_REMINDER).count() == 1
-        reminder = Message.objects.get(booking=booking, type=MessageType.CHECKIN_REMINDER)
+        reminder = rendered(Message.objects.get(booking=booking, type=MessageType.CHECKIN_REMINDER))
     assert "https://moscow.example/c/abc" in reminder.body_text
 
 

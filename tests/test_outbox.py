@@ -203,3 +203,19 @@ def test_two_workers_claiming_at_once_split_the_due_rows_between_them(hotel, oth
     assert {m.pk for m in first}.isdisjoint({m.pk for m in second})
     with scopes_disabled():
         assert Message.objects.filter(status="SENDING", attempts=1).count() == 12
+
+
+def test_the_worker_fills_in_the_wording_of_what_it_sends(hotel, other_hotel):
+    from django.core import mail
+
+    mine, theirs = confirmed_booking(hotel), confirmed_booking(other_hotel)
+    with scopes_disabled():
+        assert set(Message.objects.values_list("body_text", flat=True)) == {""}  # the booking only wrote rows
+    assert work_outbox("message") == 4
+    with scopes_disabled():
+        for booking in (mine, theirs):
+            email = Message.objects.get(booking_id=booking.pk, channel="EMAIL")
+            assert email.status == "SENT" and booking.reference in email.body_text
+    for booking in (mine, theirs):
+        [sent] = [m for m in mail.outbox if booking.reference in m.subject + m.body]
+        assert sent.to == [booking.guest_email]

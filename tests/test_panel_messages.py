@@ -12,6 +12,7 @@ from innkeeper.core.activity import Actor
 from innkeeper.messaging.models import Message, MessageTemplate
 from tests import factories
 from tests.factories import PASSWORD
+from tests.messaging_helpers import rendered
 
 
 def sign_in(client, hotel, role, email):
@@ -52,7 +53,8 @@ def test_resend_confirmation_and_check_in_link_make_new_rows(client, hotel, book
     client.post(f"/panel/bookings/{booking.reference}/resend/check-in-link/")
     with scopes_disabled():
         made = list(Message.objects.filter(booking=booking).order_by("id").values_list("type", "channel"))[before:]
-        body = Message.objects.filter(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL").get().body_text
+        reminder = Message.objects.filter(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL").get()
+        body = rendered(reminder).body_text
         who = {e.actor for e in activity.history(booking).filter(verb="booking.message_resend")}
         desk = Actor.staff(User.objects.get(email="desk@moscow.example"))
     assert [t for t, c in made if c == "EMAIL"] == ["BOOKING_CONFIRMATION", "CHECKIN_REMINDER"]

@@ -81,6 +81,43 @@ def free_rooms(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, 
             .exclude(pk__in=busy).order_by("number"))
 
 
+def free_room_pick(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, add_on_codes=()):
+    """The first free room of ``room_type`` for ``stay`` as ``free_rooms(...).first()`` picks it, or None; the
+    room says in ``lapsed_holds`` whether a hold of the type has lapsed but is still marked active (the
+    database's no-overlap guard still counts it, so the caller releases them before it inserts).
+
+    One statement written out: the booking path runs it for every booking, and composing it through the ORM
+    cost more than running it."""
+    from django.db import connections
+
+    wanted = occupied(start=stay.start, end=stay.end, add_on_codes=add_on_codes,
+                      turnover_minutes=room_type.turnover_minutes)
+    db = Room.objects.db
+    ops = connections[db].ops
+    at = ops.adapt_datetimefield_value
+    booking, room = Booking._meta.db_table, Room._meta.db_table
+    columns = ", ".join(f"r.{f.column}" for f in Room._meta.concrete_fields)
+    active, expiring = sorted(ACTIVE), sorted(EXPIRING)
+    marks = lambda values: ", ".join(["%s"] * len(values))  # noqa: E731
+    sql = (
+        f"SELECT {columns}, EXISTS (SELECT 1 FROM {booking} l INNER JOIN {room} lr ON l.room_id = lr.id"  # noqa: S608
+        f" WHERE l.hotel_id = %s AND lr.room_type_id = %s AND l.status IN ({marks(expiring)})"
+        f" AND l.hold_expires_at <= %s) AS lapsed_holds"
+        f" FROM {room} r WHERE r.hotel_id = %s AND r.room_type_id = %s AND r.status = %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {booking} b WHERE b.room_id = r.id AND b.hotel_id = %s"
+        f" AND b.status IN ({marks(active)}) AND NOT (b.status IN ({marks(expiring)})"
+        f" AND b.hold_expires_at IS NOT NULL AND b.hold_expires_at <= %s)"
+        f" AND b.blocks_from < %s AND b.blocks_until > %s)"
+        f" ORDER BY r.number LIMIT 1")
+    params = [hotel.pk, room_type.pk, *expiring, at(now), hotel.pk, room_type.pk, RoomStatus.AVAILABLE,
+              hotel.pk, *active, *expiring, at(now), at(wanted.until), at(wanted.start)]
+    found = list(Room.objects.raw(sql, params))
+    if not found:
+        return None
+    found[0].lapsed_holds = bool(found[0].lapsed_holds)
+    return found[0]
+
+
 def move_targets(*, hotel: Hotel, bookings, now: datetime) -> dict[int, list[Room]]:
     """For each booking, the other rooms in service it could move to: free for as long as it holds its room
     (early check-in and late check-out included) and for the new room's turnover after it.

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -34,7 +35,7 @@ from innkeeper.booking.states import CHANGEABLE, EXPIRING, Status, check_transit
 from innkeeper.booking.stays import Stay
 from innkeeper.core import activity, db
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
-from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
+from innkeeper.hotels.models import AddOn, Hotel, RateOverride, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
 
 GUEST = "guest"
@@ -102,16 +103,10 @@ def _locale(hotel: Hotel, locale: str | None) -> str:
     return locale
 
 
-def _room_type(hotel: Hotel, slug: str) -> RoomType:
-    room_type = RoomType.objects.filter(hotel=hotel, slug=slug, is_active=True).select_related("hotel").first()
-    if room_type is None:
-        raise InvalidInput(_("This hotel has no room type %(slug)s.") % {"slug": slug},
-                           field="room_type", code="unknown")
-    return room_type
-
-
 def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
     codes = list(dict.fromkeys(codes or ()))
+    if not codes:
+        return []
     found = {a.code: a for a in AddOn.objects.filter(hotel=hotel, code__in=codes, is_active=True)}
     unknown = [c for c in codes if c not in found]
     if unknown:
@@ -187,32 +182,89 @@ def holds_expire(*, now: datetime, hotel: Hotel | None = None, room_type: RoomTy
     return expired
 
 
-def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, status, actor, now,
+def _room_type_locked(hotel: Hotel, slug: str, dates) -> tuple[RoomType, dict]:
+    """The active room type ``slug`` of ``hotel``, locked for this transaction (its writers queue here), with
+    its rate overrides for ``dates`` (date -> RateOverride): one statement.
+
+    NO KEY UPDATE, as in _lock_room_types. The overrides come through a left join, one row each (or one
+    row with none), so the lock names the room type alone."""
+    override_fields = [f.attname for f in RateOverride._meta.concrete_fields]
+    type_fields = [f.attname for f in RoomType._meta.concrete_fields]
+    qs = RoomType.objects.filter(hotel=hotel, slug=slug, is_active=True)
+    if dates:
+        qs = qs.annotate(ov=FilteredRelation("rate_overrides", condition=Q(
+            rate_overrides__hotel=hotel, rate_overrides__date__gte=min(dates), rate_overrides__date__lte=max(dates))))
+        wanted = type_fields + [f"ov__{name}" for name in override_fields]
+    else:
+        wanted = type_fields
+    rows = list(qs.select_for_update(no_key=True, of=("self",)).order_by().values_list(*wanted))
+    if not rows:
+        raise InvalidInput(_("This hotel has no room type %(slug)s.") % {"slug": slug},
+                           field="room_type", code="unknown")
+    n = len(type_fields)
+    room_type = RoomType(**dict(zip(type_fields, rows[0][:n], strict=True)))
+    room_type._state.adding, room_type._state.db = False, qs.db
+    room_type.hotel = hotel
+    overrides = {}
+    for row in rows:
+        if dates and row[n] is not None:
+            ov = RateOverride(**dict(zip(override_fields, row[n:], strict=True)))
+            ov._state.adding, ov._state.db = False, qs.db
+            overrides[ov.date] = ov
+    return room_type, overrides
+
+
+class _ReferenceTaken(Exception):
+    pass
+
+
+def _insert(booking: Booking) -> None:
+    """INSERT the new booking without a savepoint: whatever the database refuses ends the transaction anyway.
+
+    The no-overlap guard becomes NoAvailability, a request key that a concurrent request has just used
+    _DuplicateRequest, and a reference that another booking has (the unique index is the backstop of the
+    random choice) _ReferenceTaken, which the caller retries with a new one."""
+    try:
+        booking.save(force_insert=True)
+    except IntegrityError as exc:
+        if db.is_violation(exc, constraint=NO_OVERLAP_CONSTRAINT, sqlite_message=NO_OVERLAP_MESSAGE):
+            raise NoAvailability() from exc
+        if booking.request_key and db.is_violation(exc, constraint="booking_request_key_once",
+                                                   sqlite_message="booking_booking.request_key"):
+            raise _DuplicateRequest() from exc
+        if db.is_violation(exc, constraint="booking_booking_reference_key",
+                           sqlite_message="booking_booking.reference"):
+            raise _ReferenceTaken() from exc
+        raise
+
+
+def _place(*, hotel, room_type_slug, stay, guests, guest, locale, add_on_codes, source, status, actor, now,
            request_key, then: Then) -> Booking:
-    _lock_room_types([room_type.pk])
-    if request_key and Booking.objects.filter(hotel=hotel, request_key=request_key).exists():
-        raise _DuplicateRequest()
-    holds_expire(hotel=hotel, now=now, room_type=room_type)
-    overrides = rate_overrides(hotel=hotel, room_type_ids=[room_type.pk], dates=stay.dates).get(room_type.pk, {})
+    room_type, overrides = _room_type_locked(hotel, room_type_slug, stay.dates)
+    add_ons = _add_ons(hotel, add_on_codes)
     broken = rules.violation(room_type=room_type, stay=stay, guests=guests, overrides=overrides)
     if broken:
         raise broken
     codes = [a.code for a in add_ons]
-    room = selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now, add_on_codes=codes).first()
+    # The pick also says whether a lapsed hold of this type is still marked active: only then are they
+    # released first (the database's guard still counts them), so the usual booking spends no statement on it.
+    room = selectors.free_room_pick(hotel=hotel, room_type=room_type, stay=stay, now=now, add_on_codes=codes)
     if room is None:
+        if request_key and Booking.objects.filter(hotel=hotel, request_key=request_key).exists():
+            raise _DuplicateRequest()  # made by a concurrent request with the same key, in the last room
         stretching = [a for a in add_ons if a.code in occupied.EXTENDING]
         if stretching and selectors.free_rooms(hotel=hotel, room_type=room_type, stay=stay, now=now).exists():
             # The stay itself fits; only the early check-in or late check-out does not.
             raise AddOnUnavailable(names=", ".join(a.name for a in stretching))
         raise NoAvailability()
+    if room.lapsed_holds:
+        holds_expire(hotel=hotel, now=now, room_type=room_type)
+    room.room_type = room_type
     held = occupied.occupied(start=stay.start, end=stay.end, add_on_codes=codes,
                              turnover_minutes=room_type.turnover_minutes)
     priced = quote(hotel=hotel, room_type=room_type, stay=stay, guests=guests, add_ons=add_ons, overrides=overrides)
-    reference = new_reference()
-    while Booking.objects.filter(reference=reference).exists():  # unique index is the backstop
-        reference = new_reference()
     booking = Booking(
-        hotel=hotel, reference=reference, room_type=room_type, room=room, kind=stay.kind,
+        hotel=hotel, reference=new_reference(), room_type=room_type, room=room, kind=stay.kind,
         check_in=stay.check_in, check_out=stay.check_out, hours=stay.hours, start=stay.start, end=stay.end,
         blocks_from=held.start, blocks_until=held.until, status=status,
         hold_expires_at=now + timedelta(minutes=hotel.hold_minutes) if status in EXPIRING else None,
@@ -220,16 +272,20 @@ def _place(*, hotel, room_type, stay, guests, guest, locale, add_ons, source, st
         locale=locale, source=source, request_key=request_key, currency=priced.currency, subtotal=priced.subtotal, tax=priced.tax,
         total=priced.total, quote=priced.as_dict(),
     )
-    _save_guarded(booking, force_insert=True)
-    _save_add_ons(booking, priced)
+    _insert(booking)
+    if add_ons:
+        _save_add_ons(booking, priced, fresh=True)
+    else:
+        booking._prefetched_objects_cache = {"add_ons": BookingAddOn.objects.none()}
     _event(booking, "created", actor, to_status=status, room=room.number, total=str(priced.total))
     if status == Status.CONFIRMED:
         then.confirmed(booking, now)
     return booking
 
 
-def _save_add_ons(booking: Booking, priced) -> None:
-    BookingAddOn.objects.filter(booking=booking).delete()
+def _save_add_ons(booking: Booking, priced, *, fresh: bool = False) -> None:
+    if not fresh:  # a new booking has none to replace
+        BookingAddOn.objects.filter(booking=booking).delete()
     by_code = {a.code: a for a in AddOn.objects.filter(hotel_id=booking.hotel_id)}
     BookingAddOn.objects.bulk_create([
         BookingAddOn(hotel_id=booking.hotel_id, booking=booking, add_on=by_code[line.code],
@@ -258,15 +314,18 @@ def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, gue
     now = now or timezone.now()
     guest = _clean_guest(guest)
     locale = _locale(hotel, locale)
-    rt = _room_type(hotel, room_type)
-    chosen = _add_ons(hotel, add_ons)
     status = Status.HOLD if hold else Status.CONFIRMED
-    try:
-        return db.write(lambda: _place(hotel=hotel, room_type=rt, stay=stay, guests=guests, guest=guest,
-                                       locale=locale, add_ons=chosen, source=source, status=status,
-                                       actor=actor, now=now, request_key=request_key, then=then))
-    except _DuplicateRequest:
-        return same(Booking.objects.select_related("room_type").get(hotel=hotel, request_key=request_key))
+    for _attempt in range(5):
+        try:
+            return db.write(lambda: _place(hotel=hotel, room_type_slug=room_type, stay=stay, guests=guests,
+                                           guest=guest, locale=locale, add_on_codes=add_ons, source=source,
+                                           status=status, actor=actor, now=now, request_key=request_key,
+                                           then=then))
+        except _DuplicateRequest:
+            return same(Booking.objects.select_related("room_type").get(hotel=hotel, request_key=request_key))
+        except _ReferenceTaken:
+            continue  # another booking drew the same reference: draw again
+    raise AssertionError("five references in a row were taken")
 
 
 def _locked(booking: Booking) -> Booking:

@@ -42,6 +42,7 @@ from innkeeper.messaging.models import (
     MessagingAccount,
     OptOut,
 )
+from innkeeper.messaging.variables import VARIABLES
 
 log = logging.getLogger(__name__)
 
@@ -135,55 +136,130 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
                     channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None) -> list[Message]:
     """Write the outbox rows for ``type`` about ``booking`` in the caller's transaction; send after commit.
 
+    The rows say what to send and to whom; the worker fills the wording in when it sends
+    (``message_render``), so the caller's transaction only writes. ``extra`` (what only the caller knows,
+    e.g. the PIN) is kept on the row until then. Two statements at most when nothing was skipped: one read
+    (rows made before, opt-outs, the hotel's WhatsApp switch) and one INSERT of every row.
+
     The same booking, type, channel and ``occasion`` make one message, however often this is called.
     A channel the guest cannot get (no usable number, opted out, channel off) gets a SKIPPED row saying why.
     """
+    unknown = set(extra or {}) - set(VARIABLES)
+    if unknown:
+        raise ValueError(f"unknown message variables: {', '.join(sorted(unknown))}")
     now = now or timezone.now()
     hotel = booking.hotel
-    context = booking_context(booking, **(extra or {}))
-    whatsapp = providers.whatsapp_config(hotel.pk) if Channel.WHATSAPP in channels else {}
-    made = []
+    channels = list(dict.fromkeys(channels))
+    keys = {channel: idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
+            for channel in channels}
+    recipients = {}
     for channel in channels:
-        key = idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
-        existing = Message.objects.filter(idempotency_key=key).first()
-        if existing:
-            made.append(existing)
-            continue
-        which = {"type": type, "channel": channel, "locale": booking.locale}
-        try:
-            subject, body_text, body_html = _filled_in(*template_for(hotel=hotel, **which), context, channel)
-            fallback = ""
-        except InvalidInput as problem:
-            # A hotel's template that this booking's values break (one saved before save checked it, or a
-            # value the sample booking lacks): the guest gets the shipped wording, the attempts say why.
-            log.warning("message %s: the hotel's template cannot be filled in: %s", key, problem)
-            subject, body_text, body_html = _filled_in(*template_default(**which), context, channel)
-            fallback = f"the hotel's template could not be filled in ({problem}); the shipped wording went"
-        row = Message(hotel=hotel, booking=booking, channel=channel, type=type, occasion=occasion,
-                      locale=booking.locale, idempotency_key=key, next_attempt_at=now,
-                      subject=subject[:255], body_text=body_text,
-                      variables={k: v for k, v in context.items() if isinstance(v, str)})
         if channel == Channel.EMAIL:
-            row.recipient = booking.guest_email
-            row.body_html = _email_html(hotel.name, body_html)
+            recipients[channel] = booking.guest_email
         else:
-            row.recipient = phone_e164(booking.guest_phone, region=_phone_region(hotel)) or booking.guest_phone
-            why = _why_not_whatsapp(booking, row.recipient, whatsapp)
-            if why:
-                row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
-        if row.status == S.QUEUED and _opted_out(hotel_id=hotel.pk, channel=channel, address=row.recipient):
-            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, OPTED_OUT, None
-        row.save(force_insert=True)
-        if fallback:
-            MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="",
-                                          outcome="fallback", detail=fallback)
-        if row.status == S.SKIPPED:
-            MessageAttempt.objects.create(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
-                                          detail=row.last_error)
-        else:
-            _dispatch_on_commit(row.pk)
-        made.append(row)
-    return made
+            recipients[channel] = phone_e164(booking.guest_phone, region=_phone_region(hotel)) or booking.guest_phone
+    existing, opted_out, whatsapp = _enqueue_facts(hotel, keys, recipients)
+    variables = {k: ("" if v is None else v) for k, v in (extra or {}).items()}
+    rows = []
+    for channel in channels:
+        if keys[channel] in existing:
+            continue
+        row = Message(hotel=hotel, booking=booking, channel=channel, type=type, occasion=occasion,
+                      locale=booking.locale, idempotency_key=keys[channel], next_attempt_at=now,
+                      recipient=recipients[channel], subject="", body_text="", variables=variables)
+        why = _why_not_whatsapp(booking, row.recipient, whatsapp) if channel == Channel.WHATSAPP else ""
+        if not why and channel in opted_out:
+            why = OPTED_OUT
+        if why:
+            row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
+        rows.append(row)
+    if rows:
+        Message.objects.bulk_create(rows)
+        if any(row.pk is None for row in rows):  # a database that does not return the new ids
+            by_key = dict(Message.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows])
+                          .values_list("idempotency_key", "pk"))
+            for row in rows:
+                row.pk = by_key[row.idempotency_key]
+        skipped = [MessageAttempt(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
+                                  detail=row.last_error) for row in rows if row.status == S.SKIPPED]
+        if skipped:
+            MessageAttempt.objects.bulk_create(skipped)
+        for row in rows:
+            if row.status != S.SKIPPED:
+                _dispatch_on_commit(row.pk)
+    if existing:
+        earlier = {m.idempotency_key: m for m in Message.objects.filter(idempotency_key__in=list(existing))}
+    made = {row.channel: row for row in rows}
+    return [made[channel] if channel in made else earlier[keys[channel]] for channel in channels]
+
+
+def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[str], dict]:
+    """In one read: which of ``keys`` have a row already, the channels whose recipient opted out, and the
+    hotel's WhatsApp switch (``{"provider", "own"}``, as providers.whatsapp_config says it).
+
+    Plain SQL: it runs with every booking, and building the same union through the ORM cost more than the
+    rest of the enqueue. Every part is filtered by the hotel."""
+    from django.db import connection
+
+    message, optout, account = (Message._meta.db_table, OptOut._meta.db_table, MessagingAccount._meta.db_table)
+    key_list = list(keys.values())
+    parts = [f"SELECT 'key', idempotency_key FROM {message} WHERE hotel_id = %s"  # noqa: S608
+             f" AND idempotency_key IN ({', '.join(['%s'] * len(key_list))})"]
+    params: list = [hotel.pk, *key_list]
+    for channel, recipient in recipients.items():
+        if recipient:  # as address__iexact compares
+            parts.append(f"SELECT 'optout', channel FROM {optout} WHERE hotel_id = %s AND channel = %s"  # noqa: S608
+                         " AND UPPER(address) = UPPER(%s)")
+            params += [hotel.pk, channel, recipient]
+    if Channel.WHATSAPP in keys:
+        parts.append(f"SELECT 'account', whatsapp_provider FROM {account} WHERE hotel_id = %s"  # noqa: S608
+                     " AND is_active")
+        params.append(hotel.pk)
+    existing, opted_out, provider = set(), set(), None
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for tag, value in cursor.fetchall():
+            if tag == "key":
+                existing.add(value)
+            elif tag == "optout":
+                opted_out.add(value)
+            else:
+                provider = value
+    if provider:  # the hotel's own account says which provider
+        return existing, opted_out, {"provider": provider, "own": True}
+    return existing, opted_out, {"provider": settings.INNKEEPER_WHATSAPP["provider"], "own": False}
+
+
+# Render (in the worker) ---------------------------------------------------------------------------------
+
+def message_render(row: Message) -> Message:
+    """Fill in the wording of a message not rendered yet (its text is empty), from the booking as it is now
+    and the variables its caller left; store it on the row, so the panel and a resend show what went.
+
+    A hotel's template that this booking's values break (one saved before saving checked it, or a value the
+    sample booking lacks) gives way to the shipped wording, and the message's log says why."""
+    if row.body_text or row.booking_id is None:
+        return row
+    from innkeeper.booking.models import Booking
+
+    booking = Booking.objects.select_related("hotel", "room_type", "room").get(pk=row.booking_id)
+    hotel = booking.hotel
+    context = booking_context(booking, **{k: v for k, v in (row.variables or {}).items() if k in VARIABLES})
+    which = {"type": row.type, "channel": row.channel, "locale": row.locale}
+    try:
+        subject, body_text, body_html = _filled_in(*template_for(hotel=hotel, **which), context, row.channel)
+    except InvalidInput as problem:
+        log.warning("message %s: the hotel's template cannot be filled in: %s", row.idempotency_key, problem)
+        subject, body_text, body_html = _filled_in(*template_default(**which), context, row.channel)
+        MessageAttempt.objects.create(
+            hotel_id=row.hotel_id, message=row, number=0, provider="", outcome="fallback",
+            detail=f"the hotel's template could not be filled in ({problem}); the shipped wording went")
+    row.subject, row.body_text = subject[:255], body_text
+    row.body_html = _email_html(hotel.name, body_html) if row.channel == Channel.EMAIL else ""
+    row.variables = {k: v for k, v in context.items() if isinstance(v, str)}
+    Message.objects.filter(pk=row.pk).update(subject=row.subject, body_text=row.body_text,
+                                             body_html=row.body_html, variables=row.variables)
+    return row
 
 
 def _filled_in(subject_src: str, body_src: str, context: dict, channel: str) -> tuple[str, str, str]:
@@ -331,6 +407,7 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     row = _claim(message_id, now)
     if row is None:
         return None
+    row = message_render(row)
     provider = providers.for_channel(row.channel, row.hotel_id)
     opted_out = _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient)
     return _send(row, provider, opted_out=opted_out)
@@ -344,6 +421,7 @@ def messages_deliver(rows: list[Message], now: datetime) -> None:
         hotel_id__in=hotels, address__in={row.recipient for row in rows} | {row.recipient.lower() for row in rows})
         .values_list("hotel_id", "channel", "address")}
     for row in rows:
+        message_render(row)  # the wording is filled in here, in the worker, not in the booking's request
         which = (row.channel, row.hotel_id)
         if which not in found:
             found[which] = providers.for_channel(*which)

@@ -24,6 +24,7 @@ from innkeeper.messaging.models import Message
 from tests import factories
 from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
+from tests.messaging_helpers import rendered
 from tests.outbox_helpers import work_outbox
 
 
@@ -74,7 +75,7 @@ def test_check_in_online_then_open_the_door(page, cloud, hotel, future):
         page.get_by_role("heading", name="Your booking is confirmed").wait_for()
         # The guest opens the check-in link from the confirmation e-mail the outbox holds for them.
         with scopes_disabled():
-            confirmation = Message.objects.get(type="BOOKING_CONFIRMATION", channel="EMAIL")
+            confirmation = rendered(Message.objects.get(type="BOOKING_CONFIRMATION", channel="EMAIL"))
         assert confirmation.recipient == "anna@example.com"
         check_in = re.search(r"http://moscow\.localhost:8000(/en/check-in/\?token=\S+)", confirmation.body_text)
         page.goto(url(page, check_in.group(1)))
@@ -116,7 +117,7 @@ def test_check_in_online_then_open_the_door(page, cloud, hotel, future):
             pin = key.pin
         # The access instructions went out by e-mail (and WhatsApp, when the guest gives a number).
         with scopes_disabled():
-            instructions = Message.objects.get(type="ACCESS_INSTRUCTIONS", channel="EMAIL")
+            instructions = rendered(Message.objects.get(type="ACCESS_INSTRUCTIONS", channel="EMAIL"))
         assert pin in instructions.body_text and "201" in instructions.body_text
         web_key = re.search(r"http://moscow\.localhost:8000/en/webkey/\?token=\S+", instructions.body_text).group(0)
         shown = page.get_by_role("link", name="Open the door link").get_attribute("href")

@@ -14,6 +14,7 @@ from innkeeper.core.activity import Actor
 from innkeeper.messaging.models import Message
 from tests import factories
 from tests.factories import PASSWORD
+from tests.messaging_helpers import rendered
 
 
 def test_owner_invites_staff_who_finds_a_booking_and_moves_it(page, hotel, book, future):
@@ -52,7 +53,7 @@ def test_owner_invites_staff_who_finds_a_booking_and_moves_it(page, hotel, book,
     page.get_by_role("button", name="Resend check-in link").click()
     page.get_by_text("Sent again to guest@example.com").wait_for()
     with scopes_disabled():
-        reminder = Message.objects.get(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL")
+        reminder = rendered(Message.objects.get(booking=booking, type="CHECKIN_REMINDER", channel="EMAIL"))
     assert "/check-in/?token=" in reminder.body_text and reminder.recipient == "guest@example.com"
 
     page.get_by_role("link", name="Tape chart").click()
