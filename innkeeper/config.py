@@ -35,6 +35,8 @@ class Config:
     ttlock: dict | None = None
     locks_dispatch: str = "inline"
     trusted_proxy_count: int = 0
+    rate_limits: dict | None = None
+    cache_url: str = ""
     celery_broker_url: str = ""
     email: dict = field(default_factory=dict)
     whatsapp: dict = field(default_factory=dict)
@@ -174,6 +176,18 @@ def _port(raw: str) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"{port} is not a TCP port")
     return port
+
+
+def _rate_limits(raw: str):
+    from innkeeper.core import throttle  # imports no setting at import time
+
+    return throttle.parse(raw)
+
+
+def _cache_url(raw: str) -> str:
+    if not raw.startswith(("redis://", "rediss://")):
+        raise ValueError("only redis:// and rediss:// URLs are supported")
+    return raw
 
 
 def _count(raw: str) -> int:
@@ -390,6 +404,10 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     lock_provider, ttlock = _locks(env, problems, production)
     locks_dispatch = _parse(env, "LOCKS_DISPATCH", _choice(("inline", "celery")), problems, required=False,
                             default="inline", hint="inline or celery")
+    rate_limits = _parse(env, "RATE_LIMITS", _rate_limits, problems, required=False, default=_rate_limits(""),
+                         hint="off, or overrides such as booking=20/h,lookup=5/m")
+    cache_url = _parse(env, "CACHE_URL", _cache_url, problems, required=False, default="",
+                       hint="redis://host:6379/1, shared by every process for the rate limits")
     trusted_proxy_count = _parse(env, "TRUSTED_PROXY_COUNT", _count, problems, required=False, default=0,
                                  hint="how many reverse proxies in front of the app add X-Forwarded-For, e.g. 1")
     celery_broker_url = _parse(env, "CELERY_BROKER_URL", _broker, problems, required=production,
@@ -429,6 +447,7 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
                   database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts],
                   field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
                   locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
+                  rate_limits=rate_limits, cache_url=cache_url,
                   celery_broker_url=celery_broker_url, email=email,
                   whatsapp=whatsapp, booking_horizon_days=booking_horizon_days,
                   outbound_allow_private_hosts=outbound_allow_private_hosts,

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "innkeeper.handlers.TooManyRequestsMiddleware",  # a rate-limited page: 429, Retry-After, when to try again
 ]
 
 ROOT_URLCONF = "innkeeper.urls"
@@ -220,6 +221,11 @@ LOCKS_AUTO_CHECK_OUT = True  # check stays out (and revoke their keys) once they
 LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES = 60
 WEBKEY_UNLOCKS_PER_MINUTE = 5  # per key
 WEBKEY_UNLOCKS_PER_MINUTE_PER_IP = 20  # per client address (innkeeper.core.http.client_ip)
+# Rate limits on anonymous requests (innkeeper.core.throttle): None when RATE_LIMITS=off. They count in the
+# cache, which must be shared by every process in production (CACHE_URL, Redis).
+RATE_LIMITS = CONFIG.rate_limits
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.cache_url}
+          if CONFIG.cache_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TRUSTED_PROXY_COUNT = CONFIG.trusted_proxy_count  # reverse proxies whose X-Forwarded-For is believed
 CHECKIN_REMINDER_HOURS = 48  # the check-in reminder goes out this long before arrival...
 CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's time zone

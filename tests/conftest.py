@@ -45,6 +45,16 @@ def _language_of_its_own():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_count_from_zero():
+    """The rate limits are on in every test, as in a real install, each test counting from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tasks_stay_in_this_process():
     """Tasks queued by tests go to an in-memory broker, never into the demo's broker folder under var/;

@@ -17,8 +17,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from innkeeper.core import throttle
 from innkeeper.wsgi import application
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off(settings):
+    """Fuzzing sends thousands of requests from one address: a load test, run with RATE_LIMITS=off."""
+    settings.RATE_LIMITS = throttle.parse("off")
+
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_code_conformance,

@@ -23,11 +23,20 @@ from innkeeper.booking import services, stays
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import ACTIVE, Status
+from innkeeper.core import throttle
 from innkeeper.core.errors import Busy
 from innkeeper.core.models import ActivityLog
 from innkeeper.hotels.models import RoomType
 from tests import factories
 from tests.conftest import local
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off(settings):
+    """These rushes send 200 bookings from one address at once: a load test, run as an operator runs one,
+    with RATE_LIMITS=off (which must let every request through to the booking engine)."""
+    settings.RATE_LIMITS = throttle.parse("off")
+
 
 ATTEMPTS = 200
 IN_FLIGHT = 90

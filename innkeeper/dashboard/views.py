@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from innkeeper.accounts import services as accounts
 from innkeeper.accounts.models import Invitation, Membership
+from innkeeper.core import throttle
 from innkeeper.core.errors import DomainError, InvalidInput
+from innkeeper.core.http import client_ip
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.forms import InviteForm, SignInForm, SignUpForm
 
@@ -35,6 +37,11 @@ class PasswordReset(auth_views.PasswordResetView):
     email_template_name = "dashboard/password_reset_email.txt"
     subject_template_name = "dashboard/password_reset_subject.txt"
     success_url = reverse_lazy("panel:password_reset_done")
+
+    def form_valid(self, form):
+        # Each asked-for mail is a mail sent: limited per client and per address (refused: the 429 page).
+        throttle.limit("password_reset", client_ip(self.request), form.cleaned_data["email"])
+        return super().form_valid(form)
 
 
 class PasswordResetDone(auth_views.PasswordResetDoneView):
@@ -124,6 +131,7 @@ def member_remove(request, pk: int):
 
 def join(request, token: str):
     """An invitation link: a new person signs up (e-mail fixed); a signed-in one accepts."""
+    throttle.limit("invitation", client_ip(request))  # links tried: a guess costs its sender
     try:
         invitation = accounts.invitation_for_token(token)
     except DomainError as error:

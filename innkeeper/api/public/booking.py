@@ -14,6 +14,8 @@ from ninja.errors import HttpError
 from innkeeper.api.schemas import Problem
 from innkeeper.booking import selectors, services, stays
 from innkeeper.booking.models import Booking, Source
+from innkeeper.core import throttle
+from innkeeper.core.http import client_ip
 from innkeeper.core.schemas import Text
 from innkeeper.hotels.selectors import hotel_by_slug
 from innkeeper.journey import services as journey
@@ -182,6 +184,7 @@ def booking_create(request, slug: Text, payload: BookingIn):
         raise HttpError(400, _("The Idempotency-Key header contains a NUL character (\\x00)."))
     now = timezone.now()
     with hotel_scope(slug) as hotel:
+        throttle.limit("booking", client_ip(request), payload.guest.email, hotel=hotel)
         stay = stays.from_request(hotel, check_in=payload.check_in, check_out=payload.check_out,
                                   start=payload.start, hours=payload.hours, now=now)
         booking = journey.booking_create(
@@ -195,6 +198,7 @@ def booking_create(request, slug: Text, payload: BookingIn):
 @router.get("/bookings/{reference}", response={200: BookingOut, 404: Problem, 422: dict},
             summary="A guest's own booking")
 def booking_detail(request, reference: Text, email: Text):
+    throttle.limit("lookup", client_ip(request))
     booking = selectors.booking_for_guest(reference=reference, email=email)
     with scope(hotel=booking.hotel):
         return booking_out(booking)
@@ -204,6 +208,7 @@ def booking_detail(request, reference: Text, email: Text):
                                                        422: dict, 503: Problem},
              summary="Cancel a booking as its guest")
 def booking_cancel(request, reference: Text, payload: CancelIn):
+    throttle.limit("lookup", client_ip(request))
     booking = selectors.booking_for_guest(reference=reference, email=payload.email)
     with scope(hotel=booking.hotel):
         booking = journey.booking_cancel_by_guest(booking=booking)

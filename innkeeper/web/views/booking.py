@@ -18,8 +18,9 @@ from innkeeper.booking import selectors, services
 from innkeeper.booking.errors import HoldExpired, NoAvailability
 from innkeeper.booking.models import Booking, Source
 from innkeeper.booking.states import Status
-from innkeeper.core import tokens
+from innkeeper.core import throttle, tokens
 from innkeeper.core.errors import Busy, Conflict, InvalidInput
+from innkeeper.core.http import client_ip
 from innkeeper.hotels.links import checkin_token
 from innkeeper.hotels.models import RoomType
 from innkeeper.journey import services as journey
@@ -94,6 +95,7 @@ def details(request):
     message = ""
     if request.method == "POST" and offer.available and guest_form.is_valid():
         g = guest_form.cleaned_data
+        throttle.limit("booking", client_ip(request), g["email"], hotel=hotel)  # refused: the 429 page
         try:
             booking = journey.booking_create(
                 hotel=hotel, room_type=slug, stay=stay, guests=form.cleaned_data["guests"],

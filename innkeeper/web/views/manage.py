@@ -6,7 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innkeeper.booking import selectors, services
+from innkeeper.core import throttle
 from innkeeper.core.errors import Conflict, NotFound
+from innkeeper.core.http import client_ip
 from innkeeper.journey import services as journey
 from innkeeper.web import seo
 from innkeeper.web.forms import ManageLookupForm
@@ -20,6 +22,7 @@ def _meta(request, title):
 def lookup(request):
     form = ManageLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        throttle.limit("lookup", client_ip(request), hotel=request.hotel)  # refused: the 429 page
         try:
             booking = selectors.booking_for_guest(reference=form.cleaned_data["reference"],
                                                   email=form.cleaned_data["email"])
@@ -46,6 +49,7 @@ def cancel(request, token):
     booking = booking_from_token(request, token)
     message = ""
     if request.method == "POST":
+        throttle.limit("lookup", client_ip(request), hotel=request.hotel)
         try:
             journey.booking_cancel_by_guest(booking=booking)
         except Conflict as error:
