@@ -7,6 +7,7 @@ install's account (the environment's LOCK_PROVIDER, WHATSAPP_PROVIDER, EMAIL_* .
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -110,12 +111,14 @@ def account_verify(*, hotel, kind: str, install_config=None) -> tuple[bool, str]
 def event_first_seen(*, account: str, event_id: str, hotel_id: int | None) -> bool:
     """Remember ``event_id`` for ``account``; False when it was seen already (a replay). Forgets ids older
     than a day. Call inside the transaction that applies the event, so a failed one is not remembered."""
+    if "\x00" in event_id or len(event_id) > 200:  # a text column holds no NUL; a cut id could collide
+        event_id = "sha256:" + hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()
     now = timezone.now()
     with scopes_disabled():
         SeenEvent.objects.filter(seen_at__lt=now - SEEN_FOR).delete()
         try:
             with transaction.atomic():
-                SeenEvent.objects.create(account=account[:80], event_id=event_id[:200], hotel_id=hotel_id,
+                SeenEvent.objects.create(account=account[:80], event_id=event_id, hotel_id=hotel_id,
                                          seen_at=now)
         except IntegrityError:
             return False
