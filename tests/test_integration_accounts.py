@@ -85,7 +85,7 @@ def test_the_hook_of_an_account_is_verified_with_that_accounts_key_and_touches_o
     assert post(client, f"/hooks/whatsapp/waha/{ours.pk}", body, HOTEL_HMAC).status_code == 200
     assert status(mine) == S.READ
     for url in (f"/hooks/whatsapp/twilio/{ours.pk}", "/hooks/whatsapp/waha/999999", "/hooks/lock/ttlock/install",
-                "/hooks/whatsapp/nobody/install"):
+                "/hooks/whatsapp/nobody/install", "/hooks/whatsapp/waha/" + "9" * 30, "/hooks/whatsapp/waha/x1"):
         assert post(client, url, body, HOTEL_HMAC).status_code == 404, url
 
 
@@ -280,3 +280,20 @@ def test_the_migration_keeps_every_messaging_account_with_its_secrets():
     with connection.cursor() as cursor:
         cursor.execute("SELECT config FROM core_integrationaccount")
         assert not any("a-key" in value or "b-tok" in value for (value,) in cursor.fetchall())
+
+
+def test_test_connection_without_an_own_account_checks_the_installs(client, hotel, settings):
+    """The install's TTLock server is the operator's: the check reaches it even on a private address."""
+    settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = False
+    forget_tokens()
+    with FakeTTLockServer() as (fake, base_url):
+        fake.add_lock("L1")
+        settings.LOCK_PROVIDER = "ttlock"
+        settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
+                           "password": PASSWORD, "base_url": base_url, "timeout": 1.0}
+        as_member(client, hotel, "OWNER", "owner@moscow.example")
+        page = client.post("/panel/settings/lock/verify/", follow=True).content.decode()
+    forget_tokens()
+    assert "Connected: the lock account has 1 lock." in page
+    with scopes_disabled():
+        assert not IntegrationAccount.objects.exists()  # nothing recorded: the install's account is no row

@@ -42,7 +42,9 @@ def _account(request, kind: str, provider: str, account: str) -> tuple[dict, int
     if account == registry.INSTALL:
         config, hotel_id = dict(providers.whatsapp_config()[provider]), None
     else:
-        row = integrations.account_by_id(int(account), kind, provider) if account.isdigit() else None
+        # An id a database key can hold (a longer number would be an error there, not a 404).
+        known = account.isascii() and account.isdigit() and len(account) <= 18
+        row = integrations.account_by_id(int(account), kind, provider) if known else None
         if row is None:
             raise Http404
         config, hotel_id = dict(providers.whatsapp_config(row.hotel_id)[provider]), row.hotel_id

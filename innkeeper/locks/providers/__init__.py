@@ -26,8 +26,8 @@ def install_account() -> tuple[str, dict]:
     """The install's lock provider and its config, as a hotel's account would hold them."""
     if settings.LOCK_PROVIDER == "ttlock":
         ttlock = settings.TTLOCK or {}
-        return "ttlock", {name: ttlock.get(name, "") for name in
-                          ("client_id", "client_secret", "username", "password", "base_url")}
+        return "ttlock", {**{name: ttlock.get(name, "") for name in
+                             ("client_id", "client_secret", "username", "password", "base_url")}, "install": True}
     return "simulator", {}
 
 

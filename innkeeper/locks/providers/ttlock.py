@@ -137,7 +137,8 @@ class TTLockProvider(LockProvider, IntegrationProvider):
             client_id=config.get("client_id", ""), client_secret=config.get("client_secret", ""),
             username=config.get("username", ""), password=config.get("password", ""),
             base_url=base_url or TTLOCK_DEFAULT_BASE_URL,
-            timeout=timeout or (settings.TTLOCK or {}).get("timeout", 30.0), guarded=bool(base_url)))
+            timeout=timeout or (settings.TTLOCK or {}).get("timeout", 30.0),
+            guarded=bool(base_url) and not config.get("install")))  # the operator's own server is trusted
 
     @classmethod
     def verify(cls, config: dict, *, hotel=None) -> str:
