@@ -75,3 +75,31 @@ def make_member(hotel: Hotel, role: str = "STAFF", email: str | None = None):
     if hotel is not None:
         Membership.objects.create(user=user, hotel=hotel, role=role)
     return user
+
+
+def make_lock_account(hotel: Hotel, provider: str = "ttlock", *, is_active: bool = True, **config):
+    """A hotel's own lock account, stored as it is (no checks: tests also store what a form would refuse)."""
+    from innkeeper.core.models import IntegrationAccount
+
+    with scopes_disabled():
+        return IntegrationAccount.objects.create(
+            hotel=hotel, kind="lock", provider=provider, config=config,
+            status=IntegrationAccount.ACTIVE if is_active else IntegrationAccount.DISABLED)
+
+
+def make_messaging_account(hotel: Hotel, *, whatsapp_provider: str = "", is_active: bool = True, **fields):
+    """A hotel's own WhatsApp account and e-mail sender from the panel card's field names
+    (``waha_base_url``, ``email_from_address`` ...), stored as they are; returns the WhatsApp account."""
+    from innkeeper.core.models import IntegrationAccount
+
+    status = IntegrationAccount.ACTIVE if is_active else IntegrationAccount.DISABLED
+    email = {key: fields.pop(f"email_{key}", "") for key in ("from_name", "from_address", "reply_to")}
+    prefix = {"waha": "waha_", "cloud": "cloud_", "twilio": "twilio_"}.get(whatsapp_provider, "")
+    config = {name.removeprefix(prefix): value for name, value in fields.items() if prefix and name.startswith(prefix)}
+    with scopes_disabled():
+        if any(email.values()):
+            IntegrationAccount.objects.create(hotel=hotel, kind="email", provider="smtp", config=email, status=status)
+        if whatsapp_provider:
+            return IntegrationAccount.objects.create(hotel=hotel, kind="whatsapp", provider=whatsapp_provider,
+                                                     config=config, status=status)
+    return None

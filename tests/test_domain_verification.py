@@ -15,7 +15,7 @@ from innkeeper.core.errors import InvalidInput
 from innkeeper.hotels import services
 from innkeeper.hotels.links import hotel_url
 from innkeeper.hotels.models import HotelDomain
-from innkeeper.messaging.models import MessageStatus, MessagingAccount
+from innkeeper.messaging.models import MessageStatus
 from tests import factories
 from tests.messaging_helpers import confirmed_booking, deliver, rows
 from tests.test_panel_catalogue import as_member
@@ -199,9 +199,9 @@ def test_mail_from_an_unverified_domain_goes_from_the_platforms_address_under_th
     mine = claim(hotel, "moscow-inn.example")
     theirs = claim(other_hotel, "other-inn.example")
     with scopes_disabled():
-        MessagingAccount.objects.create(hotel=hotel, email_from_name="Front Desk",
+        factories.make_messaging_account(hotel, email_from_name="Front Desk",
                                         email_from_address="desk@moscow-inn.example")
-        MessagingAccount.objects.create(hotel=other_hotel, email_from_name="Other Desk",
+        factories.make_messaging_account(other_hotel, email_from_name="Other Desk",
                                         email_from_address="desk@other-inn.example",
                                         email_reply_to="replies@other-inn.example")
     assert deliver(rows(confirmed_booking(hotel))["EMAIL"]).status == MessageStatus.SENT

@@ -19,7 +19,7 @@ from innkeeper.booking.states import Status
 from innkeeper.core.errors import Busy, InvalidInput
 from innkeeper.hotels.models import Hotel, Room
 from innkeeper.locks import binding, selectors, services
-from innkeeper.locks.models import KeyStatus, LockAccount
+from innkeeper.locks.models import KeyStatus
 from innkeeper.locks.providers.ttlock import forget_tokens
 from tests import factories
 from tests.factories import PASSWORD as PANEL_PASSWORD
@@ -266,7 +266,7 @@ def test_no_key_is_made_or_opened_on_a_lock_that_is_not_the_hotels(cloud, settin
     assert services.key_process(key_id=key.pk).status == KeyStatus.ACTIVE
     cloud.add_account("own-app", "own-secret", "own_user", "own-password")
     with scopes_disabled():
-        LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id="own-app",
+        factories.make_lock_account(hotel, provider="ttlock", client_id="own-app",
                                    client_secret="own-secret", username="own_user", password="own-password",
                                    base_url=settings.TTLOCK["base_url"])
     with pytest.raises(services.WebKeyRefused) as refused:
@@ -332,15 +332,17 @@ def test_seed_demo_says_when_the_lock_cloud_cannot_list_the_locks(cloud_down, ot
 def test_the_migration_binds_existing_locks_to_their_account_once(settings, caplog):
     settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None  # the install's account
     a, b, own = (factories.make_hotel() for _ in range(3))
-    with scopes_disabled():
-        LockAccount.objects.create(hotel=own, provider="ttlock", client_id="own-app", client_secret="s",
-                                   username="own_user", password="p")
     rooms = {(hotel.pk, number): factories.make_room(factories.make_room_type(hotel), number=number)
              for hotel in (a, b, own) for number in ("1", "2")}
     before = [("hotels", "0005_domain_verification")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("hotels", "Room")
+    # The hotel's own account as it was then: a LockAccount row (moved into IntegrationAccount later).
+    then = executor.loader.project_state([*before, ("locks", "0002_unlock_attempt_indexes")]).apps
+    then.get_model("locks", "LockAccount").objects.create(
+        hotel_id=own.pk, provider="ttlock", client_id="own-app", client_secret="s", username="own_user",
+        password="p")
     for (hotel_pk, number), lock_id in {(a.pk, "1"): "L1", (a.pk, "2"): "L2", (b.pk, "1"): "L1",
                                         (b.pk, "2"): "", (own.pk, "1"): "L1", (own.pk, "2"): "L2"}.items():
         old.objects.filter(pk=rooms[(hotel_pk, number)].pk).update(lock_id=lock_id)

@@ -215,14 +215,13 @@ def test_each_account_logs_in_for_itself_and_a_token_opens_only_its_users_locks(
     """Two hotels' accounts on one lock cloud, or one account whose password or app secret changed, never
     share a cached token."""
     settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # the hotel's own account points at the local fake cloud
-    from innkeeper.locks.models import LockAccount
     from innkeeper.locks.providers import LockError, provider_for
 
     theirs = cloud.add_account("own-app", "own-secret", "own_user", "own-password")
     cloud.add_lock("L101")
     cloud.add_lock("L201", owner=theirs)
     with scopes_disabled():
-        account = LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id="own-app",
+        account = factories.make_lock_account(hotel, provider="ttlock", client_id="own-app",
                                              client_secret="own-secret", username="own_user",
                                              password="own-password", base_url=settings.TTLOCK["base_url"])
     provider_for(hotel).unlock(lock_id="L201")
@@ -236,13 +235,13 @@ def test_each_account_logs_in_for_itself_and_a_token_opens_only_its_users_locks(
     # The same app and user with another password, then another app secret: each logs in again, and is
     # refused, instead of riding on the token the right credentials got.
     for field, refusal in (("password", "10007"), ("client_secret", "10001")):
-        kept = getattr(account, field)
-        setattr(account, field, "changed")
+        kept = account.config[field]
+        account.config = {**account.config, field: "changed"}
         account.save()
         with pytest.raises(LockError) as refused:
             provider_for(hotel).unlock(lock_id="L201")
         assert refused.value.code == refusal
-        setattr(account, field, kept)
+        account.config = {**account.config, field: kept}
         account.save()
     assert cloud.unlocks == ["L201", "L101"] and cloud.logins == 2
 
@@ -393,7 +392,7 @@ def test_an_offline_passcode_in_a_half_hour_zone_starts_on_a_local_hour(db, clou
 
 
 def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
-    from innkeeper.locks.models import LockAccount
+    from innkeeper.core.models import IntegrationAccount
     from innkeeper.locks.providers import provider_for
     from innkeeper.locks.providers.simulator import SimulatorProvider
 
@@ -403,10 +402,10 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
     with FakeTTLockServer() as (fake, base_url):
         fake.add_lock("L101")
         with scopes_disabled():
-            account = LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id=CLIENT_ID,
+            account = factories.make_lock_account(hotel, provider="ttlock", client_id=CLIENT_ID,
                                                  client_secret=CLIENT_SECRET, username=USERNAME,
                                                  password=PASSWORD, base_url=base_url)
-            assert LockAccount.objects.values_list("password", flat=True).get() == PASSWORD
+            assert IntegrationAccount.objects.get(kind="lock").config["password"] == PASSWORD
         assert isinstance(provider_for(other_hotel), SimulatorProvider)
         with scope(hotel=hotel):  # the room takes its lock again, from the hotel's own account
             binding.room_save(hotel=hotel, room=Room.objects.get(number="101"), lock_id="L101")
@@ -415,7 +414,7 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
         assert (key.status, key.provider) == (KeyStatus.ACTIVE, "ttlock")
         assert len(fake.live_passcodes("L101")) == 1 and fake.problems == []
         with connection.cursor() as cursor:
-            cursor.execute("SELECT password FROM locks_lockaccount WHERE id = %s", [account.pk])
+            cursor.execute("SELECT config FROM core_integrationaccount WHERE id = %s", [account.pk])
             assert PASSWORD not in cursor.fetchone()[0]
     forget_tokens()
 

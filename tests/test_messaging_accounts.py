@@ -8,8 +8,11 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from innkeeper.core.models import IntegrationAccount
 from innkeeper.hotels.models import HotelDomain
-from innkeeper.messaging.models import MessageStatus, MessagingAccount
+from innkeeper.messaging.models import MessageStatus
+from innkeeper.messaging.services import messaging_account_values
+from tests import factories
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import confirmed_booking, deliver, rows, use_whatsapp
 
@@ -29,7 +32,7 @@ def hotel_waha(settings):
 
 def own_waha(hotel, url, **fields):
     with scopes_disabled():
-        return MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="waha", waha_base_url=url,
+        return factories.make_messaging_account(hotel, whatsapp_provider="waha", waha_base_url=url,
                                                waha_api_key=HOTEL_KEY, waha_session=HOTEL_SESSION,
                                                waha_webhook_hmac_key=HOTEL_HMAC, **fields)
 
@@ -61,7 +64,7 @@ def test_a_hotel_that_switches_whatsapp_off_gets_no_whatsapp_while_the_install_s
         hotel, other_hotel, fast, fake_whatsapp):
     use_whatsapp(fast, "waha", fake_whatsapp.url)
     with scopes_disabled():
-        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="off")
+        factories.make_messaging_account(hotel, whatsapp_provider="off")
     ours = rows(confirmed_booking(hotel))["WHATSAPP"]
     assert ours.status == S.SKIPPED and "switched off in the hotel's messaging account" in ours.last_error
     assert deliver(rows(confirmed_booking(other_hotel))["WHATSAPP"]).status == S.SENT
@@ -71,7 +74,7 @@ def test_guest_email_comes_from_the_hotels_own_sender_at_the_smtp_server(hotel, 
     fast.INNKEEPER_WHATSAPP = {**fast.INNKEEPER_WHATSAPP, "provider": "off"}
     with scopes_disabled():  # only the sender: WhatsApp stays the install's
         HotelDomain.objects.create(hotel=hotel, domain="moscow-inn.example", verified_at=timezone.now())
-        MessagingAccount.objects.create(hotel=hotel, email_from_name="Moscow Inn Front Desk",
+        factories.make_messaging_account(hotel, email_from_name="Moscow Inn Front Desk",
                                         email_from_address="desk@moscow-inn.example",
                                         email_reply_to="reservations@moscow-inn.example")
     ours = deliver(rows(confirmed_booking(hotel))["EMAIL"])
@@ -89,9 +92,11 @@ def test_guest_email_comes_from_the_hotels_own_sender_at_the_smtp_server(hotel, 
 def test_the_accounts_secrets_are_encrypted_at_rest(hotel, hotel_waha):
     own_waha(hotel, hotel_waha.url)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT waha_api_key, waha_webhook_hmac_key FROM messaging_messagingaccount")
+        cursor.execute("SELECT config FROM core_integrationaccount WHERE kind = 'whatsapp'")
         stored = "".join(cursor.fetchone())
     assert HOTEL_KEY not in stored and HOTEL_HMAC not in stored and stored
+    with scopes_disabled():
+        assert IntegrationAccount.objects.get(kind="whatsapp").config["api_key"] == HOTEL_KEY
 
 
 # Receipts at the hotel's own hook URLs ------------------------------------------------------------------
@@ -116,7 +121,7 @@ def test_a_hotels_waha_receipt_counts_only_at_its_own_url_signed_with_its_own_ke
     use_whatsapp(fast, "waha", fake_whatsapp.url)  # the install's hook key: "waha-hmac"
     own_waha(hotel, hotel_waha.url)
     with scopes_disabled():
-        MessagingAccount.objects.create(hotel=other_hotel, whatsapp_provider="waha", waha_base_url=hotel_waha.url,
+        factories.make_messaging_account(other_hotel, whatsapp_provider="waha", waha_base_url=hotel_waha.url,
                                         waha_api_key="x", waha_webhook_hmac_key="other-hmac")
     ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
     body = waha_ack(ours.provider_message_id)
@@ -148,7 +153,7 @@ def test_a_hotels_twilio_status_callback_is_verified_with_its_own_auth_token(cli
     use_whatsapp(fast, "twilio", fake_whatsapp.url)
     fast.INNKEEPER_WHATSAPP["twilio"]["auth_token"] = "the-installs-token"
     with scopes_disabled():  # the fake Twilio knows the hotel's account
-        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
+        factories.make_messaging_account(hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
                                         twilio_auth_token=fw.TWILIO_TOKEN, twilio_from_number="+14155238886",
                                         twilio_messaging_service_sid=fw.TWILIO_SERVICE,
                                         twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
@@ -173,15 +178,16 @@ def test_a_hotels_twilio_messages_ask_for_receipts_at_its_own_url_on_the_install
     use_whatsapp(fast, "twilio", fake_whatsapp.url)
     fast.INNKEEPER_WHATSAPP["twilio"]["status_callback_url"] = "https://inn.example/hooks/twilio"
     with scopes_disabled():
-        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID,
-                                        twilio_auth_token=fw.TWILIO_TOKEN, twilio_from_number="+14155238886",
-                                        twilio_messaging_service_sid=fw.TWILIO_SERVICE,
-                                        twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
+        account = factories.make_messaging_account(
+            hotel, whatsapp_provider="twilio", twilio_account_sid=fw.TWILIO_SID, twilio_auth_token=fw.TWILIO_TOKEN,
+            twilio_from_number="+14155238886", twilio_messaging_service_sid=fw.TWILIO_SERVICE,
+            twilio_content_sids={"BOOKING_CONFIRMATION": {"en": fw.TWILIO_CONTENT_EN}})
     ours = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])
     form = parse_qs(fake_whatsapp.requests[0]["body"].decode())
-    assert form["StatusCallback"] == ["https://inn.example/hooks/twilio/moscow/"]
+    own_hook = f"https://inn.example/hooks/whatsapp/twilio/{account.pk}"  # the hotel's own account's hook
+    assert form["StatusCallback"] == [own_hook]
     params = {"MessageSid": ours.provider_message_id, "MessageStatus": "read"}
-    signed = fw.twilio_signature(fw.TWILIO_TOKEN, "https://inn.example/hooks/twilio/moscow/", params)
+    signed = fw.twilio_signature(fw.TWILIO_TOKEN, own_hook, params)
     assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
     assert status(ours) == S.READ
 
@@ -203,7 +209,7 @@ def test_a_stop_reply_to_a_hotels_own_account_opts_the_guest_out_of_that_hotel_o
 def test_a_hotels_cloud_api_hook_answers_meta_with_its_own_verify_token(client, hotel, fast, fake_whatsapp):
     use_whatsapp(fast, "cloud", fake_whatsapp.url)  # the install's verify token: "verify-me"
     with scopes_disabled():
-        MessagingAccount.objects.create(hotel=hotel, whatsapp_provider="cloud", cloud_access_token=fw.CLOUD_TOKEN,
+        factories.make_messaging_account(hotel, whatsapp_provider="cloud", cloud_access_token=fw.CLOUD_TOKEN,
                                         cloud_phone_number_id=fw.CLOUD_PHONE_ID, cloud_app_secret="moscow-secret",
                                         cloud_verify_token="moscow-verify")
     ask = lambda token: client.get("/hooks/whatsapp-cloud/moscow/", {  # noqa: E731
@@ -261,11 +267,11 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
     assert client.post(url, {**form, "msg-waha_api_key": "", "msg-waha_webhook_hmac_key": "",
                              "msg-waha_session": "moscow"}).status_code == 302
     with scopes_disabled():
-        account = MessagingAccount.objects.get(hotel=hotel)
-    assert (account.waha_session, account.waha_api_key, account.waha_webhook_hmac_key) == (
+        account = messaging_account_values(hotel.pk)
+    assert (account["waha_session"], account["waha_api_key"], account["waha_webhook_hmac_key"]) == (
         "moscow", "k3y-s3cret", "hm4c-s3cret")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT waha_api_key, waha_webhook_hmac_key FROM messaging_messagingaccount")
+        cursor.execute("SELECT config FROM core_integrationaccount WHERE kind = 'whatsapp'")
         assert "s3cret" not in "".join(cursor.fetchone())
     entries = ActivityLog.objects.filter(verb="messagingaccount.set", actor_kind="staff",
                                          actor_id=str(owner.pk)).order_by("id")
@@ -274,7 +280,9 @@ def test_an_owner_sets_the_hotels_own_waha_account_with_secrets_kept_encrypted_a
     assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
     page = client.get("/panel/settings/").content.decode()
     port = f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else ""  # the demo's port
-    assert f"<code data-hook-url>http://inn.example{port}/hooks/waha/moscow/</code>" in page
+    with scopes_disabled():
+        own = IntegrationAccount.objects.get(hotel=hotel, kind="whatsapp").pk
+    assert f"<code data-hook-url>http://inn.example{port}/hooks/whatsapp/waha/{own}</code>" in page
     assert "k3y-s3cret" not in page
 
 
@@ -313,7 +321,7 @@ def test_the_messaging_card_says_what_to_fix_beside_the_field_and_saves_nothing(
     error = page.split(f'id="id_msg-{field}-error">', 1)[1].split("</p>", 1)[0]
     assert message in error.replace("&quot;", '"').replace("&#x27;", "'")
     with scopes_disabled():
-        assert not MessagingAccount.objects.exists()
+        assert not IntegrationAccount.objects.exists()
 
 
 def test_the_messaging_card_speaks_russian(client, hotel):
@@ -339,10 +347,12 @@ def test_the_card_shows_a_saved_twilio_account_and_its_hook_url_but_no_secret(cl
         "msg-twilio_messaging_service_sid": fw.TWILIO_SERVICE, "msg-twilio_content_sids": sids,
         "msg-is_active": "on"}).status_code == 302
     with scopes_disabled():
-        account = MessagingAccount.objects.get(hotel=hotel)
-    assert (account.twilio_from_number, account.twilio_content_sids) == ("+14155238886", json.loads(sids))
+        account = messaging_account_values(hotel.pk)
+    assert (account["twilio_from_number"], account["twilio_content_sids"]) == ("+14155238886", json.loads(sids))
     page = client.get("/panel/settings/").content.decode()
-    assert "<code data-hook-url>https://inn.example/hooks/twilio/moscow/</code>" in page
+    with scopes_disabled():
+        own = IntegrationAccount.objects.get(hotel=hotel, kind="whatsapp").pk
+    assert f"<code data-hook-url>https://inn.example/hooks/whatsapp/twilio/{own}</code>" in page
     assert "tw-s3cret" not in page
     assert "HX" + "e" * 32 in page and "own Twilio account" in page
 
@@ -363,11 +373,11 @@ def test_a_waha_address_on_a_private_or_local_network_is_refused_unless_the_inst
     assert (f"The server address {host} is on a private or local network ({address}); "
             "give its public address.") in error
     with scopes_disabled():
-        assert not MessagingAccount.objects.exists()
+        assert not IntegrationAccount.objects.exists()
     settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # WAHA on the operator's own network
     assert client.post("/panel/settings/messaging/", form).status_code == 302
     with scopes_disabled():
-        assert MessagingAccount.objects.get(hotel=hotel).waha_base_url == f"http://{host}:3000"
+        assert messaging_account_values(hotel.pk)["waha_base_url"] == f"http://{host}:3000"
 
 
 def test_a_waha_address_whose_host_does_not_resolve_is_refused(client, hotel):
@@ -393,8 +403,8 @@ def twilio_card(client, hotel):
 
 
 @pytest.mark.parametrize("install_callback, platform_host, shown", [
-    ("https://inn.example/hooks/twilio", None, "https://inn.example/hooks/twilio/moscow/"),
-    ("", "hooks.inn.example", "http://hooks.inn.example{port}/hooks/twilio/moscow/"),
+    ("https://inn.example/hooks/twilio", None, "https://inn.example/hooks/whatsapp/twilio/{id}"),
+    ("", "hooks.inn.example", "http://hooks.inn.example{port}/hooks/whatsapp/twilio/{id}"),
 ])
 def test_the_twilio_hook_url_on_the_card_is_the_one_its_signatures_are_checked_against(
         client, hotel, settings, install_callback, platform_host, shown):
@@ -404,7 +414,9 @@ def test_the_twilio_hook_url_on_the_card_is_the_one_its_signatures_are_checked_a
         settings.INNKEEPER_PLATFORM_HOSTS = [*settings.INNKEEPER_PLATFORM_HOSTS, platform_host]
     page = twilio_card(client, hotel)
     url = page.split("<code data-hook-url>", 1)[1].split("</code>", 1)[0]
-    assert url == shown.format(port=f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else "")
+    with scopes_disabled():
+        own = IntegrationAccount.objects.get(hotel=hotel, kind="whatsapp").pk
+    assert url == shown.format(port=f":{settings.HOTEL_LINK_PORT}" if settings.HOTEL_LINK_PORT else "", id=own)
     params = {"MessageSid": "SM-none", "MessageStatus": "delivered"}
     signed = fw.twilio_signature(fw.TWILIO_TOKEN, url, params)  # Twilio signs the URL it was given
     assert client.post("/hooks/twilio/moscow/", params, HTTP_X_TWILIO_SIGNATURE=signed).status_code == 200
@@ -436,10 +448,10 @@ def test_the_sender_address_must_be_on_one_of_the_hotels_domains_while_reply_to_
                                                         "msg-email_reply_to": "moscow.inn@gmail.com",
                                                         "msg-is_active": "on"})
     with scopes_disabled():
-        account = MessagingAccount.objects.filter(hotel=hotel).first()
+        account = IntegrationAccount.objects.filter(hotel=hotel, kind="email").first()
     if saved:
         assert answer.status_code == 302
-        assert (account.email_from_address, account.email_reply_to) == (sender, "moscow.inn@gmail.com")
+        assert (account.config["from_address"], account.config["reply_to"]) == (sender, "moscow.inn@gmail.com")
     else:
         assert answer.status_code == 400 and account is None
         error = answer.content.decode().split('id="id_msg-email_from_address-error">', 1)[1].split("</p>", 1)[0]

@@ -1,6 +1,8 @@
 """Over HTTP: signed delivery receipts, the staff retry endpoint, the demo outbox page."""
 
 import json
+import time
+import uuid
 
 import pytest
 from django_scopes import scopes_disabled
@@ -39,10 +41,15 @@ def test_twilio_signature_matches_the_published_example():
                                    "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
 
 
+def now_ms() -> int:
+    """A callback's timestamp: now (a signed callback more than five minutes old is refused as a replay)."""
+    return int(time.time() * 1000)
+
+
 # WAHA -----------------------------------------------------------------------------------------------
 
 def waha_ack(message_id, ack, name):
-    return json.dumps({"id": "evt_01", "timestamp": 1769152370703, "event": "message.ack", "session": "default",
+    return json.dumps({"id": f"evt_{uuid.uuid4().hex}", "timestamp": now_ms(), "event": "message.ack", "session": "default",
                        "payload": {"id": message_id, "from": "me", "to": "79161234567@c.us", "ack": ack,
                                    "ackName": name}}).encode()
 
@@ -124,7 +131,7 @@ def cloud_statuses(*statuses):
     return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
         {"field": "messages", "value": {"messaging_product": "whatsapp",
                                         "metadata": {"phone_number_id": fw.CLOUD_PHONE_ID},
-                                        "statuses": [{"id": i, "status": s, "timestamp": "1715346000",
+                                        "statuses": [{"id": i, "status": s, "timestamp": str(now_ms() // 1000),
                                                       "recipient_id": "79161234567"} for i, s in statuses]}}]}]},
                       ensure_ascii=False).encode()
 
@@ -229,7 +236,7 @@ def test_the_outbox_page_is_not_found_in_production(client, settings, db):
 # Opt-out: a guest who replies STOP gets no more WhatsApp ---------------------------------------------
 
 def waha_inbound(text, sender="79161234567@c.us"):
-    return json.dumps({"id": "evt_02", "timestamp": 1769152370703, "event": "message", "session": "default",
+    return json.dumps({"id": f"evt_{uuid.uuid4().hex}", "timestamp": now_ms(), "event": "message", "session": "default",
                        "payload": {"id": "false_79161234567@c.us_3EB0", "timestamp": 1769152370,
                                    "from": sender, "fromMe": False, "to": "79990000000@c.us", "body": text,
                                    "hasMedia": False}}, ensure_ascii=False).encode()
@@ -240,8 +247,8 @@ def cloud_inbound(text):
         {"field": "messages", "value": {"messaging_product": "whatsapp",
                                         "metadata": {"phone_number_id": fw.CLOUD_PHONE_ID},
                                         "contacts": [{"profile": {"name": "Anna"}, "wa_id": "79161234567"}],
-                                        "messages": [{"from": "79161234567", "id": "wamid.in1",
-                                                      "timestamp": "1715346000", "type": "text",
+                                        "messages": [{"from": "79161234567", "id": f"wamid.{uuid.uuid4().hex}",
+                                                      "timestamp": str(now_ms() // 1000), "type": "text",
                                                       "text": {"body": text}}]}}]}]},
                       ensure_ascii=False).encode()
 
@@ -255,7 +262,7 @@ def post_reply(client, provider, text, *, signed=True):
         body = cloud_inbound(text)
         headers = {"HTTP_X_HUB_SIGNATURE_256": fw.cloud_signature("cloud-app-secret", body)} if signed else {}
         return client.post("/hooks/whatsapp-cloud", body, content_type="application/json", **headers)
-    params = {"MessageSid": "SM" + "f" * 32, "AccountSid": fw.TWILIO_SID, "From": "whatsapp:+79161234567",
+    params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": fw.TWILIO_SID, "From": "whatsapp:+79161234567",
               "To": "whatsapp:+14155238886", "Body": text, "NumMedia": "0", "ProfileName": "Anna",
               "WaId": "79161234567"}
     sig = fw.twilio_signature(fw.TWILIO_TOKEN, "http://testserver/hooks/twilio", params) if signed else None
@@ -349,7 +356,7 @@ def test_cloud_api_failed_status_marks_the_message_failed_with_its_error(client,
     wa = sent("cloud")
     body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
         {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [
-            {"id": wa.provider_message_id, "status": "failed", "timestamp": "1715346000",
+            {"id": wa.provider_message_id, "status": "failed", "timestamp": str(now_ms() // 1000),
              "recipient_id": "79161234567",
              "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}]}).encode()
     ok = client.post("/hooks/whatsapp-cloud", body, content_type="application/json",

@@ -16,12 +16,12 @@ from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
+from innkeeper.core.models import IntegrationAccount
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services as locks
-from innkeeper.locks.models import KeyStatus, LockAccount
-from innkeeper.locks.providers import provider_for
+from innkeeper.locks.models import KeyStatus
 from innkeeper.locks.providers.ttlock import forget_tokens
-from innkeeper.messaging.models import MessageStatus, MessagingAccount
+from innkeeper.messaging.models import MessageStatus
 from tests import factories
 from tests.fakes.plain import PlainServer
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
@@ -137,18 +137,18 @@ def field_error(answer, field: str) -> str:
 def test_the_lock_card_refuses_a_private_ttlock_server_beside_the_field(client, hotel, other_hotel, language,
                                                                          message):
     with scopes_disabled():
-        theirs = LockAccount.objects.create(hotel=other_hotel, provider="simulator")
+        theirs = factories.make_lock_account(other_hotel, provider="simulator")
     as_member(client, hotel, "OWNER", "owner@moscow.example")
     answer = client.post("/panel/settings/locks/", {**LOCK_CARD, "lock-base_url": "http://10.0.0.5:8080"},
                          HTTP_ACCEPT_LANGUAGE=language)
     assert answer.status_code == 400
     assert message in field_error(answer, "lock-base_url")
     with scopes_disabled():
-        assert list(LockAccount.objects.values_list("pk", flat=True)) == [theirs.pk]
+        assert list(IntegrationAccount.objects.filter(kind="lock").values_list("pk", flat=True)) == [theirs.pk]
     saved = client.post("/panel/settings/locks/", {**LOCK_CARD, "lock-base_url": "https://8.8.8.8"})
     assert saved.status_code == 302
     with scopes_disabled():
-        assert LockAccount.objects.get(hotel=hotel).base_url == "https://8.8.8.8"
+        assert IntegrationAccount.objects.get(hotel=hotel, kind="lock").config["base_url"] == "https://8.8.8.8"
 
 
 def test_the_messaging_card_says_in_russian_why_a_private_waha_server_is_refused(client, hotel, other_hotel):
@@ -159,7 +159,7 @@ def test_the_messaging_card_says_in_russian_why_a_private_waha_server_is_refused
     assert ("Адрес сервера ::ffff:10.0.0.5 находится в частной или локальной сети (10.0.0.5); "
             "укажите его публичный адрес.") in field_error(answer, "msg-waha_base_url")
     with scopes_disabled():
-        assert not MessagingAccount.objects.exists()
+        assert not IntegrationAccount.objects.exists()
 
 
 # At send time --------------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_in_production_a_saved_plain_http_waha_address_gets_nothing(hotel, other
     assert (ours.status, ours.error_code) == (S.FAILED, "address_refused")
     assert ours.last_error.startswith("Give an address that starts with https://")
     with scopes_disabled():
-        assert not MessagingAccount.objects.filter(hotel=other_hotel).exists()
+        assert not IntegrationAccount.objects.filter(hotel=other_hotel).exists()
 
 
 def redirecting_to(internal):
@@ -211,7 +211,7 @@ def test_a_waha_server_that_redirects_to_an_internal_address_is_not_followed(hot
     assert (ours.status, ours.error_code) == (S.FAILED, "302")
     assert ours.last_error == "redirected (302); redirects are not followed: give the address it points to"
     with scopes_disabled():
-        assert not MessagingAccount.objects.filter(hotel=other_hotel).exists()
+        assert not IntegrationAccount.objects.filter(hotel=other_hotel).exists()
 
 
 @pytest.fixture
@@ -220,15 +220,15 @@ def key_for(hotel, book, future, settings):
     settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
     forget_tokens()
     rt = factories.make_room_type(hotel, slug="double", turnover_minutes=60)
-    room = factories.make_room(rt, number="101", lock_id="L101")
+    factories.make_room(rt, number="101", lock_id="L101")
 
     def make(base_url):
         with scopes_disabled():
-            LockAccount.objects.create(hotel=hotel, provider="ttlock", client_id=CLIENT_ID,
+            factories.make_lock_account(hotel, provider="ttlock", client_id=CLIENT_ID,
                                        client_secret=CLIENT_SECRET, username=USERNAME, password=PASSWORD,
                                        base_url=base_url)
-            # The room's lock is on the hotel's own account, as the panel would have bound it.
-            Room.objects.filter(pk=room.pk).update(lock_account_key=provider_for(hotel).account_key)
+            # the room's lock is on the hotel's own account now (as the panel's room form would bind it)
+            Room.objects.filter(hotel=hotel, number="101").update(lock_account_key=factories.lock_account_key(hotel))
         booking = book(hotel, rt, future, future + timedelta(days=2))
         with scope(hotel=hotel):
             booking = booking_services.booking_transition(booking=booking, to=Status.CHECKIN_COMPLETED,
@@ -251,7 +251,7 @@ def test_a_ttlock_server_that_redirects_to_an_internal_address_is_not_followed(k
     assert key.last_error == ("http_302: The lock cloud answered with a redirect, which is not followed: "
                               "give the address it points to.")
     with scopes_disabled():
-        assert not LockAccount.objects.filter(hotel=other_hotel).exists()
+        assert not IntegrationAccount.objects.filter(hotel=other_hotel).exists()
 
 
 def test_a_ttlock_name_that_resolves_to_a_private_address_gets_no_secrets(key_for, other_hotel, dns):
@@ -262,7 +262,7 @@ def test_a_ttlock_name_that_resolves_to_a_private_address_gets_no_secrets(key_fo
     refused = NOT_PUBLIC.format(host="locks.moscow.example", ip="127.0.0.1")
     assert (key.status, key.last_error) == (KeyStatus.FAILED, f"address_refused: {refused}")
     with scopes_disabled():
-        assert not LockAccount.objects.filter(hotel=other_hotel).exists()
+        assert not IntegrationAccount.objects.filter(hotel=other_hotel).exists()
 
 
 # What the panel shows -------------------------------------------------------------------------------

@@ -164,7 +164,7 @@ def test_permission_matrix(client, hotel, other_hotel, path, staff, owner, who):
 def test_an_owner_sets_the_hotels_own_ttlock_account_with_secrets_kept_and_encrypted(client, hotel):
     from django.db import connection
 
-    from innkeeper.locks.models import LockAccount
+    from innkeeper.core.models import IntegrationAccount
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     form = {"lock-provider": "ttlock", "lock-client_id": "app-1", "lock-client_secret": "s3cret",
             "lock-username": "hotel-user", "lock-password": "pw-123", "lock-is_active": "on"}
@@ -174,11 +174,12 @@ def test_an_owner_sets_the_hotels_own_ttlock_account_with_secrets_kept_and_encry
     assert client.post("/panel/settings/locks/", {**form, "lock-client_secret": "", "lock-password": "",
                                                   "lock-username": "renamed"}).status_code == 302
     with scopes_disabled():
-        account = LockAccount.objects.get(hotel=hotel)
-    assert (account.username, account.client_secret, account.password) == ("renamed", "s3cret", "pw-123")
+        config = IntegrationAccount.objects.get(hotel=hotel, kind="lock").config
+    assert (config["username"], config["client_secret"], config["password"]) == ("renamed", "s3cret", "pw-123")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT client_secret, password FROM locks_lockaccount")
-        assert "s3cret" not in "".join(cursor.fetchone())
+        cursor.execute("SELECT config FROM core_integrationaccount WHERE kind = 'lock'")
+        stored = "".join(cursor.fetchone())
+        assert "s3cret" not in stored and "pw-123" not in stored and "hotel-user" not in stored
     entries = ActivityLog.objects.filter(verb="lockaccount.set", actor_kind="staff",
                                          actor_id=str(owner.pk)).order_by("id")
     assert [e.after.get("username") for e in entries] == ["hotel-user", "renamed"]

@@ -18,10 +18,10 @@ from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.api import api
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.models import Booking
-from innkeeper.core.models import ActivityLog
+from innkeeper.core.models import ActivityLog, IntegrationAccount
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
-from innkeeper.locks.models import LockAccount, LockKey
-from innkeeper.messaging.models import Message, MessageTemplate, MessagingAccount, OptOut
+from innkeeper.locks.models import LockKey
+from innkeeper.messaging.models import Message, MessageTemplate, OptOut
 from tests import factories
 from tests.factories import PASSWORD
 from tests.outbox_helpers import work_outbox
@@ -62,7 +62,7 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
                "room_number": free_room.number, "room_type": rt.pk, "add_on": factories.make_add_on(hotel, "tea", "3").pk,
                "key": LockKey.objects.get(booking=booking).pk, "invitation": invitation.pk,
                "member": removable.membership.pk, "message": messages.first().pk, "dead_message": dead.pk,
-               "hotel": hotel.pk, "future": future, "domain": spare.pk,
+               "hotel": hotel.pk, "future": future, "domain": spare.pk, "lock_kind": "lock",
                "optout": OptOut.objects.create(hotel=hotel, channel="EMAIL", address="stop@example.com").pk}
     return people, ids
 
@@ -121,6 +121,7 @@ PANEL = [
     ("domain_check", "post", {"pk": "domain"}, (403, 302, 403, 404)),
     ("lock_account", "post", {}, (403, 400, 403, 400)),
     ("messaging_account", "post", {}, (403, 302, 403, 302)),
+    ("integration_verify", "post", {"kind": "lock_kind"}, (403, 302, 403, 302)),
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
     ("team", "post", {}, (403, 302, 403, 302)),
@@ -154,7 +155,9 @@ BODY = {
 
 
 # What a row needs first, where the world as built does not allow the action.
-SETUP = {"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED")}
+SETUP = {"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED"),
+         "integration_verify": lambda ids: IntegrationAccount.objects.get_or_create(
+             hotel_id=ids["hotel"], kind="lock", defaults={"provider": "simulator"})}
 
 
 def _field(model, key, *fields):
@@ -190,8 +193,11 @@ EFFECT = {
                                        .values_list("domain")),
     "domain_remove": lambda ids: HotelDomain.objects.filter(pk=ids["domain"]).count(),
     "domain_check": _field(HotelDomain, "domain", "checked_at"),
-    "lock_account": lambda ids: LockAccount.objects.filter(hotel_id=ids["hotel"]).count(),
-    "messaging_account": lambda ids: MessagingAccount.objects.filter(hotel_id=ids["hotel"]).count(),
+    "lock_account": lambda ids: IntegrationAccount.objects.filter(hotel_id=ids["hotel"], kind="lock").count(),
+    "messaging_account": lambda ids: ActivityLog.objects.filter(hotel_id=ids["hotel"],
+                                                                verb="messagingaccount.set").count(),
+    "integration_verify": lambda ids: list(IntegrationAccount.objects.filter(hotel_id=ids["hotel"], kind="lock")
+                                           .values_list("last_ok_at", "last_error")),
     "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),
     "invitation_resend": _field(Invitation, "invitation", "token_hash"),
     "invitation_revoke": _field(Invitation, "invitation", "revoked_at"),

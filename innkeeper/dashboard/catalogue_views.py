@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innkeeper.accounts.models import Role
-from innkeeper.core import activity
+from innkeeper.core import activity, integrations
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import forbidden, panel_view
 from innkeeper.dashboard.forms import (
@@ -34,11 +34,10 @@ from innkeeper.dashboard.forms import (
 from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import binding as lock_binding
+from innkeeper.locks import providers as lock_providers
 from innkeeper.locks import services as locks
-from innkeeper.locks.models import LockAccount
 from innkeeper.messaging import providers
 from innkeeper.messaging import services as messaging
-from innkeeper.messaging.models import MessagingAccount
 
 RATE_DAYS = 21
 
@@ -194,27 +193,45 @@ def rates(request):
     }, status=400 if form.errors or calendar.errors else 200)
 
 
+LOCK_PROVIDER_LABELS = dict(LockAccountForm.base_fields["provider"].choices)
+
+
 def _settings_context(hotel, **forms):
-    account = LockAccount.objects.filter(hotel=hotel).first()
-    initial = {"provider": account.provider, "client_id": account.client_id, "username": account.username,
-               "base_url": account.base_url, "is_active": account.is_active} if account else {}
+    account = integrations.account_for(hotel.pk, "lock", active_only=False)
+    config = account.config if account else {}
+    initial = {"provider": account.provider, "client_id": config.get("client_id", ""),
+               "username": config.get("username", ""), "base_url": config.get("base_url", ""),
+               "is_active": account.is_active} if account else {}
+    shown = {"is_active": account.is_active, "get_provider_display": LOCK_PROVIDER_LABELS.get(account.provider),
+             "last_ok_at": account.last_ok_at, "last_error": account.last_error} if account else None
     context = {"form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"),
                "domain_form": DomainForm(prefix="domain"), "lock_form": LockAccountForm(initial=initial, prefix="lock"),
-               "lock_account": account, "domains": HotelDomain.objects.filter(hotel=hotel)}
+               "lock_account": shown, "domains": HotelDomain.objects.filter(hotel=hotel)}
     context.update(_messaging_context(hotel))
     context.update(forms)
     return context
 
 
+WHATSAPP_PROVIDER_LABELS = dict(MessagingAccountForm.base_fields["whatsapp_provider"].choices)
+
+
 def _messaging_context(hotel):
-    account = MessagingAccount.objects.filter(hotel=hotel).first()
-    initial = {name: getattr(account, name) for name in messaging.ACCOUNT_FIELDS} if account else {}
+    whatsapp = integrations.account_for(hotel.pk, "whatsapp", active_only=False)
+    own = whatsapp or integrations.account_for(hotel.pk, "email", active_only=False)
+    values = messaging.messaging_account_values(hotel.pk)
+    initial = {name: values[name] for name in messaging.ACCOUNT_FIELDS} if own else {}
     if initial.get("twilio_content_sids"):
         initial["twilio_content_sids"] = json.dumps(initial["twilio_content_sids"], ensure_ascii=False)
-    has_hook = bool(account and account.is_active and account.whatsapp_provider in providers.HOOK_URL_NAMES)
+    else:
+        initial.pop("twilio_content_sids", None)
+    account = {"is_active": own.is_active, "whatsapp_provider": values["whatsapp_provider"],
+               "get_whatsapp_provider_display": WHATSAPP_PROVIDER_LABELS.get(values["whatsapp_provider"]),
+               "last_ok_at": whatsapp.last_ok_at if whatsapp else None,
+               "last_error": whatsapp.last_error if whatsapp else ""} if own else None
+    has_hook = bool(whatsapp and whatsapp.is_active and whatsapp.provider in providers.HOOKED)
     return {"messaging_form": MessagingAccountForm(initial=initial, prefix="msg"), "messaging_account": account,
             "messaging_hook": has_hook,
-            "messaging_hook_url": providers.hook_url(account.whatsapp_provider, hotel.slug) if has_hook else ""}
+            "messaging_hook_url": providers.hook_url(whatsapp.provider, whatsapp.pk) if has_hook else ""}
 
 
 @panel_view(owner_only=True)
@@ -250,6 +267,25 @@ def messaging_account(request):
                  _("Messaging account saved."), "panel:settings")
     return done or render(request, "dashboard/settings.html", _settings_context(hotel, messaging_form=form),
                           status=400)
+
+
+def _install_account(kind: str):
+    """The install's (provider, config) of ``kind``, tested when the hotel has no account of its own."""
+    if kind == "lock":
+        return lock_providers.install_account()
+    cfg = providers.whatsapp_config()
+    return cfg["provider"], cfg.get(cfg["provider"]) or {}
+
+
+@require_POST
+@panel_view(owner_only=True)
+def integration_verify(request, kind):
+    """The cards' "Test connection": one cheap call to the provider, inline with a 5-second timeout per
+    request, its short result shown as a message (never the provider's own answer)."""
+    hotel = request.panel_hotel
+    ok, message = integrations.account_verify(hotel=hotel, kind=kind, install_config=_install_account(kind))
+    (messages.success if ok else messages.error)(request, message)
+    return redirect("panel:settings")
 
 
 @require_POST

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from innkeeper.dashboard import booking_views, catalogue_views, message_views, views
 
@@ -42,6 +42,8 @@ urlpatterns = [
     path("domains/<int:pk>/check/", catalogue_views.domain_check, name="domain_check"),
     path("settings/locks/", catalogue_views.lock_account, name="lock_account"),
     path("settings/messaging/", catalogue_views.messaging_account, name="messaging_account"),
+    re_path(r"^settings/(?P<kind>lock|whatsapp)/verify/$", catalogue_views.integration_verify,
+            name="integration_verify"),
     path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),

@@ -11,3 +11,4 @@ class LocksConfig(AppConfig):
         from innkeeper.locks import services
 
         outbox.register(services.OUTBOX_KIND)  # LockKey rows are the outbox's kind "lock_key"
+        from innkeeper.locks import providers  # noqa: F401  (its providers register themselves)

@@ -37,7 +37,6 @@ from innkeeper.locks.models import (
     LIVE,
     KeyKind,
     KeyStatus,
-    LockAccount,
     LockKey,
     SimulatedPasscode,
     SimulatedUnlock,
@@ -611,38 +610,17 @@ def stays_to_check_out(*, now: datetime) -> list[Booking]:
 # -- a hotel's own lock-cloud account ----------------------------------------------------------------
 
 def lock_account_set(*, hotel, actor, provider: str, client_id: str = "", client_secret: str = "", username: str = "",
-                     password: str = "", base_url: str = "", is_active: bool = True) -> LockAccount:
+                     password: str = "", base_url: str = "", is_active: bool = True):
     """Owner: the hotel's own TTLock account (or the simulator), overriding the install's LOCK_PROVIDER.
 
     A blank secret or password keeps the one stored before, so the form never has to show them.
     """
-    from innkeeper.core import audit, outbound
+    from innkeeper.core import integrations
     from innkeeper.core.errors import InvalidInput
 
     if provider not in ("ttlock", "simulator"):
         raise InvalidInput(_("Choose TTLock or the simulator."), field="provider", code="invalid")
-    with transaction.atomic():
-        account = LockAccount.objects.select_for_update().filter(hotel=hotel).first() or LockAccount(hotel=hotel)
-        before = {"provider": account.provider, "client_id": account.client_id, "username": account.username,
-                  "base_url": account.base_url, "is_active": account.is_active} if account.pk else {}
-        account.provider, account.client_id, account.username = provider, client_id.strip(), username.strip()
-        account.base_url, account.is_active = base_url.strip(), is_active
-        if client_secret:
-            account.client_secret = client_secret
-        if password:
-            account.password = password
-        if provider == "ttlock":
-            missing = [name for name, value in (("client_id", account.client_id),
-                                                ("client_secret", account.client_secret),
-                                                ("username", account.username), ("password", account.password))
-                       if not value]
-            if missing:
-                raise InvalidInput(_("TTLock needs the app id, its secret, the user name and the password."),
-                                   field=missing[0], code="required")
-            if account.base_url:  # the lock cloud gets the account's secrets, and the panel shows its answers
-                outbound.check_outbound_url(account.base_url, field="base_url")
-        account.save()
-        audit.record(hotel=hotel, actor=actor, action="lockaccount.set", obj=account, before=before, after={
-            "provider": provider, "client_id": account.client_id, "username": account.username,
-            "base_url": account.base_url, "is_active": is_active})  # never the secrets
-    return account
+    config = ({"client_id": client_id, "client_secret": client_secret, "username": username,
+               "password": password, "base_url": base_url} if provider == "ttlock" else {})
+    return integrations.account_save(hotel=hotel, actor=actor, kind="lock", provider=provider, config=config,
+                                     is_active=is_active, action="lockaccount.set")

@@ -11,3 +11,4 @@ class MessagingConfig(AppConfig):
         from innkeeper.messaging import services
 
         outbox.register(services.OUTBOX_KIND)  # Message rows are the outbox's kind "message"
+        from innkeeper.messaging import providers  # noqa: F401  (its providers register themselves)

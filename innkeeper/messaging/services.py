@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from innkeeper.core import activity, audit, outbound
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict, InvalidInput
+from innkeeper.core.models import IntegrationAccount
 from innkeeper.messaging import providers, rendering
 from innkeeper.messaging.context import booking_context
 from innkeeper.messaging.defaults import DEFAULTS
@@ -39,7 +40,6 @@ from innkeeper.messaging.models import (
     MessageStatus,
     MessageTemplate,
     MessageType,
-    MessagingAccount,
     OptOut,
 )
 from innkeeper.messaging.variables import VARIABLES
@@ -201,7 +201,7 @@ def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[s
     rest of the enqueue. Every part is filtered by the hotel."""
     from django.db import connection
 
-    message, optout, account = (Message._meta.db_table, OptOut._meta.db_table, MessagingAccount._meta.db_table)
+    message, optout, account = (Message._meta.db_table, OptOut._meta.db_table, IntegrationAccount._meta.db_table)
     key_list = list(keys.values())
     parts = [f"SELECT 'key', idempotency_key FROM {message} WHERE hotel_id = %s"  # noqa: S608
              f" AND idempotency_key IN ({', '.join(['%s'] * len(key_list))})"]
@@ -212,9 +212,9 @@ def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[s
                          " AND UPPER(address) = UPPER(%s)")
             params += [hotel.pk, channel, recipient]
     if Channel.WHATSAPP in keys:
-        parts.append(f"SELECT 'account', whatsapp_provider FROM {account} WHERE hotel_id = %s"  # noqa: S608
-                     " AND is_active")
-        params.append(hotel.pk)
+        parts.append(f"SELECT 'account', provider FROM {account} WHERE hotel_id = %s"  # noqa: S608
+                     " AND kind = 'whatsapp' AND status = %s")
+        params += [hotel.pk, IntegrationAccount.ACTIVE]
     existing, opted_out, provider = set(), set(), None
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
@@ -710,7 +710,33 @@ ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_p
                   "twilio_content_sids", "email_from_name", "email_from_address", "email_reply_to", "is_active")
 
 
-def _account_problem(account: MessagingAccount) -> InvalidInput | None:
+WHATSAPP_KEYS = {"waha": "waha_", "cloud": "cloud_", "twilio": "twilio_"}  # config key = field minus prefix
+EMAIL_KEYS = {"from_name": "email_from_name", "from_address": "email_from_address", "reply_to": "email_reply_to"}
+
+
+def messaging_account_values(hotel_id: int) -> dict:
+    """The hotel's WhatsApp and e-mail accounts as the panel's card has them (field name -> value; secrets
+    included: never render them)."""
+    from innkeeper.core import integrations
+
+    values = {name: "" for name in ACCOUNT_FIELDS + ACCOUNT_SECRETS}
+    values.update(twilio_content_sids={}, is_active=True)
+    whatsapp = integrations.account_for(hotel_id, "whatsapp", active_only=False)
+    email = integrations.account_for(hotel_id, "email", active_only=False)
+    if whatsapp is not None:
+        values["whatsapp_provider"] = whatsapp.provider
+        prefix = WHATSAPP_KEYS.get(whatsapp.provider, "")
+        for key, value in (whatsapp.config or {}).items():
+            values[prefix + key] = value
+        values["is_active"] = whatsapp.is_active
+    if email is not None:
+        for key, name in EMAIL_KEYS.items():
+            values[name] = (email.config or {}).get(key, "")
+        values["is_active"] = email.is_active if whatsapp is None else values["is_active"]
+    return values
+
+
+def _account_problem(account) -> InvalidInput | None:
     """The first thing missing for the chosen provider (a kept secret counts as given)."""
     needs = {
         "waha": (_("WAHA needs its server address and API key."), ("waha_base_url", "waha_api_key")),
@@ -750,7 +776,7 @@ def _account_problem(account: MessagingAccount) -> InvalidInput | None:
     return None
 
 
-def _sender_domain_problem(account: MessagingAccount) -> InvalidInput | None:
+def _sender_domain_problem(account) -> InvalidInput | None:
     """The From address goes out through the install's mail server, so it must be on one of the hotel's own
     domains (or a subdomain of one; a ``www.`` domain stands for its parent): any other would be spoofing,
     which the guests' mail servers bounce (DMARC)."""
@@ -771,33 +797,56 @@ def _sender_domain_problem(account: MessagingAccount) -> InvalidInput | None:
     return InvalidInput(message, field="email_from_address", code="invalid")
 
 
-def messaging_account_set(*, hotel, actor, **values) -> MessagingAccount:
-    """Owner: the hotel's own WhatsApp provider account and e-mail sender (blank: the install's).
+def messaging_account_set(*, hotel, actor, **values):
+    """Owner: the hotel's own WhatsApp provider account and e-mail sender (blank: the install's), kept as
+    its IntegrationAccounts of kind "whatsapp" and "email".
 
     A blank secret keeps the one stored before, so the form never has to show them; the audit log gets
     every change but the secrets."""
+    from types import SimpleNamespace
+
+    from innkeeper.core import integrations
+    from innkeeper.core import providers as registry
+
     unknown = set(values) - set(ACCOUNT_FIELDS) - set(ACCOUNT_SECRETS)
     if unknown:
         raise TypeError(f"unknown messaging account fields: {sorted(unknown)}")
     with transaction.atomic():
-        account = (MessagingAccount.objects.select_for_update().filter(hotel=hotel).first()
-                   or MessagingAccount(hotel=hotel))
-        before = {name: getattr(account, name) for name in ACCOUNT_FIELDS} if account.pk else {}
+        merged = messaging_account_values(hotel.pk)
+        existed = bool(merged["whatsapp_provider"]) or any(merged[name] for name in EMAIL_KEYS.values())
+        before = {name: merged[name] for name in ACCOUNT_FIELDS} if existed else {}
         for name in ACCOUNT_FIELDS:
             if name in values:
                 value = values[name]
-                setattr(account, name, value.strip() if isinstance(value, str) else value)
+                merged[name] = value.strip() if isinstance(value, str) else value
         for name in ACCOUNT_SECRETS:
             if values.get(name):
-                setattr(account, name, values[name].strip())
+                merged[name] = values[name].strip()
+        account = SimpleNamespace(hotel_id=hotel.pk, **merged)
         problem = _account_problem(account)
         if problem:
             raise problem
-        account.save()
-        after = {name: getattr(account, name) for name in ACCOUNT_FIELDS}  # never the secrets
+        provider, is_active = merged["whatsapp_provider"], bool(merged["is_active"])
+        saved = []
+        if provider:
+            prefix = WHATSAPP_KEYS.get(provider)
+            fields = registry.get("whatsapp", provider).fields if prefix else ()
+            config = {f.name: merged.get(prefix + f.name) or f.type() for f in fields}
+            saved.append(integrations.account_save(hotel=hotel, actor=actor, kind="whatsapp", provider=provider,
+                                                   config=config, is_active=is_active, action=None))
+        else:
+            integrations.account_delete(hotel=hotel, actor=actor, kind="whatsapp", action=None)
+        email = {key: merged[name] for key, name in EMAIL_KEYS.items()}
+        if any(email.values()):
+            saved.append(integrations.account_save(hotel=hotel, actor=actor, kind="email", provider="smtp",
+                                                   config=email, is_active=is_active, action=None))
+        else:
+            integrations.account_delete(hotel=hotel, actor=actor, kind="email", action=None)
+        after = {name: merged[name] for name in ACCOUNT_FIELDS}  # never the secrets
         changed = sorted(name for name in ACCOUNT_SECRETS if values.get(name))
         if changed:
             after["secrets_changed"] = changed  # which, not what
-        audit.record(hotel=hotel, actor=actor, action="messagingaccount.set", obj=account, before=before,
-                     after=after)
-    return account
+        # The hotel itself when nothing is its own any more: the owner chose the install's accounts.
+        audit.record(hotel=hotel, actor=actor, action="messagingaccount.set", obj=saved[0] if saved else hotel,
+                     before=before, after=after)
+    return saved[0] if saved else None

@@ -66,6 +66,9 @@ class FakeWhatsApp:
             def do_POST(self):
                 fake._handle(self)
 
+            def do_GET(self):
+                fake._handle(self)
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -120,6 +123,8 @@ class FakeWhatsApp:
         elif isinstance(fault, tuple):
             return self._answer(h, fault[0], fault[1])
         h.fault = fault  # "not-json" and "late" take the message, then spoil the answer
+        if h.command == "GET":  # what a "test connection" reads: the session, the account, the phone number
+            return self._looked_up(h, path)
         if path == "/api/sendText":
             return self._waha(h, body)
         if path.startswith("/2010-04-01/Accounts/"):
@@ -127,6 +132,16 @@ class FakeWhatsApp:
         if path.endswith("/messages"):
             return self._cloud(h, path, body)
         self._answer(h, 404, {"message": "not found"})
+
+    def _looked_up(self, h, path):
+        if path.startswith("/api/sessions/"):
+            session = path.rsplit("/", 1)[1]
+            if self.waha_accounts.get(h.headers.get("X-Api-Key", "")) != session:
+                return self._answer(h, 401, {"message": "Unauthorized"})
+            return self._answer(h, 200, {"name": session, "status": "WORKING"})
+        if path.startswith("/2010-04-01/Accounts/"):
+            return self._answer(h, 200, {"sid": path.split("/")[3].removesuffix(".json"), "status": "active"})
+        return self._answer(h, 200, {"id": path.rsplit("/", 1)[1], "display_phone_number": "+1 555-0100"})
 
     def _answer(self, h, status, payload, headers=None):
         data = json.dumps(payload).encode()

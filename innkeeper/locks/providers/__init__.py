@@ -1,31 +1,35 @@
-"""Lock providers: one small interface, a registry, and a setting (or a hotel's own account) that picks one."""
+"""Lock providers: one small interface, a registry, and the install's setting (or a hotel's own
+IntegrationAccount of kind "lock") that picks one. Each provider registers itself in core's registry."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django_scopes import scopes_disabled
 
-from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
+from innkeeper.core import integrations
+from innkeeper.core import providers as registry
 from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
 
 __all__ = ["LockError", "LockInfo", "LockProvider", "Passcode", "provider_for"]
 
 
 def provider_for(hotel) -> LockProvider:
-    """The lock provider for ``hotel``: its own lock account if it has one, else the install's."""
-    from innkeeper.locks.models import LockAccount
-    from innkeeper.locks.providers.simulator import SimulatorProvider
-    from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider
-
-    with scopes_disabled():  # filtered by the hotel given; callers may be workers outside any scope
-        account = LockAccount.objects.filter(hotel_id=hotel.pk, is_active=True).first()
+    """The lock provider for ``hotel``: its own lock account if it has an active one, else the install's."""
+    account = integrations.account_for(hotel.pk, "lock")
     if account is not None:
-        if account.provider == "simulator":
-            return SimulatorProvider(hotel)
-        return TTLockProvider(TTLockAccount(
-            client_id=account.client_id, client_secret=account.client_secret, username=account.username,
-            password=account.password, base_url=account.base_url or TTLOCK_DEFAULT_BASE_URL,
-            timeout=(settings.TTLOCK or {}).get("timeout", 30.0), guarded=bool(account.base_url)))
+        return registry.get("lock", account.provider).from_config(account.config, hotel=hotel)
     if settings.LOCK_PROVIDER == "ttlock":
         return TTLockProvider(TTLockAccount(**settings.TTLOCK))
     return SimulatorProvider(hotel)
+
+
+def install_account() -> tuple[str, dict]:
+    """The install's lock provider and its config, as a hotel's account would hold them."""
+    if settings.LOCK_PROVIDER == "ttlock":
+        ttlock = settings.TTLOCK or {}
+        return "ttlock", {**{name: ttlock.get(name, "") for name in
+                             ("client_id", "client_secret", "username", "password", "base_url")}, "install": True}
+    return "simulator", {}
+
+
+from innkeeper.locks.providers.simulator import SimulatorProvider  # noqa: E402  (registers itself)
+from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider  # noqa: E402  (registers itself)

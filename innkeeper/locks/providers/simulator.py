@@ -9,7 +9,9 @@ from __future__ import annotations
 import secrets
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from innkeeper.core.providers import IntegrationProvider, register
 from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
 
 
@@ -17,12 +19,21 @@ def simulated_lock_id(hotel, number: str) -> str:
     return f"SIM-{hotel.slug}-{number}"
 
 
-class SimulatorProvider(LockProvider):
-    name = "simulator"
+@register
+class SimulatorProvider(LockProvider, IntegrationProvider):
+    kind, name = "lock", "simulator"
     account_key = "simulator"
 
     def __init__(self, hotel=None):
         self.hotel = hotel
+
+    @classmethod
+    def from_config(cls, config: dict, *, hotel=None) -> SimulatorProvider:
+        return cls(hotel)
+
+    @classmethod
+    def verify(cls, config: dict, *, hotel=None) -> str:
+        return _("Connected: the simulated lock cloud has a lock on every room's door.")
 
     def list_locks(self) -> list[LockInfo]:
         from django_scopes import scopes_disabled

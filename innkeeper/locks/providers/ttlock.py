@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop, ngettext
 
+from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
 from innkeeper.core import outbound
+from innkeeper.core.providers import ConfigField, IntegrationProvider, VerifyFailed, register
 from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
 
 log = logging.getLogger(__name__)
@@ -32,16 +38,16 @@ UNREACHABLE = {-2012, -3002}  # no gateway / gateway offline: may come back, so 
 RETRYABLE = {30006, 90000, -3003, 80000}  # rate limit, server error, gateway busy, clock skew
 # Everything else (bad parameters, no permission, unsupported feature, wrong credentials) is permanent.
 MESSAGES = {
-    -2012: "The lock is not connected to any gateway.",
-    -3002: "The lock's gateway is offline.",
-    -3003: "The gateway is busy.",
-    -4043: "Remote unlock is switched off or not supported by this lock.",
-    -1007: "The lock has no offline passcode data.",
-    30006: "The lock cloud's API call limit was reached.",
-    80000: "The server clock differs from the lock cloud's by more than five minutes.",
-    90000: "The lock cloud had an internal error.",
-    10007: "The lock account's user name or password is wrong.",
-    10001: "The lock account's client id or secret is wrong (or belongs to another region).",
+    -2012: gettext_noop("The lock is not connected to any gateway."),
+    -3002: gettext_noop("The lock's gateway is offline."),
+    -3003: gettext_noop("The gateway is busy."),
+    -4043: gettext_noop("Remote unlock is switched off or not supported by this lock."),
+    -1007: gettext_noop("The lock has no offline passcode data."),
+    30006: gettext_noop("The lock cloud's API call limit was reached."),
+    80000: gettext_noop("The server clock differs from the lock cloud's by more than five minutes."),
+    90000: gettext_noop("The lock cloud had an internal error."),
+    10007: gettext_noop("The lock account's user name or password is wrong."),
+    10001: gettext_noop("The lock account's client id or secret is wrong (or belongs to another region)."),
 }
 
 
@@ -108,12 +114,45 @@ def token_key(account: TTLockAccount) -> tuple[str, ...]:
             _digest(account.password))
 
 
-class TTLockProvider(LockProvider):
-    name = "ttlock"
+VERIFY_TIMEOUT = 5.0  # the panel's "Test connection" waits for the lock cloud this long at most
+
+
+@register
+class TTLockProvider(LockProvider, IntegrationProvider):
+    kind, name = "lock", "ttlock"
+    fields = (ConfigField("client_id", required=True), ConfigField("client_secret", required=True, secret=True),
+              ConfigField("username", required=True), ConfigField("password", required=True, secret=True),
+              ConfigField("base_url", url=True))  # blank: TTLock's own server
+    missing_message = _lazy("TTLock needs the app id, its secret, the user name and the password.")
 
     def __init__(self, account: TTLockAccount):
         self.account = account
         self.client = _client(account)
+
+    @classmethod
+    def from_config(cls, config: dict, *, hotel=None, timeout: float | None = None) -> TTLockProvider:
+        """The provider for a hotel's account config (its own server, if any, behind the outbound guard)."""
+        base_url = config.get("base_url") or ""
+        return cls(TTLockAccount(
+            client_id=config.get("client_id", ""), client_secret=config.get("client_secret", ""),
+            username=config.get("username", ""), password=config.get("password", ""),
+            base_url=base_url or TTLOCK_DEFAULT_BASE_URL,
+            timeout=timeout or (settings.TTLOCK or {}).get("timeout", 30.0),
+            guarded=bool(base_url) and not config.get("install")))  # the operator's own server is trusted
+
+    @classmethod
+    def verify(cls, config: dict, *, hotel=None) -> str:
+        """A token and the first page of the lock list, each within VERIFY_TIMEOUT."""
+        try:
+            body = cls.from_config(config, timeout=VERIFY_TIMEOUT).call("/v3/lock/list", pageNo=1,
+                                                                       pageSize=LOCKS_PER_PAGE)
+            count = int(body.get("total", len(body.get("list") or [])) or 0)
+        except LockError as error:  # our own sentence for the code (translated where it is a known one)
+            raise VerifyFailed(_(error.message)) from None
+        except (AttributeError, TypeError, ValueError):
+            raise VerifyFailed(_("The lock cloud sent an unreadable lock list.")) from None
+        return ngettext("Connected: the lock account has %(count)s lock.",
+                        "Connected: the lock account has %(count)s locks.", count) % {"count": count}
 
     @property
     def _key(self):
@@ -163,7 +202,7 @@ class TTLockProvider(LockProvider):
         code = int(body.get("errcode"))
         if code not in MESSAGES:
             log.info("ttlock error %s: %r", code, str(body.get("errmsg", ""))[:300])
-        message = MESSAGES.get(code) or "The lock operation failed."
+        message = MESSAGES.get(code) or gettext_noop("The lock operation failed.")
         return LockError(str(code), message, retryable=code in RETRYABLE | UNREACHABLE, unreachable=code in UNREACHABLE)
 
     # -- OAuth -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Providers by channel, and the one place that says which account a hotel's messages go through: the
-hotel's own ``MessagingAccount`` when it has an active one, else the install's settings (EMAIL_BACKEND
-and DEFAULT_FROM_EMAIL for e-mail, WHATSAPP_PROVIDER and its variables for WhatsApp)."""
+hotel's own ``IntegrationAccount`` of the kind ("whatsapp", "email") when it has an active one, else the
+install's settings (EMAIL_BACKEND and DEFAULT_FROM_EMAIL for e-mail, WHATSAPP_PROVIDER and its variables
+for WhatsApp). Each provider registers itself in core's registry when this package is imported."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
+from innkeeper.core import integrations
+from innkeeper.core import providers as registry
 from innkeeper.messaging.providers.base import (  # noqa: F401
     OptedOut,
     Outgoing,
@@ -22,17 +24,12 @@ from innkeeper.messaging.providers.base import (  # noqa: F401
 )
 
 
-def account_for(hotel_id: int | None):
-    """The hotel's active messaging account, or None."""
-    from innkeeper.messaging.models import MessagingAccount
-
-    if hotel_id is None:
-        return None
-    with scopes_disabled():  # filtered by the hotel given; callers may be workers outside any scope
-        return MessagingAccount.objects.filter(hotel_id=hotel_id, is_active=True).select_related("hotel").first()
+def account_for(hotel_id: int | None, kind: str = "whatsapp"):
+    """The hotel's active account of ``kind`` ("whatsapp" or "email"), or None."""
+    return integrations.account_for(hotel_id, kind)
 
 
-HOOK_URL_NAMES = {"waha": "hook_waha_hotel", "twilio": "hook_twilio_hotel", "cloud": "hook_whatsapp_cloud_hotel"}
+HOOKED = ("waha", "twilio", "cloud")  # the providers that call back with receipts and replies
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "testserver", "*")
 
 
@@ -49,33 +46,37 @@ def public_base() -> str:
     return ""
 
 
-def hook_url(provider: str, hotel_slug: str) -> str:
-    """The public URL of a hotel's own hook for ``provider``: the one shown to the owner, sent to Twilio as
-    the StatusCallback and that Twilio's signatures are checked against; "" when it cannot be known."""
-    name, base = HOOK_URL_NAMES.get(provider), public_base()
-    if not name or not base:
+def hook_url(provider: str, account_id: int) -> str:
+    """The public URL of a hotel's own hook for ``provider`` (``/hooks/whatsapp/<provider>/<account id>``):
+    the one shown to the owner, sent to Twilio as the StatusCallback and that Twilio's signatures are
+    checked against; "" when it cannot be known."""
+    base = public_base()
+    if provider not in HOOKED or not base:
         return ""
-    return base + reverse(name, args=[hotel_slug], urlconf=settings.ROOT_URLCONF)
+    return base + reverse("hook", args=["whatsapp", provider, str(account_id)], urlconf=settings.ROOT_URLCONF)
 
 
 def whatsapp_config(hotel_id: int | None = None) -> dict:
     """Settings-shaped WhatsApp config for the hotel (``own``: True when it is the hotel's own account)."""
-    account = account_for(hotel_id)
+    account = account_for(hotel_id, "whatsapp")
     cfg = copy.deepcopy(settings.INNKEEPER_WHATSAPP)
-    if account is None or not account.whatsapp_provider:
-        return {**cfg, "own": False}
-    cfg["provider"], cfg["own"] = account.whatsapp_provider, True
-    cfg["waha"] = {"base_url": account.waha_base_url.rstrip("/"), "api_key": account.waha_api_key,
-                   "session": account.waha_session or "default",
-                   "webhook_hmac_key": account.waha_webhook_hmac_key,
-                   "guarded": True}  # the hotel's URL: every request to it passes the outbound guard
-    cfg["cloud"].update(access_token=account.cloud_access_token, phone_number_id=account.cloud_phone_number_id,
-                        app_secret=account.cloud_app_secret, verify_token=account.cloud_verify_token)
-    cfg["twilio"].update(
-        account_sid=account.twilio_account_sid, auth_token=account.twilio_auth_token,
-        from_number=account.twilio_from_number, messaging_service_sid=account.twilio_messaging_service_sid,
-        content_sids=account.twilio_content_sids or {},
-        status_callback_url=hook_url("twilio", account.hotel.slug))
+    if account is None:
+        return {**cfg, "own": False, "account_id": None}
+    cfg["provider"], cfg["own"], cfg["account_id"] = account.provider, True, account.pk
+    own = account.config or {}
+    if account.provider == "waha":
+        cfg["waha"] = {"base_url": own.get("base_url", "").rstrip("/"), "api_key": own.get("api_key", ""),
+                       "session": own.get("session") or "default",
+                       "webhook_hmac_key": own.get("webhook_hmac_key", ""),
+                       "guarded": True}  # the hotel's URL: every request to it passes the outbound guard
+    elif account.provider == "cloud":
+        cfg["cloud"].update({k: own.get(k, "") for k in ("access_token", "phone_number_id", "app_secret",
+                                                          "verify_token")})
+    elif account.provider == "twilio":
+        cfg["twilio"].update({k: own.get(k, "") for k in ("account_sid", "auth_token", "from_number",
+                                                           "messaging_service_sid")},
+                             content_sids=own.get("content_sids") or {},
+                             status_callback_url=hook_url("twilio", account.pk))
     return cfg
 
 
@@ -90,11 +91,12 @@ def email_sender(hotel_id: int | None = None) -> tuple[str, list[str]]:
 
     if hotel_id is None:
         return settings.DEFAULT_FROM_EMAIL, []
-    account = account_for(hotel_id)
-    own = account.email_from_address if account else ""
-    reply_to = [account.email_reply_to] if account and account.email_reply_to else []
+    account = account_for(hotel_id, "email")
+    config = account.config if account else {}
+    own = config.get("from_address", "")
+    reply_to = [config["reply_to"]] if config.get("reply_to") else []
     if own and selectors.address_on_domains(own, selectors.mail_domains(hotel_id=hotel_id)):
-        return formataddr((account.email_from_name, own)), reply_to
+        return formataddr((config.get("from_name", ""), own)), reply_to
     name = (account.hotel.name if account
             else Hotel.objects.filter(pk=hotel_id).values_list("name", flat=True).first()) or ""
     name = " ".join(name.split())  # one line: a header
@@ -105,18 +107,25 @@ def email_sender(hotel_id: int | None = None) -> tuple[str, list[str]]:
 
 def for_channel(channel: str, hotel_id: int | None = None) -> Provider | None:
     """The provider for ``channel`` of the hotel ``hotel_id``; None when the channel is switched off."""
-    from innkeeper.messaging.providers import email, simulator, whatsapp
+    from innkeeper.messaging.providers import email, simulator
 
     if channel == "EMAIL":
         sender, reply_to = email_sender(hotel_id)
         return email.DjangoEmail(from_email=sender, reply_to=reply_to)
     cfg = whatsapp_config(hotel_id)
-    registry = {"waha": whatsapp.Waha, "cloud": whatsapp.CloudApi, "twilio": whatsapp.Twilio}
     if cfg["provider"] == "simulator":
         provider = simulator.WhatsAppSimulator()
-    elif cfg["provider"] in registry:
-        provider = registry[cfg["provider"]](cfg[cfg["provider"]])
-    else:
+    elif cfg["provider"] in HOOKED:
+        provider = registry.get("whatsapp", cfg["provider"])(cfg[cfg["provider"]])
+    else:  # "off", or none configured
         return None
     provider.own = cfg["own"]
     return provider
+
+
+from innkeeper.messaging.providers import cloud as _cloud  # noqa: E402, F401  (registers itself)
+from innkeeper.messaging.providers import email as _email  # noqa: E402, F401  (registers itself)
+from innkeeper.messaging.providers import simulator as _simulator  # noqa: E402, F401  (registers itself)
+from innkeeper.messaging.providers import twilio as _twilio  # noqa: E402, F401  (registers itself)
+from innkeeper.messaging.providers import waha as _waha  # noqa: E402, F401  (registers itself)
+from innkeeper.messaging.providers import whatsapp as _whatsapp  # noqa: E402, F401  (registers "off")

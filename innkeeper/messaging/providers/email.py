@@ -7,7 +7,9 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.translation import gettext as _
 
+from innkeeper.core.providers import ConfigField, IntegrationProvider, register
 from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
 from innkeeper.messaging.providers.simulator import GUEST_MAIL
 
@@ -18,9 +20,18 @@ def message_id(idempotency_key: str) -> str:
     return f"<{digest}@innkeeper>"
 
 
-class DjangoEmail(Provider):
-    name = "email"
+@register
+class DjangoEmail(Provider, IntegrationProvider):
+    """The install's EMAIL_BACKEND (SMTP, anymail or the demo's simulator); a hotel's account of kind
+    "email" gives only its sender: the From name and address and the Reply-To."""
+
+    kind, name, registry_name = "email", "email", "smtp"
     channel = "EMAIL"
+    fields = (ConfigField("from_name"), ConfigField("from_address"), ConfigField("reply_to"))
+
+    @classmethod
+    def verify(cls, config: dict, *, hotel=None) -> str:
+        return _("Mail goes through this installation's mail server; nothing to connect to.")
 
     def __init__(self, from_email: str = "", reply_to: list[str] | None = None):
         self.from_email = from_email or settings.DEFAULT_FROM_EMAIL

@@ -55,11 +55,13 @@ def retry_after(value: str | None) -> float | None:
         return None
 
 
-def request(method: str, url: str, *, guarded: bool = False, **kwargs) -> httpx.Response:
+def request(method: str, url: str, *, guarded: bool = False, timeout: float | None = None,
+            **kwargs) -> httpx.Response:
     """Send; raise Retryable for timeouts, refused connections, 429 and 5xx, Permanent for an address the
-    guard refuses and for a redirect; return other answers."""
+    guard refuses and for a redirect; return other answers. ``timeout`` (seconds) overrides the setting."""
     try:
-        response = client(guarded=guarded).request(method, url, timeout=_timeout(), **kwargs)
+        response = client(guarded=guarded).request(
+            method, url, timeout=httpx.Timeout(timeout) if timeout else _timeout(), **kwargs)
     except outbound.OutboundRefused as exc:
         raise Permanent(exc.message, code="address_refused") from exc
     except httpx.TimeoutException as exc:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from innkeeper.core.providers import IntegrationProvider, register
 from innkeeper.messaging.providers.base import Outgoing, Provider, Sent
 
 # The attribute the guest outbox sets on its e-mails (innkeeper.messaging.providers.email).
@@ -36,8 +38,9 @@ class EmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-class WhatsAppSimulator(Provider):
-    name = "simulator"
+@register
+class WhatsAppSimulator(Provider, IntegrationProvider):
+    kind, name = "whatsapp", "simulator"
     channel = "WHATSAPP"
     deduplicates = True  # one recorded message per key
 
@@ -45,3 +48,7 @@ class WhatsAppSimulator(Provider):
         row = _record(channel="WHATSAPP", key=message.idempotency_key, recipient=message.recipient,
                       body_text=message.body_text, guest=True)  # WhatsApp goes to guests only
         return Sent(provider_message_id=f"sim-{row.pk}")
+
+    @classmethod
+    def verify(cls, config: dict, *, hotel=None) -> str:
+        return _("Connected: the simulator records every message on the demo outbox page.")

@@ -1,19 +1,25 @@
-"""WhatsApp providers: WAHA (self-hosted), Meta's Cloud API (templates) and Twilio."""
+"""What the WhatsApp providers share: sending's answers, the "Test connection" call, reading callbacks
+(the events, their checks) and the "off" provider. Each provider is one module: waha, cloud, twilio."""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from innkeeper.core.providers import CallbackMalformed, IntegrationProvider, VerifyFailed, register
 from innkeeper.messaging.providers import http
-from innkeeper.messaging.providers.base import OptedOut, Outgoing, Permanent, Provider, Retryable, Sent
-from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
+from innkeeper.messaging.providers.base import Provider, SendError, Sent
 
 
-def _digits(e164: str) -> str:
+def digits(e164: str) -> str:
     return e164.lstrip("+")
 
 
-def _accepted(provider: str, response, read_id) -> Sent:
+def accepted(provider: str, response, read_id) -> Sent:
     """A 2xx answer: the provider has the message. Sending it again would send it twice, so an answer
     we cannot read, or one without an id, is still SENT (with no id, so no receipts) and says so."""
     try:
@@ -27,100 +33,147 @@ def _accepted(provider: str, response, read_id) -> Sent:
                                              "its answer carried no message id")
 
 
-class _Configured(Provider):
+VERIFY_TIMEOUT = 5.0  # the panel's "Test connection" waits for the provider this long at most
+
+
+class Configured(Provider, IntegrationProvider):
+    kind = "whatsapp"
     channel = "WHATSAPP"
 
     def __init__(self, cfg: dict):
         self.cfg = cfg  # the provider's part of the WhatsApp config: the install's or the hotel's own
 
+    @classmethod
+    def _install(cls) -> dict:
+        """The install's settings of this provider that a hotel's account does not hold (API hosts)."""
+        return dict(settings.INNKEEPER_WHATSAPP.get(cls.name) or {})
 
-class Waha(_Configured):
-    name = "waha"
-
-    def send(self, message: Outgoing) -> Sent:
-        cfg = self.cfg
-        response = http.request("POST", f"{cfg['base_url']}/api/sendText", guarded=cfg.get("guarded", False),
-                                headers={"X-Api-Key": cfg["api_key"]},
-                                json={"session": cfg["session"], "chatId": f"{_digits(message.recipient)}@c.us",
-                                      "text": message.body_text, "linkPreview": False})
-        if response.status_code not in (200, 201):
-            raise http.permanent(response)
-        return _accepted("WAHA", response, _waha_id)
-
-
-def _waha_id(answer):
-    message_id = answer["id"]
-    if isinstance(message_id, dict):  # some engines answer {"id": {"_serialized": ...}}
-        message_id = message_id["_serialized"]
-    return message_id
-
-
-# Cloud API error codes worth another try: throughput, pair rate and spam rate limits.
-CLOUD_RETRYABLE = {130429, 131056, 131048, 2, 4, 80007}
-
-
-class CloudApi(_Configured):
-    """Approved UTILITY templates named ``innkeeper_<type>``: allowed outside the 24-hour window."""
-
-    name = "cloud"
-
-    def send(self, message: Outgoing) -> Sent:
-        cfg = self.cfg
-        names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
-        parameters = [{"type": "text", "text": str(message.variables.get(n) or "-")} for n in names]
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": _digits(message.recipient),
-                "type": "template",
-                "template": {"name": f"innkeeper_{message.type.lower()}", "language": {"code": message.locale},
-                             "components": [{"type": "body", "parameters": parameters}]}}
-        response = http.request("POST", f"{cfg['base_url']}/{cfg['api_version']}/{cfg['phone_number_id']}/messages",
-                                headers={"Authorization": f"Bearer {cfg['access_token']}"}, json=body)
+    @classmethod
+    def _verify_get(cls, url: str, **kwargs):
+        """GET for ``verify``: a short sentence for any failure, never the remote body."""
+        try:
+            response = http.request("GET", url, timeout=VERIFY_TIMEOUT, **kwargs)
+        except SendError as error:
+            raise VerifyFailed(_("The provider could not be reached (%(reason)s).") % {"reason": error}) from None
+        if response.status_code in (401, 403):
+            raise VerifyFailed(_("The provider refused the credentials (HTTP %(status)s).")
+                               % {"status": response.status_code})
         if response.status_code != 200:
-            try:
-                code = int(response.json()["error"]["code"])
-            except (ValueError, KeyError, TypeError):
-                code = 0
-            if code in CLOUD_RETRYABLE:
-                raise Retryable(f"rate limited ({code})", code=str(code))
-            raise http.permanent(response, code=str(code or response.status_code))
-        return _accepted("Cloud API", response, lambda answer: answer["messages"][0]["id"])
-
-
-class Twilio(_Configured):
-    name = "twilio"
-
-    def send(self, message: Outgoing) -> Sent:
-        cfg = self.cfg
-        by_locale = (cfg.get("content_sids") or {}).get(message.type) or {}
-        content_sid = by_locale.get(message.locale) or by_locale.get("en")
-        if content_sid:  # an approved template: allowed outside the 24-hour window
-            names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
-            variables = {str(i): str(message.variables.get(n) or "-") for i, n in enumerate(names, 1)}
-            form = {"To": f"whatsapp:{message.recipient}", "MessagingServiceSid": cfg["messaging_service_sid"],
-                    "ContentSid": content_sid, "ContentVariables": json.dumps(variables, ensure_ascii=False)}
-        else:  # free text: WhatsApp delivers it only within 24 hours of the guest's last message
-            sender = cfg["from_number"]
-            form = {"To": f"whatsapp:{message.recipient}",
-                    "From": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}",
-                    "Body": message.body_text}
-        if cfg["status_callback_url"]:
-            form["StatusCallback"] = cfg["status_callback_url"]
-        response = http.request(
-            "POST", f"{cfg['base_url']}/2010-04-01/Accounts/{cfg['account_sid']}/Messages.json",
-            auth=(cfg["account_sid"], cfg["auth_token"]), data=form)
-        if response.status_code not in (200, 201):
-            try:
-                code = int(response.json().get("code") or 0)
-            except (ValueError, AttributeError):
-                code = 0
-            if code in (20429, 63018):
-                raise Retryable(f"rate limited ({code})", code=str(code))
             http.logged(response)
-            if code == 21610:
-                raise OptedOut("the guest unsubscribed (replied STOP; Twilio 21610)", code="21610")
-            if code == 63016:
-                raise Permanent("WhatsApp delivers free text only within 24 hours of the guest's last message: "
-                                f"set an approved content template for {message.type} in TWILIO_CONTENT_SIDS "
-                                "(Twilio 63016)", code="63016")
-            raise Permanent(f"refused ({response.status_code}{f'; Twilio {code}' if code else ''})",
-                            code=str(code or 400))
-        return _accepted("Twilio", response, lambda answer: answer["sid"])
+            raise VerifyFailed(_("The provider answered HTTP %(status)s.") % {"status": response.status_code})
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise VerifyFailed(_("The provider sent an unreadable answer."))
+        return answer
+
+
+def short(value) -> str:
+    """A remote value shown on the panel: plain, one word-ish, short."""
+    return "".join(ch for ch in str(value or "") if ch.isalnum() or ch in " +-_.")[:40]
+
+
+@register
+class Off(IntegrationProvider):
+    """WhatsApp switched off for the hotel: nothing is sent."""
+
+    kind, name = "whatsapp", "off"
+
+    @classmethod
+    def verify(cls, config: dict, *, hotel=None) -> str:
+        return _("WhatsApp is switched off for this hotel.")
+
+
+# -- reading callbacks ---------------------------------------------------------------------------------
+
+class MalformedSignature(CallbackMalformed):
+    """A signature header that no signature of the scheme could look like."""
+
+
+def matching(pattern: re.Pattern, signature: str, header: str) -> re.Match:
+    found = pattern.fullmatch(signature.strip())
+    if not found:
+        raise MalformedSignature(f"the {header} header is not in the provider's signature format")
+    return found
+
+
+@dataclass(frozen=True)
+class Receipt:
+    provider: str
+    message_id: str
+    status: str
+    detail: str = ""
+    event_id: str = ""
+    at: float | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    sender: str
+    text: str
+    event_id: str = ""
+    at: float | None = None
+
+
+def message_id_max() -> int:
+    """No message id of ours is longer than the column that holds it; a longer one cannot be stored either."""
+    from innkeeper.messaging.models import Message
+
+    return Message._meta.get_field("provider_message_id").max_length
+
+
+def obj(value, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CallbackMalformed(f"{what} is not an object")
+    return value
+
+
+def items(value, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CallbackMalformed(f"{what} is not a list")
+    return value
+
+
+def text(value, what: str) -> str:
+    """A text field; a number stands for its digits (some providers send ids and codes as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise CallbackMalformed(f"{what} is not text")
+    return str(value)
+
+
+def message_id(value, what: str) -> str:
+    found = text(value, what)
+    if len(found) > message_id_max():
+        raise CallbackMalformed(f"{what} is longer than any message id")
+    return found
+
+
+def epoch(value, what: str, *, millis: bool = False) -> float | None:
+    """A callback's timestamp (epoch seconds, or milliseconds), as seconds; None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise CallbackMalformed(f"{what} is not a timestamp") from None
+    return seconds / 1000 if millis else seconds
+
+
+def json_body(body: bytes) -> dict:
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested deeper than the parser goes
+        raise CallbackMalformed("the body is not JSON") from None
+    if not isinstance(event, dict):
+        raise CallbackMalformed("the body is not a JSON object")
+    return event
