@@ -40,6 +40,7 @@ def server_env(**overrides: str) -> dict:
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "innkeeper.settings"
     env.setdefault("DEBUG", "false")
+    env.setdefault("RATE_LIMITS", "off")  # a benchmark is a load test from one address
     env.update(overrides)
     return env
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -16,12 +19,31 @@ HOTEL_URLCONF = "innkeeper.urls_hotel"
 CHECKIN_TOKEN_SALT = "innkeeper.checkin.link"  # noqa: S105  (a salt, not a secret)
 
 
+_hosts: ContextVar[dict | None] = ContextVar("hotel_hosts", default=None)
+
+
+@contextmanager
+def hosts_remembered():
+    """Within the block each hotel's link host is looked up once (a worker wording a batch of messages)."""
+    token = _hosts.set({})
+    try:
+        yield
+    finally:
+        _hosts.reset(token)
+
+
 def hotel_host(hotel: Hotel) -> str:
     """The hotel's main domain once verified; else its own name under PLATFORM_DOMAIN (or .localhost)."""
+    remembered = _hosts.get()
+    if remembered is not None and hotel.pk in remembered:
+        return remembered[hotel.pk]
     with scopes_disabled():
         domain = (HotelDomain.objects.filter(hotel=hotel, is_primary=True, verified_at__isnull=False)
                   .values_list("domain", flat=True).first())
-    return domain or verification.own_hosts(hotel.slug)[-1]
+    host = domain or verification.own_hosts(hotel.slug)[-1]
+    if remembered is not None:
+        remembered[hotel.pk] = host
+    return host
 
 
 def hotel_url(hotel: Hotel, name: str, locale: str | None = None, *, query: dict | None = None, **kwargs) -> str:

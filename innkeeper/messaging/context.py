@@ -11,11 +11,12 @@ from innkeeper.messaging.variables import VARIABLES
 CHECK_IN_OPEN = frozenset({"CONFIRMED"})
 
 
-def booking_context(booking, **extra) -> dict:
+def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) -> dict:
     """Variables for messages about ``booking``, formatted in the guest's language and the hotel's zone.
 
     Later steps pass what only they know (``pin``, ``web_key_link``, ``check_in_link``, ``room_number``)
-    as ``extra``; a name outside VARIABLES is a programming error.
+    as ``extra``; a name outside VARIABLES is a programming error. ``add_on_names``: the booking's extras
+    when the caller has read them already (a worker's batch), else they are read here.
     """
     unknown = set(extra) - set(VARIABLES)
     if unknown:
@@ -39,7 +40,8 @@ def booking_context(booking, **extra) -> dict:
             "web_key_link": "",
             # While the guest may still check in online, every message about the booking carries the link.
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
-            "add_ons": [line.add_on.name for line in booking.add_ons.select_related("add_on")],
+            "add_ons": add_on_names if add_on_names is not None else
+            [line.add_on.name for line in booking.add_ons.select_related("add_on")],
             "total": f"{total} {booking.currency}",
             "manage_link": "",
         }

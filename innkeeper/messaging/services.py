@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from innkeeper.core import activity, audit, outbound
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.core.models import IntegrationAccount
+from innkeeper.hotels.links import hosts_remembered
 from innkeeper.messaging import providers, rendering
 from innkeeper.messaging.context import booking_context
 from innkeeper.messaging.defaults import DEFAULTS
@@ -234,20 +236,42 @@ def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[s
 
 def message_render(row: Message) -> Message:
     """Fill in the wording of a message not rendered yet (its text is empty), from the booking as it is now
-    and the variables its caller left; store it on the row, so the panel and a resend show what went.
+    and the variables its caller left; store it on the row, so the panel and a resend show what went."""
+    messages_render([row])
+    return row
+
+
+def messages_render(rows: list[Message]) -> None:
+    """``message_render`` for a worker's batch: the bookings with their extras, the hotels' own templates
+    and each hotel's link host are read once for the whole batch, and the wording stored in one UPDATE.
 
     A hotel's template that this booking's values break (one saved before saving checked it, or a value the
     sample booking lacks) gives way to the shipped wording, and the message's log says why."""
-    if row.body_text or row.booking_id is None:
-        return row
-    from innkeeper.booking.models import Booking
+    from innkeeper.booking.models import Booking, BookingAddOn
 
-    booking = Booking.objects.select_related("hotel", "room_type", "room").get(pk=row.booking_id)
-    hotel = booking.hotel
-    context = booking_context(booking, **{k: v for k, v in (row.variables or {}).items() if k in VARIABLES})
+    todo = [row for row in rows if not row.body_text and row.booking_id is not None]
+    if not todo:
+        return
+    bookings = (Booking.objects.select_related("hotel", "room_type", "room")
+                .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on")))
+                .in_bulk({row.booking_id for row in todo}))
+    hotels = {booking.hotel_id for booking in bookings.values()}
+    own = {(t.hotel_id, t.type, t.channel, t.locale): (t.subject, t.body) for t in MessageTemplate.objects.filter(
+        hotel_id__in=hotels, type__in={row.type for row in todo})}
+    with hosts_remembered():  # each hotel's link host looked up once for the batch
+        for row in todo:
+            _word(row, bookings[row.booking_id], own)
+    Message.objects.bulk_update(todo, ["subject", "body_text", "body_html", "variables"])
+
+
+def _word(row: Message, booking, own: dict) -> None:
+    """Fill in ``row``'s wording from ``booking`` and the hotel's own templates ``own``."""
+    context = booking_context(booking, add_on_names=[line.add_on.name for line in booking.add_ons.all()],
+                              **{k: v for k, v in (row.variables or {}).items() if k in VARIABLES})
     which = {"type": row.type, "channel": row.channel, "locale": row.locale}
+    source = own.get((row.hotel_id, row.type, row.channel, row.locale)) or template_default(**which)
     try:
-        subject, body_text, body_html = _filled_in(*template_for(hotel=hotel, **which), context, row.channel)
+        subject, body_text, body_html = _filled_in(*source, context, row.channel)
     except InvalidInput as problem:
         log.warning("message %s: the hotel's template cannot be filled in: %s", row.idempotency_key, problem)
         subject, body_text, body_html = _filled_in(*template_default(**which), context, row.channel)
@@ -255,11 +279,8 @@ def message_render(row: Message) -> Message:
             hotel_id=row.hotel_id, message=row, number=0, provider="", outcome="fallback",
             detail=f"the hotel's template could not be filled in ({problem}); the shipped wording went")
     row.subject, row.body_text = subject[:255], body_text
-    row.body_html = _email_html(hotel.name, body_html) if row.channel == Channel.EMAIL else ""
+    row.body_html = _email_html(booking.hotel.name, body_html) if row.channel == Channel.EMAIL else ""
     row.variables = {k: v for k, v in context.items() if isinstance(v, str)}
-    Message.objects.filter(pk=row.pk).update(subject=row.subject, body_text=row.body_text,
-                                             body_html=row.body_html, variables=row.variables)
-    return row
 
 
 def _filled_in(subject_src: str, body_src: str, context: dict, channel: str) -> tuple[str, str, str]:
@@ -420,8 +441,8 @@ def messages_deliver(rows: list[Message], now: datetime) -> None:
     optouts = {(h, c, a.lower()) for h, c, a in OptOut.objects.filter(
         hotel_id__in=hotels, address__in={row.recipient for row in rows} | {row.recipient.lower() for row in rows})
         .values_list("hotel_id", "channel", "address")}
+    messages_render(rows)  # the wording is filled in here, in the worker, not in the booking's request
     for row in rows:
-        message_render(row)  # the wording is filled in here, in the worker, not in the booking's request
         which = (row.channel, row.hotel_id)
         if which not in found:
             found[which] = providers.for_channel(*which)
