@@ -105,21 +105,6 @@ class UnlockAttempt(models.Model):
                    models.Index(fields=["ip", "at"], name="unlockattempt_ip_at_idx")]
 
 
-class LockAccount(models.Model):
-    """A hotel's own lock-cloud account; without one the install's LOCK_PROVIDER / TTLOCK_* apply."""
-
-    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="lock_account")
-    provider = models.CharField(max_length=12, choices=[("ttlock", "TTLock"), ("simulator", "Simulator")])
-    client_id = models.CharField(max_length=128, blank=True)
-    client_secret = EncryptedTextField(blank=True)
-    username = models.CharField(max_length=128, blank=True)
-    password = EncryptedTextField(blank=True)
-    base_url = models.URLField(blank=True)
-    is_active = models.BooleanField(default=True)
-
-    objects = ScopedManager(hotel="hotel")
-
-
 class SimulatedPasscode(models.Model):
     """The simulator's lock cloud: PINs it holds per lock (no hotel scope: it stands for the vendor)."""
 

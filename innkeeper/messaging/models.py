@@ -163,34 +163,6 @@ WHATSAPP_PROVIDERS = [("", _("The installation's")), ("waha", "WAHA"), ("cloud",
                       ("twilio", "Twilio"), ("simulator", _("Simulator")), ("off", _("Off"))]
 
 
-class MessagingAccount(models.Model):
-    """A hotel's own WhatsApp provider account and e-mail sender; what it leaves blank is the install's
-    (WHATSAPP_PROVIDER and its variables, DEFAULT_FROM_EMAIL). Secrets are encrypted at rest."""
-
-    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="messaging_account")
-    whatsapp_provider = models.CharField(max_length=10, choices=WHATSAPP_PROVIDERS, blank=True)
-    waha_base_url = models.URLField(blank=True)
-    waha_api_key = EncryptedTextField(blank=True)
-    waha_session = models.CharField(max_length=64, blank=True)
-    waha_webhook_hmac_key = EncryptedTextField(blank=True)
-    cloud_access_token = EncryptedTextField(blank=True)
-    cloud_phone_number_id = models.CharField(max_length=64, blank=True)
-    cloud_app_secret = EncryptedTextField(blank=True)
-    cloud_verify_token = EncryptedTextField(blank=True)
-    twilio_account_sid = models.CharField(max_length=64, blank=True)
-    twilio_auth_token = EncryptedTextField(blank=True)
-    twilio_from_number = models.CharField(max_length=32, blank=True)
-    twilio_messaging_service_sid = models.CharField(max_length=64, blank=True)
-    twilio_content_sids = models.JSONField(default=dict, blank=True)
-    email_from_name = models.CharField(max_length=100, blank=True)
-    email_from_address = models.EmailField(blank=True)
-    email_reply_to = models.EmailField(blank=True)
-    is_active = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ScopedManager(hotel="hotel")
-
-
 class SimulatedMessage(models.Model):
     """What a simulator provider would have sent (demo and tests): shown on the demo outbox page.
 
