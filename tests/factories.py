@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django_scopes import scopes_disabled
 
+from innkeeper.booking.models import Booking
 from innkeeper.hotels.models import AddOn, AddOnCharge, BookingModel, Hotel, RateOverride, Room, RoomType
 
 _seq = itertools.count(1)
@@ -103,3 +104,22 @@ def make_messaging_account(hotel: Hotel, *, whatsapp_provider: str = "", is_acti
             return IntegrationAccount.objects.create(hotel=hotel, kind="whatsapp", provider=whatsapp_provider,
                                                      config=config, status=status)
     return None
+
+
+@scopes_disabled()
+def copies_of(booking, count: int) -> list:
+    """count more bookings like this one, each two days after the last in the same room (so none overlaps),
+    created after it and one after another: the original stays the oldest."""
+    copies = []
+    for n in range(1, count + 1):
+        shift = timedelta(days=2 * n)
+        copy = Booking.objects.get(pk=booking.pk)
+        copy.pk, copy.reference = None, f"Z{n:05d}"
+        copy.check_in += shift
+        copy.check_out = copy.check_out + shift if copy.check_out else None
+        copy.start, copy.end = copy.start + shift, copy.end + shift
+        copy.blocks_from, copy.blocks_until = copy.blocks_from + shift, copy.blocks_until + shift
+        copy.request_key = ""
+        copy.save()
+        copies.append(copy)
+    return copies

@@ -288,3 +288,17 @@ def test_when_the_mail_server_is_down_the_owner_gets_the_link_to_pass_on(client,
     link = re.search(r"http://testserver(/panel/join/[^/\s<]+/)", page).group(1)
     client.post("/panel/sign-out/")
     assert client.get(link).status_code == 200  # the link shown works
+
+
+def test_the_invitations_page_and_another_hotels_are_not_counted(client, hotel, other_hotel, owner):
+    now = timezone.now()
+    for n, h in [(n, hotel) for n in range(55)] + [(n, other_hotel) for n in range(3)]:
+        Invitation.objects.create(hotel=h, email=f"guest{n}@{h.slug}.example", token_hash=f"{h.slug}{n}",
+                                  created_at=now - timedelta(minutes=n), expires_at=now + timedelta(days=1))
+    sign_in(client, owner)
+    first = client.get("/panel/team/").content.decode()
+    assert "55 in all" in first and "Page 1 of 2" in first and "guest0@moscow.example" in first
+    assert "guest54@moscow.example" not in first and "other.example" not in first
+    last = client.get("/panel/team/", {"page": "2"}).content.decode()
+    assert "guest54@moscow.example" in last and "guest0@moscow.example" not in last
+    assert client.get("/panel/team/", {"page": "x"}).status_code == 200

@@ -395,3 +395,38 @@ def test_the_tape_chart_goes_to_a_day_fifty_years_on_and_back(signed_in, hotel, 
     for day in (today + timedelta(days=18262), today - timedelta(days=18262)):
         r = signed_in.get("/panel/tape/", {"from": day.isoformat()})
         assert r.status_code == 200 and f"?from={day - timedelta(days=7)}" in r.content.decode()
+
+
+NEXT_LINK = re.compile(r'<a href="([^"]+)" rel="next">')
+
+
+def test_the_list_pages_through_all_250_bookings_keeping_the_filter_and_never_counts_another_hotel(
+        signed_in, hotel, other_hotel, rooms, book, future):
+    oldest = book(hotel, rooms, future, future + timedelta(days=1), name="Anna Petrova")
+    newest = factories.copies_of(oldest, 249)[-1]
+    theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="std", rooms=1), future,
+                  future + timedelta(days=1), name="Anna Other")
+    url, seen, pages = "/panel/bookings/?q=anna", [], []
+    while url:
+        page = signed_in.get(url).content.decode().replace("&amp;", "&")
+        pages.append(page)
+        seen += re.findall(r'class="ref" href="/panel/bookings/(\w{6})/"', page)
+        found = NEXT_LINK.search(page)
+        url = "/panel/bookings/" + found.group(1) if found else None
+        assert url is None or "q=anna" in url  # the filter stays with the pages
+    assert len(pages) == 5 and "Page 1 of 5" in pages[0] and "Page 5 of 5" in pages[4]
+    assert "250 in all" in pages[0]
+    assert len(seen) == 250 == len(set(seen))
+    assert seen[0] == newest.reference and seen[-1] == oldest.reference
+    assert theirs.reference not in seen
+    assert 'rel="prev"' in pages[4] and 'rel="prev"' not in pages[0]
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("999", "Page 5 of 5"), ("nope", "Page 1 of 5"), ("-1", "Page 5 of 5"),
+                                              ("0", "Page 5 of 5")])
+def test_a_page_that_is_not_one_shows_the_first_or_the_last(signed_in, hotel, rooms, book, future, asked, shown):
+    oldest = book(hotel, rooms, future, future + timedelta(days=1))
+    factories.copies_of(oldest, 249)
+    r = signed_in.get("/panel/bookings/", {"page": asked})
+    assert r.status_code == 200 and shown in r.content.decode()
+    assert (oldest.reference in r.content.decode()) == (shown == "Page 5 of 5")

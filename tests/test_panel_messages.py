@@ -164,3 +164,26 @@ def test_a_stored_template_that_cannot_be_filled_in_shows_what_to_fix_instead_of
     assert '<p class="error" id="id_body-error">A filter or loop in the template cannot work' in page
     assert re.search(r'lang="ru".*?<p class="alert" role="alert">A filter or loop', page, re.S)
     assert "Their Анна" not in page
+
+
+def test_the_log_pages_through_every_message_keeping_the_filter(client, hotel, other_hotel, booking, book, future):
+    theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="x", rooms=1), future,
+                  future + timedelta(days=1))
+    with scopes_disabled():
+        oldest = Message.objects.filter(booking=booking, channel="EMAIL").order_by("created_at", "id").first()
+        for n in range(60):
+            copy = Message.objects.get(pk=oldest.pk)
+            copy.pk, copy.idempotency_key = None, f"copy-{oldest.pk}-{n}"
+            copy.created_at = oldest.created_at + timedelta(seconds=n + 1)
+            copy.save()
+        mine = Message.objects.filter(booking=booking, channel="EMAIL").count()
+        foreign = set(Message.objects.filter(booking=theirs).values_list("pk", flat=True))
+    sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    first = client.get("/panel/messages/", {"channel": "EMAIL"}).content.decode()
+    assert f"{mine} in all" in first and "Page 1 of 2" in first
+    later = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    assert "channel=EMAIL" in later and "page=2" in later
+    last = client.get("/panel/messages/" + later).content.decode()
+    shown = {int(pk) for page in (first, last) for pk in re.findall(r'data-message="(\d+)"', page)}
+    assert len(shown) == mine and oldest.pk in shown and not shown & foreign
+    assert f'data-message="{oldest.pk}"' in last

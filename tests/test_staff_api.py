@@ -14,6 +14,7 @@ from innkeeper.core import activity
 from innkeeper.core.activity import Actor
 from innkeeper.hotels.models import RateOverride
 from innkeeper.locks.models import LockKey
+from innkeeper.messaging.models import Message
 from tests import factories
 from tests.factories import PASSWORD
 from tests.outbox_helpers import work_outbox
@@ -215,3 +216,35 @@ def test_another_hotels_keys_are_404_and_untouched(client, hotel, keyed):
     owner = session(hotel, "OWNER", "owner@moscow.example")
     assert [post(owner, url, {}).status_code for url in urls] == [404] * 4
     assert keys_of(theirs) == before == [(1, "FAILED")]
+
+
+def test_bookings_page_with_offset_and_count_only_the_callers_hotel(hotel, setup):
+    _std, oldest, theirs = setup
+    copies = factories.copies_of(oldest, 249)
+    staff = session(hotel, "STAFF", "desk@moscow.example")
+    first = staff.get("/api/v1/staff/bookings", {"limit": 200})
+    assert first.status_code == 200 and first["X-Total-Count"] == "250"
+    assert len(first.json()) == 200 and first.json()[0]["reference"] == copies[-1].reference
+    rest = staff.get("/api/v1/staff/bookings", {"offset": 200, "limit": 200})
+    assert rest["X-Total-Count"] == "250" and len(rest.json()) == 50
+    assert rest.json()[-1]["reference"] == oldest.reference
+    every = {b["reference"] for b in first.json() + rest.json()}
+    assert len(every) == 250 and theirs.reference not in every
+    last = staff.get("/api/v1/staff/bookings", {"offset": 249, "limit": 1}).json()
+    assert [b["reference"] for b in last] == [oldest.reference]
+    assert staff.get("/api/v1/staff/bookings", {"offset": 250}).json() == []
+    assert staff.get("/api/v1/staff/bookings", {"offset": -1}).status_code == 422
+    assert staff.get("/api/v1/staff/bookings", {"q": "anna"})["X-Total-Count"] == "250"
+
+
+def test_messages_page_with_offset_and_count_only_the_callers_hotel(hotel, other_hotel, setup):
+    _std, mine, theirs = setup
+    staff = session(hotel, "STAFF", "desk@moscow.example")
+    everything = staff.get("/api/v1/staff/messages", {"limit": 200})
+    total = int(everything["X-Total-Count"])
+    with scopes_disabled():
+        assert total == Message.objects.filter(booking=mine).count() > 0
+        assert Message.objects.filter(booking=theirs).exists()
+    assert total == len(everything.json()) and {m["booking"] for m in everything.json()} == {mine.reference}
+    last = staff.get("/api/v1/staff/messages", {"offset": total - 1}).json()
+    assert [m["id"] for m in last] == [everything.json()[-1]["id"]]

@@ -10,6 +10,7 @@ import datetime as dt
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -38,6 +39,9 @@ from innkeeper.payments.models import Payment
 
 router = Router(tags=["staff"], auth=django_auth)
 ERRORS = {401: dict, 403: Problem, 404: Problem, 409: Problem, 422: dict, 503: Problem}
+# Lists answer one page (offset, limit) as before, and how many match in all in this header, so that callers
+# that only send limit see the same body.
+TOTAL_HEADER = "X-Total-Count"
 
 
 @contextmanager
@@ -58,6 +62,8 @@ class BookingSearch(Schema):
     source: Text = Field("", max_length=12)
     arriving_from: dt.date | None = None
     arriving_to: dt.date | None = None
+    offset: int = Field(0, ge=0, description="How many matches to skip; the X-Total-Count header says how many "
+                                             "there are")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -123,11 +129,12 @@ class RatesOut(Schema):
 
 
 @router.get("/staff/bookings", response={200: list[StaffBookingOut], **ERRORS}, summary="Find bookings")
-def bookings(request, q: Query[BookingSearch]):
+def bookings(request, response: HttpResponse, q: Query[BookingSearch]):
     with member(request) as hotel:
         found = selectors.bookings_find(hotel=hotel, text=q.q, status=q.status, source=q.source,
                                         arriving_from=q.arriving_from, arriving_to=q.arriving_to)
-        return [staff_booking_out(b) for b in found.select_related("hotel")[:q.limit]]
+        response[TOTAL_HEADER] = found.count()
+        return [staff_booking_out(b) for b in found.select_related("hotel")[q.offset:q.offset + q.limit]]
 
 
 def _booking(hotel, reference: str) -> Booking:
@@ -257,6 +264,8 @@ class MessageSearch(Schema):
     type: Text = Field("", max_length=24)
     channel: Text = Field("", max_length=10)
     booking: Text = Field("", max_length=6)
+    offset: int = Field(0, ge=0, description="How many matches to skip; the X-Total-Count header says how many "
+                                             "there are")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -268,11 +277,12 @@ def message_out(m: Message) -> dict:
 
 
 @router.get("/staff/messages", response={200: list[MessageOut], **ERRORS}, summary="The communication log")
-def messages(request, q: Query[MessageSearch]):
+def messages(request, response: HttpResponse, q: Query[MessageSearch]):
     with member(request) as hotel:
         found = messaging_selectors.messages_find(hotel=hotel, status=q.status, type=q.type, channel=q.channel,
                                                   reference=q.booking)
-        return [message_out(m) for m in found[:q.limit]]
+        response[TOTAL_HEADER] = found.count()
+        return [message_out(m) for m in found[q.offset:q.offset + q.limit]]
 
 
 @router.get("/staff/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="One message")

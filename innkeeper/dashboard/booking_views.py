@@ -22,6 +22,7 @@ from innkeeper.core import activity
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, CalendarForm, MoveForm, NewBookingForm, StatusForm
+from innkeeper.dashboard.paging import page_of
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
@@ -58,7 +59,7 @@ def bookings(request):
         found = selectors.bookings_find(hotel=request.panel_hotel, text=f.get("q", ""), status=f.get("status", ""),
                                         source=f.get("source", ""), arriving_from=f.get("arriving_from"),
                                         arriving_to=f.get("arriving_to"))
-    return render(request, "dashboard/bookings.html", {"form": form, "bookings": found[:200]},
+    return render(request, "dashboard/bookings.html", {"form": form, "page": page_of(request, found)},
                   status=400 if form.errors else 200)
 
 

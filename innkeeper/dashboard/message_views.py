@@ -14,6 +14,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import MessageFilterForm, OptOutForm, TemplateForm
+from innkeeper.dashboard.paging import page_of
 from innkeeper.messaging import selectors, services
 from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType, OptOut
 from innkeeper.messaging.variables import VARIABLES
@@ -25,7 +26,7 @@ def log(request):
     f = form.cleaned_data if form.is_valid() else {}
     found = selectors.messages_find(hotel=request.panel_hotel, status=f.get("status", ""), type=f.get("type", ""),
                                     channel=f.get("channel", ""), reference=f.get("booking", ""))
-    return render(request, "dashboard/messages.html", {"form": form, "messages_found": found[:200]})
+    return render(request, "dashboard/messages.html", {"form": form, "page": page_of(request, found)})
 
 
 @panel_view

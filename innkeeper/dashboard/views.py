@@ -19,6 +19,7 @@ from innkeeper.core.errors import DomainError, InvalidInput
 from innkeeper.core.http import client_ip
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.forms import InviteForm, SignInForm, SignUpForm
+from innkeeper.dashboard.paging import page_of
 
 
 class SignIn(auth_views.LoginView):
@@ -87,10 +88,11 @@ def team(request):
                 return redirect("panel:team")
             form = InviteForm()  # the e-mail failed: the page shows the link to pass on by hand
     hotel, now = request.panel_hotel, timezone.now()
+    page = page_of(request, Invitation.objects.filter(hotel=hotel).order_by("-created_at", "-id"))
     return render(request, "dashboard/team.html", {
         "form": form, "link": link, "now": now,
         "members": Membership.objects.filter(hotel=hotel).select_related("user").order_by("role", "user__email"),
-        "invitations": [(i, i.state(now)) for i in Invitation.objects.filter(hotel=hotel)[:50]],
+        "invitations": [(i, i.state(now)) for i in page], "page": page,
     }, status=400 if form.errors else 200)
 
 
