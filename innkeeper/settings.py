@@ -79,6 +79,8 @@ TEMPLATES = [
         },
     },
 ]
+# One field template for every form: help text and errors carry the ids Django's aria-describedby names.
+FORM_RENDERER = "innkeeper.web.renderers.FormRenderer"
 
 
 def _database(db: dict) -> dict:

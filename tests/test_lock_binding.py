@@ -95,7 +95,7 @@ def room_form(room, lock_id, **changes) -> dict:
 def lock_error(response) -> str:
     """The error shown beside the lock field."""
     page = response.content.decode()
-    return html.unescape(page.split('id="id_lock_id-error">', 1)[1].split("</p>", 1)[0])
+    return html.unescape(page.split('id="id_lock_id_error">', 1)[1].split("</p>", 1)[0])
 
 
 # -- the rule, in the service ------------------------------------------------------------------------

@@ -318,7 +318,7 @@ def test_the_messaging_card_says_what_to_fix_beside_the_field_and_saves_nothing(
     answer = client.post("/panel/settings/messaging/", {"msg-is_active": "on", **change})
     page = answer.content.decode()
     assert answer.status_code == 400
-    error = page.split(f'id="id_msg-{field}-error">', 1)[1].split("</p>", 1)[0]
+    error = page.split(f'id="id_msg-{field}_error">', 1)[1].split("</p>", 1)[0]
     assert message in error.replace("&quot;", '"').replace("&#x27;", "'")
     with scopes_disabled():
         assert not IntegrationAccount.objects.exists()
@@ -369,7 +369,7 @@ def test_a_waha_address_on_a_private_or_local_network_is_refused_unless_the_inst
             "msg-waha_webhook_hmac_key": "h", "msg-is_active": "on"}
     answer = client.post("/panel/settings/messaging/", form)
     assert answer.status_code == 400
-    error = answer.content.decode().split('id="id_msg-waha_base_url-error">', 1)[1].split("</p>", 1)[0]
+    error = answer.content.decode().split('id="id_msg-waha_base_url_error">', 1)[1].split("</p>", 1)[0]
     assert (f"The server address {host} is on a private or local network ({address}); "
             "give its public address.") in error
     with scopes_disabled():
@@ -454,7 +454,7 @@ def test_the_sender_address_must_be_on_one_of_the_hotels_domains_while_reply_to_
         assert (account.config["from_address"], account.config["reply_to"]) == (sender, "moscow.inn@gmail.com")
     else:
         assert answer.status_code == 400 and account is None
-        error = answer.content.decode().split('id="id_msg-email_from_address-error">', 1)[1].split("</p>", 1)[0]
+        error = answer.content.decode().split('id="id_msg-email_from_address_error">', 1)[1].split("</p>", 1)[0]
         assert ("The sender address must be on one of this hotel&#x27;s domains (moscow-inn.example): mail from "
                 "another domain would be refused as spoofed. Give that address as Reply-To instead.") in error
 

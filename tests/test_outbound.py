@@ -125,7 +125,7 @@ LOCK_CARD = {"lock-provider": "ttlock", "lock-client_id": "app-1", "lock-client_
 
 
 def field_error(answer, field: str) -> str:
-    return answer.content.decode().split(f'id="id_{field}-error">', 1)[1].split("</p>", 1)[0]
+    return answer.content.decode().split(f'id="id_{field}_error">', 1)[1].split("</p>", 1)[0]
 
 
 @pytest.mark.parametrize("language, message", [

@@ -386,7 +386,7 @@ def test_a_far_off_or_broken_day_on_the_tape_chart_is_400_with_the_error_beside_
     r = signed_in.get("/panel/tape/", {"from": first})
     assert r.status_code == 400
     page = r.content.decode()
-    assert re.search(rf'<p class="error" id="id_from-error">{re.escape(error)}', page)
+    assert re.search(rf'<p class="error" id="id_from_error">{re.escape(error)}', page)
     assert mine.reference in page and theirs.reference not in page  # today's window, this hotel only
 
 

@@ -269,5 +269,5 @@ def test_a_far_off_or_broken_day_on_the_rates_page_is_400_with_the_error_beside_
     r = client.get("/panel/rates/", {"from": first})
     assert r.status_code == 400
     page = r.content.decode()
-    assert f'<p class="error" id="id_from-error">{error}' in page
+    assert f'<p class="error" id="id_from_error">{error}' in page
     assert "Standard" in page and "Their Suite" not in page  # today's prices, this hotel's room types only

@@ -146,7 +146,7 @@ def test_a_template_that_cannot_be_filled_in_is_an_error_beside_the_text_on_prev
     for button in ("preview", "save"):
         r = client.post(url, {**form, button: ""})
         assert r.status_code == 400, button
-        assert re.search(r'<p class="error" id="id_body-error">A filter or loop in the template cannot work with its '
+        assert re.search(r'<p class="error" id="id_body_error">A filter or loop in the template cannot work with its '
                          r"values: ", r.content.decode()), button
     with scopes_disabled():
         assert not MessageTemplate.objects.exists()
@@ -161,7 +161,7 @@ def test_a_stored_template_that_cannot_be_filled_in_shows_what_to_fix_instead_of
     r = client.get("/panel/messages/templates/?type=BOOKING_CONFIRMATION&channel=WHATSAPP&locale=en")
     assert r.status_code == 200
     page = r.content.decode()
-    assert '<p class="error" id="id_body-error">A filter or loop in the template cannot work' in page
+    assert '<p class="error" id="id_body_error">A filter or loop in the template cannot work' in page
     assert re.search(r'lang="ru".*?<p class="alert" role="alert">A filter or loop', page, re.S)
     assert "Their Анна" not in page
 

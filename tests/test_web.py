@@ -257,7 +257,7 @@ def test_a_bad_logo_is_refused_beside_the_field_and_nothing_changes(client, site
     r = panel_settings(client, hotel, accent_colour="#bb2200",
                        logo=SimpleUploadedFile(name, content, content_type="image/png"))
     assert r.status_code == 400
-    error = re.search(r'<p class="error" id="id_hotel-logo-error">(.*?)</p>', text(r)).group(1)
+    error = re.search(r'<p class="error" id="id_hotel-logo_error">(.*?)</p>', text(r)).group(1)
     assert html.unescape(error).startswith(message)
     with scopes_disabled():
         hotel.refresh_from_db()

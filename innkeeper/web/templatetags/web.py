@@ -92,12 +92,3 @@ def language_switcher(context):
     here = context.get("switch_to") or request.get_full_path()
     return {"languages": [(code, LANGUAGE_NAMES.get(code, code), translate_url(here, code),
                            code == current) for code in offered_languages(request.hotel)]}
-
-
-@register.inclusion_tag("web/_field.html")
-def field(bound_field, **attrs):
-    """A labelled form field; its errors are announced and tied to the input for screen readers."""
-    widget_attrs = {k.replace("_", "-"): v for k, v in attrs.items()}
-    if bound_field.errors:
-        widget_attrs.update({"aria-invalid": "true", "aria-describedby": f"{bound_field.auto_id}_error"})
-    return {"field": bound_field, "widget": bound_field.as_widget(attrs=widget_attrs)}
