@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "django_countries",
     "innkeeper.core",
     "innkeeper.accounts",
     "innkeeper.hotels",

@@ -26,7 +26,7 @@ from tests.messaging_helpers import rendered
 from tests.outbox_helpers import work_outbox
 
 IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "document_number": "75 1234567",
-            "nationality": "Russian", "address": "Tverskaya 7, Moscow"}
+            "nationality": "RU", "address": "Tverskaya 7, Moscow"}
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests.test_staff_api import session
 NUL = "\x00"
 HOST = {"HTTP_HOST": "moscow.localhost"}
 IDENTITY = {"legal_name": "Anna Petrova", "date_of_birth": "1990-05-17", "document_number": "75 1234567",
-            "nationality": "Russian", "address": "Tverskaya 7, Moscow"}
+            "nationality": "RU", "address": "Tverskaya 7, Moscow"}
 
 
 @pytest.fixture

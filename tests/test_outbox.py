@@ -104,7 +104,7 @@ def pending_key(hotel, other_hotel, book, future, settings):
         booking = book(h, rt, future, future + timedelta(days=2))
         with scope(hotel=h):
             identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
-                                              document_number="AB1234567", nationality="Russian", today=future)
+                                              document_number="AB1234567", nationality="RU", today=future)
             _booking, key = journey.checkin_complete(booking=booking, identity=identity)
         found.append(key)
     return found

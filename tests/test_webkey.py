@@ -41,7 +41,7 @@ def keyed(hotel, room_type, book, future):
     booking = book(hotel, room_type, future, future + timedelta(days=2))
     with scope(hotel=hotel):
         identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
-                                          document_number="AB1234567", nationality="Russian", today=future)
+                                          document_number="AB1234567", nationality="RU", today=future)
         booking, key = journey.checkin_complete(booking=booking, identity=identity)
     key = services.key_process(key_id=key.pk)
     assert key.status == KeyStatus.ACTIVE
@@ -320,7 +320,7 @@ def test_automatic_check_out_waits_for_a_paid_late_check_out(hotel, room_type, b
     booking = book(hotel, room_type, future, future + timedelta(days=2))
     with scope(hotel=hotel):
         identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
-                                          document_number="AB1234567", nationality="Russian", today=future)
+                                          document_number="AB1234567", nationality="RU", today=future)
         booking, key = journey.checkin_complete(booking=booking, identity=identity, add_ons=["late-check-out"])
     key = services.key_process(key_id=key.pk)
     late = timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)
@@ -455,7 +455,7 @@ def test_a_key_still_being_made_shows_as_being_prepared_and_the_page_refreshes_i
     booking = book(hotel, room_type, future, future + timedelta(days=2))
     with scope(hotel=hotel):
         identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-01-01",
-                                          document_number="AB1234567", nationality="Russian", today=future)
+                                          document_number="AB1234567", nationality="RU", today=future)
         booking, key = journey.checkin_complete(booking=booking, identity=identity)
     token = services.webkey_token(key)
     with inside(booking):

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Field, Query, Router, Schema
@@ -52,8 +53,15 @@ def member(request, *, owner: bool = False):
                                  "invitation."), code="no_hotel")
     if owner and membership.role != Role.OWNER:
         raise NotAllowed()
-    with scope(hotel=membership.hotel):
+    # As in the panel: the hotel's clock for what the services read as "now" and "today", and for the
+    # times in the answers.
+    with scope(hotel=membership.hotel), timezone.override(membership.hotel.tz):
         yield membership.hotel
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored (UTC) time as the hotel's clock shows it; called inside ``member``."""
+    return timezone.localtime(moment) if moment else None
 
 
 class BookingSearch(Schema):
@@ -94,7 +102,7 @@ class StaffBookingDetailOut(StaffBookingOut):
 def payment_out(p: Payment) -> dict:
     return {"provider": p.provider, "amount": str(p.amount), "currency": p.currency, "status": p.status,
             "provider_reference": p.provider_reference, "failure_code": p.failure_code,
-            "failure_message": p.failure_message, "created_at": p.created_at}
+            "failure_message": p.failure_message, "created_at": _local(p.created_at)}
 
 
 class StatusIn(Schema):
@@ -189,7 +197,7 @@ class KeyOut(Schema):
 
 def key_out(k: LockKey) -> dict:
     return {"id": k.pk, "room": k.room.number, "generation": k.generation, "status": k.status, "kind": k.kind,
-            "valid_from": k.valid_from, "valid_until": k.valid_until, "attempts": k.attempts,
+            "valid_from": _local(k.valid_from), "valid_until": _local(k.valid_until), "attempts": k.attempts,
             "last_error": k.last_error, "note": k.note}
 
 
@@ -272,8 +280,8 @@ class MessageSearch(Schema):
 def message_out(m: Message) -> dict:
     return {"id": m.pk, "booking": m.booking.reference if m.booking_id else None, "channel": m.channel,
             "type": m.type, "recipient": m.recipient, "status": m.status, "attempts": m.attempts,
-            "next_attempt_at": m.next_attempt_at, "last_error": m.last_error,
-            "provider_message_id": m.provider_message_id, "created_at": m.created_at}
+            "next_attempt_at": _local(m.next_attempt_at), "last_error": m.last_error,
+            "provider_message_id": m.provider_message_id, "created_at": _local(m.created_at)}
 
 
 @router.get("/staff/messages", response={200: list[MessageOut], **ERRORS}, summary="The communication log")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
 from innkeeper.booking.models import Booking
@@ -29,7 +30,9 @@ class GuestIdentity(models.Model):
     legal_name = models.CharField(max_length=200)
     date_of_birth = models.DateField()
     document_number = EncryptedTextField(help_text="Passport or ID number, encrypted at rest.")
-    nationality = models.CharField(max_length=60)
+    nationality = CountryField(blank=True)
+    # What a guest wrote before nationality was chosen from a list, when it named no country we know.
+    nationality_text = models.CharField(max_length=60, blank=True)
     address = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_countries import countries
 from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
@@ -82,6 +83,13 @@ class Identity:
     address: str = ""
 
 
+def _country_code(text: str) -> str:
+    """The ISO 3166-1 code ``text`` names: a code (RU, RUS), or a country's name in English or Russian."""
+    if len(text) <= 3 and countries.alpha2(text):
+        return countries.alpha2(text)
+    return countries.by_name(text, language="en") or countries.by_name(text, language="ru")
+
+
 def clean_identity(*, legal_name, date_of_birth, document_number, nationality, address="",
                    today: date) -> Identity:
     """Check what the guest typed; each problem names its field."""
@@ -109,8 +117,10 @@ def clean_identity(*, legal_name, date_of_birth, document_number, nationality, a
     nationality = " ".join(str(nationality or "").split())
     if not nationality:
         raise InvalidInput(_("Please enter your nationality."), field="nationality", code="required")
-    if len(nationality) > 60:
-        raise InvalidInput(_("The nationality is too long."), field="nationality", code="too_long")
+    nationality = _country_code(nationality)
+    if not nationality:
+        raise InvalidInput(_("Please choose your nationality from the list of countries."),
+                           field="nationality", code="invalid")
     address = " ".join(str(address or "").split())
     if len(address) > 255:
         raise InvalidInput(_("The address is too long."), field="address", code="too_long")

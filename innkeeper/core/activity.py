@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_countries.fields import Country
 
 from innkeeper.core.models import ActivityLog, ActorKind
 
@@ -84,6 +85,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, Model):
         return value.pk
+    if isinstance(value, Country):
+        return value.code
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items() if not _secret(str(k))}
     if isinstance(value, (list, tuple, set)):

@@ -127,7 +127,7 @@ def phone_e164(raw: str, *, region: str = "") -> str | None:
 
 def _phone_region(hotel) -> str:
     """The country a guest's number without a country code is read in: WHATSAPP_DEFAULT_REGION, else the hotel's."""
-    return settings.INNKEEPER_WHATSAPP.get("default_region") or hotel.country
+    return settings.INNKEEPER_WHATSAPP.get("default_region") or hotel.country.code
 
 
 def idempotency_key(*, booking, type: str, channel: str, occasion: str = "") -> str:

@@ -40,7 +40,7 @@ def hotel_jsonld(request, hotel, *, price_range: str = "") -> dict:
         "url": sites.absolute_url(request, "/"), "description": hotel.description,
         "checkinTime": hotel.check_in_time.strftime("%H:%M"), "checkoutTime": hotel.check_out_time.strftime("%H:%M"),
         "address": {"@type": "PostalAddress", "streetAddress": hotel.address, "addressLocality": hotel.city,
-                    "postalCode": hotel.postal_code, "addressCountry": hotel.country},
+                    "postalCode": hotel.postal_code, "addressCountry": hotel.country.code},
     }
     if hotel.latitude is not None and hotel.longitude is not None:
         data["geo"] = {"@type": "GeoCoordinates", "latitude": float(hotel.latitude), "longitude": float(hotel.longitude)}

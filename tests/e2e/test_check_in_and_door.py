@@ -84,7 +84,7 @@ def test_check_in_online_then_open_the_door(page, cloud, hotel, future):
         page.get_by_label("Full name (as in your passport or ID)").fill("Anna Petrova")
         page.get_by_label("Date of birth").fill("1990-05-17")
         page.get_by_label("Passport or ID number").fill("12")
-        page.get_by_label("Nationality").fill("Russian")
+        page.get_by_label("Nationality").select_option("RU")
         page.get_by_role("button", name="Continue").click()
         page.get_by_text("A passport or ID number has 5 to 20 letters and digits.").wait_for()
         page.get_by_label("Passport or ID number").fill("75 1234567")

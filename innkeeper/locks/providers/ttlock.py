@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -77,10 +78,17 @@ _tokens_lock = threading.Lock()
 # One HTTP client (connection pool, TLS context) per account per process: making one costs more than
 # a request to a nearby server.
 _clients: dict[TTLockAccount, httpx.Client] = {}
+_clients_pid = os.getpid()
 
 
 def _client(account: TTLockAccount) -> httpx.Client:
+    global _clients_pid
     with _tokens_lock:
+        if _clients_pid != os.getpid():
+            # A forked worker (Celery prefork, gunicorn) must not share its parent's sockets: dropped, not
+            # closed, since closing would end the parent's connections too.
+            _clients.clear()
+            _clients_pid = os.getpid()
         client = _clients.get(account)
         if client is None:
             options = {"base_url": account.base_url,
