@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
+from innkeeper.core.money import known_currencies
+
 
 class BookingModel(models.TextChoices):
     DAILY = "DAILY", _("Nightly stays")
@@ -32,7 +34,12 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
-currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO currency code, e.g. EUR."))
+def validate_currency(value: str) -> None:
+    if value not in known_currencies():
+        raise ValidationError(_("%(value)s is not an ISO 4217 currency code. Use one such as EUR, RUB or USD."),
+                              params={"value": value})
+
+
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Use lowercase letters, digits and dashes."))
 
 
@@ -43,7 +50,7 @@ class Hotel(models.Model):
     is_active = models.BooleanField(default=True)
 
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     default_locale = models.CharField(max_length=8, default="en")
     locales = models.JSONField(default=list, help_text="Languages the hotel's site and messages offer.")
 

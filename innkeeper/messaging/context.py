@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import formats, translation
 from django.utils.timezone import localtime
 
+from innkeeper.core.money import format_money
 from innkeeper.hotels.links import checkin_link
 from innkeeper.messaging.variables import VARIABLES
 
@@ -25,7 +26,6 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
     tz = hotel.tz
     with translation.override(booking.locale):
         start, end = localtime(booking.start, tz), localtime(booking.end, tz)
-        total = formats.number_format(booking.total, decimal_pos=2, use_l10n=True, force_grouping=True)
         context = {
             "guest_name": booking.guest_name,
             "hotel_name": hotel.name,
@@ -42,7 +42,7 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
             "add_ons": add_on_names if add_on_names is not None else
             [line.add_on.name for line in booking.add_ons.select_related("add_on")],
-            "total": f"{total} {booking.currency}",
+            "total": format_money(booking.total, booking.currency, booking.locale),
             "manage_link": "",
         }
     context.update({k: ("" if v is None else v) for k, v in extra.items()})

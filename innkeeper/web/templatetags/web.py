@@ -6,23 +6,15 @@ from django.urls import reverse, translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from innkeeper.core.money import format_money
 from innkeeper.hotels.amenities import amenity_labels
 from innkeeper.hotels.theme import FONTS
 from innkeeper.web.middleware import offered_languages
 
 register = template.Library()
 
-SYMBOLS = {"RUB": "₽", "EUR": "€", "USD": "$", "GBP": "£", "GEL": "₾", "INR": "₹"}
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 HEX = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
-
-
-def _money(value: Decimal, currency: str, cents: bool) -> str:
-    text = f"{value:,.2f}" if cents else f"{value:,.0f}"
-    symbol = SYMBOLS.get(currency, currency)
-    if get_language() == "ru":
-        return text.replace(",", "\u202f").replace(".", ",") + f"\u00a0{symbol}"
-    return f"{symbol}{text}" if len(symbol) == 1 else f"{text}\u00a0{symbol}"
 
 
 def _whole(value) -> bool:
@@ -32,8 +24,7 @@ def _whole(value) -> bool:
 @register.filter
 def money(amount, currency: str) -> str:
     """12 500 ₽ in Russian, €1,250.50 in English; whole amounts without the cents."""
-    value = Decimal(amount)
-    return _money(value, currency, cents=not _whole(value))
+    return format_money(amount, currency, get_language())
 
 
 @register.filter
@@ -41,7 +32,7 @@ def quote_money(amount, quote) -> str:
     """An amount of a price breakdown: with cents when any amount of the breakdown has them, so the
     column lines up and adds up as printed."""
     amounts = [line.amount for line in quote.lines] + [quote.tax, quote.total]
-    return _money(Decimal(amount), quote.currency, cents=not all(_whole(a) for a in amounts))
+    return format_money(amount, quote.currency, get_language(), cents=not all(_whole(a) for a in amounts))
 
 
 @register.filter
