@@ -123,3 +123,17 @@ def test_rate_limits_off_and_overrides_in_the_configuration(tmp_path):
         with pytest.raises(ImproperlyConfigured) as err:
             config.load(tmp_path, {"RATE_LIMITS": bad})
         assert "RATE_LIMITS is invalid" in str(err.value)
+
+
+def test_check_in_links_that_open_nothing_are_limited_per_address(client, hotels, future):
+    host = {"HTTP_HOST": "moscow.localhost", "REMOTE_ADDR": "198.51.100.3"}
+    pages = [client.get("/en/check-in/", {"token": f"made-up-{i}"}, **host).status_code for i in range(21)]
+    assert pages == [404] * 20 + [429]
+    api = [client.post("/api/v1/check-in/complete", data=json.dumps({
+        "token": f"made-up-{i}", "guest": {"legal_name": "A B", "date_of_birth": "1990-01-01",
+                                           "document_number": "AB12345", "nationality": "RU"}}),
+        content_type="application/json", REMOTE_ADDR="198.51.100.4").status_code for i in range(21)]
+    assert api == [404] * 20 + [429]
+    # Another hotel's site counts for itself.
+    assert client.get("/en/check-in/", {"token": "made-up"}, HTTP_HOST="other.localhost",
+                      REMOTE_ADDR="198.51.100.3").status_code == 404

@@ -10,6 +10,9 @@ from ninja import Field, Router, Schema
 
 from innkeeper.api.schemas import Problem
 from innkeeper.checkin import services
+from innkeeper.core import throttle
+from innkeeper.core.errors import NotFound
+from innkeeper.core.http import client_ip
 from innkeeper.core.schemas import Text
 from innkeeper.journey import services as journey
 
@@ -48,7 +51,11 @@ class CheckInOut(Schema):
                          "door key is queued; the chosen add-ons are added to its total.")
 def complete(request, payload: CheckInIn):
     now = timezone.now()
-    booking = services.booking_for_token(payload.token, now=now)
+    try:
+        booking = services.booking_for_token(payload.token, now=now)
+    except NotFound:  # a link that opens nothing counts against its sender
+        throttle.limit("checkin_link", client_ip(request))
+        raise
     with scope(hotel=booking.hotel):
         identity = services.clean_identity(**payload.guest.dict(), today=timezone.localdate(timezone=booking.hotel.tz))
         booking, key = journey.checkin_complete(booking=booking, identity=identity, add_ons=payload.add_ons, now=now)

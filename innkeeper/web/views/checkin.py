@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from innkeeper.booking.pricing import with_add_ons
 from innkeeper.checkin import services
+from innkeeper.core import throttle
 from innkeeper.core.crypto import mask
 from innkeeper.core.errors import Busy, Conflict, InvalidInput, NotFound
+from innkeeper.core.http import client_ip
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
@@ -41,6 +43,8 @@ def check_in(request):
     try:
         booking = services.booking_for_token(token, now=now, hotel=request.hotel)
     except (NotFound, Conflict) as error:
+        if isinstance(error, NotFound):  # a link that opens nothing counts against its sender
+            throttle.limit("checkin_link", client_ip(request), hotel=request.hotel)
         return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
                                                         "meta": _meta(request, _("Online check-in"))},
                       status=404 if isinstance(error, NotFound) else 410)
