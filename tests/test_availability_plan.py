@@ -19,6 +19,11 @@ from tests import factories
 
 ROOMS = 4
 DAYS = 400  # one-night stays per room before today, and as many from today on
+# What a plan may read: the stays overlapping the window (3 per room, in each hotel) and what the planner's
+# choice of scan adds to them (a range scan of the guard's index meets every room's overlapping stays, and a
+# lossy recheck a few more). It varies with the statistics from run to run; the old queries read 806 rows to
+# pick a room and 15,232 for a search, the whole book.
+READ_AT_MOST = 200
 
 
 @scopes_disabled()
@@ -104,7 +109,7 @@ def test_a_search_reads_only_the_stays_that_overlap_it(hotel, in_scope, now, bus
     # the two nights asked for. The scans may meet the other hotel's overlapping stays as well (the
     # guard's index is by room and stay, not by hotel), never the 6,400 stays of the two hotels.
     assert total == 6_400
-    assert rows <= 4 * 3 * ROOMS, (rows, indexes)
+    assert rows <= READ_AT_MOST, (rows, indexes)
     assert "booking_no_overlap" in indexes
 
 
@@ -126,5 +131,5 @@ def test_picking_and_moving_a_room_read_only_the_stays_that_overlap(hotel, in_sc
     plans = explained(captured)
     assert len(plans) == 2  # the free rooms, the stays around the booking
     for rows, indexes in plans:
-        assert rows <= 4 * 3 * ROOMS, (rows, indexes)
+        assert rows <= READ_AT_MOST, (rows, indexes)
         assert "booking_no_overlap" in indexes
