@@ -7,7 +7,6 @@ Meta's subscription handshake with the verify token."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 
 from django.utils.crypto import constant_time_compare
@@ -25,9 +24,9 @@ from innkeeper.messaging.providers.whatsapp import (
     accepted,
     digits,
     epoch,
+    hex_hmac_valid,
     items,
     json_body,
-    matching,
     message_id,
     obj,
     short,
@@ -41,11 +40,8 @@ _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")  # hex HMAC-SHA256
 
 def signature_valid(app_secret: str, body: bytes, signature: str) -> bool:
     """X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(app secret, raw body), in constant time."""
-    if not app_secret or not signature:
-        return False
-    given = matching(_SIGNATURE, signature, "X-Hub-Signature-256").group(1).lower()
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), given.encode())
+    return hex_hmac_valid(app_secret, body, signature, pattern=_SIGNATURE, header="X-Hub-Signature-256",
+                          digest=hashlib.sha256)
 
 
 def events(event: dict) -> list:

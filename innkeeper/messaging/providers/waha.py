@@ -6,7 +6,6 @@ Webhooks: X-Webhook-Hmac = hex HMAC-SHA512 of the raw body; the body carries the
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 
 from django.utils.translation import gettext as _
@@ -23,8 +22,8 @@ from innkeeper.messaging.providers.whatsapp import (
     accepted,
     digits,
     epoch,
+    hex_hmac_valid,
     json_body,
-    matching,
     message_id,
     obj,
     short,
@@ -37,11 +36,8 @@ _SIGNATURE = re.compile(r"[0-9a-fA-F]{128}")  # hex HMAC-SHA512
 
 def signature_valid(key: str, body: bytes, signature: str) -> bool:
     """X-Webhook-Hmac = hex HMAC-SHA512 of the raw body, compared in constant time."""
-    if not key or not signature:
-        return False
-    given = matching(_SIGNATURE, signature, "X-Webhook-Hmac").group(0).lower()
-    expected = hmac.new(key.encode(), body, hashlib.sha512).hexdigest()
-    return hmac.compare_digest(expected.encode(), given.encode())
+    return hex_hmac_valid(key, body, signature, pattern=_SIGNATURE, header="X-Webhook-Hmac",
+                          digest=hashlib.sha512)
 
 
 def events(event: dict, event_id: str) -> list:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -97,6 +98,18 @@ def matching(pattern: re.Pattern, signature: str, header: str) -> re.Match:
     if not found:
         raise MalformedSignature(f"the {header} header is not in the provider's signature format")
     return found
+
+
+def hex_hmac_valid(secret: str, body: bytes, signature: str, *, pattern: re.Pattern, header: str,
+                   digest) -> bool:
+    """A hex HMAC of the raw body (the pattern's last group, or the whole match), compared in constant time.
+    No secret or no signature is never valid; a signature not in the pattern raises MalformedSignature."""
+    if not secret or not signature:
+        return False
+    found = matching(pattern, signature, header)
+    given = found.group(found.re.groups).lower()
+    expected = hmac.new(secret.encode(), body, digest).hexdigest()
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 @dataclass(frozen=True)
