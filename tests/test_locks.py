@@ -394,7 +394,7 @@ def test_an_offline_passcode_in_a_half_hour_zone_starts_on_a_local_hour(db, clou
 def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
     from innkeeper.core.models import IntegrationAccount
     from innkeeper.locks.providers import provider_for
-    from innkeeper.locks.providers.simulator import SimulatorProvider
+    from innkeeper.simulators.locks import SimulatorProvider
 
     settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
     settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # the hotel's lock cloud is a fake on this machine

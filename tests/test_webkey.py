@@ -19,8 +19,9 @@ from innkeeper.core import crypto
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import binding, services
-from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
+from innkeeper.locks.models import KeyStatus, LockKey, UnlockAttempt
 from innkeeper.locks.providers.ttlock import forget_tokens
+from innkeeper.simulators.models import SimulatedUnlock
 from tests import factories
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
 

@@ -1,5 +1,5 @@
 """Keys: issue a PIN on the room's lock, fall back to an offline passcode, revoke, re-issue, retry;
-the web key; the demo keypad; the automatic check-out.
+the web key; the automatic check-out.
 
 Every key operation is a ``LockKey`` row written in the business transaction (the outbox row).
 ``key_process`` moves one row forward: it claims it in a short transaction, calls the lock provider
@@ -38,8 +38,6 @@ from innkeeper.locks.models import (
     KeyKind,
     KeyStatus,
     LockKey,
-    SimulatedPasscode,
-    SimulatedUnlock,
     UnlockAttempt,
 )
 from innkeeper.locks.providers import LockError, LockProvider, provider_for
@@ -569,21 +567,6 @@ def _log_attempt(attempt, key, hotel, channel, ip, now, *, ok, code="", detail="
         UnlockAttempt.objects.create(
             hotel_id=key.hotel_id if key else (hotel.pk if hotel else None), booking_id=key.booking_id if key else None,
             key=key, at=now, channel=channel, ip=ip, ok=ok, code=code, detail=detail[:500])
-
-
-# -- the demo keypad (simulator) -------------------------------------------------------------------
-
-def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool:
-    """A PIN typed on a simulated lock's keypad: opens if the simulator holds it for this moment."""
-    now = now or timezone.now()
-    pin = (pin or "").strip()
-    if not pin.isdecimal():  # a PIN is digits; anything else (a NUL among them) opens nothing
-        return False
-    match = SimulatedPasscode.objects.filter(lock_id=lock_id, pin=pin, deleted_at=None,
-                                             valid_from__lte=now, valid_until__gt=now).first()
-    if match:
-        SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.KEYPAD, passcode=match)
-    return match is not None
 
 
 # -- automatic check-out ---------------------------------------------------------------------------
