@@ -104,6 +104,23 @@ def test_an_active_key_sends_access_instructions_with_the_pin_kept_encrypted(clo
     assert all(key.pin not in (column or "") for column in row)  # the outbox keeps the PIN encrypted too
 
 
+def test_the_locks_app_only_records_a_working_key_and_the_journey_sends_its_instructions(cloud, checked_in, hotel):
+    """What follows a key's outcome is the journey's: the keys' outbox kind is registered with its steps, and
+    the locks app alone (no steps after it) queues no message."""
+    from innkeeper.core import outbox
+    from innkeeper.journey.steps import STEPS
+    from innkeeper.messaging.models import Message
+
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    with scopes_disabled():
+        services.keys_process([services._claim(key.pk, booking.created_at)], booking.created_at)
+        key = LockKey.objects.get(pk=key.pk)
+        assert (key.status, key.instructions_due_at) == (KeyStatus.ACTIVE, booking.created_at)
+        assert not Message.objects.filter(booking=booking).exclude(type="BOOKING_CONFIRMATION").exists()
+    assert outbox.kind("lock_key").deliver.keywords == {"then": STEPS}
+
+
 def test_early_check_in_and_late_check_out_widen_the_window(cloud, checked_in, hotel, settings):
     factories.make_add_on(hotel, "early-check-in", "10")
     factories.make_add_on(hotel, "late-check-out", "10")

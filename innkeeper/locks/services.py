@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Protocol
 
 from django.conf import settings
 from django.core import signing
@@ -25,7 +27,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.booking import occupied
+from innkeeper.booking import selectors as booking_selectors
 from innkeeper.booking.models import Booking, BookingAddOn
 from innkeeper.booking.states import Status
 from innkeeper.core import activity, db, tokens
@@ -41,8 +43,6 @@ from innkeeper.locks.models import (
     UnlockAttempt,
 )
 from innkeeper.locks.providers import LockError, LockProvider, provider_for
-from innkeeper.messaging import services as messaging
-from innkeeper.messaging.models import MessageType
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,22 @@ ENDED = frozenset({Status.CHECKED_OUT, Status.CANCELLED, Status.NO_SHOW, Status.
 KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 
 
+class KeyThen(Protocol):
+    """What follows a key's outcome at the lock, decided by the journey (``innkeeper.journey.steps``), which
+    registers the keys' outbox kind with it; run in the transaction that records the outcome."""
+
+    def key_active(self, key: LockKey, now: datetime) -> None:
+        """The key works on its lock from now on."""
+
+
+class _Nothing:
+    def key_active(self, key: LockKey, now: datetime) -> None:
+        pass
+
+
+NOTHING: KeyThen = _Nothing()
+
+
 # -- the validity window ---------------------------------------------------------------------------
 
 def key_window(booking: Booking) -> tuple[datetime, datetime]:
@@ -69,7 +85,7 @@ def key_window(booking: Booking) -> tuple[datetime, datetime]:
     the grace), so a longer late check-out configured after the booking was made cannot reach into the
     next guest's key.
     """
-    held = occupied.of_booking(booking)
+    held = booking_selectors.room_held(booking)
     grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), held.turnover / 2)
     return (max(held.start, booking.blocks_from) - grace,
             min(held.end + grace, booking.blocks_until - grace))
@@ -274,26 +290,25 @@ def _remove(provider: LockProvider, key: LockKey) -> None:
 
 
 def key_process(*, key_id: int, now: datetime | None = None) -> LockKey | None:
-    """Do the due operation of one key (create or remove its PIN) and record what happened."""
+    """Do the due operation of one key (create or remove its PIN) and record what happened, as the outbox's
+    kind registered for keys does it (with the journey's steps after it). Returns the key as it is now."""
     now = now or timezone.now()
     with scopes_disabled():  # a worker's job: it serves every hotel
-        key = _claim(key_id, now)
-        if key is None:
-            return LockKey.objects.filter(pk=key_id).first()
-        return _process(key, provider_for(key.hotel), now)
+        core_outbox.process(KIND, [key_id], now=now, limit=1, others=False)
+        return LockKey.objects.filter(pk=key_id).first()
 
 
-def keys_process(keys: list[LockKey], now: datetime) -> None:
+def keys_process(keys: list[LockKey], now: datetime, *, then: KeyThen = NOTHING) -> None:
     """Do a claimed batch (the outbox's ``deliver`` for keys); each hotel's provider is made once."""
     found = {}
     with scopes_disabled():
         for key in keys:
             if key.hotel_id not in found:
                 found[key.hotel_id] = provider_for(key.hotel)
-            _process(key, found[key.hotel_id], now)
+            _process(key, found[key.hotel_id], now, then)
 
 
-def _process(key: LockKey, provider: LockProvider, now: datetime) -> LockKey:
+def _process(key: LockKey, provider: LockProvider, now: datetime, then: KeyThen) -> LockKey:
     """A claimed key's operation at the lock, outside any transaction, and its outcome recorded."""
     operation = key.status
     outcome, error = {}, None
@@ -307,11 +322,11 @@ def _process(key: LockKey, provider: LockProvider, now: datetime) -> LockKey:
     except Exception as exc:  # a bug or an unexpected answer: keep the row, retry, say what happened
         log.exception("key %s: %s failed", key.idempotency_key, operation)
         error = LockError("unexpected", f"{exc.__class__.__name__}: {exc}", retryable=True, ambiguous=True)
-    return _record(key.pk, operation, outcome, error, provider.name, now)
+    return _record(key.pk, operation, outcome, error, provider.name, now, then)
 
 
 def _record(key_id: int, operation: str, outcome: dict, error: LockError | None, provider: str,
-            now: datetime) -> LockKey:
+            now: datetime, then: KeyThen = NOTHING) -> LockKey:
     with transaction.atomic():
         key = LockKey.objects.select_for_update().get(pk=key_id)
         key.provider = provider
@@ -340,7 +355,7 @@ def _record(key_id: int, operation: str, outcome: dict, error: LockError | None,
             if key.status == KeyStatus.PENDING:
                 key.status, key.activated_at, key.next_attempt_at = KeyStatus.ACTIVE, now, None
                 key.save()
-                access_instructions_due(key, now)
+                access_instructions_due(key, now, then)
             else:
                 # Revoked while its PIN was being made: the PIN now exists, so remove it again.
                 key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
@@ -353,21 +368,17 @@ def _record(key_id: int, operation: str, outcome: dict, error: LockError | None,
         return key
 
 
-def access_instructions_due(key: LockKey, now: datetime) -> None:
+def access_instructions_due(key: LockKey, now: datetime, then: KeyThen) -> None:
     """The one place that decides the guest's access instructions are due: the key just became ACTIVE.
 
     Records it on the key and in the booking's history; the message itself (``access_details``, by
-    e-mail and WhatsApp in the guest's language) is queued here by the messaging outbox.
+    e-mail and WhatsApp in the guest's language) is the journey's step ``then.key_active``, queued in
+    this transaction.
     """
     key.instructions_due_at = now
     key.save(update_fields=["instructions_due_at", "updated_at"])
     _event(key, "key_active", kind=key.kind, room=key.room.number)
-    details = access_details(key)
-    # One message per key: a re-issued key (new room or dates) sends new instructions.
-    messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
-                              occasion=f"key-{key.generation}", now=now,
-                              extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
-                                                                      "pin_first_use_by")})
+    then.key_active(key, now)
 
 
 def keys_due(*, now: datetime) -> list[int]:
@@ -398,10 +409,13 @@ def _give_up(keys: list[LockKey], now: datetime) -> None:
         _event(key, "key_failed" if issuing else "key_revoke_failed", error=key.last_error)
 
 
-OUTBOX_KIND = core_outbox.Kind(
-    name=KIND, model=LockKey, due_statuses=DUE, policy=outbox_policy, deliver=keys_process,
-    claimed=lambda now, policy: {"next_attempt_at": now + timedelta(seconds=policy.lease_seconds)},
-    give_up=_give_up, select_related=("hotel", "room"))
+def outbox_kind(*, then: KeyThen = NOTHING) -> core_outbox.Kind:
+    """LockKey rows as the outbox's kind ``lock_key``, with ``then`` after each outcome. The journey registers
+    it (``innkeeper.journey.apps``) with its steps."""
+    return core_outbox.Kind(
+        name=KIND, model=LockKey, due_statuses=DUE, policy=outbox_policy, deliver=partial(keys_process, then=then),
+        claimed=lambda now, policy: {"next_attempt_at": now + timedelta(seconds=policy.lease_seconds)},
+        give_up=_give_up, select_related=("hotel", "room"))
 
 
 def key_retry(*, key: LockKey, actor: str, now: datetime | None = None) -> LockKey:
@@ -586,7 +600,7 @@ def stays_to_check_out(*, now: datetime) -> list[Booking]:
                       .select_related("hotel", "room__room_type")
                       .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on"))))
         return [booking for booking in candidates
-                if occupied.of_booking(booking, add_on_codes=[a.add_on.code for a in booking.add_ons.all()]).end
+                if booking_selectors.room_held(booking, add_on_codes=[a.add_on.code for a in booking.add_ons.all()]).end
                 <= cutoff]
 
 
