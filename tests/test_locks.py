@@ -14,7 +14,9 @@ from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import binding, services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
+from innkeeper.locks.providers import provider_for
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
+from innkeeper.locks.services import operations
 from tests import factories
 from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
@@ -114,7 +116,7 @@ def test_the_locks_app_only_records_a_working_key_and_the_journey_sends_its_inst
     cloud.add_lock("L101")
     booking, key = checked_in()
     with scopes_disabled():
-        services.keys_process([services._claim(key.pk, booking.created_at)], booking.created_at)
+        services.keys_process([operations._claim(key.pk, booking.created_at)], booking.created_at)
         key = LockKey.objects.get(pk=key.pk)
         assert (key.status, key.instructions_due_at) == (KeyStatus.ACTIVE, booking.created_at)
         assert not Message.objects.filter(booking=booking).exclude(type="BOOKING_CONFIRMATION").exists()
@@ -358,13 +360,13 @@ def test_revoked_while_being_made_removes_the_pin_it_made(cloud, checked_in, hot
     cloud.add_lock("L101")
     booking, key = checked_in()
     with scopes_disabled():  # the worker's steps, one by one
-        claimed = services._claim(key.pk, booking.created_at)
-        provider = services.provider_for(hotel)
-        outcome = services._issue(provider, claimed, booking.created_at)  # the PIN is on the lock now...
+        claimed = operations._claim(key.pk, booking.created_at)
+        provider = provider_for(hotel)
+        outcome = operations._issue(provider, claimed, booking.created_at)  # the PIN is on the lock now...
     with scope(hotel=hotel):
         journey.booking_cancel(booking=booking, actor="staff")  # ...when the booking is cancelled
     with scopes_disabled():
-        key = services._record(key.pk, KeyStatus.PENDING, outcome, None, provider.name, booking.created_at)
+        key = operations._record(key.pk, KeyStatus.PENDING, outcome, None, provider.name, booking.created_at)
     assert key.status == KeyStatus.REVOKING and key.remote_id
     key = process(key)
     assert key.status == KeyStatus.REVOKED and cloud.live_passcodes() == []

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from innkeeper.core import audit, outbound
 from innkeeper.core.errors import InvalidInput
 
-
 ACCOUNT_SECRETS = ("waha_api_key", "waha_webhook_hmac_key", "cloud_access_token", "cloud_app_secret",
                    "cloud_verify_token", "twilio_auth_token")
 ACCOUNT_FIELDS = ("whatsapp_provider", "waha_base_url", "waha_session", "cloud_phone_number_id",
