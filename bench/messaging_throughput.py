@@ -70,7 +70,7 @@ def main() -> None:
     fake = TimedFake().start()
     broker = REDIS_URL if _redis_answers() else "filesystem://"
     os.environ.update(WHATSAPP_PROVIDER="waha", WAHA_BASE_URL=fake.url, WAHA_API_KEY=fw.WAHA_KEY,
-                      EMAIL_BACKEND="innkeeper.messaging.providers.simulator.EmailBackend",
+                      EMAIL_BACKEND="innkeeper.simulators.messages.EmailBackend",
                       CELERY_BROKER_URL=broker)
     info = _common.setup_django("messaging_throughput")
     if broker == REDIS_URL:

@@ -130,6 +130,9 @@ def _time_zone(raw: str) -> str:
 
 
 LOCK_PROVIDERS = ("simulator", "ttlock")
+# The simulators (innkeeper.simulators) are installed in demo mode only: production has neither their
+# tables nor their providers.
+DEMO_ONLY = "is for demo mode only (production installs no simulators)"
 TTLOCK_DEFAULT_BASE_URL = "https://euapi.ttlock.com"
 
 
@@ -255,7 +258,9 @@ def _horizon_days(raw: str) -> int:
 
 def _locks(env, problems: list[str], production: bool) -> tuple[str, dict | None]:
     provider = _parse(env, "LOCK_PROVIDER", _choice(LOCK_PROVIDERS), problems, required=production,
-                      default="simulator", hint="simulator or ttlock")
+                      default="simulator", hint="ttlock" if production else "simulator or ttlock")
+    if production and provider == "simulator":
+        problems.append(f"LOCK_PROVIDER=simulator {DEMO_ONLY}: use ttlock")
     if provider != "ttlock":
         return provider, None
     ttlock = {
@@ -277,7 +282,8 @@ def _text(raw: str) -> str:
 
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-SIMULATOR_EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+SIMULATOR_EMAIL_BACKEND = "innkeeper.simulators.messages.EmailBackend"
+OLD_SIMULATOR_EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"  # its old path, still read
 WHATSAPP_PROVIDERS = ("waha", "cloud", "twilio", "simulator", "off")
 
 
@@ -285,6 +291,10 @@ def _email(env: Mapping[str, str], problems: list[str], production: bool) -> dic
     """E-mail goes through Django's EMAIL_BACKEND: SMTP, an anymail backend, or (demo) the simulator."""
     backend = _parse(env, "EMAIL_BACKEND", _text, problems, required=False,
                      default=SMTP_BACKEND if production else SIMULATOR_EMAIL_BACKEND)
+    if backend == OLD_SIMULATOR_EMAIL_BACKEND:
+        backend = SIMULATOR_EMAIL_BACKEND
+    if production and backend == SIMULATOR_EMAIL_BACKEND:
+        problems.append(f"EMAIL_BACKEND={backend} {DEMO_ONLY}")
     smtp = backend == SMTP_BACKEND
     return {
         "backend": backend,
@@ -331,7 +341,10 @@ def _whatsapp(env: Mapping[str, str], problems: list[str], production: bool) -> 
         return value
 
     provider = _parse(env, "WHATSAPP_PROVIDER", choice, problems, required=production,
-                      default="simulator", hint=" | ".join(WHATSAPP_PROVIDERS))
+                      default="simulator", hint=" | ".join(p for p in WHATSAPP_PROVIDERS
+                                                           if not production or p != "simulator"))
+    if production and provider == "simulator":
+        problems.append(f"WHATSAPP_PROVIDER=simulator {DEMO_ONLY}: use waha, cloud, twilio or off")
 
     def need(name, parser=_text, default=""):
         return _parse(env, name, parser, problems, required=production, default=default)

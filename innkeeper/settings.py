@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "innkeeper.journey",
     "innkeeper.demo",
 ]
+# The demo's simulators (a lock cloud, message senders) and their tables: demo mode only, so a production
+# database never has them and production offers no simulator (innkeeper.config refuses them there).
+if CONFIG.mode == "demo":
+    INSTALLED_APPS.append("innkeeper.simulators")
 
 MIDDLEWARE = [
     "innkeeper.web.middleware.SecurityMiddleware",  # Django's, plus Permissions-Policy

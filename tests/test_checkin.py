@@ -19,7 +19,8 @@ from innkeeper.hotels import links
 from innkeeper.hotels.models import RoomType
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as lock_services
-from innkeeper.locks.models import KeyStatus, LockKey, SimulatedPasscode
+from innkeeper.locks.models import KeyStatus, LockKey
+from innkeeper.simulators.models import SimulatedPasscode
 from tests import factories
 from tests.conftest import locked_elsewhere
 from tests.messaging_helpers import rendered

@@ -15,9 +15,11 @@ GOOD_SECRET = "k" * 30 + "abcdefghijklmnopqrstuvwxyz"
 MESSAGING = {"CELERY_BROKER_URL": "redis://redis:6379/0", "EMAIL_HOST": "smtp.example.com",
              "DEFAULT_FROM_EMAIL": "Hotel <stay@hotel.example>", "WHATSAPP_PROVIDER": "off"}
 FERNET_KEY = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="  # 32 bytes, url-safe base64
+# Production has no simulators: its locks are TTLock's.
+TTLOCK = {"LOCK_PROVIDER": "ttlock", "TTLOCK_CLIENT_ID": "app-id", "TTLOCK_CLIENT_SECRET": "app-secret",
+          "TTLOCK_USERNAME": "owner", "TTLOCK_PASSWORD": "owner-password"}
 PRODUCTION = {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://db/x",
-              "ALLOWED_HOSTS": "a.example", "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator",
-              **MESSAGING}
+              "ALLOWED_HOSTS": "a.example", "FIELD_ENCRYPTION_KEYS": FERNET_KEY, **TTLOCK, **MESSAGING}
 
 
 def test_demo_mode_needs_no_variables(tmp_path):
@@ -53,7 +55,7 @@ def test_production_accepts_a_complete_environment(tmp_path):
     cfg = config.load(tmp_path, {"INNKEEPER_MODE": "production", "SECRET_KEY": GOOD_SECRET,
                                  "DATABASE_URL": "postgres://inn:pw@db.internal:5432/innkeeper",
                                  "ALLOWED_HOSTS": "hotel.example.com, .example.org",
-                                 "FIELD_ENCRYPTION_KEYS": FERNET_KEY, "LOCK_PROVIDER": "simulator", **MESSAGING})
+                                 "FIELD_ENCRYPTION_KEYS": FERNET_KEY, **TTLOCK, **MESSAGING})
     assert (cfg.debug, cfg.allowed_hosts) == (False, ["hotel.example.com", ".example.org"])
     assert (cfg.database["ENGINE"], cfg.database["HOST"], cfg.database["NAME"]) == (
         "django.db.backends.postgresql", "db.internal", "innkeeper")
@@ -98,13 +100,14 @@ def test_encryption_keys_are_checked_and_rotation_lists_are_kept_in_order(tmp_pa
 
 
 def test_ttlock_needs_its_credentials_and_a_valid_url(tmp_path):
+    without = {name: value for name, value in PRODUCTION.items() if not name.startswith("TTLOCK_")}
     with pytest.raises(ImproperlyConfigured) as err:
-        config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "ttlock", "TTLOCK_BASE_URL": "euapi.ttlock.com"})
+        config.load(tmp_path, {**without, "LOCK_PROVIDER": "ttlock", "TTLOCK_BASE_URL": "euapi.ttlock.com"})
     message = str(err.value)
     for expected in ("TTLOCK_CLIENT_ID is missing", "TTLOCK_CLIENT_SECRET is missing", "TTLOCK_USERNAME is missing",
                      "TTLOCK_PASSWORD is missing", "TTLOCK_BASE_URL is invalid"):
         assert expected in message, message
-    cfg = config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "TTLock", "TTLOCK_CLIENT_ID": "id",
+    cfg = config.load(tmp_path, {**without, "LOCK_PROVIDER": "TTLock", "TTLOCK_CLIENT_ID": "id",
                                  "TTLOCK_CLIENT_SECRET": "s", "TTLOCK_USERNAME": "u", "TTLOCK_PASSWORD": "p"})
     assert cfg.ttlock == {"client_id": "id", "client_secret": "s", "username": "u", "password": "p",
                           "base_url": "https://euapi.ttlock.com", "timeout": 30.0}

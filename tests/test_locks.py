@@ -14,7 +14,9 @@ from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import binding, services
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey
+from innkeeper.locks.providers import provider_for
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider, forget_tokens
+from innkeeper.locks.services import operations
 from tests import factories
 from tests.conftest import local
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
@@ -102,6 +104,23 @@ def test_an_active_key_sends_access_instructions_with_the_pin_kept_encrypted(clo
         cursor.execute("SELECT body_text, body_html, variables FROM messaging_message WHERE id = %s", [email.pk])
         row = cursor.fetchone()
     assert all(key.pin not in (column or "") for column in row)  # the outbox keeps the PIN encrypted too
+
+
+def test_the_locks_app_only_records_a_working_key_and_the_journey_sends_its_instructions(cloud, checked_in, hotel):
+    """What follows a key's outcome is the journey's: the keys' outbox kind is registered with its steps, and
+    the locks app alone (no steps after it) queues no message."""
+    from innkeeper.core import outbox
+    from innkeeper.journey.steps import STEPS
+    from innkeeper.messaging.models import Message
+
+    cloud.add_lock("L101")
+    booking, key = checked_in()
+    with scopes_disabled():
+        services.keys_process([operations._claim(key.pk, booking.created_at)], booking.created_at)
+        key = LockKey.objects.get(pk=key.pk)
+        assert (key.status, key.instructions_due_at) == (KeyStatus.ACTIVE, booking.created_at)
+        assert not Message.objects.filter(booking=booking).exclude(type="BOOKING_CONFIRMATION").exists()
+    assert outbox.kind("lock_key").deliver.keywords == {"then": STEPS}
 
 
 def test_early_check_in_and_late_check_out_widen_the_window(cloud, checked_in, hotel, settings):
@@ -341,13 +360,13 @@ def test_revoked_while_being_made_removes_the_pin_it_made(cloud, checked_in, hot
     cloud.add_lock("L101")
     booking, key = checked_in()
     with scopes_disabled():  # the worker's steps, one by one
-        claimed = services._claim(key.pk, booking.created_at)
-        provider = services.provider_for(hotel)
-        outcome = services._issue(provider, claimed, booking.created_at)  # the PIN is on the lock now...
+        claimed = operations._claim(key.pk, booking.created_at)
+        provider = provider_for(hotel)
+        outcome = operations._issue(provider, claimed, booking.created_at)  # the PIN is on the lock now...
     with scope(hotel=hotel):
         journey.booking_cancel(booking=booking, actor="staff")  # ...when the booking is cancelled
     with scopes_disabled():
-        key = services._record(key.pk, KeyStatus.PENDING, outcome, None, provider.name, booking.created_at)
+        key = operations._record(key.pk, KeyStatus.PENDING, outcome, None, provider.name, booking.created_at)
     assert key.status == KeyStatus.REVOKING and key.remote_id
     key = process(key)
     assert key.status == KeyStatus.REVOKED and cloud.live_passcodes() == []
@@ -394,7 +413,7 @@ def test_an_offline_passcode_in_a_half_hour_zone_starts_on_a_local_hour(db, clou
 def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, hotel, other_hotel):
     from innkeeper.core.models import IntegrationAccount
     from innkeeper.locks.providers import provider_for
-    from innkeeper.locks.providers.simulator import SimulatorProvider
+    from innkeeper.simulators.locks import SimulatorProvider
 
     settings.LOCK_PROVIDER, settings.TTLOCK = "simulator", None
     settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # the hotel's lock cloud is a fake on this machine

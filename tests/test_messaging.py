@@ -16,8 +16,9 @@ from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.journey import services as journey
 from innkeeper.messaging import rendering, services
 from innkeeper.messaging.defaults import DEFAULTS
-from innkeeper.messaging.models import Message, MessageStatus, MessageType, OptOut, SimulatedMessage
+from innkeeper.messaging.models import Message, MessageStatus, MessageType, OptOut
 from innkeeper.messaging.providers.email import message_id
+from innkeeper.simulators.models import SimulatedMessage
 from tests import factories
 from tests.messaging_helpers import closed_port_url, confirmed_booking, deliver, later, log, rendered, rows
 
@@ -320,7 +321,7 @@ def test_a_message_whose_worker_dies_on_every_attempt_ends_dead(hotel, smtp, fas
 
 
 def test_the_demo_simulator_records_each_mail_once(hotel, settings):
-    settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+    settings.EMAIL_BACKEND = "innkeeper.simulators.messages.EmailBackend"
     settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "provider": "simulator"}
     booking = confirmed_booking(hotel)
     email, wa = rows(booking)["EMAIL"], rows(booking)["WHATSAPP"]

@@ -8,7 +8,8 @@ import pytest
 from django_scopes import scopes_disabled
 
 from innkeeper.messaging import signatures
-from innkeeper.messaging.models import Message, MessageStatus, SimulatedMessage
+from innkeeper.messaging.models import Message, MessageStatus
+from innkeeper.simulators.models import SimulatedMessage
 from tests import factories
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import confirmed_booking, deliver, log, rows, use_whatsapp
@@ -187,7 +188,7 @@ def test_staff_retry_endpoint_needs_a_member_of_the_hotel(client, hotel, other_h
 # Demo outbox page -----------------------------------------------------------------------------------
 
 def test_the_demo_outbox_page_shows_what_the_guest_would_get(client, hotel, settings):
-    settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+    settings.EMAIL_BACKEND = "innkeeper.simulators.messages.EmailBackend"
     settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "provider": "simulator"}
     booking = confirmed_booking(hotel, name="Anna <b>Petrova</b>")
     for message in rows(booking).values():
@@ -204,7 +205,7 @@ def test_the_demo_outbox_page_shows_what_the_guest_would_get(client, hotel, sett
 
 def test_the_demo_outbox_page_never_shows_staff_mail(client, hotel, other_hotel, settings):
     """Anyone may open the demo outbox: a password-reset or invitation link on it would let them in."""
-    settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+    settings.EMAIL_BACKEND = "innkeeper.simulators.messages.EmailBackend"
     settings.INNKEEPER_WHATSAPP = {**settings.INNKEEPER_WHATSAPP, "provider": "simulator"}
     owner = factories.make_member(hotel, "OWNER", "owner@moscow.example")
     factories.make_member(other_hotel, "STAFF", "staff@other.example")

@@ -151,7 +151,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_the_log_says_it_may_duplicat
     fake = fw.FakeWhatsApp().start()
     use_whatsapp(settings, "twilio", fake.url)  # this process sweeps, so it knows the provider too
     try:
-        env = {**worker_env, "EMAIL_BACKEND": "innkeeper.messaging.providers.simulator.EmailBackend",
+        env = {**worker_env, "EMAIL_BACKEND": "innkeeper.simulators.messages.EmailBackend",
                "WHATSAPP_PROVIDER": "twilio", "TWILIO_BASE_URL": fake.url, "TWILIO_ACCOUNT_SID": fw.TWILIO_SID,
                "TWILIO_AUTH_TOKEN": fw.TWILIO_TOKEN, "TWILIO_WHATSAPP_FROM": "+14155238886",
                "TWILIO_MESSAGING_SERVICE_SID": fw.TWILIO_SERVICE,

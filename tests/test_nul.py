@@ -17,8 +17,9 @@ from innkeeper.hotels import links
 from innkeeper.hotels.models import RateOverride
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
-from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
+from innkeeper.locks.models import KeyStatus, LockKey, UnlockAttempt
 from innkeeper.messaging.models import Message
+from innkeeper.simulators.models import SimulatedUnlock
 from innkeeper.web.views.booking import booking_token
 from tests import factories
 from tests.test_staff_api import session

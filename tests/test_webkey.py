@@ -16,11 +16,13 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking.states import Status
 from innkeeper.checkin import services as checkin
 from innkeeper.core import crypto
+from innkeeper.core.errors import TooManyRequests
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import binding, services
-from innkeeper.locks.models import KeyStatus, LockKey, SimulatedUnlock, UnlockAttempt
+from innkeeper.locks.models import KeyStatus, LockKey, UnlockAttempt
 from innkeeper.locks.providers.ttlock import forget_tokens
+from innkeeper.simulators.models import SimulatedUnlock
 from tests import factories
 from tests.fakes.ttlock import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, FakeTTLockServer
 
@@ -413,7 +415,7 @@ def test_twenty_presses_at_once_open_the_door_exactly_as_often_as_the_limit(keye
             gate.wait()
             services.webkey_unlock(token=token, channel="api", ip=f"198.51.100.{n}")
             results.append("opened")
-        except services.TooManyRequests:
+        except TooManyRequests:
             results.append("limited")
         finally:
             thread_connection.close()

@@ -222,7 +222,8 @@ def test_a_send_whose_worker_died_is_sent_again_and_the_log_says_whether_it_may_
     from django_scopes import scopes_disabled
 
     from innkeeper.messaging import services
-    from innkeeper.messaging.models import Message, SimulatedMessage
+    from innkeeper.messaging.models import Message
+    from innkeeper.simulators.models import SimulatedMessage
 
     use_whatsapp(fast, name, fake_whatsapp.url)
     wa = deliver(rows(confirmed_booking(hotel))["WHATSAPP"])

@@ -14,7 +14,8 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import rules
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
-from innkeeper.booking.occupied import occupied
+from innkeeper.booking.occupied import Occupied, occupied
+from innkeeper.booking.occupied import of_booking as _of_booking
 from innkeeper.booking.pricing import Quote, quote
 from innkeeper.booking.references import normalise
 from innkeeper.booking.states import ACTIVE, EXPIRING, Status
@@ -58,6 +59,13 @@ class HoldsRoomDuring(Func):
         (blocks_from, p1), (blocks_until, p2), (start, p3), (until, p4) = self._compiled(compiler)
         return (f"tstzrange({blocks_from}, {blocks_until}, '[)') && tstzrange({start}, {until}, '[)')",
                 (*p1, *p2, *p3, *p4))
+
+
+def room_held(booking: Booking, *, add_on_codes=None) -> Occupied:
+    """When ``booking`` holds its room: its stay widened by early check-in / late check-out (its add-ons, or
+    ``add_on_codes``), then its room type's turnover. Published for the other apps (the door key's window,
+    the automatic check-out), which read it here rather than in ``booking.occupied``."""
+    return _of_booking(booking, add_on_codes=add_on_codes)
 
 
 def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,

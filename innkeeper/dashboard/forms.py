@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from innkeeper.accounts.models import Role
 from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
+from innkeeper.core import providers as registry
 from innkeeper.core.dates import format_day
 from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
@@ -340,8 +341,14 @@ class TemplateForm(forms.Form):
                 "locale": pick("locale", [code for code, _n in settings.LANGUAGES])}
 
 
+def _offered(kind: str, choices):
+    """The choices this installation has a provider for (only demo mode has the simulators); "" stays."""
+    return lambda: [(value, label) for value, label in choices if not value or value in registry.names(kind)]
+
+
 class LockAccountForm(forms.Form):
-    provider = forms.ChoiceField(label=_("Lock cloud"), choices=[("ttlock", "TTLock"), ("simulator", _("Simulator"))])
+    provider = forms.ChoiceField(label=_("Lock cloud"),
+                                 choices=_offered("lock", [("ttlock", "TTLock"), ("simulator", _("Simulator"))]))
     client_id = forms.CharField(label=_("TTLock app id (client id)"), required=False, max_length=128)
     client_secret = forms.CharField(label=_("TTLock app secret"), required=False, max_length=256,
                                     widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
@@ -363,7 +370,8 @@ def _secret(label):
 class MessagingAccountForm(forms.Form):
     """The hotel's own WhatsApp provider account and e-mail sender (blank: the installation's)."""
 
-    whatsapp_provider = forms.ChoiceField(label=_("WhatsApp provider"), choices=WHATSAPP_PROVIDERS, required=False)
+    whatsapp_provider = forms.ChoiceField(label=_("WhatsApp provider"), choices=_offered("whatsapp", WHATSAPP_PROVIDERS),
+                                          required=False)
     waha_base_url = forms.URLField(label=_("WAHA server address"), required=False, assume_scheme="https",
                                    help_text=_("e.g. http://waha.example:3000"))
     waha_api_key = _secret(_("WAHA API key"))

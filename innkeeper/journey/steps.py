@@ -1,7 +1,9 @@
 """What happens next in a guest's stay: the one place that decides it.
 
 The booking engine calls these steps inside the transaction of the change that causes them (see
-``innkeeper.booking.services.Then``), so a message or a door key is queued with the change or not at all.
+``innkeeper.booking.services.Then``), so a message or a door key is queued with the change or not at all;
+the keys' outbox calls ``key_active`` in the transaction that records a key working on its lock (see
+``innkeeper.locks.services.KeyThen``), so its access message is queued with it.
 Messages due at a time of the stay (before check-out, after the stay) are found by a periodic sweep
 (``stay_messages_due``) from the stay as it is then, so a stay that moves gets them at its new times and a
 cancelled one gets none. Each step calls the domain apps' services; none of them calls another domain app.
@@ -29,7 +31,8 @@ THANKS_FOR = timedelta(days=2)  # a thanks not sent by then (the sweep was down)
 
 
 class Steps:
-    """The journey's answer to each change the booking engine makes (its ``Then``)."""
+    """The journey's answer to each change the booking engine makes (its ``Then``) and to a key's outcome
+    at the lock (the keys' ``KeyThen``)."""
 
     def confirmed(self, booking: Booking, now: datetime) -> None:
         messaging.message_enqueue(booking=booking, type=MessageType.BOOKING_CONFIRMATION, now=now)
@@ -45,6 +48,15 @@ class Steps:
 
     def message_due(self, booking: Booking, type: str, now: datetime) -> None:
         messaging.message_enqueue(booking=booking, type=type, now=now)
+
+    def key_active(self, key: LockKey, now: datetime) -> None:
+        """The key works on its lock: the guest gets the access instructions, one message per key (a key
+        re-issued for a new room or new dates sends new ones)."""
+        details = keys.access_details(key)
+        messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
+                                  occasion=f"key-{key.generation}", now=now,
+                                  extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
+                                                                          "pin_first_use_by")})
 
 
 STEPS = Steps()

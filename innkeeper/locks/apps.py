@@ -7,8 +7,6 @@ class LocksConfig(AppConfig):
     verbose_name = "Smart locks"
 
     def ready(self):
-        from innkeeper.core import outbox
-        from innkeeper.locks import services
-
-        outbox.register(services.OUTBOX_KIND)  # LockKey rows are the outbox's kind "lock_key"
+        # LockKey rows are the outbox's kind "lock_key": the journey registers it (innkeeper.journey.apps),
+        # with what follows a key's outcome.
         from innkeeper.locks import providers  # noqa: F401  (its providers register themselves)

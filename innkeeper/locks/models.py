@@ -1,5 +1,5 @@
-"""Keys (a PIN on a room's lock for one booking), web-key attempts, a hotel's own lock account, and the
-simulator's lock cloud.
+"""Keys (a PIN on a room's lock for one booking) and web-key attempts. (The demo's simulated lock cloud
+keeps its rows in innkeeper.simulators.)
 
 A ``LockKey`` row is the outbox row for its lock operations: it is written in the transaction that
 makes the key due (check-in completed, dates or room changed, stay ended) and moved forward by
@@ -103,23 +103,3 @@ class UnlockAttempt(models.Model):
         # The rate limits count a key's and a client's presses in the last minute.
         indexes = [models.Index(fields=["key", "at"], name="unlockattempt_key_at_idx"),
                    models.Index(fields=["ip", "at"], name="unlockattempt_ip_at_idx")]
-
-
-class SimulatedPasscode(models.Model):
-    """The simulator's lock cloud: PINs it holds per lock (no hotel scope: it stands for the vendor)."""
-
-    lock_id = models.CharField(max_length=64, db_index=True)
-    pin = models.CharField(max_length=12)
-    name = models.CharField(max_length=64)
-    valid_from = models.DateTimeField()
-    valid_until = models.DateTimeField()
-    deleted_at = models.DateTimeField(null=True, blank=True)
-
-
-class SimulatedUnlock(models.Model):
-    REMOTE, KEYPAD = "remote", "keypad"
-
-    lock_id = models.CharField(max_length=64, db_index=True)
-    method = models.CharField(max_length=8)
-    passcode = models.ForeignKey(SimulatedPasscode, on_delete=models.SET_NULL, null=True)
-    at = models.DateTimeField(auto_now_add=True)

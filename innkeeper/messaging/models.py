@@ -1,9 +1,8 @@
-"""The outbox (Message), its attempts, hotel templates, opt-outs and what the simulators recorded."""
+"""The outbox (Message), its attempts, hotel templates and opt-outs."""
 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -161,27 +160,3 @@ class EarlyReceipt(models.Model):
 
 WHATSAPP_PROVIDERS = [("", _("The installation's")), ("waha", "WAHA"), ("cloud", "WhatsApp Cloud API"),
                       ("twilio", "Twilio"), ("simulator", _("Simulator")), ("off", _("Off"))]
-
-
-class SimulatedMessage(models.Model):
-    """What a simulator provider would have sent (demo and tests): shown on the demo outbox page.
-
-    ``key`` is the sender's idempotency key, so a repeated hand-over records nothing new.
-    """
-
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    key = models.CharField(max_length=200)
-    recipient = models.CharField(max_length=254)
-    sender = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=255, blank=True)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    # A message to a guest (from the outbox). Staff mail (password resets, invitations) is recorded too,
-    # but never shown on the public demo outbox page: its links sign a person in.
-    guest = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["channel", "key"], condition=~Q(key=""),
-                                               name="simulatedmessage_once")]

@@ -16,7 +16,7 @@ PANEL_PAGES = ("/panel/", "/panel/bookings/", "/panel/rooms/", "/panel/rates/", 
 
 def test_hotel_platform_and_demo_pages_render_under_the_policy(page, hotel, other_hotel, book, future,
                                                                 settings):
-    settings.EMAIL_BACKEND = "innkeeper.messaging.providers.simulator.EmailBackend"
+    settings.EMAIL_BACKEND = "innkeeper.simulators.messages.EmailBackend"
     hotel.theme = {"primary": "#123456", "font": "serif"}
     hotel.save()
     std = factories.make_room_type(hotel, slug="std", name="Standard", rooms=1)

@@ -1,9 +1,11 @@
 """Lock providers: one small interface, a registry, and the install's setting (or a hotel's own
-IntegrationAccount of kind "lock") that picks one. Each provider registers itself in core's registry."""
+IntegrationAccount of kind "lock") that picks one. Each provider registers itself in core's registry; the
+demo's simulator does so from innkeeper.simulators, which only demo mode installs."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from innkeeper.core import integrations
 from innkeeper.core import providers as registry
@@ -19,7 +21,12 @@ def provider_for(hotel) -> LockProvider:
         return registry.get("lock", account.provider).from_config(account.config, hotel=hotel)
     if settings.LOCK_PROVIDER == "ttlock":
         return TTLockProvider(TTLockAccount(**settings.TTLOCK))
-    return SimulatorProvider(hotel)
+    try:  # the demo's lock cloud (innkeeper.simulators, installed in demo mode only)
+        simulator = registry.get("lock", "simulator")
+    except KeyError:
+        raise ImproperlyConfigured("The lock simulator is for demo mode only: set LOCK_PROVIDER=ttlock "
+                                   "or give the hotel its own lock account.") from None
+    return simulator.from_config({}, hotel=hotel)
 
 
 def install_account() -> tuple[str, dict]:
@@ -31,5 +38,4 @@ def install_account() -> tuple[str, dict]:
     return "simulator", {}
 
 
-from innkeeper.locks.providers.simulator import SimulatorProvider  # noqa: E402  (registers itself)
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider  # noqa: E402  (registers itself)

@@ -1,7 +1,8 @@
 """Providers by channel, and the one place that says which account a hotel's messages go through: the
 hotel's own ``IntegrationAccount`` of the kind ("whatsapp", "email") when it has an active one, else the
 install's settings (EMAIL_BACKEND and DEFAULT_FROM_EMAIL for e-mail, WHATSAPP_PROVIDER and its variables
-for WhatsApp). Each provider registers itself in core's registry when this package is imported."""
+for WhatsApp). Each provider registers itself in core's registry when this package is imported; the demo's
+simulator registers itself from innkeeper.simulators, which only demo mode installs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from innkeeper.core import integrations
@@ -105,16 +107,25 @@ def email_sender(hotel_id: int | None = None) -> tuple[str, list[str]]:
     return sender, reply_to or ([own] if own else [])
 
 
+def simulator() -> Provider:
+    """The demo's WhatsApp simulator (innkeeper.simulators, installed in demo mode only)."""
+    try:
+        return registry.get("whatsapp", "simulator")()
+    except KeyError:
+        raise ImproperlyConfigured("The WhatsApp simulator is for demo mode only: choose a real WhatsApp provider "
+                                   "(WHATSAPP_PROVIDER, or the hotel's own account).") from None
+
+
 def for_channel(channel: str, hotel_id: int | None = None) -> Provider | None:
     """The provider for ``channel`` of the hotel ``hotel_id``; None when the channel is switched off."""
-    from innkeeper.messaging.providers import email, simulator
+    from innkeeper.messaging.providers import email
 
     if channel == "EMAIL":
         sender, reply_to = email_sender(hotel_id)
         return email.DjangoEmail(from_email=sender, reply_to=reply_to)
     cfg = whatsapp_config(hotel_id)
     if cfg["provider"] == "simulator":
-        provider = simulator.WhatsAppSimulator()
+        provider = simulator()
     elif cfg["provider"] in HOOKED:
         provider = registry.get("whatsapp", cfg["provider"])(cfg[cfg["provider"]])
     else:  # "off", or none configured
@@ -125,7 +136,6 @@ def for_channel(channel: str, hotel_id: int | None = None) -> Provider | None:
 
 from innkeeper.messaging.providers import cloud as _cloud  # noqa: E402, F401  (registers itself)
 from innkeeper.messaging.providers import email as _email  # noqa: E402, F401  (registers itself)
-from innkeeper.messaging.providers import simulator as _simulator  # noqa: E402, F401  (registers itself)
 from innkeeper.messaging.providers import twilio as _twilio  # noqa: E402, F401  (registers itself)
 from innkeeper.messaging.providers import waha as _waha  # noqa: E402, F401  (registers itself)
 from innkeeper.messaging.providers import whatsapp as _whatsapp  # noqa: E402, F401  (registers "off")

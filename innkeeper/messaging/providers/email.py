@@ -7,11 +7,14 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from innkeeper.core.providers import ConfigField, IntegrationProvider, register
 from innkeeper.messaging.providers.base import Outgoing, Permanent, Provider, Retryable, Sent
-from innkeeper.messaging.providers.simulator import GUEST_MAIL
+
+# The attribute the guest outbox sets on its e-mails: the demo's simulator records them as guest messages.
+GUEST_MAIL = "innkeeper_guest_message"
 
 
 def message_id(idempotency_key: str) -> str:
@@ -39,8 +42,9 @@ class DjangoEmail(Provider, IntegrationProvider):
 
     @property
     def deduplicates(self) -> bool:
-        """Only the demo's simulator recognises a repeated Message-ID; an SMTP server delivers it again."""
-        return settings.EMAIL_BACKEND == "innkeeper.messaging.providers.simulator.EmailBackend"
+        """Only the demo's simulator recognises a repeated Message-ID (its backend says so); an SMTP server
+        delivers it again."""
+        return getattr(import_string(settings.EMAIL_BACKEND), "recognises_message_id", False) is True
 
     def send(self, message: Outgoing) -> Sent:
         mid = message_id(message.idempotency_key)

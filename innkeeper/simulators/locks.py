@@ -7,12 +7,14 @@ One simulated account serves the whole install. It has a lock on the door of eve
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innkeeper.core.providers import IntegrationProvider, register
 from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
+from innkeeper.simulators.models import SimulatedPasscode, SimulatedUnlock
 
 
 def simulated_lock_id(hotel, number: str) -> str:
@@ -47,8 +49,6 @@ class SimulatorProvider(LockProvider, IntegrationProvider):
             return [LockInfo(simulated_lock_id(self.hotel, number), number) for number in numbers]
 
     def add_pin(self, *, lock_id, pin, start, end, name) -> Passcode:
-        from innkeeper.locks.models import SimulatedPasscode
-
         if not lock_id:
             raise LockError("no_lock", "The room has no lock.", retryable=False)
         row = SimulatedPasscode.objects.create(lock_id=lock_id, pin=pin, name=name, valid_from=start, valid_until=end)
@@ -58,18 +58,27 @@ class SimulatorProvider(LockProvider, IntegrationProvider):
         return self.add_pin(lock_id=lock_id, pin=f"{secrets.randbelow(10**7):07d}", start=start, end=end, name=name)
 
     def find_pin(self, *, lock_id, name) -> Passcode | None:
-        from innkeeper.locks.models import SimulatedPasscode
-
         row = SimulatedPasscode.objects.filter(lock_id=lock_id, name=name, deleted_at=None).first()
         return Passcode(str(row.pk), row.pin) if row else None
 
     def delete_pin(self, *, lock_id, remote_id) -> None:
-        from innkeeper.locks.models import SimulatedPasscode
-
         SimulatedPasscode.objects.filter(lock_id=lock_id, pk=remote_id, deleted_at=None).update(
             deleted_at=timezone.now())
 
     def unlock(self, *, lock_id) -> None:
-        from innkeeper.locks.models import SimulatedUnlock
-
         SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.REMOTE)
+
+
+# -- the demo keypad -------------------------------------------------------------------------------
+
+def keypad_enter(*, lock_id: str, pin: str, now: datetime | None = None) -> bool:
+    """A PIN typed on a simulated lock's keypad: opens if the simulator holds it for this moment."""
+    now = now or timezone.now()
+    pin = (pin or "").strip()
+    if not pin.isdecimal():  # a PIN is digits; anything else (a NUL among them) opens nothing
+        return False
+    match = SimulatedPasscode.objects.filter(lock_id=lock_id, pin=pin, deleted_at=None,
+                                             valid_from__lte=now, valid_until__gt=now).first()
+    if match:
+        SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.KEYPAD, passcode=match)
+    return match is not None

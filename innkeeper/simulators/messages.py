@@ -8,14 +8,11 @@ from django.utils.translation import gettext as _
 
 from innkeeper.core.providers import IntegrationProvider, register
 from innkeeper.messaging.providers.base import Outgoing, Provider, Sent
-
-# The attribute the guest outbox sets on its e-mails (innkeeper.messaging.providers.email).
-GUEST_MAIL = "innkeeper_guest_message"
+from innkeeper.messaging.providers.email import GUEST_MAIL
+from innkeeper.simulators.models import SimulatedMessage
 
 
 def _record(**fields):
-    from innkeeper.messaging.models import SimulatedMessage
-
     try:
         with transaction.atomic():
             return SimulatedMessage.objects.create(**fields)
@@ -28,6 +25,8 @@ class EmailBackend(BaseEmailBackend):
 
     Only mail that the guest outbox marked (``GUEST_MAIL``) is recorded as a guest message; anything
     else sent through Django (password resets, invitations) counts as staff mail."""
+
+    recognises_message_id = True  # a repeated Message-ID records nothing new (innkeeper.messaging.providers.email)
 
     def send_messages(self, email_messages):
         for mail in email_messages:
@@ -52,3 +51,8 @@ class WhatsAppSimulator(Provider, IntegrationProvider):
     @classmethod
     def verify(cls, config: dict, *, hotel=None) -> str:
         return _("Connected: the simulator records every message on the demo outbox page.")
+
+
+def guest_messages(limit: int = 50) -> list[SimulatedMessage]:
+    """What the demo outbox page shows: the newest messages to guests, never staff mail."""
+    return list(SimulatedMessage.objects.filter(guest=True)[:limit])

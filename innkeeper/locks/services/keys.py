@@ -1,0 +1,225 @@
+"""Keys in the business transaction: the validity window, queuing a key, revoking and re-issuing it, staff's
+issue and revoke, and the stays whose keys the automatic check-out takes back."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from innkeeper.booking import selectors as booking_selectors
+from innkeeper.booking.models import Booking, BookingAddOn
+from innkeeper.booking.states import Status
+from innkeeper.core import activity
+from innkeeper.core import outbox as core_outbox
+from innkeeper.core.errors import Conflict
+from innkeeper.locks.models import LIVE, KeyStatus, LockKey
+
+SYSTEM = "system"
+KIND = "lock_key"  # the outbox kind of LockKey rows
+LEASE = timedelta(minutes=2)  # a claimed row is left alone this long; after it the sweeper takes it again
+PIN_DIGITS = 6
+OFFLINE_FIRST_USE = timedelta(hours=24)  # an offline period passcode dies unless first used this soon after it starts
+# Bookings whose stay is over or will not happen: their keys go.
+ENDED = frozenset({Status.CHECKED_OUT, Status.CANCELLED, Status.NO_SHOW, Status.EXPIRED})
+# Bookings whose guest may hold a working key.
+KEYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
+
+
+class KeyThen(Protocol):
+    """What follows a key's outcome at the lock, decided by the journey (``innkeeper.journey.steps``), which
+    registers the keys' outbox kind with it; run in the transaction that records the outcome."""
+
+    def key_active(self, key: LockKey, now: datetime) -> None:
+        """The key works on its lock from now on."""
+
+
+class _Nothing:
+    def key_active(self, key: LockKey, now: datetime) -> None:
+        pass
+
+
+NOTHING: KeyThen = _Nothing()
+
+
+# -- the validity window ---------------------------------------------------------------------------
+
+def key_window(booking: Booking) -> tuple[datetime, datetime]:
+    """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides.
+
+    The grace is at most half the room type's turnover, so the PIN of a guest leaving stops before the
+    PIN of the next guest starts: two keys on one lock never overlap, as their stays never do. The window
+    also stays inside what the booking holds in the database (``blocks_from``/``blocks_until``, shifted by
+    the grace), so a longer late check-out configured after the booking was made cannot reach into the
+    next guest's key.
+    """
+    held = booking_selectors.room_held(booking)
+    grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), held.turnover / 2)
+    return (max(held.start, booking.blocks_from) - grace,
+            min(held.end + grace, booking.blocks_until - grace))
+
+
+def offline_window(valid_from: datetime, valid_until: datetime, now: datetime, tz=UTC) -> tuple[datetime, datetime]:
+    """Whole-hour bounds for an offline period passcode. It dies unless first used within 24 h of its
+    start, so it starts at the check-in hour (or this hour, if that has passed) and ends on the hour
+    after the window.
+
+    The hours are the lock's own: the lock keeps local time (TTLock's ``timezoneRawOffset``) and the
+    code's validity is computed on its clock, so in a zone half an hour off UTC (Asia/Kolkata) a whole
+    UTC hour would be half past on the keypad. ``tz`` is the hotel's zone, where its locks are set; the
+    bounds come back in it.
+    """
+    def floor(moment):
+        return moment.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+
+    def hour_after(moment):  # in real time, right across a DST change
+        return (moment.astimezone(UTC) + timedelta(hours=1)).astimezone(tz)
+
+    start = max(floor(valid_from), floor(now))
+    end = floor(valid_until)
+    if end < valid_until:
+        end = hour_after(end)
+    return start, max(end, hour_after(start))
+
+
+def new_pin() -> str:
+    return f"{secrets.randbelow(10 ** PIN_DIGITS):0{PIN_DIGITS}d}"
+
+
+# -- writing the rows (inside the business transaction) --------------------------------------------
+
+def _dispatch(key_id: int) -> None:
+    """After commit: hand the key's operation to a worker (LOCKS_DISPATCH is no longer read)."""
+    core_outbox.ring_on_commit(KIND, key_id)
+
+
+# What the lock cloud's answer decided; the rest the system does on its own.
+PROVIDER_SAYS = ("key_active", "key_failed", "key_revoke_failed", "key_revoked")
+
+
+def _event(key: LockKey, action: str, **data) -> None:
+    by_provider = action in PROVIDER_SAYS and key.provider
+    _booking_event(key.booking, action, activity.Actor.provider(key.provider) if by_provider else SYSTEM,
+                   key=key.idempotency_key, **data)
+
+
+def _booking_event(booking: Booking, action: str, actor, **data) -> None:
+    activity.record(hotel=booking.hotel_id, subject=booking, verb=f"booking.{action}", actor=actor,
+                    data={"reference": booking.reference, **data})
+
+
+def _new_key(booking: Booking, generation: int, now: datetime) -> LockKey:
+    valid_from, valid_until = key_window(booking)
+    key = LockKey.objects.create(
+        hotel_id=booking.hotel_id, booking=booking, room_id=booking.room_id, lock_id=booking.room.lock_id,
+        generation=generation, idempotency_key=f"{booking.pk}:{generation}", status=KeyStatus.PENDING,
+        pin=new_pin(), window_from=valid_from, window_until=valid_until, valid_from=valid_from,
+        valid_until=valid_until, next_attempt_at=now)
+    _event(key, "key_queued", room=booking.room.number)
+    _dispatch(key.pk)
+    return key
+
+
+def keys_issue_for(*, booking: Booking, now: datetime) -> LockKey:
+    """Queue the key for ``booking`` (in the caller's transaction). Asking twice gives the same key."""
+    live = LockKey.objects.filter(booking=booking, status__in=LIVE).first()
+    if live is not None:
+        return live
+    last = LockKey.objects.filter(booking=booking).order_by("-generation").first()
+    return _new_key(booking, (last.generation + 1) if last else 1, now)
+
+
+def _revoke(key: LockKey, reason: str, now: datetime) -> None:
+    if key.status == KeyStatus.PENDING and key.attempts == 0 and not key.remote_id:
+        key.status, key.revoked_at = KeyStatus.REVOKED, now  # it never went near the lock
+    elif key.status == KeyStatus.FAILED and not key.remote_id and key.attempts == 0:
+        key.status, key.revoked_at = KeyStatus.REVOKED, now
+    else:
+        key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
+    key.revoke_reason = reason[:40]
+    key.save(update_fields=["status", "attempts", "next_attempt_at", "revoke_reason", "revoked_at", "updated_at"])
+    _event(key, "key_revoke_queued", reason=reason, status=key.status)
+    if key.status == KeyStatus.REVOKING:
+        _dispatch(key.pk)
+
+
+def keys_revoke_for(*, booking: Booking, reason: str, now: datetime) -> int:
+    """Queue the removal of every key of ``booking`` from its lock (in the caller's transaction)."""
+    keys = list(LockKey.objects.select_for_update().filter(booking=booking, status__in=LIVE))
+    for key in keys:
+        _revoke(key, reason, now)
+    return len(keys)
+
+
+def keys_on_booking_changed(*, booking: Booking, now: datetime) -> LockKey | None:
+    """After new dates or a new room: re-issue the key if its room or window no longer fit."""
+    live = LockKey.objects.select_for_update().filter(booking=booking, status__in=LIVE).first()
+    if live is None or booking.status not in KEYED:
+        return None
+    if live.room_id == booking.room_id and (live.window_from, live.window_until) == key_window(booking):
+        return live
+    _revoke(live, "changed", now)
+    return _new_key(booking, live.generation + 1, now)
+
+
+def keys_on_booking_status(*, booking: Booking, now: datetime) -> None:
+    """The booking services call this after every status change (in their transaction)."""
+    if booking.status in ENDED:
+        keys_revoke_for(booking=booking, reason=booking.status.lower(), now=now)
+
+
+def current_key(booking: Booking) -> LockKey | None:
+    """The booking's newest key, whatever its state."""
+    return LockKey.objects.filter(booking=booking).order_by("-generation").select_related("room", "booking").first()
+
+
+def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = None) -> LockKey:
+    """Staff: issue the key now (e.g. the guest checked in at the desk). Needs a checked-in booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        b = Booking.objects.select_for_update(of=("self",)).select_related("room").get(pk=booking.pk)
+        if b.status not in KEYED:
+            raise Conflict(_("Keys are issued once the guest has checked in (online or at the desk)."),
+                           code="not_checked_in")
+        key = keys_issue_for(booking=b, now=now)
+        _booking_event(b, "keys_issue", actor, key=key.idempotency_key)
+    return key
+
+
+def keys_revoke_by_staff(*, booking: Booking, actor: str, now: datetime | None = None) -> int:
+    """Staff: take every key of the booking off its lock now (lost phone, guest moved out early...)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = keys_revoke_for(booking=booking, reason="staff", now=now)
+        if not count:
+            raise Conflict(_("This booking has no key on a lock."), code="no_key")
+        _booking_event(booking, "keys_revoke", actor, keys=count)
+    return count
+
+
+# -- automatic check-out ---------------------------------------------------------------------------
+
+def stays_to_check_out(*, now: datetime) -> list[Booking]:
+    """Keyed stays that ended a while ago, for the automatic check-out (innkeeper.journey), which
+    revokes their keys through the status change. Cross-hotel: the sweep reads every hotel.
+
+    A stay ends when what the guest paid for ends: a late check-out keeps the guest (and the PIN) in
+    the room until its later hour, so the delay counts from there.
+    """
+    if not settings.LOCKS_AUTO_CHECK_OUT:
+        return []
+    cutoff = now - timedelta(minutes=settings.LOCKS_AUTO_CHECK_OUT_AFTER_MINUTES)
+    with scopes_disabled():
+        candidates = (Booking.objects.filter(status__in=KEYED, end__lte=cutoff)
+                      .select_related("hotel", "room__room_type")
+                      .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on"))))
+        return [booking for booking in candidates
+                if booking_selectors.room_held(booking, add_on_codes=[a.add_on.code for a in booking.add_ons.all()]).end
+                <= cutoff]

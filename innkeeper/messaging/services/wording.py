@@ -1,0 +1,72 @@
+"""Render (in the worker): a message's wording filled in from the booking as it is when it goes."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import Prefetch
+
+from innkeeper.core.errors import InvalidInput
+from innkeeper.hotels.links import hosts_remembered
+from innkeeper.messaging.context import booking_context
+from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageTemplate
+from innkeeper.messaging.services.templates import _filled_in, template_default
+from innkeeper.messaging.variables import VARIABLES
+
+log = logging.getLogger(__name__)
+
+
+def message_render(row: Message) -> Message:
+    """Fill in the wording of a message not rendered yet (its text is empty), from the booking as it is now
+    and the variables its caller left; store it on the row, so the panel and a resend show what went."""
+    messages_render([row])
+    return row
+
+
+def messages_render(rows: list[Message]) -> None:
+    """``message_render`` for a worker's batch: the bookings with their extras, the hotels' own templates
+    and each hotel's link host are read once for the whole batch, and the wording stored in one UPDATE.
+
+    A hotel's template that this booking's values break (one saved before saving checked it, or a value the
+    sample booking lacks) gives way to the shipped wording, and the message's log says why."""
+    from innkeeper.booking.models import Booking, BookingAddOn
+
+    todo = [row for row in rows if not row.body_text and row.booking_id is not None]
+    if not todo:
+        return
+    bookings = (Booking.objects.select_related("hotel", "room_type", "room")
+                .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on")))
+                .in_bulk({row.booking_id for row in todo}))
+    hotels = {booking.hotel_id for booking in bookings.values()}
+    own = {(t.hotel_id, t.type, t.channel, t.locale): (t.subject, t.body) for t in MessageTemplate.objects.filter(
+        hotel_id__in=hotels, type__in={row.type for row in todo})}
+    with hosts_remembered():  # each hotel's link host looked up once for the batch
+        for row in todo:
+            _word(row, bookings[row.booking_id], own)
+    Message.objects.bulk_update(todo, ["subject", "body_text", "body_html", "variables"])
+
+
+def _word(row: Message, booking, own: dict) -> None:
+    """Fill in ``row``'s wording from ``booking`` and the hotel's own templates ``own``."""
+    context = booking_context(booking, add_on_names=[line.add_on.name for line in booking.add_ons.all()],
+                              **{k: v for k, v in (row.variables or {}).items() if k in VARIABLES})
+    which = {"type": row.type, "channel": row.channel, "locale": row.locale}
+    source = own.get((row.hotel_id, row.type, row.channel, row.locale)) or template_default(**which)
+    try:
+        subject, body_text, body_html = _filled_in(*source, context, row.channel)
+    except InvalidInput as problem:
+        log.warning("message %s: the hotel's template cannot be filled in: %s", row.idempotency_key, problem)
+        subject, body_text, body_html = _filled_in(*template_default(**which), context, row.channel)
+        MessageAttempt.objects.create(
+            hotel_id=row.hotel_id, message=row, number=0, provider="", outcome="fallback",
+            detail=f"the hotel's template could not be filled in ({problem}); the shipped wording went")
+    row.subject, row.body_text = subject[:255], body_text
+    row.body_html = _email_html(booking.hotel.name, body_html) if row.channel == Channel.EMAIL else ""
+    row.variables = {k: v for k, v in context.items() if isinstance(v, str)}
+
+
+def _email_html(hotel_name: str, body_html: str) -> str:
+    from django.utils.html import escape
+
+    return ('<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#222">'
+            f'<h2 style="margin:0 0 16px">{escape(hotel_name)}</h2>{body_html}</body></html>')
