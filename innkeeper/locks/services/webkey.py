@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.core import db, tokens
+from innkeeper.core import dates, db, tokens
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
 from innkeeper.locks.models import KeyKind, KeyStatus, LockKey, UnlockAttempt
@@ -38,9 +38,7 @@ def access_details(key: LockKey) -> dict:
     booking = key.booking
     first_use_by = ""
     if key.kind == KeyKind.OFFLINE:
-        with translation.override(booking.locale):
-            first_use_by = formats.date_format((key.valid_from + OFFLINE_FIRST_USE).astimezone(booking.hotel.tz),
-                                               "DATETIME_FORMAT")
+        first_use_by = dates.format_moment(key.valid_from + OFFLINE_FIRST_USE, booking.locale, tz=booking.hotel.tz)
     return {
         "pin_first_use_by": first_use_by,
         "pin": key.pin, "kind": key.kind, "room_number": key.room.number,
@@ -84,8 +82,8 @@ def webkey_check(key: LockKey, now: datetime) -> None:
         raise WebKeyRefused(_("This door link has been replaced. Please use the link from your latest "
                               "access message."), code="key_replaced")
     if now < key.valid_from:
-        local = key.valid_from.astimezone(booking.hotel.tz)
-        raise WebKeyRefused(_("The door opens from %(time)s.") % {"time": local.strftime("%Y-%m-%d %H:%M")},
+        raise WebKeyRefused(_("The door opens from %(time)s.") % {
+                                "time": dates.format_moment(key.valid_from, tz=booking.hotel.tz)},
                             code="too_early")
     if now > key.valid_until:
         raise WebKeyRefused(_("Your stay is over, so this door link no longer works."), code="expired")
