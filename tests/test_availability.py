@@ -2,10 +2,10 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.utils import formats
 from django_scopes import scopes_disabled
 
 from innkeeper.booking import selectors, stays
+from innkeeper.core import dates
 from innkeeper.hotels.models import BookingModel, RoomStatus
 from tests import factories
 from tests.conftest import local
@@ -56,7 +56,7 @@ def test_closed_dates_min_stay_and_occupancy(hotel, in_scope, now, future):
     offers = search(in_scope, hotel, now, guests=2, check_in=future, check_out=future + timedelta(days=2))
     assert {s: (o.available, o.reason) for s, o in offers.items()} == {
         "closed": (0, "closed"), "min3": (0, "min_stay"), "small": (0, "too_many_guests")}
-    assert formats.date_format(future + timedelta(days=1)) in offers["closed"].message  # as the page's language writes dates
+    assert dates.format_day(future + timedelta(days=1)) in offers["closed"].message  # as the page's language writes dates
     # Departing on the closed date is fine: the closed night is not stayed.
     ok = search(in_scope, hotel, now, guests=1, check_in=future, check_out=future + timedelta(days=1))
     assert ok["closed"].available == 2

@@ -11,6 +11,7 @@ from django_scopes import ScopeError, scope, scopes_disabled
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
+from innkeeper.core import dates
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.journey import services as journey
 from innkeeper.messaging import rendering, services
@@ -87,6 +88,15 @@ def test_the_guest_gets_their_language(hotel):
     assert "Здравствуйте, Anna Petrova!" in email.body_text
     english = rows(confirmed_booking(hotel, email="b@example.com"))["EMAIL"]
     assert english.subject.startswith("Your booking")
+
+
+def test_dates_in_a_message_are_written_as_the_guests_language_writes_them_on_pages(hotel):
+    booking = confirmed_booking(hotel, locale="ru", add_ons=())
+    text = rows(booking)["EMAIL"].body_text
+    arrival = dates.format_moment(booking.start, "ru", tz=hotel.tz)
+    assert arrival.startswith(dates.format_day(booking.start, "ru", tz=hotel.tz)) and arrival in text
+    assert dates.format_moment(booking.end, "ru", tz=hotel.tz) in text
+    assert booking.start.date().isoformat() not in text
 
 
 def test_add_ons_and_total_are_in_the_confirmation(hotel):

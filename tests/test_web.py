@@ -18,11 +18,12 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
+from innkeeper.core import dates
 from innkeeper.hotels import theme
 from innkeeper.hotels.models import HotelDomain, HotelLogo
 from tests import factories
@@ -315,8 +316,7 @@ def test_closed_dates_are_explained_beside_check_in_in_the_pages_language(client
     for room_type in (std, lux):
         factories.make_override(room_type, closed, closed=True)
     page = text(get(client, f"/{lang}/book/", data=nightly_query(future, nights=3)))
-    with translation.override(lang):
-        day = formats.date_format(closed)
+    day = dates.format_day(closed, lang)
     expected = {"en": f"Deluxe cannot be booked on {day}. Standard cannot be booked on {day}.",
                 "ru": f"«Deluxe» нельзя забронировать на {day}. «Standard» нельзя забронировать на {day}."}[lang]
     assert field_error(page, "check_in") == expected
@@ -330,8 +330,7 @@ def test_a_closed_date_of_an_hourly_search_is_explained_beside_the_date(client, 
         factories.make_override(room_type, future, closed=True)
     page = text(get(client, "/en/book/", data={"mode": "hourly", "date": future.isoformat(), "start_time": 10,
                                                "hours": 3, "guests": 1}))
-    with translation.override("en"):
-        day = formats.date_format(future)
+    day = dates.format_day(future, "en")
     assert field_error(page, "date") == f"Deluxe cannot be booked on {day}. Standard cannot be booked on {day}."
     assert invalid_inputs(page) == ["date"]
 
@@ -348,8 +347,7 @@ def test_a_minimum_stay_is_explained_beside_check_out(client, site, future):
     for room_type in (std, lux):
         factories.make_override(room_type, future, min_stay=3)
     page = text(get(client, "/ru/book/", data=nightly_query(future, nights=2)))
-    with translation.override("ru"):
-        day = formats.date_format(future)
+    day = dates.format_day(future, "ru")
     assert field_error(page, "check_out") == f"При заезде {day} минимальный срок проживания — 3 ночи."
 
 
@@ -478,7 +476,7 @@ def test_dates_closed_between_search_and_submit_give_the_rule_not_sold_out(clien
     alert = page[page.index('role="alert"'):page.index("</div>", page.index('role="alert"'))]
     assert r.status_code == 409
     with translation.override("en"):
-        assert f"Standard cannot be booked on {formats.date_format(future + timedelta(days=1))}." in alert
+        assert f"Standard cannot be booked on {dates.format_day(future + timedelta(days=1), 'en')}." in alert
     assert "just booked by someone else" not in page and "These rooms are still free:" in alert
     assert "Book Deluxe" in page and "Book Standard" not in page
     with scopes_disabled():

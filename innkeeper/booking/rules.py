@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from innkeeper.booking.stays import HOURLY, Stay
+from innkeeper.core.dates import format_day
 from innkeeper.core.errors import InvalidInput
 
 
@@ -33,12 +33,12 @@ def violation(*, room_type, stay: Stay, guests: int, overrides: dict) -> Invalid
     if closed:
         return InvalidInput(
             _("%(name)s cannot be booked on %(dates)s.")
-            % {"name": name, "dates": ", ".join(formats.date_format(d) for d in closed)},
+            % {"name": name, "dates": ", ".join(format_day(d) for d in closed)},
             field="check_in", code="closed")
     arrival = overrides.get(stay.check_in)
     if stay.kind != HOURLY and arrival and arrival.min_stay and stay.nights < arrival.min_stay:
         return InvalidInput(
             _("Stays arriving on %(date)s must be at least %(n)d nights.")
-            % {"date": formats.date_format(stay.check_in), "n": arrival.min_stay},
+            % {"date": format_day(stay.check_in), "n": arrival.min_stay},
             field="check_out", code="min_stay")
     return None

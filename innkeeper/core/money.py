@@ -22,7 +22,7 @@ def format_money(amount, currency: str, locale: str, *, cents: bool | None = Non
     value = Decimal(amount)
     if cents is None:
         cents = value != value.to_integral_value()
-    where = _babel_locale(locale)
+    where = babel_locale(locale)
     if cents:
         text = format_currency(value, currency, locale=where)
     else:
@@ -35,7 +35,7 @@ def format_money(amount, currency: str, locale: str, *, cents: bool | None = Non
     return LETTER_BESIDE_DIGIT.sub("\u00a0", text)
 
 
-def _babel_locale(language: str) -> Locale:
+def babel_locale(language: str) -> Locale:
     try:
         return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):

@@ -4,12 +4,12 @@ from datetime import date, timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from innkeeper.accounts.models import Role
 from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
+from innkeeper.core.dates import format_day
 from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.locks import selectors as lock_selectors
@@ -216,8 +216,8 @@ class CalendarForm(forms.Form):
         if day is not None and not first <= day <= last:
             raise forms.ValidationError(
                 _("Choose a day between %(first)s and %(last)s.")
-                % {"first": formats.date_format(first, "DATE_FORMAT"),
-                   "last": formats.date_format(last, "DATE_FORMAT")}, code="out_of_range")
+                % {"first": format_day(first),
+                   "last": format_day(last)}, code="out_of_range")
         return day
 
     def first_day(self) -> date:

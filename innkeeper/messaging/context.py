@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import formats, translation
-from django.utils.timezone import localtime
+from django.utils import translation
 
+from innkeeper.core import dates
 from innkeeper.core.money import format_money
 from innkeeper.hotels.links import checkin_link
 from innkeeper.messaging.variables import VARIABLES
@@ -25,15 +25,15 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
     hotel = booking.hotel
     tz = hotel.tz
     with translation.override(booking.locale):
-        start, end = localtime(booking.start, tz), localtime(booking.end, tz)
+        start, end, locale = booking.start, booking.end, booking.locale
         context = {
             "guest_name": booking.guest_name,
             "hotel_name": hotel.name,
             "reference": booking.reference,
-            "check_in": formats.date_format(start, "DATETIME_FORMAT"),
-            "check_out": formats.date_format(end, "DATETIME_FORMAT"),
-            "check_in_date": formats.date_format(start, "DATE_FORMAT"),
-            "check_out_date": formats.date_format(end, "DATE_FORMAT"),
+            "check_in": dates.format_moment(start, locale, tz=tz),
+            "check_out": dates.format_moment(end, locale, tz=tz),
+            "check_in_date": dates.format_day(start, locale, tz=tz),
+            "check_out_date": dates.format_day(end, locale, tz=tz),
             "room_type": booking.room_type.name,
             "room_number": booking.room.number,
             "pin": "",
