@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from innkeeper.booking import occupied
 from innkeeper.booking.states import ACTIVE, EXPIRING, Status
 from innkeeper.booking.stays import HOURLY, NIGHTLY
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomType
@@ -87,6 +89,11 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @cached_property
+    def window(self):
+        """The stay with its early check-in and late check-out (booking.occupied.window): .start, .end."""
+        return occupied.window(self)
 
     @property
     def nights(self) -> int:

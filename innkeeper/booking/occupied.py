@@ -43,10 +43,30 @@ def occupied(*, start: datetime, end: datetime, add_on_codes: Iterable[str] = ()
     return Occupied(start, end, end + timedelta(minutes=turnover_minutes))
 
 
+def add_on_codes_of(booking) -> list[str]:
+    """The codes of ``booking``'s extras, from its prefetched add-ons when the caller read them."""
+    if "add_ons" in getattr(booking, "_prefetched_objects_cache", {}):
+        return [line.add_on.code for line in booking.add_ons.all()]
+    return list(booking.add_ons.values_list("add_on__code", flat=True))
+
+
 def of_booking(booking, *, add_on_codes: Iterable[str] | None = None, room=None) -> Occupied:
     """The interval ``booking`` holds in its room (or in ``room``), with its add-ons (or ``add_on_codes``)."""
     if add_on_codes is None:
-        add_on_codes = booking.add_ons.values_list("add_on__code", flat=True)
+        add_on_codes = add_on_codes_of(booking)
     room = room or booking.room
     return occupied(start=booking.start, end=booking.end, add_on_codes=add_on_codes,
                     turnover_minutes=room.room_type.turnover_minutes)
+
+
+def window(booking, *, add_on_codes: Iterable[str] | None = None) -> Occupied:
+    """The stay as the guest is told it and as their keys follow it: from arrival (an early check-in moves
+    it) to departure (a late check-out moves it), in what the booking holds in the database.
+
+    Every page, message, calendar entry and key window takes its times from here, so that a message never
+    says 12:00 while the door opens until 16:00. Clamped to ``blocks_from``/``blocks_until`` (less the
+    turnover): an extension configured after the booking was made cannot stretch what was sold."""
+    held = of_booking(booking, add_on_codes=add_on_codes)
+    start = max(held.start, booking.blocks_from) if booking.blocks_from else held.start
+    end = min(held.end, booking.blocks_until - held.turnover) if booking.blocks_until else held.end
+    return Occupied(start, end, end + held.turnover)

@@ -25,7 +25,8 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
     hotel = booking.hotel
     tz = hotel.tz
     with translation.override(booking.locale):
-        start, end, locale = booking.start, booking.end, booking.locale
+        window = booking.window  # arrival and departure with an early check-in or late check-out
+        start, end, locale = window.start, window.end, booking.locale
         context = {
             "guest_name": booking.guest_name,
             "hotel_name": hotel.name,

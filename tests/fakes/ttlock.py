@@ -3,7 +3,8 @@
 It checks requests the way the real service does (shared/integrations/ttlock.md): form-encoded
 parameters, ``clientId``/``accessToken``/``date`` on every /v3 call, ``date`` in epoch milliseconds
 within 5 minutes, MD5 passwords, millisecond validity windows, ``addType=2`` for custom PINs and
-whole hours (in the lock's local time) for offline passcodes. Anything wrong is answered with the service's error and recorded
+whole hours (in the lock's local time) for offline passcodes, and eKeys (key/send with createUser,
+key/changePeriod, key/delete; 20006 for a receiver with no account and no createUser). Anything wrong is answered with the service's error and recorded
 in ``problems``. It fails on demand: ``fail_next(path, how)`` with how = "5xx", "timeout" (the
 operation happens, the answer comes too late), "expired_token", or an errcode int.
 
@@ -56,10 +57,24 @@ class FakePasscode:
 
 
 @dataclass
+class FakeEKey:
+    id: int
+    lock_id: str
+    receiver: str
+    name: str
+    start: int  # epoch ms; 0 and 0 = permanent
+    end: int
+    remote_enable: bool
+    deleted: bool = False
+
+
+@dataclass
 class FakeTTLock:
     locks: dict[str, FakeLock] = field(default_factory=dict)
     passcodes: dict[int, FakePasscode] = field(default_factory=dict)
     unlocks: list[str] = field(default_factory=list)
+    ekeys: dict[int, FakeEKey] = field(default_factory=dict)
+    app_users: set[str] = field(default_factory=set)  # TTLock app accounts (e-mail or phone) that exist
     requests: list[tuple[str, dict]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> expiry (epoch s)
@@ -98,6 +113,9 @@ class FakeTTLock:
 
     def live_passcodes(self, lock_id: str | None = None) -> list[FakePasscode]:
         return [p for p in self.passcodes.values() if not p.deleted and (lock_id is None or p.lock_id == lock_id)]
+
+    def live_ekeys(self, lock_id: str | None = None) -> list[FakeEKey]:
+        return [k for k in self.ekeys.values() if not k.deleted and (lock_id is None or k.lock_id == lock_id)]
 
     def calls(self, path: str) -> list[dict]:
         return [params for p, params in self.requests if p == path]
@@ -250,6 +268,59 @@ class FakeTTLock:
         code = self.passcodes.get(int(p.get("keyboardPwdId", "0") or 0))
         if code is not None and code.lock_id == lock.lock_id:
             code.deleted = True
+        return err(0, "none error message")
+
+    def _key_send(self, p: dict) -> dict:
+        """One eKey per user per lock: sending again replaces the receiver's key (the old id is gone)."""
+        lock = self.locks[p["lockId"]]
+        receiver = p.get("receiverUsername", "")
+        if not receiver or not p.get("keyName"):
+            return self._problem("key/send needs receiverUsername and keyName")
+        start, end = p.get("startDate", ""), p.get("endDate", "")
+        if (start, end) != ("0", "0"):
+            window = self._window(p)
+            if isinstance(window, dict):
+                return window
+        if p.get("remoteEnable", "2") not in ("1", "2"):
+            return self._problem(f"remoteEnable must be 1 or 2: {p.get('remoteEnable')!r}")
+        if receiver == self.grants[p["accessToken"]][1]:
+            return self._problem("the admin cannot send an eKey to himself", -1)
+        if receiver not in self.app_users:
+            if p.get("createUser") != "1":
+                return err(20006, "receiver does not exist")
+            self.app_users.add(receiver)
+        for old in self.live_ekeys(lock.lock_id):
+            if old.receiver == receiver:
+                old.deleted = True
+        key = FakeEKey(next(self._ids), lock.lock_id, receiver, p["keyName"], int(start), int(end),
+                       remote_enable=p.get("remoteEnable") == "1")
+        self.ekeys[key.id] = key
+        return {"keyId": key.id, "errcode": 0, "errmsg": "none error message"}
+
+    def _owned_ekey(self, p: dict) -> FakeEKey | dict:
+        key_id = p.get("keyId", "")
+        key = self.ekeys.get(int(key_id)) if key_id.isdigit() else None
+        if key is None or key.deleted:
+            return err(-1, "key does not exist")  # the code is not documented; any non-zero is a refusal
+        if self.locks[key.lock_id].owner != self.grants[p["accessToken"]]:
+            return err(20002, "not lock admin")
+        return key
+
+    def _key_changePeriod(self, p: dict) -> dict:
+        key = self._owned_ekey(p)
+        if isinstance(key, dict):
+            return key
+        window = self._window(p)
+        if isinstance(window, dict):
+            return window
+        key.start, key.end = window
+        return err(0, "none error message")
+
+    def _key_delete(self, p: dict) -> dict:
+        key = self._owned_ekey(p)
+        if isinstance(key, dict):
+            return key
+        key.deleted = True
         return err(0, "none error message")
 
     def _lock_unlock(self, p: dict) -> dict:

@@ -12,6 +12,13 @@ class Passcode:
 
 
 @dataclass(frozen=True)
+class AppKey:
+    """An app key (TTLock eKey) the lock cloud gave a guest's account for one lock."""
+
+    remote_id: str
+
+
+@dataclass(frozen=True)
 class LockInfo:
     """One lock of a lock-cloud account: its id at the provider and the name the hotel gave it there."""
 
@@ -71,3 +78,20 @@ class LockProvider(ABC):
     @abstractmethod
     def unlock(self, *, lock_id: str) -> None:
         ...
+
+    # App keys (a key in the lock vendor's phone app). A provider without them says so; the PIN and the
+    # web key do not depend on them.
+    supports_app_keys = False
+
+    def send_app_key(self, *, lock_id: str, receiver: str, name: str, start: datetime, end: datetime,
+                     remote_unlock: bool = False) -> AppKey:
+        """Give ``receiver`` (an e-mail address or a phone number in E.164) a key to the lock for [start, end),
+        creating their account at the lock vendor when they have none. Sending again to the same receiver
+        replaces their key to that lock."""
+        raise LockError("unsupported", "This lock provider has no app keys.", retryable=False)
+
+    def change_app_key(self, *, remote_id: str, start: datetime, end: datetime) -> None:
+        raise LockError("unsupported", "This lock provider has no app keys.", retryable=False)
+
+    def delete_app_key(self, *, remote_id: str) -> None:
+        raise LockError("unsupported", "This lock provider has no app keys.", retryable=False)

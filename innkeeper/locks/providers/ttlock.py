@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop, ngettext
 from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
 from innkeeper.core import outbound
 from innkeeper.core.providers import ConfigField, IntegrationProvider, VerifyFailed, register
-from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
+from innkeeper.locks.providers.base import AppKey, LockError, LockInfo, LockProvider, Passcode
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,10 @@ MESSAGES = {
     90000: gettext_noop("The lock cloud had an internal error."),
     10007: gettext_noop("The lock account's user name or password is wrong."),
     10001: gettext_noop("The lock account's client id or secret is wrong (or belongs to another region)."),
+    20006: gettext_noop("The guest has no TTLock account, and none could be created for them."),
 }
+REMOTE_ON, REMOTE_OFF = 1, 2  # key/send remoteEnable: may the app key open the lock through the gateway
+CREATE_USER = 1  # key/send createUser: make a TTLock account for a receiver (e-mail or phone) who has none
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,24 @@ class TTLockProvider(LockProvider, IntegrationProvider):
 
     def delete_pin(self, *, lock_id, remote_id) -> None:
         self.call("/v3/keyboardPwd/delete", lockId=lock_id, keyboardPwdId=remote_id, deleteType=GATEWAY)
+
+    supports_app_keys = True
+
+    def send_app_key(self, *, lock_id, receiver, name, start, end, remote_unlock=False) -> AppKey:
+        body = self.call("/v3/key/send", lockId=lock_id, receiverUsername=receiver, keyName=name,
+                         startDate=ms(start), endDate=ms(end), createUser=CREATE_USER,
+                         remoteEnable=REMOTE_ON if remote_unlock else REMOTE_OFF)
+        try:
+            return AppKey(str(int(body["keyId"])))
+        except (KeyError, TypeError, ValueError):
+            raise LockError("unreadable", "The lock cloud sent no key id for the app key.",
+                            retryable=True, ambiguous=True) from None
+
+    def change_app_key(self, *, remote_id, start, end) -> None:
+        self.call("/v3/key/changePeriod", keyId=remote_id, startDate=ms(start), endDate=ms(end))
+
+    def delete_app_key(self, *, remote_id) -> None:
+        self.call("/v3/key/delete", keyId=remote_id)
 
     def unlock(self, *, lock_id) -> None:
         self.call("/v3/lock/unlock", lockId=lock_id)
