@@ -9,7 +9,7 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking import selectors, stays
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.states import Status
-from innkeeper.core import activity
+from innkeeper.core import activity, dates
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import binding, services
@@ -660,9 +660,6 @@ def test_access_instructions_by_email_and_whatsapp_in_the_guests_language(cloud,
     assert "first time" not in email.body_text + whatsapp.body_text and "Впервые" not in whatsapp.body_text
 
 
-EN_MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
-RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
-             "ноября", "декабря"]
 
 
 @pytest.mark.parametrize("locale, email_says, whatsapp_says", [
@@ -679,8 +676,8 @@ def test_an_offline_passcode_is_sent_with_its_24_hour_first_use_rule(cloud, gues
     assert key.kind == KeyKind.OFFLINE
     deadline = (key.valid_from + timedelta(hours=24)).astimezone(hotel.tz)
     assert (deadline.hour, deadline.minute, deadline.date()) == (13, 0, booking.check_in + timedelta(days=1))
-    by = {"en": f"{EN_MONTHS[deadline.month - 1]} {deadline.day}, {deadline.year}, 1 p.m.",
-          "ru": f"{deadline.day} {RU_MONTHS[deadline.month - 1]} {deadline.year} г. 13:00"}
+    by = {"en": f"{deadline:%a}, {deadline:%b} {deadline.day}, {deadline.year}, 13:00",  # as core.dates writes it
+          "ru": dates.format_moment(deadline, "ru", tz=hotel.tz)}
     sent = instructions(booking)
     assert email_says.format(by=by[locale]) in sent["EMAIL"].body_text, sent["EMAIL"].body_text
     assert whatsapp_says.format(by=by[locale]) in sent["WHATSAPP"].body_text, sent["WHATSAPP"].body_text

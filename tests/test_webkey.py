@@ -109,7 +109,8 @@ def test_the_web_key_refuses_outside_its_window_and_after_check_out(client, keye
     with time_machine.travel(key.valid_from - timedelta(minutes=5), tick=False):
         waiting = client.get(f"/en/webkey/?token={token}", **HOST)
         early = client.post(f"/en/webkey/?token={token}", **HOST)
-    opens = key.valid_from.astimezone(hotel.tz).strftime("%Y-%m-%d %H:%M")
+    local = key.valid_from.astimezone(hotel.tz)
+    opens = f"{local:%a}, {local:%b} {local.day}, {local.year}, {local:%H:%M}"  # the page's one date format
     assert waiting.status_code == 200 and f"The door opens from {opens}." in waiting.text
     assert "Open door</button>" not in waiting.text
     assert early.status_code == 409 and "The door opens from" in early.text

@@ -16,6 +16,7 @@ from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
 from innkeeper.booking.occupied import Occupied, occupied
 from innkeeper.booking.occupied import of_booking as _of_booking
+from innkeeper.booking.occupied import window as _window
 from innkeeper.booking.pricing import Quote, quote
 from innkeeper.booking.references import normalise
 from innkeeper.booking.states import ACTIVE, EXPIRING, Status
@@ -66,6 +67,12 @@ def room_held(booking: Booking, *, add_on_codes=None) -> Occupied:
     ``add_on_codes``), then its room type's turnover. Published for the other apps (the door key's window,
     the automatic check-out), which read it here rather than in ``booking.occupied``."""
     return _of_booking(booking, add_on_codes=add_on_codes)
+
+
+def stay_window(booking: Booking, *, add_on_codes=None) -> Occupied:
+    """The stay as the guest is told it (arrival and departure with an early check-in or late check-out),
+    read afresh: ``Booking.window`` is the same, cached on the instance for pages and messages."""
+    return _window(booking, add_on_codes=add_on_codes)
 
 
 def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,

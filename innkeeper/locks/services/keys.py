@@ -52,7 +52,8 @@ NOTHING: KeyThen = _Nothing()
 # -- the validity window ---------------------------------------------------------------------------
 
 def key_window(booking: Booking) -> tuple[datetime, datetime]:
-    """When the door opens for ``booking``: what the guest paid for, widened by the grace on both sides.
+    """When the door opens for ``booking``: its stay window (what the guest paid for, as every page and message
+    states it), widened by the grace on both sides.
 
     The grace is at most half the room type's turnover, so the PIN of a guest leaving stops before the
     PIN of the next guest starts: two keys on one lock never overlap, as their stays never do. The window
@@ -60,10 +61,9 @@ def key_window(booking: Booking) -> tuple[datetime, datetime]:
     the grace), so a longer late check-out configured after the booking was made cannot reach into the
     next guest's key.
     """
-    held = booking_selectors.room_held(booking)
-    grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), held.turnover / 2)
-    return (max(held.start, booking.blocks_from) - grace,
-            min(held.end + grace, booking.blocks_until - grace))
+    stay = booking_selectors.stay_window(booking)  # the times the guest is told, on every page and message
+    grace = min(timedelta(minutes=settings.LOCKS_GRACE_MINUTES), stay.turnover / 2)
+    return stay.start - grace, min(stay.end + grace, booking.blocks_until - grace)
 
 
 def offline_window(valid_from: datetime, valid_until: datetime, now: datetime, tz=UTC) -> tuple[datetime, datetime]:
