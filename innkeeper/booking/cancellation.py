@@ -35,10 +35,6 @@ class CancellationTerms:
     deadline: datetime  # the end of free cancellation, in the hotel's time zone
     why_not: str = ""  # when the guest cannot cancel: CANCELLED, EXPIRED, STARTED or CLOSED
 
-    @property
-    def past_deadline(self) -> bool:
-        return self.can_cancel and not self.free
-
 
 def cancellation_terms(booking: Booking, now: datetime) -> CancellationTerms:
     """Can the guest cancel ``booking`` at ``now``, is it free, what fee (in the booking's currency), and
