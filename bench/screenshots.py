@@ -234,10 +234,10 @@ def run(site, today: date, problems: list[str]) -> list[Shot]:
                 if reference:
                     response = page.goto(f"{platform}panel/bookings/{reference}/", wait_until="load")
                     shots.append(capture(page, "panel-booking", viewport, response.status if response else 0))
-                # The owner makes payment required; the next booking through the UI stops at the payment step.
+                # The owner switches to prepayment; the next booking through the UI stops at the payment step.
                 page.goto(f"{platform}panel/settings/", wait_until="load")
-                if not page.is_checked("input[name=hotel-payment_required]"):
-                    page.check("input[name=hotel-payment_required]")
+                if page.input_value("select[name=hotel-payment_rule]") != "PREPAY":
+                    page.select_option("select[name=hotel-payment_rule]", "PREPAY")
                     with page.expect_navigation():
                         page.get_by_role("button", name="Save settings").click()
                 page.goto(site.url(HOTEL, f"{nightly_path}?{urlencode(nightly)}"), wait_until="load")

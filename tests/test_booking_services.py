@@ -7,7 +7,7 @@ import pytest
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services, stays
-from innkeeper.booking.errors import HoldExpired, NoAvailability, NotCancellable
+from innkeeper.booking.errors import CancellationFeeNotAccepted, HoldExpired, NoAvailability, NotCancellable
 from innkeeper.booking.models import Booking
 from innkeeper.booking.references import ALPHABET
 from innkeeper.booking.states import TRANSITIONS, IllegalTransition, Status
@@ -307,15 +307,18 @@ def test_the_same_request_key_makes_one_booking(hotel, now, future):
 
 
 def test_guest_cancellation_follows_the_hotels_deadline(hotel, book, now, future):
-    hotel.cancellation_hours = 48
+    hotel.cancellation_hours, hotel.cancellation_fee_percent = 48, 100
     hotel.save()
     std = factories.make_room_type(hotel, slug="std", rooms=1)
-    b = book(hotel, std, future, future + timedelta(days=1))
+    early, late = (book(hotel, std, future + timedelta(days=d), future + timedelta(days=d + 1)) for d in (0, 2))
     with scope(hotel=hotel):
-        assert services.guest_can_cancel(b, b.start - timedelta(hours=49))
-        with pytest.raises(NotCancellable):
-            services.booking_cancel_by_guest(booking=b, now=b.start - timedelta(hours=47))
-        assert services.booking_cancel_by_guest(booking=b, now=b.start - timedelta(hours=49)).status == "CANCELLED"
+        with pytest.raises(CancellationFeeNotAccepted):  # past the deadline: not without the fee
+            services.booking_cancel_by_guest(booking=late, now=late.start - timedelta(hours=47))
+        with pytest.raises(NotCancellable):  # the stay has started
+            services.booking_cancel_by_guest(booking=late, now=late.start)
+        free = services.booking_cancel_by_guest(booking=early, now=early.start - timedelta(hours=49))
+        assert (free.status, free.cancellation_fee) == ("CANCELLED", 0)
+        assert Booking.objects.get(pk=late.pk).status == "CONFIRMED"
 
 
 def test_a_request_key_reused_for_a_different_booking_is_refused(hotel, now, future):

@@ -47,7 +47,7 @@ def test_the_panel_settings_offer_countries_by_name_and_refuse_an_unknown_one(cl
     page = client.get("/panel/settings/")
     assert '<select name="hotel-country"' in page.text and '<option value="GE">Georgia</option>' in page.text
     data = {f"hotel-{k}": ("" if v is None else v) for k, v in page.context["form"].initial.items()
-            if k not in ("theme", "payment_required", "prices_include_tax")}
+            if k not in ("theme", "prices_include_tax")}
     refused = client.post("/panel/settings/", {**data, "hotel-country": "XX"})
     assert refused.status_code == 400
     assert "Select a valid choice. XX is not one of the available choices." in refused.text

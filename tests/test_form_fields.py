@@ -95,7 +95,7 @@ def test_a_panel_field_with_help_text_names_both_the_help_and_the_error(client, 
     client.post("/panel/sign-in/", {"username": "owner@moscow.example", "password": factories.PASSWORD})
     form = client.get("/panel/settings/").context["form"]
     data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.initial.items() if k != "theme"}
-    for flag in ("payment_required", "prices_include_tax", "remove_logo"):
+    for flag in ("prices_include_tax", "remove_logo"):
         if not data.get(f"hotel-{flag}"):
             data.pop(f"hotel-{flag}", None)
     data["hotel-logo"] = SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n not really", content_type="image/png")

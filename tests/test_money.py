@@ -102,7 +102,7 @@ def test_an_unknown_currency_is_refused_in_words_and_nothing_changes(hotel, othe
 def panel_settings(client, lang, **changes):
     form = client.get("/panel/settings/", HTTP_ACCEPT_LANGUAGE=lang).context["form"]
     data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.initial.items() if k != "theme"}
-    for flag in ("payment_required", "prices_include_tax", "remove_logo"):
+    for flag in ("prices_include_tax", "remove_logo"):
         if not data.get(f"hotel-{flag}"):
             data.pop(f"hotel-{flag}", None)
     data.update({f"hotel-{k}": v for k, v in changes.items()})

@@ -100,7 +100,7 @@ def test_settings_change_the_hotel_and_the_audit_keeps_before_and_after(client, 
     form = {k.replace("hotel-", ""): v for k, v in page.context["form"].initial.items()}
     data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.items() if k not in ("theme",)}
     data.update({"hotel-check_in_time": "15:00", "hotel-primary_colour": "#AA3300", "hotel-accent_colour": "#c7862f"})
-    for flag in ("payment_required", "prices_include_tax"):
+    for flag in ("prices_include_tax",):
         if not data.get(f"hotel-{flag}"):
             data.pop(f"hotel-{flag}", None)
     r = client.post("/panel/settings/", data)
@@ -223,7 +223,7 @@ def _settings_form(client) -> dict:
     page = client.get("/panel/settings/")
     initial = {k.replace("hotel-", ""): v for k, v in page.context["form"].initial.items()}
     data = {f"hotel-{k}": ("" if v is None else v) for k, v in initial.items() if k != "theme"}
-    for flag in ("payment_required", "prices_include_tax"):
+    for flag in ("prices_include_tax",):
         if not data.get(f"hotel-{flag}"):
             data.pop(f"hotel-{flag}", None)
     return data

@@ -17,6 +17,7 @@ from django_scopes import scope, scopes_disabled
 from innkeeper.booking.errors import HoldExpired
 from innkeeper.booking.models import Booking
 from innkeeper.core.errors import InvalidInput
+from innkeeper.hotels.models import PaymentRule
 from innkeeper.journey import services as journey
 from innkeeper.payments import fake
 from innkeeper.payments.models import Payment
@@ -45,7 +46,7 @@ def charges(monkeypatch):
 
 @pytest.fixture
 def held(hotel, book, future):
-    hotel.payment_required = True
+    hotel.payment_rule = PaymentRule.PREPAY
     hotel.save()
     rt = factories.make_room_type(hotel, slug="std", rooms=1, base_price_nightly=D("120"))
     return book(hotel, rt, future, future + timedelta(days=2), hold=True)
@@ -130,7 +131,7 @@ def test_two_payments_sent_at_once_over_http_make_one_charge(wsgi_server, hotel,
 
 def test_the_panel_booking_page_lists_its_payments_and_never_another_hotels(client, hotel, other_hotel, held, book,
                                                                            future):
-    other_hotel.payment_required = True
+    other_hotel.payment_rule = PaymentRule.PREPAY
     other_hotel.save()
     theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="x", rooms=1), future,
                   future + timedelta(days=1), hold=True)

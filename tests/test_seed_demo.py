@@ -3,7 +3,16 @@ from io import StringIO
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
-from innkeeper.hotels.models import AddOn, BookingModel, Hotel, HotelDomain, RateOverride, Room, RoomType
+from innkeeper.hotels.models import (
+    AddOn,
+    BookingModel,
+    Hotel,
+    HotelDomain,
+    PaymentRule,
+    RateOverride,
+    Room,
+    RoomType,
+)
 
 
 def counts():
@@ -21,6 +30,10 @@ def test_seed_demo_creates_two_hotels_and_is_idempotent(db):
         assert (demo.booking_model, demo.time_zone, demo.currency) == (BookingModel.BOTH, "Europe/Moscow", "RUB")
         second = Hotel.objects.exclude(slug="demo").get()
         assert second.booking_model == BookingModel.DAILY and second.time_zone != demo.time_zone
+        # One pays at the hotel, one when booking (tbilisi, through the fake card provider).
+        assert (demo.payment_rule, second.slug, second.payment_rule) == (
+            PaymentRule.AT_HOTEL, "tbilisi", PaymentRule.PREPAY)
+        assert all(h.cancellation_hours and h.cancellation_fee_percent for h in (demo, second))
         for hotel in (demo, second):
             assert hotel.room_types.count() >= 3 and hotel.rooms.count() >= 10
             assert hotel.add_ons.count() >= 3 and hotel.rate_overrides.filter(price_nightly__isnull=False).exists()

@@ -12,7 +12,7 @@ from innkeeper.accounts.models import User
 from innkeeper.booking.models import Booking
 from innkeeper.core import activity
 from innkeeper.core.activity import Actor
-from innkeeper.hotels.models import RateOverride
+from innkeeper.hotels.models import PaymentRule, RateOverride
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging.models import Message
 from tests import factories
@@ -114,7 +114,7 @@ def test_a_booking_shows_its_payments(hotel, other_hotel, book, future):
     from innkeeper.journey.services import booking_pay
     paid = {}
     for h in (hotel, other_hotel):
-        h.payment_required = True
+        h.payment_rule = PaymentRule.PREPAY
         h.save()
         held = book(h, factories.make_room_type(h, slug="std", rooms=1), future, future + timedelta(days=2),
                     hold=True)

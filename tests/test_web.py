@@ -25,7 +25,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core import dates
 from innkeeper.hotels import theme
-from innkeeper.hotels.models import HotelDomain, HotelLogo
+from innkeeper.hotels.models import HotelDomain, HotelLogo, PaymentRule
 from tests import factories
 
 HOST = "moscow.localhost"
@@ -209,7 +209,7 @@ def panel_settings(client, hotel, **changes):
     """The owner sends the panel's settings form with ``changes`` (files as SimpleUploadedFile)."""
     form = client.get("/panel/settings/").context["form"]
     data = {f"hotel-{k}": ("" if v is None else v) for k, v in form.initial.items() if k != "theme"}
-    for flag in ("payment_required", "prices_include_tax", "remove_logo"):
+    for flag in ("prices_include_tax", "remove_logo"):
         if not data.get(f"hotel-{flag}"):
             data.pop(f"hotel-{flag}", None)
     data.update({f"hotel-{k}": v for k, v in changes.items()})
@@ -567,17 +567,17 @@ def test_guest_details_are_checked_and_nothing_is_booked(client, site, future):
 
 def test_payment_step_when_the_hotel_requires_it(client, site, future):
     hotel = site[0]
-    hotel.payment_required = True
+    hotel.payment_rule = PaymentRule.PREPAY
     hotel.save()
     r = post(client, "/en/book/details/", details_form(client, nightly_query(future, room_type="lux")))
     assert "/en/book/pay/" in r["Location"]
     with scopes_disabled():
         booking = Booking.objects.get()
-    assert booking.status == Status.HOLD
+    assert booking.status == Status.PENDING_PAYMENT
     declined = post(client, r["Location"], {"card_number": "4000 0000 0000 0002", "card_name": "Anna"})
     assert "The card was declined" in text(declined)
     booking.refresh_from_db()
-    assert booking.status == Status.HOLD
+    assert booking.status == Status.PENDING_PAYMENT
     paid = post(client, r["Location"], {"card_number": "4242 4242 4242 4242", "card_name": "Anna"})
     assert "/en/book/done/" in paid["Location"]
     booking.refresh_from_db()
@@ -614,17 +614,28 @@ def test_manage_does_not_show_another_hotels_booking(client, site, other_hotel, 
     assert r.status_code == 200 and "We could not find a booking" in text(r)
 
 
-def test_late_cancellation_is_refused_with_a_way_forward(client, site, book, future, now):
+def test_a_late_cancellation_shows_the_fee_before_anything_changes(client, site, book, future, now):
     hotel, std, _lux = site
-    hotel.cancellation_hours = 24 * 60
+    hotel.cancellation_hours, hotel.cancellation_fee_percent = 24 * 60, 50
     hotel.save()
-    booking = book(hotel, std, future, future + timedelta(days=1), email="anna@example.com")
+    booking = book(hotel, std, future, future + timedelta(days=1), email="anna@example.com")  # €100
     r = post(client, "/en/manage/", {"reference": booking.reference, "email": "anna@example.com"})
     page = text(get(client, r["Location"]))
-    assert "can no longer be cancelled online" in page and "Cancel booking" not in page
-    post(client, r["Location"] + "cancel/", {})
+    assert "Free cancellation ended on" in page
+    assert "Cancelling now costs a cancellation fee of €50 (50% of the total)." in page and "Cancel booking" in page
+    confirm = text(get(client, r["Location"] + "cancel/"))
+    assert "If you cancel now, you pay a cancellation fee of €50." in confirm
+    assert '<input type="hidden" name="fee" value="50.00">' in confirm
+    refused = post(client, r["Location"] + "cancel/", {})  # a fee the guest was not shown: nothing changes
+    assert refused.status_code == 409 and "Nothing has changed" in text(refused)
+    assert "Cancelling now costs a cancellation fee of €50" in text(refused)
     booking.refresh_from_db()
-    assert booking.status == Status.CONFIRMED
+    assert (booking.status, booking.cancellation_fee) == (Status.CONFIRMED, None)
+    done = post(client, r["Location"] + "cancel/", {"fee": "50.00"})
+    page = text(get(client, done["Location"]))
+    assert "Your booking has been cancelled." in page and "A cancellation fee of €50 applies." in page
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancellation_fee) == (Status.CANCELLED, D("50.00"))
 
 
 def test_a_lapsed_hold_is_expired_however_the_guest_opens_it(client, site, book, now, future):

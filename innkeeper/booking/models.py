@@ -58,6 +58,9 @@ class Booking(models.Model):
 
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=255, blank=True)
+    # What the guest owes for cancelling (booking.cancellation), in ``currency``: 0 when it was free; empty
+    # for a booking the guest did not cancel.
+    cancellation_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

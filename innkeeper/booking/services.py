@@ -14,6 +14,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
@@ -26,8 +27,15 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from innkeeper.booking import occupied, rules, selectors
+from innkeeper.booking.cancellation import cancellation_terms
 from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
-from innkeeper.booking.errors import AddOnUnavailable, HoldExpired, NoAvailability, NotCancellable
+from innkeeper.booking.errors import (
+    AddOnUnavailable,
+    CancellationFeeNotAccepted,
+    HoldExpired,
+    NoAvailability,
+    NotCancellable,
+)
 from innkeeper.booking.models import Booking, BookingAddOn, Source
 from innkeeper.booking.pricing import quote, with_add_ons
 from innkeeper.booking.references import new_reference
@@ -296,11 +304,12 @@ def _save_add_ons(booking: Booking, priced, *, fresh: bool = False) -> None:
 
 def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, guest: GuestDetails,
                    locale: str | None = None, add_ons=(), source: str = Source.DIRECT, hold: bool = False,
-                   actor: str = GUEST, request_key: str = "", now: datetime | None = None,
+                   prepay: bool = False, actor: str = GUEST, request_key: str = "", now: datetime | None = None,
                    then: Then = NOTHING) -> Booking:
     """Book a room of type ``room_type`` (a slug) for ``stay``.
 
-    ``hold=True`` keeps the room for the hotel's hold time while the guest finishes (e.g. pays);
+    ``hold=True`` keeps the room for the hotel's hold time while the guest finishes (HOLD);
+    ``prepay=True`` does the same while the guest pays (PENDING_PAYMENT, confirmed by the payment);
     otherwise the booking is CONFIRMED at once. A repeated ``request_key`` returns the booking the
     first request made instead of a second one, or Conflict if that request asked for something else.
     Raises InvalidInput, NoAvailability, Conflict or Busy.
@@ -314,7 +323,7 @@ def booking_create(*, hotel: Hotel, room_type: str, stay: Stay, guests: int, gue
     now = now or timezone.now()
     guest = _clean_guest(guest)
     locale = _locale(hotel, locale)
-    status = Status.HOLD if hold else Status.CONFIRMED
+    status = Status.HOLD if hold else Status.PENDING_PAYMENT if prepay else Status.CONFIRMED
     for _attempt in range(5):
         try:
             return db.write(lambda: _place(hotel=hotel, room_type_slug=room_type, stay=stay, guests=guests,
@@ -332,8 +341,10 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room_type", "room").get(pk=booking.pk)
 
 
-def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime, then: Then) -> Booking:
-    """Move the locked booking ``b`` to ``to`` if the status machine allows it."""
+def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: datetime, then: Then,
+                      **data) -> Booking:
+    """Move the locked booking ``b`` to ``to`` if the status machine allows it; ``data`` goes into the
+    history entry."""
     if b.lapsed(now) and to not in (Status.EXPIRED, Status.CANCELLED):
         raise HoldExpired()
     check_transition(b.status, to)
@@ -345,9 +356,9 @@ def _apply_transition(b: Booking, to: str, *, actor: str, reason: str, now: date
         fields.append("hold_expires_at")
     if to == Status.CANCELLED:
         b.cancelled_at, b.cancel_reason = now, reason[:255]
-        fields += ["cancelled_at", "cancel_reason"]
+        fields += ["cancelled_at", "cancel_reason", "cancellation_fee"]
     b.save(update_fields=fields)
-    _event(b, "status", actor, from_status=before, to_status=to, reason=reason)
+    _event(b, "status", actor, from_status=before, to_status=to, reason=reason, **data)
     then.status_changed(b, before, now)
     if to == Status.CONFIRMED:
         then.confirmed(b, now)
@@ -370,14 +381,11 @@ def booking_cancel(*, booking: Booking, actor: str, reason: str = "", now=None, 
     return booking_transition(booking=booking, to=Status.CANCELLED, actor=actor, reason=reason, now=now, then=then)
 
 
-def guest_can_cancel(booking: Booking, now: datetime) -> bool:
-    """The hotel's rule: online cancellation until ``cancellation_hours`` before check-in."""
-    deadline = booking.start - timedelta(hours=booking.hotel.cancellation_hours)
-    return booking.status in CHANGEABLE and now < deadline
-
-
-def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None, then: Then = NOTHING) -> Booking:
-    """A guest's own cancellation, while the hotel's rule allows it. Cancelling twice is harmless."""
+def booking_cancel_by_guest(*, booking: Booking, accept_fee: Decimal | None = None, now: datetime | None = None,
+                            then: Then = NOTHING) -> Booking:
+    """A guest's own cancellation, by the hotel's cancellation policy (booking.cancellation). The fee it
+    costs now is recorded on the booking; a fee above ``accept_fee`` (what the guest agreed to pay, None:
+    nothing) raises CancellationFeeNotAccepted with nothing changed. Cancelling twice is harmless."""
     now = now or timezone.now()
 
     def work():
@@ -386,10 +394,14 @@ def booking_cancel_by_guest(*, booking: Booking, now: datetime | None = None, th
             return b
         if b.lapsed(now):  # nothing left to cancel: the hold ran out
             return _apply_transition(b, Status.EXPIRED, actor=SYSTEM, reason="hold lapsed", now=now, then=then)
-        if not guest_can_cancel(b, now):
+        terms = cancellation_terms(b, now)
+        if not terms.can_cancel:
             raise NotCancellable()
+        if terms.fee > (accept_fee or 0):
+            raise CancellationFeeNotAccepted(fee=terms.fee, currency=terms.currency)
+        b.cancellation_fee = terms.fee  # saved with the status
         return _apply_transition(b, Status.CANCELLED, actor=GUEST, reason="cancelled by guest", now=now,
-                                 then=then)
+                                 then=then, fee=str(terms.fee), currency=terms.currency)
 
     return db.write(work)
 

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_countries.fields import Country
 
 from innkeeper.core.models import ActivityLog, ActorKind
+from innkeeper.core.money import format_money
 
 STAFF_PREFIX = "staff:"  # how the old string actors named a staff member
 # Never kept, at any depth of ``data``: a log is read by every owner and lives long. (A list of the names of
@@ -144,6 +145,10 @@ SENTENCES = {
     "booking.status": gettext_lazy(
         "%(who)s changed booking %(ref)s from “%(from_status)s” to “%(to_status)s”"),
     "booking.status:CANCELLED": gettext_lazy("%(who)s cancelled booking %(ref)s"),
+    # A guest's own cancellation says what it cost (the fee in its data).
+    "booking.status:CANCELLED:free": gettext_lazy("%(who)s cancelled booking %(ref)s free of charge"),
+    "booking.status:CANCELLED:fee": gettext_lazy(
+        "%(who)s cancelled booking %(ref)s with a cancellation fee of %(fee)s"),
     "booking.status:EXPIRED": gettext_lazy("%(who)s let booking %(ref)s expire: its time to pay ran out"),
     "booking.changed": gettext_lazy("%(who)s changed the stay of booking %(ref)s"),
     "booking.moved": gettext_lazy("%(who)s moved booking %(ref)s from room %(before)s to %(after)s"),
@@ -216,7 +221,12 @@ def sentence(entry: ActivityLog) -> str:
             values[name] = str(STATUS_NAMES.get(data[name], data[name]))
     if isinstance(data.get("added"), list):
         values["added"] = ", ".join(str(code) for code in data["added"])
-    template = SENTENCES.get(f"{entry.verb}:{data.get('to_status', '')}") or SENTENCES.get(entry.verb)
+    keys = [f"{entry.verb}:{data.get('to_status', '')}", entry.verb]
+    if isinstance(data.get("fee"), str) and data.get("currency"):
+        fee = Decimal(data["fee"])
+        values["fee"] = format_money(fee, str(data["currency"]), get_language() or "en")
+        keys.insert(0, f"{keys[0]}:{'fee' if fee else 'free'}")
+    template = next((SENTENCES[key] for key in keys if key in SENTENCES), None)
     if template is None:
         thing, _dot, did = entry.verb.partition(".")
         if did in DID:

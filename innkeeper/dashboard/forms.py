@@ -271,8 +271,8 @@ class HotelSettingsForm(forms.ModelForm):
     class Meta:
         model = Hotel
         fields = ["name", "description", "locales", "default_locale", "currency", "booking_model", "check_in_time", "check_out_time", "max_nights",
-                  "hourly_min_hours", "hourly_max_hours", "hourly_start_hour", "hourly_end_hour", "payment_required",
-                  "cancellation_hours", "tax_rate", "prices_include_tax", "email", "phone", "address", "city",
+                  "hourly_min_hours", "hourly_max_hours", "hourly_start_hour", "hourly_end_hour", "payment_rule",
+                  "cancellation_hours", "cancellation_fee_percent", "tax_rate", "prices_include_tax", "email", "phone", "address", "city",
                   "postal_code", "country", "latitude", "longitude"]
         widgets = {"check_in_time": forms.TimeInput(attrs={"type": "time"}),
                    "check_out_time": forms.TimeInput(attrs={"type": "time"})}

@@ -1,4 +1,5 @@
-"""Demo data: two hotels in two time zones, one selling nightly and hourly stays, one nightly only.
+"""Demo data: two hotels in two time zones, one selling nightly and hourly stays and paid at the hotel, one
+nightly only and paid when booking.
 
 Idempotent: running it again updates the same rows (found by slug, number, code and date) and
 creates nothing twice. Rate overrides are placed relative to ``today`` so the demo always has some.
@@ -19,6 +20,7 @@ from innkeeper.hotels.models import (
     BookingModel,
     Hotel,
     HotelDomain,
+    PaymentRule,
     RateOverride,
     Room,
     RoomType,
@@ -36,6 +38,8 @@ HOTELS = [
             phone="+7 495 000-00-00", address="Tverskaya 1", city="Moscow", postal_code="125009",
             country="RU", latitude=D("55.757600"), longitude=D("37.613600"),
             theme={"primary": "#7a2e3a", "accent": "#d9a441", "font": "serif"},
+            # Guests pay at the hotel; free cancellation until two days before, then half the total.
+            payment_rule=PaymentRule.AT_HOTEL, cancellation_hours=48, cancellation_fee_percent=50,
         ),
         "room_types": [
             # slug, name, nightly, hourly, base occ, max occ, extra, override, turnover, rooms
@@ -64,6 +68,9 @@ HOTELS = [
             phone="+995 32 200 00 00", address="Kote Afkhazi St 10", city="Tbilisi", postal_code="0105",
             country="GE", latitude=D("41.691500"), longitude=D("44.807800"),
             theme={"primary": "#1f5f5b", "accent": "#e07a3f", "font": "sans"},
+            # Guests pay when booking (the fake card provider until real ones arrive); free cancellation
+            # until three days before, then the whole total.
+            payment_rule=PaymentRule.PREPAY, cancellation_hours=72, cancellation_fee_percent=100,
         ),
         "room_types": [
             ("single", "Cosy Single", D("45"), None, 1, 1, D("0"), "", 0,

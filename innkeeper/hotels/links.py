@@ -17,6 +17,7 @@ from innkeeper.hotels.models import Hotel, HotelDomain
 
 HOTEL_URLCONF = "innkeeper.urls_hotel"
 CHECKIN_TOKEN_SALT = "innkeeper.checkin.link"  # noqa: S105  (a salt, not a secret)
+BOOKING_TOKEN_SALT = "innkeeper.web.booking"  # noqa: S105  (a salt, not a secret)
 
 
 _hosts: ContextVar[dict | None] = ContextVar("hotel_hosts", default=None)
@@ -64,3 +65,13 @@ def checkin_token(booking) -> str:
 def checkin_link(booking) -> str:
     """The guest's check-in link, in the guest's language (sent with the confirmation and the reminder)."""
     return hotel_url(booking.hotel, "check_in", booking.locale, query={"token": checkin_token(booking)})
+
+
+def booking_token(booking) -> str:
+    """The token of a guest's booking pages (payment, confirmation, manage booking): signed, the reference."""
+    return tokens.sign(booking.reference, salt=BOOKING_TOKEN_SALT)
+
+
+def pay_link(booking) -> str:
+    """The page where the guest pays for ``booking``, in the guest's language (answered by the API)."""
+    return hotel_url(booking.hotel, "book_pay", booking.locale, token=booking_token(booking))

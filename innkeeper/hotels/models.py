@@ -29,6 +29,13 @@ class BookingModel(models.TextChoices):
     BOTH = "BOTH", _("Nightly and hourly stays")
 
 
+class PaymentRule(models.TextChoices):
+    """How guests pay, on the website and through the API alike."""
+
+    AT_HOTEL = "AT_HOTEL", _("Pay at the hotel: bookings are confirmed at once")
+    PREPAY = "PREPAY", _("Pay when booking: a booking waits for payment and lapses if not paid in time")
+
+
 def validate_time_zone(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
@@ -39,6 +46,8 @@ def validate_currency(value: str) -> None:
         raise ValidationError(_("%(value)s is not an ISO 4217 currency code. Use one such as EUR, RUB or USD."),
                               params={"value": value})
 
+
+MAX_CANCELLATION_HOURS = 24 * 365
 
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", _("Use lowercase letters, digits and dashes."))
 
@@ -66,10 +75,19 @@ class Hotel(models.Model):
     hourly_start_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     hourly_end_hour = models.PositiveSmallIntegerField(default=22, validators=[MaxValueValidator(24)])
 
-    payment_required = models.BooleanField(
-        default=False, help_text="Guests pay when booking on the website; otherwise they pay at the hotel.")
+    payment_rule = models.CharField(_("Payment"), max_length=8, choices=PaymentRule.choices,
+                                    default=PaymentRule.AT_HOTEL)
+    # The cancellation policy (booking.cancellation): free until the deadline, then a share of the total.
     cancellation_hours = models.PositiveSmallIntegerField(
-        default=0, help_text="Guests may cancel online until this many hours before check-in (0: until check-in).")
+        _("Free cancellation until (hours before arrival)"), default=48,
+        validators=[MaxValueValidator(MAX_CANCELLATION_HOURS)],
+        help_text=_("Guests cancel free of charge until this many hours before their arrival time "
+                    "(0: until arrival)."))
+    cancellation_fee_percent = models.PositiveSmallIntegerField(
+        _("Cancellation fee (percent of the total)"), default=100, validators=[MaxValueValidator(100)],
+        help_text=_("What a guest who cancels later pays, as a percentage of the booking's total price "
+                    "(0: cancelling is always free; 100: the whole total). Guests can cancel online until "
+                    "their arrival time."))
 
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
                                    validators=[MinValueValidator(0), MaxValueValidator(100)],
@@ -116,6 +134,10 @@ class Hotel(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def takes_prepayment(self) -> bool:
+        return self.payment_rule == PaymentRule.PREPAY
 
 
 def new_verification_token() -> str:

@@ -36,6 +36,12 @@ def booking_create(**kwargs) -> Booking:
     return engine.booking_create(**kwargs, then=STEPS)
 
 
+def guest_booking_create(*, hotel, **kwargs) -> Booking:
+    """A booking a guest makes, on the hotel's site or through the API: the hotel's payment rule decides
+    whether it is confirmed at once (pay at the hotel) or waits for payment (prepay)."""
+    return engine.booking_create(hotel=hotel, prepay=hotel.takes_prepayment, **kwargs, then=STEPS)
+
+
 def booking_transition(**kwargs) -> Booking:
     return engine.booking_transition(**kwargs, then=STEPS)
 

@@ -25,6 +25,7 @@ from innkeeper.locks.models import LockKey
 from innkeeper.messaging import services as messaging
 from innkeeper.messaging.models import MessageType
 
+SOLD = frozenset({Status.CONFIRMED, Status.CHECKIN_COMPLETED})
 IN_STAY = frozenset({Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
 STAYED = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN, Status.CHECKED_OUT})
 THANKS_FOR = timedelta(days=2)  # a thanks not sent by then (the sweep was down) is not sent at all
@@ -39,6 +40,8 @@ class Steps:
 
     def status_changed(self, booking: Booking, before: str, now: datetime) -> None:
         keys.keys_on_booking_status(booking=booking, now=now)  # a stay that ended loses its keys
+        if booking.status == Status.CANCELLED and before in SOLD:  # a hold nobody paid for was never news
+            messaging.message_enqueue(booking=booking, type=MessageType.BOOKING_CANCELLED, now=now)
 
     def changed(self, booking: Booking, now: datetime) -> None:
         keys.keys_on_booking_changed(booking=booking, now=now)  # a new room or window: a new key

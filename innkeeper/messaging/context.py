@@ -45,6 +45,8 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
             [line.add_on.name for line in booking.add_ons.select_related("add_on")],
             "total": format_money(booking.total, booking.currency, booking.locale),
             "manage_link": "",
+            "cancellation_fee": format_money(booking.cancellation_fee, booking.currency, booking.locale)
+            if booking.cancellation_fee else "",
         }
     context.update({k: ("" if v is None else v) for k, v in extra.items()})
     return context

@@ -121,4 +121,33 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ),
     ("POST_STAY_THANKS", WHATSAPP, "en"): ("", "{{ hotel_name }}: thank you for staying with us, {{ guest_name }}!"),
     ("POST_STAY_THANKS", WHATSAPP, "ru"): ("", "{{ hotel_name }}: спасибо, что были у нас, {{ guest_name }}!"),
+    # Booking cancelled
+    ("BOOKING_CANCELLED", EMAIL, "en"): (
+        "Your booking {{ reference }} at {{ hotel_name }} is cancelled",
+        "Dear {{ guest_name }},\n\nYour booking {{ reference }} ({{ room_type }}, {{ check_in }} – {{ check_out }}) "
+        "is cancelled."
+        "{% if cancellation_fee %}\n\nAs the free cancellation period had ended, a cancellation fee of "
+        "{{ cancellation_fee }} applies.{% else %}\n\nNothing is charged for the cancellation.{% endif %}"
+        "\n\nAny door code or key sent for this booking no longer works. "
+        "We hope to welcome you another time.\n{{ hotel_name }}",
+    ),
+    ("BOOKING_CANCELLED", EMAIL, "ru"): (
+        "Бронирование {{ reference }} в {{ hotel_name }} отменено",
+        "Здравствуйте, {{ guest_name }}!\n\nВаше бронирование {{ reference }} ({{ room_type }}, "
+        "{{ check_in }} – {{ check_out }}) отменено."
+        "{% if cancellation_fee %}\n\nБесплатная отмена уже закончилась, поэтому взимается плата за отмену: "
+        "{{ cancellation_fee }}.{% else %}\n\nПлата за отмену не взимается.{% endif %}"
+        "\n\nКоды двери и ключи, отправленные для этого бронирования, больше не действуют. "
+        "Будем рады видеть вас в другой раз.\n{{ hotel_name }}",
+    ),
+    ("BOOKING_CANCELLED", WHATSAPP, "en"): (
+        "",
+        "{{ hotel_name }}: your booking {{ reference }} for {{ check_in }} is cancelled."
+        "{% if cancellation_fee %} Cancellation fee: {{ cancellation_fee }}.{% else %} Nothing is charged for it.{% endif %}",
+    ),
+    ("BOOKING_CANCELLED", WHATSAPP, "ru"): (
+        "",
+        "{{ hotel_name }}: бронирование {{ reference }} на {{ check_in }} отменено."
+        "{% if cancellation_fee %} Плата за отмену: {{ cancellation_fee }}.{% else %} Без платы за отмену.{% endif %}",
+    ),
 }

@@ -21,6 +21,7 @@ class MessageType(models.TextChoices):
     ACCESS_INSTRUCTIONS = "ACCESS_INSTRUCTIONS", _("Access instructions")
     CHECKOUT_REMINDER = "CHECKOUT_REMINDER", _("Check-out reminder")
     POST_STAY_THANKS = "POST_STAY_THANKS", _("Thanks after the stay")
+    BOOKING_CANCELLED = "BOOKING_CANCELLED", _("Booking cancelled")
 
 
 class MessageStatus(models.TextChoices):

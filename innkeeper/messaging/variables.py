@@ -19,6 +19,7 @@ VARIABLES = {
     "add_ons": _("The extras booked (a list)"),
     "total": _("The total price"),
     "manage_link": _("The link to manage the booking"),
+    "cancellation_fee": _("The fee for cancelling the booking (empty when cancelling was free)"),
 }
 
 # Positional body parameters of the approved WhatsApp template for each message type (WhatsApp only
@@ -30,4 +31,5 @@ CLOUD_TEMPLATE_PARAMETERS = {
     "ACCESS_INSTRUCTIONS": ["guest_name", "hotel_name", "room_number", "pin", "web_key_link"],
     "CHECKOUT_REMINDER": ["guest_name", "hotel_name", "check_out"],
     "POST_STAY_THANKS": ["guest_name", "hotel_name"],
+    "BOOKING_CANCELLED": ["guest_name", "hotel_name", "reference", "check_in", "cancellation_fee"],
 }

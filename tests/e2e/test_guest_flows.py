@@ -9,6 +9,7 @@ from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
+from innkeeper.hotels.models import PaymentRule
 from tests import factories
 from tests.conftest import local
 
@@ -52,7 +53,7 @@ def test_nightly_booking_in_english(page, site, future):
 
 def test_hourly_booking_in_russian_with_payment(page, site, future):
     hotel = site[0]
-    hotel.payment_required = True
+    hotel.payment_rule = PaymentRule.PREPAY
     hotel.save()
     page.goto(url(page, "/ru/"))
     page.get_by_text("Почасово", exact=True).click()
@@ -65,7 +66,7 @@ def test_hourly_booking_in_russian_with_payment(page, site, future):
     page.get_by_label("Имя и фамилия").fill("Иван Петров")
     page.get_by_label("E-mail").fill("ivan@example.com")
     page.get_by_role("button", name="Перейти к оплате").click()
-    assert only_booking().status == Status.HOLD
+    assert only_booking().status == Status.PENDING_PAYMENT
     page.get_by_label("Номер карты").fill("4242 4242 4242 4242")
     page.get_by_label("Имя на карте").fill("IVAN PETROV")
     page.get_by_role("button", name=re.compile("^Оплатить")).click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,10 +14,13 @@ from ninja.errors import HttpError
 
 from innkeeper.api.schemas import Problem
 from innkeeper.booking import selectors, services, stays
+from innkeeper.booking.cancellation import cancellation_terms
 from innkeeper.booking.models import Booking, Source
+from innkeeper.booking.states import EXPIRING
 from innkeeper.core import throttle
 from innkeeper.core.http import client_ip
 from innkeeper.core.schemas import Text
+from innkeeper.hotels.links import pay_link
 from innkeeper.hotels.selectors import hotel_by_slug
 from innkeeper.journey import services as journey
 
@@ -103,10 +107,29 @@ class BookingAddOnOut(Schema):
     amount: str
 
 
+class PaymentOut(Schema):
+    url: str = Field(..., description="The hotel's page where the guest pays for this booking (absolute URL).")
+    expires_at: dt.datetime = Field(..., description="When the unpaid booking lapses and its room is released, "
+                                                     "in the hotel's time zone.")
+
+
+class CancellationOut(Schema):
+    free_until: dt.datetime = Field(..., description="The end of free cancellation, in the hotel's time zone.")
+    fee_percent: int = Field(..., description="The fee after that, as a percentage of the total.")
+    can_cancel: bool = Field(..., description="Whether the guest can cancel now (until the stay starts).")
+    fee_now: str = Field(..., description="What cancelling now costs, in the booking's currency (0.00: free).")
+    fee_charged: str | None = Field(None, description="The fee of the guest's cancellation, once cancelled.")
+
+
+STATUS_HELP = ("CONFIRMED, PENDING_PAYMENT (the hotel takes prepayment: pay at `payment.url` before "
+               "`payment.expires_at`), CHECKIN_COMPLETED, CHECKED_IN, CHECKED_OUT, CANCELLED, NO_SHOW, or EXPIRED "
+               "(not paid in time).")
+
+
 class BookingOut(Schema):
     reference: str
     hotel: str
-    status: str
+    status: str = Field(..., description=STATUS_HELP)
     kind: str
     room_type: str
     room_type_name: str
@@ -124,14 +147,21 @@ class BookingOut(Schema):
     quote: QuoteOut
     hold_expires_at: dt.datetime | None
     created_at: dt.datetime
+    payment: PaymentOut | None = Field(..., description="Where and until when to pay, while the booking waits "
+                                                        "for payment; null when the guest pays at the hotel.")
+    cancellation: CancellationOut
 
 
 class CancelIn(Schema):
     email: Text = Field(..., max_length=254)
+    accept_fee: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2, description=(
+        "The cancellation fee the guest agrees to pay (see `cancellation.fee_now`). A cancellation that costs "
+        "more answers 409 `cancellation_fee` and changes nothing."))
 
 
-def booking_out(b: Booking) -> dict:
+def booking_out(b: Booking, now: dt.datetime | None = None) -> dict:
     tz = b.hotel.tz
+    terms = cancellation_terms(b, now or timezone.now())
     return {
         "reference": b.reference, "hotel": b.hotel.slug, "status": b.status, "kind": b.kind,
         "room_type": b.room_type.slug, "room_type_name": b.room_type.name,
@@ -144,6 +174,11 @@ def booking_out(b: Booking) -> dict:
         "total": str(b.total), "currency": b.currency, "quote": b.quote,
         "hold_expires_at": b.hold_expires_at.astimezone(tz) if b.hold_expires_at else None,
         "created_at": b.created_at.astimezone(tz),
+        "payment": {"url": pay_link(b), "expires_at": b.hold_expires_at.astimezone(tz)}
+        if b.status in EXPIRING and b.hold_expires_at else None,
+        "cancellation": {"free_until": terms.deadline, "fee_percent": terms.percent, "can_cancel": terms.can_cancel,
+                         "fee_now": str(terms.fee),
+                         "fee_charged": None if b.cancellation_fee is None else str(b.cancellation_fee)},
     }
 
 
@@ -177,7 +212,9 @@ def availability(request, slug: Text, q: Query[AvailabilityQuery]):
                                                   422: dict, 503: Problem},
              summary="Book a room",
              description="Send an `Idempotency-Key` header to make retries safe: the same key returns the "
-                         "booking the first request made.")
+                         "booking the first request made. The hotel's payment rule decides the status: "
+                         "CONFIRMED with `payment` null (the guest pays at the hotel), or PENDING_PAYMENT with "
+                         "`payment.url`, the hotel's page where the guest pays before `payment.expires_at`.")
 def booking_create(request, slug: Text, payload: BookingIn):
     request_key = request.headers.get("Idempotency-Key", "")
     if "\x00" in request_key:
@@ -187,12 +224,12 @@ def booking_create(request, slug: Text, payload: BookingIn):
         throttle.limit("booking", client_ip(request), payload.guest.email, hotel=hotel)
         stay = stays.from_request(hotel, check_in=payload.check_in, check_out=payload.check_out,
                                   start=payload.start, hours=payload.hours, now=now)
-        booking = journey.booking_create(
+        booking = journey.guest_booking_create(
             hotel=hotel, room_type=payload.room_type, stay=stay, guests=payload.guests,
             guest=services.GuestDetails(payload.guest.name, payload.guest.email, payload.guest.phone or ""),
             locale=payload.locale, add_ons=payload.add_ons, source=Source.API, now=now,
             request_key=request_key)
-        return Status(201, booking_out(booking))
+        return Status(201, booking_out(booking, now))
 
 
 @router.get("/bookings/{reference}", response={200: BookingOut, 404: Problem, 422: dict},
@@ -206,10 +243,13 @@ def booking_detail(request, reference: Text, email: Text):
 
 @router.post("/bookings/{reference}/cancel", response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem,
                                                        422: dict, 503: Problem},
-             summary="Cancel a booking as its guest")
+             summary="Cancel a booking as its guest",
+             description="By the hotel's cancellation policy (`cancellation` in the booking): free until "
+                         "`free_until`, then for `fee_now`, which the request must accept in `accept_fee`; "
+                         "409 `not_cancellable` once the stay has started.")
 def booking_cancel(request, reference: Text, payload: CancelIn):
     throttle.limit("lookup", client_ip(request))
     booking = selectors.booking_for_guest(reference=reference, email=payload.email)
     with scope(hotel=booking.hotel):
-        booking = journey.booking_cancel_by_guest(booking=booking)
+        booking = journey.booking_cancel_by_guest(booking=booking, accept_fee=payload.accept_fee)
         return booking_out(booking)

@@ -17,26 +17,20 @@ from django.utils.translation import gettext as _
 from innkeeper.booking import selectors, services
 from innkeeper.booking.errors import HoldExpired, NoAvailability
 from innkeeper.booking.models import Booking, Source
-from innkeeper.booking.states import Status
+from innkeeper.booking.states import EXPIRING, Status
 from innkeeper.core import throttle, tokens
 from innkeeper.core.errors import Busy, Conflict, InvalidInput
 from innkeeper.core.http import client_ip
-from innkeeper.hotels.links import checkin_token
+from innkeeper.hotels.links import BOOKING_TOKEN_SALT, booking_token, checkin_token
 from innkeeper.hotels.models import RoomType
 from innkeeper.journey import services as journey
 from innkeeper.web import seo
 from innkeeper.web.forms import GuestForm, PaymentForm, SearchForm
 
-TOKEN_SALT = "innkeeper.web.booking"  # noqa: S105  (a salt, not a secret)
-
-
-def booking_token(booking: Booking) -> str:
-    return tokens.sign(booking.reference, salt=TOKEN_SALT)
-
 
 def booking_from_token(request, token: str) -> Booking:
     try:
-        reference = tokens.unsign(token, salt=TOKEN_SALT)
+        reference = tokens.unsign(token, salt=BOOKING_TOKEN_SALT)
     except signing.BadSignature:
         raise Http404 from None
     booking = (Booking.objects.filter(hotel=request.hotel, reference=reference)
@@ -97,10 +91,10 @@ def details(request):
         g = guest_form.cleaned_data
         throttle.limit("booking", client_ip(request), g["email"], hotel=hotel)  # refused: the 429 page
         try:
-            booking = journey.booking_create(
+            booking = journey.guest_booking_create(
                 hotel=hotel, room_type=slug, stay=stay, guests=form.cleaned_data["guests"],
                 guest=services.GuestDetails(g["name"], g["email"], g["phone"]), locale=request.LANGUAGE_CODE,
-                source=Source.DIRECT, hold=hotel.payment_required, request_key=g["request_key"], now=now)
+                source=Source.DIRECT, request_key=g["request_key"], now=now)
         except NoAvailability:
             offers = selectors.availability(hotel=hotel, stay=stay, guests=form.cleaned_data["guests"], now=now)
             offer = next(o for o in offers if o.room_type.slug == slug)
@@ -115,7 +109,7 @@ def details(request):
             guest_form = GuestForm({**request.POST.dict(), "request_key": uuid.uuid4().hex})
             guest_form.is_valid()
         else:
-            step = "book_pay" if booking.status == Status.HOLD else "book_done"
+            step = "book_pay" if booking.status in EXPIRING else "book_done"
             return redirect(step, token=booking_token(booking))
     if not offer.available:  # sold out, or closed by the hotel, since the search: say so and show what is still free
         sold_out = offer.reason == NoAvailability.code
@@ -138,7 +132,7 @@ def details(request):
 def pay(request, token):
     booking = booking_from_token(request, token)
     expired = booking.status == Status.EXPIRED
-    if booking.status not in (Status.HOLD, Status.PENDING_PAYMENT) and not expired:
+    if booking.status not in EXPIRING and not expired:
         return redirect("book_done", token=token)
     form = PaymentForm(request.POST or None)
     message = ""
