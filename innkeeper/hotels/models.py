@@ -1,5 +1,8 @@
 """The tenant (Hotel) and what it sells: room types, rooms, per-date rates and add-ons.
 
+The texts guests read (names, descriptions, policies) have a column per language, registered in
+hotels.translation; reading ``hotel.name`` gives the active language's text or its fallback.
+
 Every tenant-owned row carries ``hotel`` and its manager refuses to query outside a hotel scope
 (django-scopes); cross-hotel reads are done in a few named places with ``scopes_disabled()``.
 """
@@ -70,6 +73,10 @@ class Hotel(models.Model):
         default=False, help_text="Guests pay when booking on the website; otherwise they pay at the hotel.")
     cancellation_hours = models.PositiveSmallIntegerField(
         default=0, help_text="Guests may cancel online until this many hours before check-in (0: until check-in).")
+    # What guests read before they book, in each offered language (hotels.translation).
+    cancellation_policy_text = models.TextField(
+        blank=True, help_text="The cancellation policy in words: fees, no-shows, exceptions.")
+    house_rules = models.TextField(blank=True, help_text="Quiet hours, smoking, pets, parties, visitors.")
 
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
                                    validators=[MinValueValidator(0), MaxValueValidator(100)],
