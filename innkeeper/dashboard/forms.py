@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from innkeeper.accounts.models import Role
 from innkeeper.booking.models import Source
 from innkeeper.booking.states import Status
+from innkeeper.dashboard.texts import TextsForm
+from innkeeper.hotels import content
 from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.locks import selectors as lock_selectors
@@ -160,13 +162,14 @@ class RoomStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=RoomStatus.choices)
 
 
-class RoomTypeForm(forms.ModelForm):
+class RoomTypeForm(TextsForm):
+    texts = content.ROOM_TYPE_TEXTS
     amenities = forms.CharField(label=_("Amenities (codes, comma-separated)"), required=False)
 
     class Meta:
         model = RoomType
-        fields = ["name", "slug", "description", "base_price_nightly", "base_price_hourly", "base_occupancy",
-                  "max_occupancy", "extra_guest_charge", "booking_model_override", "min_hours_override",
+        fields = [*content.columns("name"), "slug", *content.columns("description"), "base_price_nightly",
+                  "base_price_hourly", "base_occupancy", "max_occupancy", "extra_guest_charge", "booking_model_override", "min_hours_override",
                   "max_hours_override", "turnover_minutes", "sort_order", "is_active"]
 
     def __init__(self, *args, **kwargs):
@@ -182,11 +185,13 @@ class RoomTypeForm(forms.ModelForm):
         pass
 
 
-class AddOnForm(forms.ModelForm):
+class AddOnForm(TextsForm):
+    texts = content.ADD_ON_TEXTS
+
     class Meta:
         model = AddOn
-        fields = ["code", "name", "description", "price", "charge", "is_active", "sort_order"]
-        widgets = {"description": forms.TextInput}
+        fields = ["code", *content.columns("name", "description"), "price", "charge", "is_active", "sort_order"]
+        widgets = {column: forms.TextInput for column in content.columns("description")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -251,7 +256,8 @@ class RatesForm(forms.Form):
         return out
 
 
-class HotelSettingsForm(forms.ModelForm):
+class HotelSettingsForm(TextsForm):
+    texts = content.HOTEL_TEXTS
     primary_colour = forms.RegexField(label=_("Main colour"), regex=r"^#[0-9a-fA-F]{6}$", required=False,
                                       widget=forms.TextInput(attrs={"type": "color"}))
     accent_colour = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9a-fA-F]{6}$", required=False,
@@ -269,20 +275,24 @@ class HotelSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Hotel
-        fields = ["name", "description", "locales", "default_locale", "currency", "booking_model", "check_in_time", "check_out_time", "max_nights",
-                  "hourly_min_hours", "hourly_max_hours", "hourly_start_hour", "hourly_end_hour", "payment_required",
-                  "cancellation_hours", "tax_rate", "prices_include_tax", "email", "phone", "address", "city",
-                  "postal_code", "country", "latitude", "longitude"]
+        fields = [*content.columns("name", "description"), "locales", "default_locale", "currency", "booking_model",
+                  "check_in_time", "check_out_time", "max_nights", "hourly_min_hours", "hourly_max_hours",
+                  "hourly_start_hour", "hourly_end_hour", "payment_required", "cancellation_hours",
+                  *content.columns("cancellation_policy_text", "house_rules"), "tax_rate", "prices_include_tax",
+                  "email", "phone", "address", "city", "postal_code", "country", "latitude", "longitude"]
         widgets = {"check_in_time": forms.TimeInput(attrs={"type": "time"}),
                    "check_out_time": forms.TimeInput(attrs={"type": "time"})}
         labels = {"currency": _("Currency (ISO 4217 code, e.g. EUR)")}
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, main_language=kwargs["instance"].default_locale, **kwargs)
         theme = self.instance.theme or {}
         self.initial.setdefault("primary_colour", theme.get("primary", "#1d4e6b"))
         self.initial.setdefault("accent_colour", theme.get("accent", "#c7862f"))
         self.initial.setdefault("font", theme.get("font", ""))
+
+    def main_language_of(self, data: dict) -> str:  # the one chosen in this form
+        return data.get("default_locale") or self.main_language
 
     def validate_unique(self):
         pass
