@@ -24,6 +24,7 @@ from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
 from innkeeper.core.money import known_currencies
+from innkeeper.hotels.content import InLanguage
 
 
 class BookingModel(models.TextChoices):
@@ -98,7 +99,7 @@ class Hotel(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [InLanguage("name")]
         constraints = [
             models.CheckConstraint(condition=Q(hourly_min_hours__lte=models.F("hourly_max_hours")),
                                    name="hotel_hourly_min_le_max",
@@ -205,7 +206,7 @@ class RoomType(models.Model):
     objects = ScopedManager(hotel="hotel")
 
     class Meta:
-        ordering = ["sort_order", "name"]
+        ordering = ["sort_order", InLanguage("name")]
         constraints = [
             models.UniqueConstraint(fields=["hotel", "slug"], name="roomtype_slug_per_hotel"),
             models.CheckConstraint(condition=Q(base_occupancy__lte=models.F("max_occupancy")),
@@ -317,7 +318,7 @@ class AddOn(models.Model):
     objects = ScopedManager(hotel="hotel")
 
     class Meta:
-        ordering = ["sort_order", "name"]
+        ordering = ["sort_order", InLanguage("name")]
         constraints = [models.UniqueConstraint(fields=["hotel", "code"], name="addon_code_per_hotel")]
 
     def __str__(self) -> str:

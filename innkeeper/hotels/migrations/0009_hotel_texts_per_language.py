@@ -3,6 +3,8 @@
 from django.db import migrations, models
 from django.db.models import F, Q
 
+import innkeeper.hotels.content
+
 # The languages and texts that get a column each in this migration (innkeeper/hotels/translation.py).
 LANGUAGES = ("en", "ru")
 TEXTS = {"hotel": ("name", "description"), "roomtype": ("name", "description"), "addon": ("name", "description")}
@@ -134,4 +136,16 @@ class Migration(migrations.Migration):
             field=models.CharField(max_length=120, null=True),
         ),
         migrations.RunPython(texts_into_the_hotels_language, texts_back),
+        migrations.AlterModelOptions(
+            name='addon',
+            options={'ordering': ['sort_order', innkeeper.hotels.content.InLanguage('name')]},
+        ),
+        migrations.AlterModelOptions(
+            name='hotel',
+            options={'ordering': [innkeeper.hotels.content.InLanguage('name')]},
+        ),
+        migrations.AlterModelOptions(
+            name='roomtype',
+            options={'ordering': ['sort_order', innkeeper.hotels.content.InLanguage('name')]},
+        ),
     ]
