@@ -32,6 +32,8 @@ class TextsForm(forms.ModelForm):
                 field.required = False
                 field.empty_value = None  # a text not given stays NULL, as in a row saved before it had languages
                 field.widget.attrs["lang"] = code
+                if isinstance(field.widget, forms.Textarea):
+                    field.widget.attrs["rows"] = 4  # two side by side: a tall pair would push the rest away
 
     def main_language_of(self, data: dict) -> str:
         return self.main_language
