@@ -76,8 +76,8 @@ class Hotel(models.Model):
         default=0, help_text="Guests may cancel online until this many hours before check-in (0: until check-in).")
     # What guests read before they book, in each offered language (hotels.translation).
     cancellation_policy_text = models.TextField(
-        blank=True, help_text="The cancellation policy in words: fees, no-shows, exceptions.")
-    house_rules = models.TextField(blank=True, help_text="Quiet hours, smoking, pets, parties, visitors.")
+        blank=True, help_text=_("The cancellation policy in words: fees, no-shows, exceptions."))
+    house_rules = models.TextField(blank=True, help_text=_("Quiet hours, smoking, pets, parties, visitors."))
 
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
                                    validators=[MinValueValidator(0), MaxValueValidator(100)],
