@@ -19,18 +19,16 @@ from innkeeper.accounts.models import Role
 from innkeeper.core import activity, integrations
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import forbidden, panel_view
-from innkeeper.dashboard.forms import (
+from innkeeper.dashboard.catalogue_forms import (
     AddOnForm,
-    CalendarForm,
     DomainForm,
     HotelSettingsForm,
-    LockAccountForm,
-    MessagingAccountForm,
     RatesForm,
     RoomForm,
     RoomStatusForm,
     RoomTypeForm,
 )
+from innkeeper.dashboard.forms import CalendarForm, LockAccountForm, MessagingAccountForm
 from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import binding as lock_binding
