@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_countries",
+    "modeltranslation",  # hotel texts per language: innkeeper/hotels/translation.py
     "innkeeper.core",
     "innkeeper.accounts",
     "innkeeper.hotels",
@@ -115,6 +116,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Hotel texts (names, descriptions, policies) have a column per language (innkeeper/hotels/translation.py).
+# One missing in the language asked for falls back to English, then to the other languages in order, so a
+# text given in any language is never shown empty. With en and ru this is exactly "the hotel's main
+# language, then English" whatever the hotel's main language (tests/test_hotel_content.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", *(code for code, _n in LANGUAGES if code != "en"))}
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = CONFIG.time_zone

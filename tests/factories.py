@@ -25,12 +25,20 @@ def make_hotel(**fields) -> Hotel:
     return Hotel.objects.create(**defaults)
 
 
+def _per_language(text: str, fields: dict) -> bool:
+    """Whether ``fields`` give ``text`` per language (``name_en``, ``name_ru``) rather than as ``name``, which
+    sets the active language's."""
+    return any(key.startswith(f"{text}_") for key in fields)
+
+
 @scopes_disabled()
 def make_room_type(hotel: Hotel, *, rooms: int = 0, **fields) -> RoomType:
     n = next(_seq)
-    defaults = dict(name=f"Type {n}", slug=f"type-{n}", base_price_nightly=Decimal("100.00"),
+    defaults = dict(slug=f"type-{n}", base_price_nightly=Decimal("100.00"),
                     base_price_hourly=Decimal("20.00"), base_occupancy=2, max_occupancy=3,
                     extra_guest_charge=Decimal("0"))
+    if not _per_language("name", fields):
+        defaults["name"] = f"Type {n}"
     defaults.update(fields)
     room_type = RoomType.objects.create(hotel=hotel, **defaults)
     for _ in range(rooms):
@@ -62,8 +70,9 @@ def make_override(room_type: RoomType, day, **fields) -> RateOverride:
 
 @scopes_disabled()
 def make_add_on(hotel: Hotel, code: str, price, charge=AddOnCharge.PER_STAY, **fields) -> AddOn:
-    return AddOn.objects.create(hotel=hotel, code=code, name=fields.pop("name", code.title()),
-                                price=Decimal(price), charge=charge, **fields)
+    if not _per_language("name", fields):
+        fields.setdefault("name", code.title())
+    return AddOn.objects.create(hotel=hotel, code=code, price=Decimal(price), charge=charge, **fields)
 
 
 PASSWORD = "a long test passphrase"

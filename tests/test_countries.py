@@ -120,13 +120,14 @@ def _booking(room, start):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_brings_old_countries_and_nationalities_over():
     hotel, other_hotel = factories.make_hotel(slug="a"), factories.make_hotel(slug="b")
+    # Made with today's models, so before going back to a schema they no longer fit (texts per language).
+    room = factories.make_room(factories.make_room_type(hotel))
     before = [("hotels", "0006_room_lock_account"), ("checkin", "0001_initial")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
     apps.get_model("hotels", "Hotel").objects.filter(pk=hotel.pk).update(country="ge")
     apps.get_model("hotels", "Hotel").objects.filter(pk=other_hotel.pk).update(country="Q1")
-    room = factories.make_room(factories.make_room_type(hotel))
     guests = {}
     for day, typed in enumerate(("Russia", "россия", "fr", "DEU", "Russian", "Earth, mostly")):
         booking = _booking(room, datetime(2026, 1, 1 + day, 10, tzinfo=UTC))

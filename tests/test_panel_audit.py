@@ -64,14 +64,14 @@ def test_rates_keep_the_prices_closed_days_and_minimum_stays_they_replaced(clien
 def test_room_types_and_extras_keep_what_they_were(client, hotel, std):
     owner = sign_in(client, hotel, "OWNER", "owner@moscow.example")
     page = client.get(f"/panel/room-types/{std.pk}/")
-    r = client.post(f"/panel/room-types/{std.pk}/", form_data(page.context["form"], name="Standard Plus",
+    r = client.post(f"/panel/room-types/{std.pk}/", form_data(page.context["form"], name_en="Standard Plus",
                                                               base_price_nightly="110.00"))
     assert r.status_code == 302, r.content.decode()[:1500]
     e = entry("roomtype.update")
     assert (e.actor, e.subject_id) == (Actor.staff(owner), str(std.pk))
-    assert (e.before, e.after) == ({"base_price_nightly": "100.00", "name": "Standard"},
-                                   {"base_price_nightly": "110.00", "name": "Standard Plus"})
-    assert client.post("/panel/extras/", {"code": "tea", "name": "Tea", "price": "3.00", "charge": "PER_STAY",
+    assert (e.before, e.after) == ({"base_price_nightly": "100.00", "name_en": "Standard"},
+                                   {"base_price_nightly": "110.00", "name_en": "Standard Plus"})
+    assert client.post("/panel/extras/", {"code": "tea", "name_en": "Tea", "price": "3.00", "charge": "PER_STAY",
                                           "is_active": "on", "sort_order": 0}).status_code == 302
     e = entry("addon.create")
     assert (e.actor, e.before, e.after["code"], e.after["price"]) == (Actor.staff(owner), {}, "tea", "3.00")

@@ -129,9 +129,9 @@ PANEL = [
     ("invitation_revoke", "post", {"pk": "invitation"}, (403, 302, 403, 404)),
     ("member_remove", "post", {"pk": "member"}, (403, 302, 403, 404)),
 ]
-ROOM_TYPE = {"name": "Renamed type", "slug": "renamed", "base_price_nightly": "90", "base_occupancy": 2,
+ROOM_TYPE = {"name_en": "Renamed type", "slug": "renamed", "base_price_nightly": "90", "base_occupancy": 2,
              "max_occupancy": 2, "extra_guest_charge": "0", "turnover_minutes": 0, "sort_order": 0, "is_active": "on"}
-ADD_ON = {"code": "jam", "name": "Renamed extra", "price": "4", "charge": "PER_STAY", "sort_order": 0, "is_active": "on"}
+ADD_ON = {"code": "jam", "name_en": "Renamed extra", "price": "4", "charge": "PER_STAY", "sort_order": 0, "is_active": "on"}
 # What each POST sends ("{...}" from ids): enough for the action to work for those allowed to do it.
 BODY = {
     "booking_new": {"source": "PHONE", "room_type": "{room_type}", "mode": "nightly", "guests": 1, "name": "Walk In",
@@ -148,7 +148,7 @@ BODY = {
     "rates": {"room_type": "{room_type}", "date_from": "2030-01-01", "date_to": "2030-01-02", "price_nightly": "99"},
     "add_ons": ADD_ON,
     "add_on": ADD_ON,
-    "settings": {"hotel-name": "Renamed hotel"},
+    "settings": {"hotel-name_en": "Renamed hotel"},
     "domain_add": {"domain-domain": "matrix.example"},
     "team": {"email": "invited@a.example", "role": "STAFF"},
 }

@@ -19,18 +19,16 @@ from innkeeper.accounts.models import Role
 from innkeeper.core import activity, integrations
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import forbidden, panel_view
-from innkeeper.dashboard.forms import (
+from innkeeper.dashboard.catalogue_forms import (
     AddOnForm,
-    CalendarForm,
     DomainForm,
     HotelSettingsForm,
-    LockAccountForm,
-    MessagingAccountForm,
     RatesForm,
     RoomForm,
     RoomStatusForm,
     RoomTypeForm,
 )
+from innkeeper.dashboard.forms import CalendarForm, LockAccountForm, MessagingAccountForm
 from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import binding as lock_binding
@@ -105,7 +103,8 @@ def room_edit(request, pk: int):
 def room_type_edit(request, pk: int | None = None):
     hotel = request.panel_hotel
     room_type = get_object_or_404(RoomType, pk=pk, hotel=hotel) if pk else None
-    form = RoomTypeForm(request.POST or None, instance=copy.copy(room_type) if room_type else None)
+    form = RoomTypeForm(request.POST or None, instance=copy.copy(room_type) if room_type else None,
+                        main_language=hotel.default_locale)
     if request.method == "POST":
         if room_type:
             call = lambda f: services.room_type_update(  # noqa: E731
@@ -124,7 +123,7 @@ def room_type_edit(request, pk: int | None = None):
 @panel_view(owner_only=True)
 def add_ons(request):
     hotel = request.panel_hotel
-    form = AddOnForm(request.POST or None)
+    form = AddOnForm(request.POST or None, main_language=hotel.default_locale)
     if request.method == "POST":
         done = _save(request, form, lambda f: services.add_on_create(hotel=hotel, actor=request.user,
                                                                      **f.cleaned_data),
@@ -139,7 +138,7 @@ def add_ons(request):
 def add_on_edit(request, pk: int):
     hotel = request.panel_hotel
     add_on = get_object_or_404(AddOn, pk=pk, hotel=hotel)
-    form = AddOnForm(request.POST or None, instance=copy.copy(add_on))
+    form = AddOnForm(request.POST or None, instance=copy.copy(add_on), main_language=hotel.default_locale)
     if request.method == "POST":
         done = _save(request, form, lambda f: services.add_on_update(
             hotel=hotel, add_on=add_on, actor=request.user, **{k: v for k, v in f.cleaned_data.items() if k != "code"}),

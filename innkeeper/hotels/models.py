@@ -1,5 +1,8 @@
 """The tenant (Hotel) and what it sells: room types, rooms, per-date rates and add-ons.
 
+The texts guests read (names, descriptions, policies) have a column per language, registered in
+hotels.translation; reading ``hotel.name`` gives the active language's text or its fallback.
+
 Every tenant-owned row carries ``hotel`` and its manager refuses to query outside a hotel scope
 (django-scopes); cross-hotel reads are done in a few named places with ``scopes_disabled()``.
 """
@@ -21,6 +24,7 @@ from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
 from innkeeper.core.money import known_currencies
+from innkeeper.hotels.content import InLanguage
 
 
 class BookingModel(models.TextChoices):
@@ -88,6 +92,10 @@ class Hotel(models.Model):
         help_text=_("What a guest who cancels later pays, as a percentage of the booking's total price "
                     "(0: cancelling is always free; 100: the whole total). Guests can cancel online until "
                     "their arrival time."))
+    # What guests read before they book, in each offered language (hotels.translation).
+    cancellation_policy_text = models.TextField(
+        blank=True, help_text=_("The cancellation policy in words: fees, no-shows, exceptions."))
+    house_rules = models.TextField(blank=True, help_text=_("Quiet hours, smoking, pets, parties, visitors."))
 
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
                                    validators=[MinValueValidator(0), MaxValueValidator(100)],
@@ -109,7 +117,7 @@ class Hotel(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [InLanguage("name")]
         constraints = [
             models.CheckConstraint(condition=Q(hourly_min_hours__lte=models.F("hourly_max_hours")),
                                    name="hotel_hourly_min_le_max",
@@ -220,7 +228,7 @@ class RoomType(models.Model):
     objects = ScopedManager(hotel="hotel")
 
     class Meta:
-        ordering = ["sort_order", "name"]
+        ordering = ["sort_order", InLanguage("name")]
         constraints = [
             models.UniqueConstraint(fields=["hotel", "slug"], name="roomtype_slug_per_hotel"),
             models.CheckConstraint(condition=Q(base_occupancy__lte=models.F("max_occupancy")),
@@ -332,7 +340,7 @@ class AddOn(models.Model):
     objects = ScopedManager(hotel="hotel")
 
     class Meta:
-        ordering = ["sort_order", "name"]
+        ordering = ["sort_order", InLanguage("name")]
         constraints = [models.UniqueConstraint(fields=["hotel", "code"], name="addon_code_per_hotel")]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from django_scopes import scope, scopes_disabled
 
 from innkeeper.core import audit
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
-from innkeeper.hotels import theme, verification
+from innkeeper.hotels import content, theme, verification
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, HotelLogo, RateOverride, Room, RoomType
 
 UNSET = object()
@@ -66,16 +66,25 @@ def _own(hotel: Hotel, obj: Model) -> None:
         raise NotFound(_("This hotel has no such item."))
 
 
-HOTEL_FIELDS = {f.name for f in Hotel._meta.concrete_fields} - {"id", "created_at", "updated_at"}
-ROOM_TYPE_FIELDS = {f.name for f in RoomType._meta.concrete_fields} - {"id", "hotel"}
+# Texts may be given per language (``name_ru``) or as ``name``, which sets the active language's text.
+HOTEL_FIELDS = ({f.name for f in Hotel._meta.concrete_fields} | set(content.columns(*content.HOTEL_TEXTS))) - {
+    "id", "created_at", "updated_at"}
+ROOM_TYPE_FIELDS = ({f.name for f in RoomType._meta.concrete_fields}
+                    | set(content.columns(*content.ROOM_TYPE_TEXTS))) - {"id", "hotel"}
 # A room's lock is set by innkeeper.locks.binding, which checks it against the hotel's lock account.
 ROOM_FIELDS = {"number", "floor", "status", "notes", "room_type"}
-ADD_ON_FIELDS = {f.name for f in AddOn._meta.concrete_fields} - {"id", "hotel"}
+ADD_ON_FIELDS = ({f.name for f in AddOn._meta.concrete_fields} | set(content.columns(*content.ADD_ON_TEXTS))) - {
+    "id", "hotel"}
 
 
-def hotel_create(*, name: str, slug: str, **fields) -> Hotel:
+def _named(name: str | None, fields: dict) -> dict:
+    """``fields`` with ``name`` (the active language's) when given; the per-language names may stand for it."""
+    return fields if name is None else dict(fields, name=name)
+
+
+def hotel_create(*, slug: str, name: str | None = None, **fields) -> Hotel:
     fields.setdefault("locales", [fields.get("default_locale", "en")])
-    return _update(Hotel(), dict(fields, name=name, slug=slug), HOTEL_FIELDS)
+    return _update(Hotel(), dict(_named(name, fields), slug=slug), HOTEL_FIELDS)
 
 
 def hotel_update(*, hotel: Hotel, actor=None, logo: bytes | None = None, remove_logo: bool = False,
@@ -234,8 +243,9 @@ def domain_remove(*, hotel: Hotel, domain: HotelDomain, actor=None) -> None:
     domain.delete()
 
 
-def room_type_create(*, hotel: Hotel, name: str, slug: str, base_price_nightly, actor=None, **fields) -> RoomType:
-    return _update(RoomType(hotel=hotel), dict(fields, name=name, slug=slug, base_price_nightly=base_price_nightly),
+def room_type_create(*, hotel: Hotel, slug: str, base_price_nightly, name: str | None = None, actor=None,
+                     **fields) -> RoomType:
+    return _update(RoomType(hotel=hotel), dict(_named(name, fields), slug=slug, base_price_nightly=base_price_nightly),
                    ROOM_TYPE_FIELDS, actor=actor, hotel=hotel)
 
 
@@ -257,9 +267,9 @@ def room_update(*, hotel: Hotel, room: Room, actor=None, **fields) -> Room:
     return _update(room, fields, ROOM_FIELDS, actor=actor, hotel=hotel)
 
 
-def add_on_create(*, hotel: Hotel, code: str, name: str, price, actor=None, **fields) -> AddOn:
-    return _update(AddOn(hotel=hotel), dict(fields, code=code, name=name, price=price), ADD_ON_FIELDS, actor=actor,
-                   hotel=hotel)
+def add_on_create(*, hotel: Hotel, code: str, price, name: str | None = None, actor=None, **fields) -> AddOn:
+    return _update(AddOn(hotel=hotel), dict(_named(name, fields), code=code, price=price), ADD_ON_FIELDS,
+                   actor=actor, hotel=hotel)
 
 
 def add_on_update(*, hotel: Hotel, add_on: AddOn, actor=None, **fields) -> AddOn:

@@ -12,21 +12,28 @@ from innkeeper.messaging.variables import VARIABLES
 CHECK_IN_OPEN = frozenset({"CONFIRMED"})
 
 
-def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) -> dict:
-    """Variables for messages about ``booking``, formatted in the guest's language and the hotel's zone.
+def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **extra) -> dict:
+    """Variables for messages about ``booking``, formatted in ``locale`` (the message's; the guest's by
+    default) and the hotel's zone. The hotel's, the room type's and the extras' names are their texts in that
+    language, or their fallback (hotels.translation). Arrival and departure are the stay window
+    (``Booking.window``: an early check-in or late check-out moves them), as on every page and key.
 
     Later steps pass what only they know (``pin``, ``web_key_link``, ``check_in_link``, ``room_number``)
-    as ``extra``; a name outside VARIABLES is a programming error. ``add_on_names``: the booking's extras
-    when the caller has read them already (a worker's batch), else they are read here.
+    as ``extra``; a name outside VARIABLES is a programming error. ``add_on_lines``: the booking's extras
+    (BookingAddOn rows with their add_on) when the caller has read them already (a worker's batch), else
+    they are read here.
     """
     unknown = set(extra) - set(VARIABLES)
     if unknown:
         raise ValueError(f"unknown message variables: {', '.join(sorted(unknown))}")
     hotel = booking.hotel
     tz = hotel.tz
-    with translation.override(booking.locale):
-        window = booking.window  # arrival and departure with an early check-in or late check-out
-        start, end, locale = window.start, window.end, booking.locale
+    locale = locale or booking.locale
+    if add_on_lines is None:
+        add_on_lines = booking.add_ons.select_related("add_on")
+    with translation.override(locale):
+        window = booking.window
+        start, end = window.start, window.end
         context = {
             "guest_name": booking.guest_name,
             "hotel_name": hotel.name,
@@ -41,11 +48,10 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
             "web_key_link": "",
             # While the guest may still check in online, every message about the booking carries the link.
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
-            "add_ons": add_on_names if add_on_names is not None else
-            [line.add_on.name for line in booking.add_ons.select_related("add_on")],
-            "total": format_money(booking.total, booking.currency, booking.locale),
+            "add_ons": [line.add_on.name for line in add_on_lines],
+            "total": format_money(booking.total, booking.currency, locale),
             "manage_link": "",
-            "cancellation_fee": format_money(booking.cancellation_fee, booking.currency, booking.locale)
+            "cancellation_fee": format_money(booking.cancellation_fee, booking.currency, locale)
             if booking.cancellation_fee else "",
         }
     context.update({k: ("" if v is None else v) for k, v in extra.items()})

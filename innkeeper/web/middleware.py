@@ -83,17 +83,30 @@ def pick_language(request, hotel) -> str:
     return hotel.default_locale if hotel.default_locale in offered else offered[0]
 
 
+def api_language(request) -> str | None:
+    """The language an API request names with ``?lang=`` (one the install speaks), over Accept-Language."""
+    if not request.path_info.startswith("/api/"):
+        return None
+    asked = request.GET.get("lang", "")
+    return asked if asked in {code for code, _name in settings.LANGUAGES} else None
+
+
 class HotelLocaleMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware, with the hotel's languages and default on hotel sites, and the
-    guest's choice remembered in a cookie."""
+    guest's choice remembered in a cookie. The API answers in the language of ``?lang=``, else as a page."""
 
     def process_request(self, request):
         hotel = getattr(request, "hotel", None)
         if hotel is None:
-            return super().process_request(request)
-        language = pick_language(request, hotel)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+            super().process_request(request)
+        else:
+            language = pick_language(request, hotel)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        asked = api_language(request)
+        if asked:
+            translation.activate(asked)
+            request.LANGUAGE_CODE = asked
 
     def process_response(self, request, response):
         response = super().process_response(request, response)

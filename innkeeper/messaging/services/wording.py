@@ -48,7 +48,7 @@ def messages_render(rows: list[Message]) -> None:
 
 def _word(row: Message, booking, own: dict) -> None:
     """Fill in ``row``'s wording from ``booking`` and the hotel's own templates ``own``."""
-    context = booking_context(booking, add_on_names=[line.add_on.name for line in booking.add_ons.all()],
+    context = booking_context(booking, locale=row.locale, add_on_lines=booking.add_ons.all(),
                               **{k: v for k, v in (row.variables or {}).items() if k in VARIABLES})
     which = {"type": row.type, "channel": row.channel, "locale": row.locale}
     source = own.get((row.hotel_id, row.type, row.channel, row.locale)) or template_default(**which)
@@ -61,7 +61,7 @@ def _word(row: Message, booking, own: dict) -> None:
             hotel_id=row.hotel_id, message=row, number=0, provider="", outcome="fallback",
             detail=f"the hotel's template could not be filled in ({problem}); the shipped wording went")
     row.subject, row.body_text = subject[:255], body_text
-    row.body_html = _email_html(booking.hotel.name, body_html) if row.channel == Channel.EMAIL else ""
+    row.body_html = _email_html(context["hotel_name"], body_html) if row.channel == Channel.EMAIL else ""
     row.variables = {k: v for k, v in context.items() if isinstance(v, str)}
 
 
