@@ -76,7 +76,7 @@ def check_now(client, worker, fake_dns, row, **headers) -> str:
     a worker's turn; then the domains page as it is now."""
     asked = len(fake_dns.queries)
     answer = client.post(f"/panel/domains/{row.pk}/check/", follow=True, **headers).content.decode()
-    assert f'id="domain-{row.pk}" data-waiting>' in answer and len(fake_dns.queries) == asked
+    assert f'id="domain-{row.pk}" data-waiting="/panel/domains/">' in answer and len(fake_dns.queries) == asked
     assert worker.run("hotels.domain_check") == ["hotels.domain_check"]
     assert len(fake_dns.queries) == asked + 1
     return client.get("/panel/domains/", **headers).content.decode()

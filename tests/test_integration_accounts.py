@@ -195,7 +195,7 @@ def press_test_connection(client, kind, worker, *, server=None, **headers) -> st
     seen = len(server.requests) if server is not None else 0
     answer = client.post(f"/panel/settings/{kind}/verify/", follow=True, **headers)
     assert answer.status_code == 200
-    assert f'<div id="check-{kind}" class="check" data-waiting>' in answer.content.decode()
+    assert f'<div id="check-{kind}" class="check" data-waiting="/panel/settings/">' in answer.content.decode()
     if server is not None:
         assert len(server.requests) == seen
     assert worker.run("core.connection_check") == ["core.connection_check"]

@@ -1,8 +1,9 @@
 /* Parts of a panel page that wait for a worker (a connection test, a domain's DNS check, a lock list read
-   from the lock cloud) carry data-waiting and an id. Every few seconds this asks for the page again and puts
-   in the new version of each such part once it no longer waits, with its help text (id + "_helptext"); a
-   list keeps what the person chose in it. It stops when nothing waits, or after a few minutes (by then the
-   page says that the check did not finish). Without it, reloading the page shows the same. */
+   from the lock cloud) carry data-waiting and an id. Every few seconds this asks for the page again (the one
+   data-waiting names, else this one: a page shown after a refused form has a POST-only address) and puts in
+   the new version of each such part once it no longer waits, with its help text (id + "_helptext"); a list
+   keeps what the person chose in it. It stops when nothing waits, or after a few minutes (by then the page
+   says that the check did not finish). Without it, reloading the page shows the same. */
 (function () {
   "use strict";
   var EVERY = 2000, GIVE_UP = 150000, started = Date.now();
@@ -22,7 +23,8 @@
   function poll() {
     var waiting = document.querySelectorAll("[data-waiting][id]");
     if (!waiting.length || Date.now() - started > GIVE_UP) return;
-    fetch(window.location.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+    var url = waiting[0].getAttribute("data-waiting") || window.location.href;
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (answer) { return answer.ok ? answer.text() : Promise.reject(answer.status); })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
