@@ -14,8 +14,9 @@ from innkeeper.booking import services, stays
 from innkeeper.journey import services as journey
 from tests import factories
 
-# Fixtures of the messaging tests (fake SMTP and WhatsApp servers, fast retry settings).
-pytest_plugins = ["tests.messaging_helpers"]
+# Fixtures of the messaging tests (fake SMTP and WhatsApp servers, fast retry settings), and a worker's turn
+# for the tasks that requests queue.
+pytest_plugins = ["tests.messaging_helpers", "tests.worker_helpers"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -71,7 +71,18 @@ def test_a_pending_domain_does_not_route_until_its_record_is_published_and_check
     assert page(client, "other.localhost").status_code == 200  # its own name needs no proof
 
 
-def test_check_now_shows_what_was_found_and_a_wrong_token_does_not_verify(client, sites, fake_dns):
+def check_now(client, worker, fake_dns, row, **headers) -> str:
+    """Press "Check now": the answer comes before any DNS lookup and shows the domain as being checked; then
+    a worker's turn; then the domains page as it is now."""
+    asked = len(fake_dns.queries)
+    answer = client.post(f"/panel/domains/{row.pk}/check/", follow=True, **headers).content.decode()
+    assert f'id="domain-{row.pk}" data-waiting="/panel/domains/">' in answer and len(fake_dns.queries) == asked
+    assert worker.run("hotels.domain_check") == ["hotels.domain_check"]
+    assert len(fake_dns.queries) == asked + 1
+    return client.get("/panel/domains/", **headers).content.decode()
+
+
+def test_check_now_shows_what_was_found_and_a_wrong_token_does_not_verify(client, sites, fake_dns, worker):
     hotel, other_hotel = sites
     as_member(client, hotel, "OWNER", "owner@moscow.example")
     added = client.post("/panel/settings/domains/", {"domain-domain": "moscow-inn.example"}, follow=True)
@@ -86,15 +97,16 @@ def test_check_now_shows_what_was_found_and_a_wrong_token_does_not_verify(client
     assert re.fullmatch(r"[0-9a-f]{32}", row.verification_token)
 
     publish(fake_dns, row, token="0" * 32)
-    wrong = client.post(f"/panel/domains/{row.pk}/check/", follow=True).content.decode()
-    assert (f"moscow-inn.example is not verified yet. The TXT record _innkeeper.moscow-inn.example holds "
+    wrong = check_now(client, worker, fake_dns, row)
+    assert "moscow-inn.example · <strong data-pending>not verified</strong>" in wrong
+    assert (f"Last check (just now): The TXT record _innkeeper.moscow-inn.example holds "
             f"&quot;innkeeper-verify={'0' * 32}&quot;, "
             f"not innkeeper-verify={row.verification_token}.") in wrong
     assert page(client, "moscow-inn.example").status_code == 404
 
     publish(fake_dns, row)
-    right = client.post(f"/panel/domains/{row.pk}/check/", follow=True).content.decode()
-    assert "moscow-inn.example is verified: the site answers on it." in right
+    right = check_now(client, worker, fake_dns, row)
+    assert "moscow-inn.example · verified" in right
     assert f"<code>innkeeper-verify={row.verification_token}</code>" not in right  # nothing left to publish
     assert page(client, "moscow-inn.example").status_code == 200
     with scopes_disabled():

@@ -188,12 +188,26 @@ def ttlock_cloud(settings):
     forget_tokens()
 
 
+def press_test_connection(client, kind, worker, *, server=None, **headers) -> str:
+    """Press the card's "Test connection": the answer comes before any call to the provider (``server``, a
+    fake with ``requests``, sees none) and shows the test as under way; then a worker's turn; then the
+    settings page as it is now."""
+    seen = len(server.requests) if server is not None else 0
+    answer = client.post(f"/panel/settings/{kind}/verify/", follow=True, **headers)
+    assert answer.status_code == 200
+    assert f'<div id="check-{kind}" class="check" data-waiting="/panel/settings/">' in answer.content.decode()
+    if server is not None:
+        assert len(server.requests) == seen
+    assert worker.run("core.connection_check") == ["core.connection_check"]
+    return client.get("/panel/settings/", **headers).content.decode()
+
+
 @pytest.mark.parametrize("language, connected, refused", [
     ("en", "Connected: the lock account has 2 locks.", "The lock account&#x27;s user name or password is wrong."),
     ("ru", "Подключено: в аккаунте замков 2 замка.", "Неверное имя пользователя или пароль аккаунта замков."),
 ])
 def test_test_connection_checks_the_hotels_own_lock_account_and_records_the_outcome(
-        client, hotel, other_hotel, ttlock_cloud, language, connected, refused):
+        client, hotel, other_hotel, ttlock_cloud, language, connected, refused, worker):
     fake, base_url = ttlock_cloud
     fake.add_lock("L1")
     fake.add_lock("L2")
@@ -201,8 +215,8 @@ def test_test_connection_checks_the_hotels_own_lock_account_and_records_the_outc
                                        password=PASSWORD, base_url=base_url)
     theirs = factories.make_lock_account(other_hotel, provider="simulator")
     as_member(client, hotel, "OWNER", "owner@moscow.example")
-    page = client.post("/panel/settings/lock/verify/", follow=True, HTTP_ACCEPT_LANGUAGE=language)
-    assert connected in page.content.decode()
+    page = press_test_connection(client, "lock", worker, server=fake, HTTP_ACCEPT_LANGUAGE=language)
+    assert connected in page
     with scopes_disabled():
         ours.refresh_from_db()
         theirs.refresh_from_db()
@@ -212,24 +226,25 @@ def test_test_connection_checks_the_hotels_own_lock_account_and_records_the_outc
         ours.refresh_from_db()
         ours.config = {**ours.config, "password": "wrong"}
         ours.save()
-    page = client.post("/panel/settings/lock/verify/", follow=True, HTTP_ACCEPT_LANGUAGE=language)
-    assert refused in page.content.decode()
+    page = press_test_connection(client, "lock", worker, server=fake, HTTP_ACCEPT_LANGUAGE=language)
+    assert refused in page
     with scopes_disabled():
         ours.refresh_from_db()
     assert ours.last_error.startswith(refused.replace("&#x27;", "'")[:20])
 
 
-def test_test_connection_checks_the_hotels_own_waha_session(client, hotel, other_hotel, accounts, fake_whatsapp):
+def test_test_connection_checks_the_hotels_own_waha_session(client, hotel, other_hotel, accounts, fake_whatsapp,
+                                                           worker):
     ours, theirs = accounts
     as_member(client, hotel, "OWNER", "owner@moscow.example")
-    page = client.post("/panel/settings/whatsapp/verify/", follow=True).content.decode()
+    page = press_test_connection(client, "whatsapp", worker, server=fake_whatsapp)
     assert "Connected: the WAHA session is WORKING." in page
     assert fake_whatsapp.requests[-1]["path"] == "/api/sessions/default"
     with scopes_disabled():
         ours.refresh_from_db()
         ours.config = {**ours.config, "api_key": "revoked"}
         ours.save()
-    page = client.post("/panel/settings/whatsapp/verify/", follow=True).content.decode()
+    page = press_test_connection(client, "whatsapp", worker, server=fake_whatsapp)
     assert "The provider refused the credentials (HTTP 401)." in page
     with scopes_disabled():
         ours.refresh_from_db()
@@ -238,11 +253,12 @@ def test_test_connection_checks_the_hotels_own_waha_session(client, hotel, other
     assert (theirs.last_ok_at, theirs.last_error) == (None, "")
 
 
-def test_test_connection_shows_a_short_result_never_the_providers_answer(client, hotel, fast, fake_whatsapp):
+def test_test_connection_shows_a_short_result_never_the_providers_answer(client, hotel, fast, fake_whatsapp,
+                                                                        worker):
     use_whatsapp(fast, "twilio", fake_whatsapp.url)
     as_member(client, hotel, "OWNER", "owner@moscow.example")
     fake_whatsapp.fail((403, {"code": 20003, "message": "<script>alert('Authenticate')</script>"}))
-    page = client.post("/panel/settings/whatsapp/verify/", follow=True).content.decode()
+    page = press_test_connection(client, "whatsapp", worker, server=fake_whatsapp)
     assert '<p class="alert error" role="status">The provider refused the credentials (HTTP 403).</p>' in page
     assert "Authenticate" not in page
 
@@ -282,7 +298,7 @@ def test_the_migration_keeps_every_messaging_account_with_its_secrets():
         assert not any("a-key" in value or "b-tok" in value for (value,) in cursor.fetchall())
 
 
-def test_test_connection_without_an_own_account_checks_the_installs(client, hotel, settings):
+def test_test_connection_without_an_own_account_checks_the_installs(client, hotel, settings, worker):
     """The install's TTLock server is the operator's: the check reaches it even on a private address."""
     settings.OUTBOUND_ALLOW_PRIVATE_HOSTS = False
     forget_tokens()
@@ -292,7 +308,7 @@ def test_test_connection_without_an_own_account_checks_the_installs(client, hote
         settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
                            "password": PASSWORD, "base_url": base_url, "timeout": 1.0}
         as_member(client, hotel, "OWNER", "owner@moscow.example")
-        page = client.post("/panel/settings/lock/verify/", follow=True).content.decode()
+        page = press_test_connection(client, "lock", worker, server=fake)
     forget_tokens()
     assert "Connected: the lock account has 1 lock." in page
     with scopes_disabled():

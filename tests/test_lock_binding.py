@@ -1,6 +1,7 @@
 """Which lock a room opens. Locks come from the lock list of the hotel's lock-cloud account, each to one
 room of one hotel: here both hotels share the install's TTLock account (the fake cloud, over HTTP), as
-every hotel without an account of its own does."""
+every hotel without an account of its own does. A worker reads the list (``read_locks`` here, or the task a
+page queued); a room's lock is checked against the list as read, never by asking the cloud in a request."""
 
 import html
 import socket
@@ -69,6 +70,12 @@ def rooms(hotel, other_hotel):
     return found
 
 
+def read_locks(*hotels):
+    """The worker's part: each hotel's lock list read from its account and kept."""
+    for each in hotels:
+        binding.lock_list_refresh(hotel_id=each.pk)
+
+
 def bind(hotel, room, lock_id):
     with scope(hotel=hotel):
         return binding.room_save(hotel=hotel, room=room, lock_id=lock_id)
@@ -103,6 +110,7 @@ def lock_error(response) -> str:
 def test_a_lock_of_the_account_goes_to_one_room_of_one_hotel(cloud, hotel, other_hotel, rooms):
     cloud.add_lock("501")
     cloud.add_lock("502")
+    read_locks(hotel, other_hotel)
     theirs, mine, my_other = rooms["other"]["101"], rooms["moscow"]["101"], rooms["moscow"]["102"]
     bind(other_hotel, theirs, "501")
     assert lock_of(theirs) == ("501", INSTALL)
@@ -140,6 +148,7 @@ def test_a_lock_of_the_account_goes_to_one_room_of_one_hotel(cloud, hotel, other
 
 def test_a_new_room_with_a_taken_lock_is_not_created_at_all(cloud, hotel, other_hotel, rooms):
     cloud.add_lock("501")
+    read_locks(hotel, other_hotel)
     bind(other_hotel, rooms["other"]["101"], "501")
     with scope(hotel=hotel), pytest.raises(InvalidInput) as refused:
         binding.room_save(hotel=hotel, room_type=rooms["moscow"]["101"].room_type, number="103",
@@ -168,6 +177,7 @@ def test_the_lock_list_is_read_page_by_page_and_holds_only_the_accounts_locks(cl
         cloud.add_lock(f"60{n}", alias=f"Door {n}")
     theirs = cloud.add_account("other-app", "other-secret", "other_user", "other-password")
     cloud.add_lock("700", owner=theirs)
+    read_locks(hotel)
     with scope(hotel=hotel):
         locks = selectors.lock_choices(hotel=hotel)
     assert [(lock.lock_id, lock.name) for lock in locks] == [(f"60{n}", f"Door {n}") for n in range(5)]
@@ -176,8 +186,12 @@ def test_the_lock_list_is_read_page_by_page_and_holds_only_the_accounts_locks(cl
 
 
 def test_an_unreachable_lock_cloud_refuses_a_new_lock_and_changes_nothing(cloud_down, hotel, other_hotel,
-                                                                          rooms):
+                                                                          rooms, worker):
     mine = rooms["moscow"]["101"]
+    with pytest.raises(Busy) as waiting:  # no list read yet: a worker is asked to read it
+        bind(hotel, mine, "501")
+    assert (waiting.value.field, waiting.value.code) == ("lock_id", "lock_list_pending")
+    assert worker.run("locks.lock_list_refresh") == ["locks.lock_list_refresh"]  # and it cannot
     with pytest.raises(Busy) as refused:
         bind(hotel, mine, "501")
     assert (refused.value.field, refused.value.code) == ("lock_id", "lock_cloud_unreachable")
@@ -187,13 +201,15 @@ def test_an_unreachable_lock_cloud_refuses_a_new_lock_and_changes_nothing(cloud_
 # -- the panel -------------------------------------------------------------------------------------
 
 def test_the_panel_offers_the_accounts_free_locks_and_refuses_another_hotels(cloud, hotel, other_hotel,
-                                                                            rooms):
+                                                                            rooms, worker):
     cloud.add_lock("501", alias="Their door")
     cloud.add_lock("502", alias="Our door")
     mine, theirs = rooms["moscow"]["101"], rooms["other"]["101"]
-    assert owner_of(other_hotel, "owner@other.example").post(
-        f"/panel/rooms/{theirs.pk}/", room_form(theirs, "501")).status_code == 302
-    client = owner_of(hotel, "owner@moscow.example")
+    them, client = owner_of(other_hotel, "owner@other.example"), owner_of(hotel, "owner@moscow.example")
+    for owner, room in ((them, theirs), (client, mine)):  # each form asks a worker to read its hotel's locks
+        assert owner.get(f"/panel/rooms/{room.pk}/").status_code == 200
+    assert worker.run("locks.lock_list_refresh") == ["locks.lock_list_refresh"] * 2
+    assert them.post(f"/panel/rooms/{theirs.pk}/", room_form(theirs, "501")).status_code == 302
 
     page = client.get(f"/panel/rooms/{mine.pk}/").content.decode()
     assert 'value="502">Our door (502)</option>' in page and 'value="501"' not in page
@@ -218,13 +234,16 @@ def test_the_panel_offers_the_accounts_free_locks_and_refuses_another_hotels(clo
 
 
 @pytest.mark.parametrize("outage", ["down", "server error"])
-def test_an_unreachable_lock_cloud_is_said_in_the_form_not_a_500(request, outage, hotel, other_hotel, rooms):
+def test_an_unreachable_lock_cloud_is_said_in_the_form_not_a_500(request, outage, hotel, other_hotel, rooms,
+                                                                 worker):
     if outage == "down":
         request.getfixturevalue("cloud_down")
     else:
         request.getfixturevalue("cloud").fail_next("/v3/lock/list", "5xx", times=10)
     client = owner_of(hotel, "owner@moscow.example")
     mine = rooms["moscow"]["101"]
+    assert client.get("/panel/rooms/").status_code == 200  # asks a worker to read the lock list...
+    assert worker.run("locks.lock_list_refresh") == ["locks.lock_list_refresh"]  # ...which cannot
     for page in (client.get("/panel/rooms/"), client.get(f"/panel/rooms/{mine.pk}/")):
         assert page.status_code == 200
         assert "The lock cloud could not be reached" in html.unescape(page.content.decode())
@@ -260,6 +279,7 @@ def test_no_key_is_made_or_opened_on_a_lock_that_is_not_the_hotels(cloud, settin
     assert cloud.calls("/v3/keyboardPwd/add") == [] and cloud.live_passcodes() == []
 
     # Bound by the rule, the key is made; once the hotel uses another account, the door stays shut.
+    read_locks(hotel)
     bind(hotel, room, "501")
     with scope(hotel=hotel):
         key = services.key_retry(key=key, actor="staff")
@@ -289,6 +309,7 @@ def test_seed_demo_binds_the_demo_rooms_to_the_ttlock_accounts_locks(cloud, othe
     cloud.add_lock("9999", owner=theirs)
     # Another hotel has the lock named "101" already: the demo does not take it.
     other_room = factories.make_room(factories.make_room_type(other_hotel, slug="std"), number="1")
+    read_locks(other_hotel)
     bind(other_hotel, other_room, "9100")
     out = StringIO()
     call_command("seed_demo", stdout=out)

@@ -426,6 +426,7 @@ def test_a_hotels_own_lock_account_overrides_the_install(settings, checked_in, h
                                                  password=PASSWORD, base_url=base_url)
             assert IntegrationAccount.objects.get(kind="lock").config["password"] == PASSWORD
         assert isinstance(provider_for(other_hotel), SimulatorProvider)
+        binding.lock_list_refresh(hotel_id=hotel.pk)  # a worker reads the own account's locks
         with scope(hotel=hotel):  # the room takes its lock again, from the hotel's own account
             binding.room_save(hotel=hotel, room=Room.objects.get(number="101"), lock_id="L101")
         _booking, key = checked_in()

@@ -29,7 +29,7 @@ def std(hotel):
     return factories.make_room_type(hotel, slug="std", name="Standard", rooms=2, base_price_nightly=D("100"))
 
 
-def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, hotel, std, settings):
+def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, hotel, std, settings, worker):
     owner = as_member(client, hotel, "OWNER", "owner@moscow.example")
     forget_tokens()
     with FakeTTLockServer() as (cloud, base_url):
@@ -37,6 +37,8 @@ def test_an_owner_adds_a_room_with_its_lock_and_the_change_is_audited(client, ho
         settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
                            "password": LOCK_PASSWORD, "base_url": base_url, "timeout": 1.0}
         cloud.add_lock("12345", alias="Door 501")
+        assert client.get("/panel/rooms/").status_code == 200  # a worker is asked to read the account's locks
+        assert worker.run("locks.lock_list_refresh") == ["locks.lock_list_refresh"]
         assert "Door 501 (12345)" in client.get("/panel/rooms/").content.decode()  # offered from the account
         r = client.post("/panel/rooms/", {"number": "501", "room_type": std.pk, "floor": 5,
                                           "status": "AVAILABLE", "lock_id": "12345", "notes": ""})

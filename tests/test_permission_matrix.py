@@ -18,9 +18,9 @@ from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.api import api
 from innkeeper.booking import services as booking_services
 from innkeeper.booking.models import Booking
-from innkeeper.core.models import ActivityLog, IntegrationAccount
+from innkeeper.core.models import ActivityLog, ConnectionCheck, IntegrationAccount
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
-from innkeeper.locks.models import LockKey
+from innkeeper.locks.models import LockKey, LockList
 from innkeeper.messaging.models import Message, MessageTemplate, OptOut
 from tests import factories
 from tests.factories import PASSWORD
@@ -122,6 +122,7 @@ PANEL = [
     ("lock_account", "post", {}, (403, 400, 403, 400)),
     ("messaging_account", "post", {}, (403, 302, 403, 302)),
     ("integration_verify", "post", {"kind": "lock_kind"}, (403, 302, 403, 302)),
+    ("lock_list_refresh", "post", {}, (403, 302, 403, 302)),  # another hotel's owner refreshes their own
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
     ("team", "post", {}, (403, 302, 403, 302)),
@@ -157,7 +158,11 @@ BODY = {
 # What a row needs first, where the world as built does not allow the action.
 SETUP = {"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED"),
          "integration_verify": lambda ids: IntegrationAccount.objects.get_or_create(
-             hotel_id=ids["hotel"], kind="lock", defaults={"provider": "simulator"})}
+             hotel_id=ids["hotel"], kind="lock", defaults={"provider": "simulator"}),
+         # a lock cloud's list is read by a worker (the simulator's needs none): no call is made here
+         "lock_list_refresh": lambda ids: IntegrationAccount.objects.get_or_create(
+             hotel_id=ids["hotel"], kind="lock", defaults={"provider": "ttlock", "config": {
+                 "client_id": "app", "client_secret": "s", "username": "u", "password": "p"}})}
 
 
 def _field(model, key, *fields):
@@ -192,12 +197,13 @@ EFFECT = {
     "domain_primary": lambda ids: list(HotelDomain.objects.filter(is_primary=True, hotel_id=ids["hotel"])
                                        .values_list("domain")),
     "domain_remove": lambda ids: HotelDomain.objects.filter(pk=ids["domain"]).count(),
-    "domain_check": _field(HotelDomain, "domain", "checked_at"),
+    "domain_check": _field(HotelDomain, "domain", "check_requested_at"),  # a worker checks it
     "lock_account": lambda ids: IntegrationAccount.objects.filter(hotel_id=ids["hotel"], kind="lock").count(),
     "messaging_account": lambda ids: ActivityLog.objects.filter(hotel_id=ids["hotel"],
                                                                 verb="messagingaccount.set").count(),
-    "integration_verify": lambda ids: list(IntegrationAccount.objects.filter(hotel_id=ids["hotel"], kind="lock")
-                                           .values_list("last_ok_at", "last_error")),
+    "integration_verify": lambda ids: list(ConnectionCheck.objects.filter(hotel_id=ids["hotel"], kind="lock")
+                                           .values_list("requested_at")),  # a worker tests it
+    "lock_list_refresh": lambda ids: list(LockList.objects.filter(hotel_id=ids["hotel"]).values_list("requested_at")),
     "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),
     "invitation_resend": _field(Invitation, "invitation", "token_hash"),
     "invitation_revoke": _field(Invitation, "invitation", "revoked_at"),

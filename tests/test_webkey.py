@@ -273,6 +273,7 @@ def test_the_web_key_reaches_the_ttlock_cloud(client, keyed, hotel, settings):
         settings.TTLOCK = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": USERNAME,
                            "password": PASSWORD, "base_url": base_url, "timeout": 1.0}
         cloud.add_lock("SIM-101")
+        binding.lock_list_refresh(hotel_id=hotel.pk)  # a worker reads the TTLock account's locks
         with scope(hotel=hotel):  # the install's account is now TTLock's: the room takes its lock from it
             binding.room_save(hotel=hotel, room=Room.objects.get(number="101"), lock_id="SIM-101")
         with inside(booking):

@@ -1,5 +1,5 @@
-"""A hotel's integration accounts: which one applies, saving one, its "test connection", and the inbound
-events already seen (replays).
+"""A hotel's integration accounts: which one applies, saving one, its "test connection" (asked for in the
+panel, run by a worker), and the inbound events already seen (replays).
 
 Every kind reads its account through ``account_for``; an account that is missing or disabled means the
 install's account (the environment's LOCK_PROVIDER, WHATSAPP_PROVIDER, EMAIL_* ...) applies.
@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.core import audit, providers
+from innkeeper.core import audit, checks, providers
 from innkeeper.core.errors import InvalidInput
-from innkeeper.core.models import IntegrationAccount, SeenEvent
+from innkeeper.core.models import ConnectionCheck, IntegrationAccount, SeenEvent
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +87,49 @@ def account_delete(*, hotel, actor, kind: str, action: str | None = "") -> None:
             account.delete()
 
 
+def account_verify_request(*, hotel, kind: str, language: str = "", now=None) -> bool:
+    """The panel's "Test connection", asked for: noted on the hotel's ConnectionCheck of ``kind`` and run by
+    a worker (``connection_check``) after commit, in ``language``. False when a test is under way already."""
+    from innkeeper.core.tasks import connection_check_task
+
+    now = now or timezone.now()
+    with transaction.atomic(), scopes_disabled():  # filtered by the hotel given
+        row, _created = ConnectionCheck.objects.get_or_create(hotel_id=hotel.pk, kind=kind)
+        row = ConnectionCheck.objects.select_for_update().get(pk=row.pk)
+        if checks.state(requested_at=row.requested_at, done_at=row.checked_at, now=now) == checks.CHECKING:
+            return False
+        row.requested_at = now
+        row.save(update_fields=["requested_at"])
+        checks.ring(connection_check_task, row.pk, language)
+    return True
+
+
+def connection_check(*, check_id: int) -> ConnectionCheck | None:
+    """The worker's part of "Test connection": ``account_verify`` for the check's hotel and kind, its
+    outcome written on the check. None when the check (or its hotel) is gone."""
+    with scopes_disabled():  # a worker serves every hotel; the check names one
+        row = ConnectionCheck.objects.select_related("hotel").filter(pk=check_id).first()
+    if row is None:
+        return None
+    ok, message = account_verify(hotel=row.hotel, kind=row.kind)
+    with scopes_disabled():
+        ConnectionCheck.objects.filter(pk=row.pk).update(checked_at=timezone.now(), ok=ok, result=message[:300])
+        return ConnectionCheck.objects.get(pk=row.pk)
+
+
+def connection_checks(hotel_id: int, kinds) -> dict[str, ConnectionCheck]:
+    """The hotel's "Test connection" checks by kind, for the panel."""
+    with scopes_disabled():  # filtered by the hotel given
+        return {row.kind: row for row in ConnectionCheck.objects.filter(hotel_id=hotel_id, kind__in=list(kinds))}
+
+
 def account_verify(*, hotel, kind: str, install_config=None) -> tuple[bool, str]:
-    """The panel's "Test connection": one cheap authenticated call through the hotel's account of ``kind``
-    (or, without one, ``install_config``: (provider, config) of the install's). Records the outcome on the
-    account; returns (ok, a short sentence for the panel)."""
+    """One cheap authenticated call through the hotel's account of ``kind`` (or, without one, the install's:
+    ``install_config`` or the one its app registered). Records the outcome on the hotel's own account;
+    returns (ok, a short sentence for the panel). Calls the provider: run it in a worker, never in a request."""
     account = account_for(hotel.pk, kind, active_only=False)
-    provider, config = (account.provider, account.config) if account else (install_config or (None, None))
+    provider, config = ((account.provider, account.config) if account
+                        else (install_config or providers.install_account(kind) or (None, None)))
     if provider is None:
         return False, _("There is no account to test.")
     try:

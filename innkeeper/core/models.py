@@ -102,3 +102,22 @@ class SeenEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "event_id"], name="seenevent_once")]
+
+
+class ConnectionCheck(models.Model):
+    """The panel's last "Test connection" of a hotel's account of one kind: its own account, or the
+    installation's when it has none. A request asks for it (``requested_at``); a worker runs the provider's
+    ``verify()`` and writes the outcome (``checked_at``, ``ok``, ``result``: a short sentence, never the
+    provider's own answer). See core.checks."""
+
+    hotel = models.ForeignKey("hotels.Hotel", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    result = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hotel", "kind"], name="connectioncheck_hotel_kind")]

@@ -7,11 +7,13 @@ their providers package is imported (their AppConfig.ready() imports it), so cor
 A provider class says what its configuration is (``fields``: which are required, which are URLs passed
 through the outbound guard, which are secrets), how to check that the account works (``verify``: one cheap
 authenticated call, a short sentence back, never the remote body) and, for inbound events, how to read a
-callback (``parse_callback``).
+callback (``parse_callback``). Each kind's app also registers the installation's own account of the kind
+(``register_install``), the one a hotel without an account of its own uses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -137,3 +139,20 @@ def get(kind: str, name: str) -> type[IntegrationProvider]:
 
 def names(kind: str) -> list[str]:
     return sorted(_registry.get(kind, {}))
+
+
+# The installation's own account of each kind (the environment's LOCK_PROVIDER, WHATSAPP_PROVIDER ...), which
+# a hotel without an account of its own uses: its app registers a function giving (provider name, config).
+_install_accounts: dict[str, Callable[[], tuple[str, dict]]] = {}
+
+
+def register_install(kind: str, account: Callable[[], tuple[str, dict]]) -> None:
+    if kind not in _registry:
+        raise ValueError(f"unknown provider kind {kind!r}")
+    _install_accounts[kind] = account
+
+
+def install_account(kind: str) -> tuple[str, dict] | None:
+    """(provider name, config) of the installation's account of ``kind``; None when no app says."""
+    account = _install_accounts.get(kind)
+    return account() if account is not None else None

@@ -5,20 +5,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from innkeeper.dashboard.lock_field import LockChoiceField, offer_locks
 from innkeeper.dashboard.texts import TextsForm
 from innkeeper.hotels import content
 from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
-from innkeeper.locks import selectors as lock_selectors
-from innkeeper.locks.providers import LockError
-
-
-class LockChoiceField(forms.ChoiceField):
-    """The lock a room opens, one of its hotel's lock account. Whether a lock may be taken is the lock
-    service's rule, which says why beside the field; so any id passes the form."""
-
-    def valid_value(self, value):
-        return True
 
 
 class RoomForm(forms.ModelForm):
@@ -32,26 +23,16 @@ class RoomForm(forms.ModelForm):
 
     def __init__(self, *args, hotel, **kwargs):
         super().__init__(*args, **kwargs)
-        self.hotel = hotel
+        self.hotel, self.lock_list = hotel, None  # lock_list: what offer_locks found
         self.fields["room_type"].queryset = RoomType.objects.filter(hotel=hotel)
         current = self.instance.lock_id
         self.fields["lock_id"].choices = [("", _("No lock"))] + ([(current, current)] if current else [])
 
     def offer_locks(self) -> None:
-        """Offer the locks of the hotel's lock account that this room may take (asks the lock cloud); when
-        the cloud cannot be reached, say so beside the field."""
-        field, current = self.fields["lock_id"], self.initial.get("lock_id") or ""  # the stored one
-        try:
-            locks = lock_selectors.lock_choices(hotel=self.hotel, room=self.instance)
-        except LockError as error:
-            field.help_text = _("The lock cloud could not be reached (%(reason)s), so its locks cannot be "
-                                "listed now. Please try again in a moment.") % {"reason": error.message}
-            return
-        choices = [(lock.lock_id, f"{lock.name} ({lock.lock_id})" if lock.name and lock.name != lock.lock_id
-                    else lock.lock_id) for lock in locks]
-        if current and current not in {lock.lock_id for lock in locks}:
-            choices.insert(0, (current, _("%(lock)s (not in this hotel's lock account)") % {"lock": current}))
-        field.choices = [("", _("No lock"))] + choices
+        """Offer the locks of the hotel's lock account that this room may take, as last read from the lock
+        cloud, and say beside the field how old that list is (dashboard.lock_field)."""
+        self.lock_list = offer_locks(self.fields["lock_id"], hotel=self.hotel, room=self.instance,
+                                     current=self.initial.get("lock_id") or "")  # the stored one
 
     def validate_unique(self):  # the service checks uniqueness within the hotel
         pass

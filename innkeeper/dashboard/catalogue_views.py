@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from innkeeper.accounts.models import Role
 from innkeeper.core import activity, integrations
 from innkeeper.core.errors import DomainError
+from innkeeper.dashboard import check_views
 from innkeeper.dashboard.access import forbidden, panel_view
 from innkeeper.dashboard.catalogue_forms import (
     AddOnForm,
@@ -32,7 +33,6 @@ from innkeeper.dashboard.forms import CalendarForm, LockAccountForm, MessagingAc
 from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import binding as lock_binding
-from innkeeper.locks import providers as lock_providers
 from innkeeper.locks import services as locks
 from innkeeper.messaging import providers
 from innkeeper.messaging import services as messaging
@@ -67,10 +67,12 @@ def rooms(request):
         if done:
             return done
     if form is not None:
+        lock_binding.lock_list_request(hotel=hotel)  # a worker reads it when it is old or missing
         form.offer_locks()
     return render(request, "dashboard/rooms.html", {
         "room_types": RoomType.objects.filter(hotel=hotel).prefetch_related("rooms"),
         "form": form, "owner": owner, "status_choices": RoomStatusForm().fields["status"].choices,
+        "lock_list": form.lock_list if form is not None else None,
     }, status=400 if form is not None and form.errors else 200)
 
 
@@ -94,9 +96,11 @@ def room_edit(request, pk: int):
                      _("Room %(number)s updated.") % {"number": room.number}, "panel:rooms")
         if done:
             return done
+    lock_binding.lock_list_request(hotel=hotel)  # a worker reads it when it is old or missing
     form.offer_locks()
     return render(request, "dashboard/edit.html", {"form": form, "title": _("Room %(number)s") % {
-        "number": room.number}, "back": "panel:rooms"}, status=400 if form.errors else 200)
+        "number": room.number}, "back": "panel:rooms", "lock_list": form.lock_list},
+        status=400 if form.errors else 200)
 
 
 @panel_view(owner_only=True)
@@ -207,6 +211,7 @@ def _settings_context(hotel, **forms):
                "domain_form": DomainForm(prefix="domain"), "lock_form": LockAccountForm(initial=initial, prefix="lock"),
                "lock_account": shown, "domains": HotelDomain.objects.filter(hotel=hotel)}
     context.update(_messaging_context(hotel))
+    context["connection"] = check_views.connection_states(hotel)
     context.update(forms)
     return context
 
@@ -251,8 +256,12 @@ def settings_page(request):
 def lock_account(request):
     hotel = request.panel_hotel
     form = LockAccountForm(request.POST, prefix="lock")
-    done = _save(request, form, lambda f: locks.lock_account_set(hotel=hotel, actor=request.user, **f.cleaned_data),
-                 _("Lock account saved."), "panel:settings")
+
+    def save(f):
+        locks.lock_account_set(hotel=hotel, actor=request.user, **f.cleaned_data)
+        lock_binding.lock_list_request(hotel=hotel, force=True)  # the saved account's locks, read by a worker
+
+    done = _save(request, form, save, _("Lock account saved."), "panel:settings")
     return done or render(request, "dashboard/settings.html", _settings_context(hotel, lock_form=form), status=400)
 
 
@@ -266,25 +275,6 @@ def messaging_account(request):
                  _("Messaging account saved."), "panel:settings")
     return done or render(request, "dashboard/settings.html", _settings_context(hotel, messaging_form=form),
                           status=400)
-
-
-def _install_account(kind: str):
-    """The install's (provider, config) of ``kind``, tested when the hotel has no account of its own."""
-    if kind == "lock":
-        return lock_providers.install_account()
-    cfg = providers.whatsapp_config()
-    return cfg["provider"], cfg.get(cfg["provider"]) or {}
-
-
-@require_POST
-@panel_view(owner_only=True)
-def integration_verify(request, kind):
-    """The cards' "Test connection": one cheap call to the provider, inline with a 5-second timeout per
-    request, its short result shown as a message (never the provider's own answer)."""
-    hotel = request.panel_hotel
-    ok, message = integrations.account_verify(hotel=hotel, kind=kind, install_config=_install_account(kind))
-    (messages.success if ok else messages.error)(request, message)
-    return redirect("panel:settings")
 
 
 @require_POST
@@ -301,9 +291,11 @@ def domain_add(request):
 
 def _domains_page(request, form=None, status=200):
     rows = list(HotelDomain.objects.filter(hotel=request.panel_hotel).order_by("-is_primary", "domain"))
-    for row in rows:  # what a pending domain's owner must publish
+    now = timezone.now()
+    for row in rows:  # what a pending domain's owner must publish, and where its check is
         row.record_name = verification.record_name(row.domain)
         row.record_value = verification.record_value(row.verification_token)
+        row.state = verification.domain_state(row, now=now)
     return render(request, "dashboard/domains.html", {
         "domains": rows, "domain_form": form or DomainForm(prefix="domain")}, status=status)
 
@@ -330,25 +322,6 @@ def domain_action(request, pk: int, action: str):
         messages.error(request, error.message)
     else:
         messages.success(request, done % {"domain": domain.domain})
-    return redirect("panel:domains")
-
-
-@require_POST
-@panel_view(owner_only=True)
-def domain_check(request, pk: int):
-    """Look for the domain's DNS record now ("Check now"); the result says what was found."""
-    domain = get_object_or_404(HotelDomain, pk=pk, hotel=request.panel_hotel)
-    try:
-        row = services.domain_verify(hotel=request.panel_hotel, domain=domain, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        if row.is_verified:
-            messages.success(request, _("%(domain)s is verified: the site answers on it.")
-                             % {"domain": row.domain})
-        else:
-            messages.error(request, _("%(domain)s is not verified yet. %(found)s")
-                           % {"domain": row.domain, "found": row.check_result})
     return redirect("panel:domains")
 
 

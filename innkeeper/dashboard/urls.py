@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from innkeeper.dashboard import booking_views, catalogue_views, message_views, views
+from innkeeper.dashboard import booking_views, catalogue_views, check_views, message_views, views
 
 app_name = "panel"
 
@@ -39,11 +39,12 @@ urlpatterns = [
     path("domains/", catalogue_views.domains, name="domains"),
     path("domains/<int:pk>/main/", catalogue_views.domain_action, {"action": "primary"}, name="domain_primary"),
     path("domains/<int:pk>/remove/", catalogue_views.domain_action, {"action": "remove"}, name="domain_remove"),
-    path("domains/<int:pk>/check/", catalogue_views.domain_check, name="domain_check"),
+    path("domains/<int:pk>/check/", check_views.domain_check, name="domain_check"),
     path("settings/locks/", catalogue_views.lock_account, name="lock_account"),
     path("settings/messaging/", catalogue_views.messaging_account, name="messaging_account"),
-    re_path(r"^settings/(?P<kind>lock|whatsapp)/verify/$", catalogue_views.integration_verify,
+    re_path(r"^settings/(?P<kind>lock|whatsapp)/verify/$", check_views.integration_verify,
             name="integration_verify"),
+    path("rooms/locks/refresh/", check_views.lock_list_refresh, name="lock_list_refresh"),
     path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),

@@ -166,6 +166,8 @@ class HotelDomain(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     check_result = models.TextField(blank=True, help_text="What the last DNS check found, in words.")
+    # "Check now" pressed: a worker looks for the record (hotels.tasks.domain_check_task); see core.checks.
+    check_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     objects = ScopedManager(hotel="hotel")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
-from innkeeper.core import audit
+from innkeeper.core import audit, checks
 from innkeeper.core.errors import Conflict, InvalidInput, NotFound
 from innkeeper.hotels import content, theme, verification
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, HotelLogo, RateOverride, Room, RoomType
@@ -199,6 +199,45 @@ def domain_verify(*, hotel: Hotel, domain: HotelDomain, actor=None) -> HotelDoma
         HotelDomain.objects.filter(pk=domain.pk).update(checked_at=now, check_result=_taken(domain.domain))
         row = HotelDomain.objects.get(pk=domain.pk)
     return row
+
+
+def domain_check_request(*, hotel: Hotel, domain: HotelDomain, actor=None, language: str = "",
+                         now=None) -> bool:
+    """The owner's "Check now": a worker looks for the domain's TXT record (``domain_check``, after commit, in
+    ``language``) while the panel shows the domain as being checked. False when there is nothing to queue:
+    the domain is verified, or a check is under way."""
+    from innkeeper.hotels.tasks import domain_check_task
+
+    _own(hotel, domain)
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = HotelDomain.objects.select_for_update().filter(pk=domain.pk, hotel=hotel).first()
+        if row is None:  # removed meanwhile
+            raise NotFound(_("This hotel has no such item."))
+        if row.verified_at is not None or checks.state(
+                requested_at=row.check_requested_at, done_at=row.checked_at, now=now) == checks.CHECKING:
+            return False
+        row.check_requested_at = now
+        row.save(update_fields=["check_requested_at"])
+        checks.ring(domain_check_task, row.pk, getattr(actor, "pk", None), language)
+    return True
+
+
+def domain_check(*, domain_id: int, actor_id: int | None = None) -> HotelDomain | None:
+    """The worker's part of "Check now": ``domain_verify`` for the domain (None when it is gone), as the
+    person who asked (``actor_id``, for the audit log)."""
+    from django.contrib.auth import get_user_model
+
+    with scopes_disabled():  # a worker serves every hotel; the row names one
+        row = HotelDomain.objects.select_related("hotel").filter(pk=domain_id).first()
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    if row is None:
+        return None
+    with scope(hotel=row.hotel):
+        try:
+            return domain_verify(hotel=row.hotel, domain=row, actor=actor)
+        except NotFound:
+            return None
 
 
 def domains_verify_pending(*, now=None) -> int:

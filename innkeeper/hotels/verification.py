@@ -3,6 +3,7 @@
 A claimed domain is proven by a TXT record ``_innkeeper.<domain>`` holding ``innkeeper-verify=<token>``,
 the token random per claim. The lookup asks DOMAIN_VERIFY_NAMESERVERS (else the system's resolvers) and
 gives up after DOMAIN_VERIFY_TIMEOUT_SECONDS; whatever happens, the result says in words what was found.
+The lookup runs in a worker (the beat's recheck, or an owner's "Check now"), never in a request.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import dns.rdatatype
 import dns.resolver
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from innkeeper.core import checks
 
 RECORD_PREFIX = "_innkeeper."
 VALUE_PREFIX = "innkeeper-verify="
@@ -62,6 +65,20 @@ def slug_of_own_host(host: str) -> str | None:
         if label and "." not in label:
             return label
     return None
+
+
+# Where a claimed domain stands, as its row in the panel says: not checked yet, being checked by a worker
+# ("Check now"), proven, or not proven by the last check (its ``check_result`` says what was found).
+PENDING, CHECKING, VERIFIED, NOT_VERIFIED = "pending", "checking", "verified", "not_verified"
+
+
+def domain_state(row, *, now=None) -> str:
+    """PENDING, CHECKING, VERIFIED or NOT_VERIFIED for a HotelDomain row."""
+    if row.verified_at is not None:
+        return VERIFIED
+    if checks.state(requested_at=row.check_requested_at, done_at=row.checked_at, now=now) == checks.CHECKING:
+        return CHECKING
+    return NOT_VERIFIED if row.checked_at is not None else PENDING
 
 
 @dataclass(frozen=True)

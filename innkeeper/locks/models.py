@@ -1,5 +1,5 @@
-"""Keys (a PIN on a room's lock for one booking) and web-key attempts. (The demo's simulated lock cloud
-keeps its rows in innkeeper.simulators.)
+"""Keys (a PIN on a room's lock for one booking), web-key attempts and the lock list of a hotel's lock
+account. (The demo's simulated lock cloud keeps its rows in innkeeper.simulators.)
 
 A ``LockKey`` row is the outbox row for its lock operations: it is written in the transaction that
 makes the key due (check-in completed, dates or room changed, stay ended) and moved forward by
@@ -103,3 +103,20 @@ class UnlockAttempt(models.Model):
         # The rate limits count a key's and a client's presses in the last minute.
         indexes = [models.Index(fields=["key", "at"], name="unlockattempt_key_at_idx"),
                    models.Index(fields=["ip", "at"], name="unlockattempt_ip_at_idx")]
+
+
+class LockList(models.Model):
+    """The locks of the hotel's lock-cloud account as a worker last read them (locks.binding.lock_list_refresh),
+    so that a room form shows them, and a room's lock is checked against them, without waiting for the lock
+    cloud. ``account_key`` says whose list it is: once the hotel uses another account, it is no list of the
+    hotel's until read again."""
+
+    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="+")
+    account_key = models.CharField(max_length=300, blank=True)
+    locks = models.JSONField(default=list, blank=True)  # [[lock id, name], ...] in the cloud's order
+    fetched_at = models.DateTimeField(null=True, blank=True)  # the last read that worked
+    requested_at = models.DateTimeField(null=True, blank=True)  # the last time a read was asked for
+    failed_at = models.DateTimeField(null=True, blank=True)  # the last read that did not work...
+    last_error = models.CharField(max_length=300, blank=True)  # ...and why
+
+    objects = ScopedManager(hotel="hotel")

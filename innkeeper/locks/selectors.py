@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django_scopes import scopes_disabled
 
+from innkeeper.core import checks
 from innkeeper.hotels.models import Hotel, Room
-from innkeeper.locks.providers import LockInfo, provider_for
+from innkeeper.locks.models import LockList
+from innkeeper.locks.providers import LockInfo, LockProvider, provider_for
 
 
 def locks_taken(*, account_key: str, room: Room | None = None) -> set[str]:
@@ -17,10 +22,49 @@ def locks_taken(*, account_key: str, room: Room | None = None) -> set[str]:
         return set(rows.values_list("lock_id", flat=True))
 
 
-def lock_choices(*, hotel: Hotel, room: Room | None = None) -> list[LockInfo]:
-    """The locks of the hotel's lock account that ``room`` (None: a new room) may take: those the lock
-    cloud lists, less the ones other rooms have. Asks the lock cloud; raises LockError if it cannot."""
-    provider = provider_for(hotel)
-    listed = provider.list_locks()
-    taken = locks_taken(account_key=provider.account_key, room=room)
-    return [lock for lock in listed if lock.lock_id not in taken]
+@dataclass(frozen=True)
+class LockListing:
+    """What is known of the locks of the hotel's lock account: ``locks`` as last read for the account the
+    hotel uses now (None: not read yet), when (``fetched_at``), whether a worker is reading them now
+    (``checking``), and why the last read failed when it did (``error``, an untranslated sentence).
+    ``local``: the simulator's list, read from this database just now."""
+
+    locks: list[LockInfo] | None
+    account_key: str
+    fetched_at: datetime | None = None
+    requested_at: datetime | None = None
+    checking: bool = False
+    error: str = ""
+    failed_at: datetime | None = None
+    local: bool = False
+
+
+def lock_listing(*, hotel: Hotel, provider: LockProvider | None = None, now: datetime | None = None) -> LockListing:
+    """The hotel's lock list as kept by locks.binding.lock_list_refresh. Asks no lock cloud."""
+    provider = provider or provider_for(hotel)
+    if provider.lists_locally:
+        return LockListing(provider.list_locks(), provider.account_key, local=True)
+    with scopes_disabled():  # filtered by the hotel given; workers call this outside any scope
+        row = LockList.objects.filter(hotel_id=hotel.pk).first()
+    if row is None:
+        return LockListing(None, provider.account_key)
+    ours = row.account_key == provider.account_key
+    done = max((moment for moment in (row.fetched_at, row.failed_at) if moment), default=None)
+    failed = ours and row.failed_at is not None and (row.fetched_at is None or row.failed_at > row.fetched_at)
+    return LockListing(
+        locks=[LockInfo(lock_id, name) for lock_id, name in row.locks] if ours and row.fetched_at else None,
+        account_key=provider.account_key, fetched_at=row.fetched_at if ours else None,
+        requested_at=row.requested_at,
+        checking=checks.state(requested_at=row.requested_at, done_at=done, now=now) == checks.CHECKING,
+        error=row.last_error if failed else "", failed_at=row.failed_at if failed else None)
+
+
+def lock_choices(*, hotel: Hotel, room: Room | None = None,
+                 listing: LockListing | None = None) -> list[LockInfo] | None:
+    """The locks of the hotel's lock account that ``room`` (None: a new room) may take: those the account
+    listed when last read, less the ones other rooms have. None when the list has not been read yet."""
+    listing = listing or lock_listing(hotel=hotel)
+    if listing.locks is None:
+        return None
+    taken = locks_taken(account_key=listing.account_key, room=room)
+    return [lock for lock in listing.locks if lock.lock_id not in taken]

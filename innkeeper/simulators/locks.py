@@ -25,6 +25,7 @@ def simulated_lock_id(hotel, number: str) -> str:
 class SimulatorProvider(LockProvider, IntegrationProvider):
     kind, name = "lock", "simulator"
     account_key = "simulator"
+    lists_locally = True  # its locks are the hotel's rooms in this database
 
     def __init__(self, hotel=None):
         self.hotel = hotel

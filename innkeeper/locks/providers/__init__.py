@@ -38,4 +38,7 @@ def install_account() -> tuple[str, dict]:
     return "simulator", {}
 
 
+registry.register_install("lock", install_account)  # what the panel's "Test connection" tests without an own account
+
+
 from innkeeper.locks.providers.ttlock import TTLockAccount, TTLockProvider  # noqa: E402  (registers itself)

@@ -47,6 +47,9 @@ class LockError(Exception):
 
 class LockProvider(ABC):
     name: str
+    # The lock list is read from this database, not asked of a lock cloud (the simulator): read it at once.
+    # Any other provider's list is read by a worker and kept (locks.binding.lock_list_refresh).
+    lists_locally = False
 
     @property
     @abstractmethod

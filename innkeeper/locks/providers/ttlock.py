@@ -18,8 +18,7 @@ from datetime import UTC, datetime
 import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
 from innkeeper.core import outbound
@@ -134,7 +133,7 @@ class TTLockProvider(LockProvider, IntegrationProvider):
     fields = (ConfigField("client_id", required=True), ConfigField("client_secret", required=True, secret=True),
               ConfigField("username", required=True), ConfigField("password", required=True, secret=True),
               ConfigField("base_url", url=True))  # blank: TTLock's own server
-    missing_message = _lazy("TTLock needs the app id, its secret, the user name and the password.")
+    missing_message = gettext_lazy("TTLock needs the app id, its secret, the user name and the password.")
 
     def __init__(self, account: TTLockAccount):
         self.account = account

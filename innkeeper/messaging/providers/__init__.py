@@ -134,6 +134,15 @@ def for_channel(channel: str, hotel_id: int | None = None) -> Provider | None:
     return provider
 
 
+def install_whatsapp_account() -> tuple[str, dict]:
+    """The install's WhatsApp provider and its config, as a hotel's account would hold them."""
+    cfg = whatsapp_config()
+    return cfg["provider"], cfg.get(cfg["provider"]) or {}
+
+
+registry.register_install("whatsapp", install_whatsapp_account)  # what "Test connection" tests without an own account
+
+
 from innkeeper.messaging.providers import cloud as _cloud  # noqa: E402, F401  (registers itself)
 from innkeeper.messaging.providers import email as _email  # noqa: E402, F401  (registers itself)
 from innkeeper.messaging.providers import twilio as _twilio  # noqa: E402, F401  (registers itself)

@@ -11,7 +11,7 @@ import re
 
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from innkeeper.core.providers import Callback, CallbackRefused, ConfigField, register
 from innkeeper.messaging.models import MessageStatus as S
@@ -80,7 +80,7 @@ class CloudApi(Configured):
     name = "cloud"
     fields = (ConfigField("access_token", required=True, secret=True), ConfigField("phone_number_id", required=True),
               ConfigField("app_secret", required=True, secret=True), ConfigField("verify_token", secret=True))
-    missing_message = _lazy("The WhatsApp Cloud API needs the access token, the phone number id and the app "
+    missing_message = gettext_lazy("The WhatsApp Cloud API needs the access token, the phone number id and the app "
                             "secret.")
 
     @classmethod

@@ -12,7 +12,7 @@ import json
 import re
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from innkeeper.core.providers import Callback, CallbackRefused, ConfigField, register
 from innkeeper.messaging.models import MessageStatus as S
@@ -61,7 +61,7 @@ class Twilio(Configured):
     fields = (ConfigField("account_sid", required=True), ConfigField("auth_token", required=True, secret=True),
               ConfigField("from_number", required=True), ConfigField("messaging_service_sid"),
               ConfigField("content_sids", type=dict))
-    missing_message = _lazy("Twilio needs the account SID, the auth token and the WhatsApp sender number.")
+    missing_message = gettext_lazy("Twilio needs the account SID, the auth token and the WhatsApp sender number.")
 
     @classmethod
     def verify(cls, config: dict, *, hotel=None) -> str:

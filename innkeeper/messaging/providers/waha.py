@@ -9,7 +9,7 @@ import hashlib
 import re
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from innkeeper.core.providers import Callback, CallbackMalformed, CallbackRefused, ConfigField, register
 from innkeeper.messaging.models import MessageStatus as S
@@ -62,7 +62,7 @@ class Waha(Configured):
     name = "waha"
     fields = (ConfigField("base_url", required=True, url=True), ConfigField("api_key", required=True, secret=True),
               ConfigField("session"), ConfigField("webhook_hmac_key", required=True, secret=True))
-    missing_message = _lazy("WAHA needs its server address and API key.")
+    missing_message = gettext_lazy("WAHA needs its server address and API key.")
 
     @classmethod
     def verify(cls, config: dict, *, hotel=None) -> str:
