@@ -75,3 +75,8 @@ def booking_token(booking) -> str:
 def pay_link(booking) -> str:
     """The page where the guest pays for ``booking``, in the guest's language (answered by the API)."""
     return hotel_url(booking.hotel, "book_pay", booking.locale, token=booking_token(booking))
+
+
+def manage_link(booking) -> str:
+    """The guest's manage-booking page (see it, add it to a calendar, cancel by the policy), in their language."""
+    return hotel_url(booking.hotel, "manage_booking", booking.locale, token=booking_token(booking))

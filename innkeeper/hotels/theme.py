@@ -8,6 +8,7 @@ links that would run on the hotel's own domain when the file is opened by itself
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ FONTS = {  # key: (what the owner picks, the CSS font stack)
     "serif": (gettext_lazy("Serif"), 'Georgia, "Times New Roman", serif'),
     "rounded": (gettext_lazy("Rounded"), '"Trebuchet MS", "Segoe UI", system-ui, sans-serif'),
 }
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
+DEFAULT_PRIMARY = "#1d4e6b"
 LOGO_MAX_BYTES = 200 * 1024
 LOGO_MAX_SIDE = 4096
 LOGO_EXTENSIONS = {"image/png": "png", "image/webp": "webp"}
@@ -69,3 +72,25 @@ def logo_inspect(data: bytes) -> LogoImage:
             return LogoImage(content_type, width, height)
     raise InvalidInput(_("The logo must be a PNG or WebP image (SVG and other formats are not accepted)."),
                        field="logo", code="logo_format")
+
+
+def colour(hotel, key: str = "primary") -> str:
+    """The hotel's colour ``key`` from its theme when it is a #rgb / #rrggbb value, else the default."""
+    value = str((hotel.theme or {}).get(key, ""))
+    return value if HEX_COLOUR.match(value) else DEFAULT_PRIMARY
+
+
+def text_on(background: str) -> str:
+    """Dark or white text, whichever reads on ``background`` (a #rgb or #rrggbb colour): WCAG luminance."""
+    digits = background.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(digits[i:i + 2]) for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # Contrast with white is (1.05 / (L + .05)); with #1d2430 about ((L + .05) / .068): pick the larger.
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.068 else "#1d2430"

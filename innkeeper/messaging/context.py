@@ -6,7 +6,7 @@ from django.utils import translation
 
 from innkeeper.core import dates
 from innkeeper.core.money import format_money
-from innkeeper.hotels.links import checkin_link
+from innkeeper.hotels.links import checkin_link, manage_link
 from innkeeper.messaging.variables import VARIABLES
 
 CHECK_IN_OPEN = frozenset({"CONFIRMED"})
@@ -50,7 +50,7 @@ def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
             "add_ons": [line.add_on.name for line in add_on_lines],
             "total": format_money(booking.total, booking.currency, locale),
-            "manage_link": "",
+            "manage_link": manage_link(booking),
             "cancellation_fee": format_money(booking.cancellation_fee, booking.currency, locale)
             if booking.cancellation_fee else "",
         }

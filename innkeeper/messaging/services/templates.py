@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from innkeeper.core import audit
+from innkeeper.core import audit, dates
 from innkeeper.core.errors import InvalidInput
+from innkeeper.core.money import format_money
+from innkeeper.hotels import theme as hotel_theme
 from innkeeper.messaging import rendering
 from innkeeper.messaging.defaults import DEFAULTS
 from innkeeper.messaging.models import Channel, MessageTemplate, MessageType
@@ -54,28 +63,66 @@ def template_save(*, hotel, type: str, channel: str, locale: str, subject: str =
 
 def template_preview(*, hotel, type: str, channel: str, locale: str, subject: str, body: str) -> dict:
     """What a template would look like for a sample booking, in ``locale``; InvalidInput if it is not usable."""
-    from django.utils import translation
-
     rendering.validate(subject, field="subject")
     rendering.validate(body, field="body")
     with translation.override(locale):
+        arrival = datetime(2027, 3, 12, 14, 0, tzinfo=hotel.tz)
+        departure = datetime(2027, 3, 14, 12, 0, tzinfo=hotel.tz)
+        link = f"https://{hotel.slug}.example/{locale}"
         sample = {
             "guest_name": "Anna Petrova" if locale != "ru" else "Анна Петрова", "hotel_name": hotel.name,
-            "reference": "K7M2QX", "check_in": "12.03.2027 14:00" if locale == "ru" else "12 Mar 2027, 14:00",
-            "check_out": "14.03.2027 12:00" if locale == "ru" else "14 Mar 2027, 12:00",
-            "check_in_date": "12.03.2027" if locale == "ru" else "12 Mar 2027",
-            "check_out_date": "14.03.2027" if locale == "ru" else "14 Mar 2027",
+            "reference": "K7M2QX", "check_in": dates.format_moment(arrival, locale, tz=hotel.tz),
+            "check_out": dates.format_moment(departure, locale, tz=hotel.tz),
+            "check_in_date": dates.format_day(arrival, locale, tz=hotel.tz),
+            "check_out_date": dates.format_day(departure, locale, tz=hotel.tz),
             "room_type": "Deluxe", "room_number": "204", "pin": "482913",
-            "web_key_link": f"https://{hotel.slug}.example/{locale}/webkey/?token=…",
-            "check_in_link": f"https://{hotel.slug}.example/{locale}/check-in/?token=…",
-            "add_ons": ["Breakfast"], "total": f"250.00 {hotel.currency}", "manage_link": "",
+            "web_key_link": f"{link}/webkey/?token=…", "check_in_link": f"{link}/check-in/?token=…",
+            "add_ons": ["Breakfast"], "total": format_money(250, hotel.currency, locale),
+            "manage_link": f"{link}/manage/…/",
         }
-    subject, text, html = _filled_in(subject, body, sample, channel)
+    subject, text, html = _filled_in(subject, body, sample, channel, hotel=hotel, locale=locale)
     return {"subject": subject, "text": text, "html": html}
 
 
-def _filled_in(subject_src: str, body_src: str, context: dict, channel: str) -> tuple[str, str, str]:
-    """(subject, text, html) of a template with ``context`` filled in; InvalidInput if it cannot be."""
-    return (rendering.render_text(subject_src, context, field="subject"),
-            rendering.render_text(body_src, context),
-            rendering.render_html(body_src, context) if channel == Channel.EMAIL else "")
+def _filled_in(subject_src: str, body_src: str, context: dict, channel: str, *, hotel=None,
+               locale: str = "en") -> tuple[str, str, str]:
+    """(subject, text, html) of a template with ``context`` filled in; InvalidInput if it cannot be.
+
+    An e-mail's HTML is the whole document the guest opens (``email_document``), its links buttons."""
+    subject = rendering.render_text(subject_src, context, field="subject")
+    text = rendering.render_text(body_src, context)
+    if channel != Channel.EMAIL:
+        return subject, text, ""
+    colour = hotel_theme.colour(hotel) if hotel is not None else hotel_theme.DEFAULT_PRIMARY
+    body = rendering.render_html(body_src, {**context, **_buttons(context, locale, colour)})
+    return subject, text, email_document(hotel, locale, subject, body, hotel_name=context.get("hotel_name", ""))
+
+
+# What a link is for, said on its button in the e-mail (the plain-text part keeps the address).
+BUTTONS = {
+    "check_in_link": gettext_lazy("Check in online"),
+    "web_key_link": pgettext_lazy("e-mail button", "Open the door"),
+    "manage_link": gettext_lazy("Manage your booking"),
+}
+
+
+def _buttons(context: dict, locale: str, colour: str) -> dict:
+    """The link variables of ``context`` as buttons (a link in the hotel's colour, with its purpose)."""
+    style = (f"display:inline-block;padding:12px 22px;background:{colour};color:{hotel_theme.text_on(colour)};"
+             "border-radius:6px;text-decoration:none;font-weight:bold")
+    with translation.override(locale):
+        return {name: format_html('<a href="{}" style="{}">{}</a>', context[name], style, str(label))
+                for name, label in BUTTONS.items() if context.get(name)}
+
+
+def email_document(hotel, locale: str, subject: str, body_html: str, *, hotel_name: str = "") -> str:
+    """The HTML e-mail: the hotel's name on its colour, the body, and how to reach the hotel."""
+    colour = hotel_theme.colour(hotel) if hotel is not None else hotel_theme.DEFAULT_PRIMARY
+    contact = []
+    if hotel is not None:
+        place = ", ".join(part for part in (hotel.address, hotel.city) if part)
+        contact = [line for line in (place, hotel.phone, hotel.email) if line]
+    return render_to_string("messaging/email.html", {
+        "locale": locale, "subject": subject, "colour": colour, "on_colour": hotel_theme.text_on(colour),
+        "hotel_name": hotel_name or (hotel.name if hotel is not None else ""), "body": mark_safe(body_html),  # noqa: S308 - rendered with every variable escaped
+        "contact": contact})

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from innkeeper.core.errors import InvalidInput
 from innkeeper.hotels.links import hosts_remembered
 from innkeeper.messaging.context import booking_context
-from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageTemplate
+from innkeeper.messaging.models import Message, MessageAttempt, MessageTemplate
 from innkeeper.messaging.services.templates import _filled_in, template_default
 from innkeeper.messaging.variables import VARIABLES
 
@@ -53,20 +53,15 @@ def _word(row: Message, booking, own: dict) -> None:
     which = {"type": row.type, "channel": row.channel, "locale": row.locale}
     source = own.get((row.hotel_id, row.type, row.channel, row.locale)) or template_default(**which)
     try:
-        subject, body_text, body_html = _filled_in(*source, context, row.channel)
+        subject, body_text, body_html = _filled_in(*source, context, row.channel, hotel=booking.hotel,
+                                                   locale=row.locale)
     except InvalidInput as problem:
         log.warning("message %s: the hotel's template cannot be filled in: %s", row.idempotency_key, problem)
-        subject, body_text, body_html = _filled_in(*template_default(**which), context, row.channel)
+        subject, body_text, body_html = _filled_in(*template_default(**which), context, row.channel,
+                                                   hotel=booking.hotel, locale=row.locale)
         MessageAttempt.objects.create(
             hotel_id=row.hotel_id, message=row, number=0, provider="", outcome="fallback",
             detail=f"the hotel's template could not be filled in ({problem}); the shipped wording went")
     row.subject, row.body_text = subject[:255], body_text
-    row.body_html = _email_html(context["hotel_name"], body_html) if row.channel == Channel.EMAIL else ""
+    row.body_html = body_html
     row.variables = {k: v for k, v in context.items() if isinstance(v, str)}
-
-
-def _email_html(hotel_name: str, body_html: str) -> str:
-    from django.utils.html import escape
-
-    return ('<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#222">'
-            f'<h2 style="margin:0 0 16px">{escape(hotel_name)}</h2>{body_html}</body></html>')

@@ -1,4 +1,3 @@
-import re
 from decimal import Decimal
 
 from django import template
@@ -7,14 +6,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from innkeeper.core.money import format_money
+from innkeeper.hotels import theme as hotel_theme
 from innkeeper.hotels.amenities import amenity_labels
-from innkeeper.hotels.theme import FONTS
+from innkeeper.hotels.theme import FONTS, HEX_COLOUR
 from innkeeper.web.middleware import offered_languages
 
 register = template.Library()
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
-HEX = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
+
 
 
 def _whole(value) -> bool:
@@ -40,13 +40,9 @@ def amenities(codes) -> str:
     return ", ".join(amenity_labels(codes))
 
 
-DEFAULT_PRIMARY = "#1d4e6b"
-
-
 @register.filter
 def theme_color(hotel) -> str:
-    value = str((hotel.theme or {}).get("primary", ""))
-    return value if HEX.match(value) else DEFAULT_PRIMARY
+    return hotel_theme.colour(hotel)
 
 
 @register.simple_tag
@@ -56,7 +52,7 @@ def theme_css(hotel) -> str:
     rules = []
     for key, var in (("primary", "--primary"), ("accent", "--accent")):
         value = str(theme.get(key, ""))
-        if HEX.match(value):
+        if HEX_COLOUR.match(value):
             rules.append(f"{var}:{value}")
     if theme.get("font") in FONTS:
         rules.append(f"--font:{FONTS[theme['font']][1]}")
