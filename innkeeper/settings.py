@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "innkeeper.checkin",
     "innkeeper.payments",
     "innkeeper.journey",
+    "innkeeper.pms",
     "innkeeper.demo",
 ]
 # The demo's simulators (a lock cloud, message senders) and their tables: demo mode only, so a production

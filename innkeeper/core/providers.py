@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from innkeeper.core import outbound
 from innkeeper.core.errors import InvalidInput
 
-KINDS = ("lock", "whatsapp", "email")
+KINDS = ("lock", "whatsapp", "email", "pms")
 INSTALL = "install"  # the account part of a hook URL for the install's own account
 
 

@@ -1,0 +1,21 @@
+"""PMS adapters: one module per PMS, each registering itself under kind "pms" in core's provider registry.
+
+An adapter reads reservations, guests, rooms and room types from the hotel's PMS and says them in the
+vocabulary of ``base`` (``PmsReservation`` and friends); the sync (innkeeper.pms.services) decides what
+they mean here. Import each adapter module below so that it registers.
+"""
+
+from innkeeper.pms.adapters.base import (  # noqa: F401
+    ExternalStatus,
+    Page,
+    PmsAdapter,
+    PmsError,
+    PmsEvent,
+    PmsGuest,
+    PmsReservation,
+    PmsRoom,
+    PmsRoomType,
+)
+
+__all__ = ["ExternalStatus", "Page", "PmsAdapter", "PmsError", "PmsEvent", "PmsGuest", "PmsReservation", "PmsRoom",
+           "PmsRoomType"]
