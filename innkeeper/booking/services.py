@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.booking import occupied, rules, selectors
+from innkeeper.booking import extras, occupied, rules, selectors
 from innkeeper.booking.cancellation import cancellation_terms
 from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
 from innkeeper.booking.errors import (
@@ -111,7 +111,7 @@ def _locale(hotel: Hotel, locale: str | None) -> str:
     return locale
 
 
-def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
+def _add_ons(hotel: Hotel, codes, *, stay, now: datetime) -> list[AddOn]:
     codes = list(dict.fromkeys(codes or ()))
     if not codes:
         return []
@@ -120,6 +120,7 @@ def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
     if unknown:
         raise InvalidInput(_("These extras are not offered: %(codes)s.") % {"codes": ", ".join(unknown)},
                            field="add_ons", code="unknown")
+    extras.check(hotel=hotel, add_ons=found.values(), stay=stay, now=now)  # e.g. no late check-out by the hour
     return [found[c] for c in codes]
 
 
@@ -249,7 +250,7 @@ def _insert(booking: Booking) -> None:
 def _place(*, hotel, room_type_slug, stay, guests, guest, locale, add_on_codes, source, status, actor, now,
            request_key, then: Then) -> Booking:
     room_type, overrides = _room_type_locked(hotel, room_type_slug, stay.dates)
-    add_ons = _add_ons(hotel, add_on_codes)
+    add_ons = _add_ons(hotel, add_on_codes, stay=stay, now=now)
     broken = rules.violation(room_type=room_type, stay=stay, guests=guests, overrides=overrides)
     if broken:
         raise broken
@@ -518,7 +519,7 @@ def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | 
             raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},
                            code="not_changeable")
         have = set(b.add_ons.values_list("add_on__code", flat=True))
-        new = [a for a in _add_ons(b.hotel, codes) if a.code not in have]
+        new = _add_ons(b.hotel, [c for c in codes if c not in have], stay=b, now=now)
         if not new:
             return b
         if any(a.code in occupied.EXTENDING for a in new):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from django_scopes import scopes_disabled
 
+from innkeeper.booking import selectors
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
@@ -127,19 +128,23 @@ def clean_identity(*, legal_name, date_of_birth, document_number, nationality, a
     return Identity(name, date_of_birth, number, nationality, address)
 
 
-def offered_add_ons(booking: Booking) -> list[AddOn]:
-    """The hotel's active extras the booking does not have yet."""
-    have = booking.add_ons.values_list("add_on_id", flat=True)
-    return list(AddOn.objects.filter(hotel_id=booking.hotel_id, is_active=True).exclude(pk__in=have))
+def offered_add_ons(booking: Booking, *, now: datetime) -> list[AddOn]:
+    """The extras the guest may add to this stay now (booking.selectors.add_ons_offered) that it does not
+    have yet."""
+    have = set(booking.add_ons.values_list("add_on_id", flat=True))
+    return [a for a in selectors.add_ons_offered(hotel=booking.hotel, stay=booking, now=now) if a.pk not in have]
 
 
-def clean_add_ons(booking: Booking, codes) -> list[str]:
-    offered = {a.code for a in offered_add_ons(booking)}
+def clean_add_ons(booking: Booking, codes, *, now: datetime) -> list[str]:
+    """``codes`` without repeats, if each is an extra the guest may add now; else InvalidInput saying why."""
     codes = list(dict.fromkeys(str(c) for c in codes or ()))
-    unknown = [c for c in codes if c not in offered]
+    have = set(booking.add_ons.values_list("add_on__code", flat=True))
+    on_sale = {a.code: a for a in AddOn.objects.filter(hotel_id=booking.hotel_id, is_active=True, code__in=codes)}
+    unknown = [c for c in codes if c not in on_sale or c in have]
     if unknown:
         raise InvalidInput(_("These extras are not offered: %(codes)s.") % {"codes": ", ".join(unknown)},
                            field="add_ons", code="unknown")
+    selectors.add_ons_check(hotel=booking.hotel, add_ons=[on_sale[c] for c in codes], stay=booking, now=now)
     return codes
 
 

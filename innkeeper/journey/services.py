@@ -100,7 +100,7 @@ def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=()
     def work():
         engine.add_ons_lock(booking=booking, codes=add_ons)  # the booking engine's lock order
         b = checkin.booking_open_locked(booking)
-        codes = checkin.clean_add_ons(b, add_ons)
+        codes = checkin.clean_add_ons(b, add_ons, now=now)
         if codes:
             b = engine.booking_add_add_ons(booking=b, codes=codes, actor=GUEST, now=now, then=STEPS)
         checkin.identity_store(booking=b, identity=identity)

@@ -90,7 +90,7 @@ def check_in(request):
         return render(request, "checkin/guest.html", {**context, "form": form})
 
     if step == "extras":
-        offered = services.offered_add_ons(booking)
+        offered = services.offered_add_ons(booking, now=now)
         form = AddOnsForm(request.POST or None, offered=offered, initial={"add_ons": draft.get("add_ons", [])})
         if request.method == "POST" and form.is_valid():
             services.draft_save(booking, {"add_ons": form.cleaned_data["add_ons"]})
@@ -102,8 +102,8 @@ def check_in(request):
             identity = _identity(draft, today)
         except InvalidInput:
             return _go(token, "guest")
-        codes = [c for c in draft.get("add_ons", []) if c in {a.code for a in services.offered_add_ons(booking)}]
-        chosen = [a for a in services.offered_add_ons(booking) if a.code in codes]
+        codes = [c for c in draft.get("add_ons", []) if c in {a.code for a in services.offered_add_ons(booking, now=now)}]
+        chosen = [a for a in services.offered_add_ons(booking, now=now) if a.code in codes]
         preview = with_add_ons(hotel=booking.hotel, quoted=booking.quote, add_ons=chosen,
                                units=booking.nights or 1, guests=booking.guests)
         message = ""
