@@ -101,6 +101,24 @@ def _clean_guest(guest: GuestDetails) -> GuestDetails:
     return GuestDetails(name, email, phone)
 
 
+def booking_guest_phone_set(*, booking: Booking, phone: str, actor) -> Booking:
+    """Give ``booking`` the guest's phone (E.164, as a form cleaned it; "" for none), e.g. from the online
+    check-in, so that the messages that follow (the door code) go to it. The number is not logged."""
+    phone = (phone or "").strip()
+    if len(phone) > 32:
+        raise InvalidInput(_("The phone number is too long."), field="guest.phone", code="too_long")
+
+    def work():
+        b = _locked(booking)
+        if b.guest_phone != phone:
+            b.guest_phone = phone
+            b.save(update_fields=["guest_phone", "updated_at"])
+            _event(b, "guest_phone", actor)
+        return b
+
+    return db.write(work)
+
+
 def _locale(hotel: Hotel, locale: str | None) -> str:
     offered = hotel.locales or [code for code, _name in settings.LANGUAGES]
     if not locale:

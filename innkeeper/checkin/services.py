@@ -91,41 +91,59 @@ def _country_code(text: str) -> str:
     return countries.by_name(text, language="en") or countries.by_name(text, language="ru")
 
 
+class IdentityInvalid(InvalidInput):
+    """Every problem with what the guest typed (``problems``, each naming its field), so a form can show
+    them all at once; read as a single error, it is the first."""
+
+    def __init__(self, problems: list[InvalidInput]):
+        first = problems[0]
+        super().__init__(first.message, code=first.code, field=first.field)
+        self.problems = problems
+
+
+def _date(value) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return value if isinstance(value, date) else None
+
+
 def clean_identity(*, legal_name, date_of_birth, document_number, nationality, address="",
                    today: date) -> Identity:
-    """Check what the guest typed; each problem names its field."""
+    """Check what the guest typed; IdentityInvalid lists every problem, each naming its field."""
+    problems = []
+
+    def problem(message, field, code):
+        problems.append(InvalidInput(message, field=field, code=code))
+
     name = " ".join(str(legal_name or "").split())
     if not name:
-        raise InvalidInput(_("Please enter your full name as it appears in your passport or ID."),
-                           field="legal_name", code="required")
-    if len(name) > 200:
-        raise InvalidInput(_("The name is too long."), field="legal_name", code="too_long")
-    if isinstance(date_of_birth, str):
-        try:
-            date_of_birth = date.fromisoformat(date_of_birth.strip())
-        except ValueError:
-            date_of_birth = None
-    if not isinstance(date_of_birth, date):
-        raise InvalidInput(_("Please enter your date of birth."), field="date_of_birth", code="required")
-    if date_of_birth >= today or date_of_birth.year < today.year - 120:
-        raise InvalidInput(_("Please check your date of birth."), field="date_of_birth", code="invalid")
+        problem(_("Please enter your full name as it appears in your passport or ID."), "legal_name", "required")
+    elif len(name) > 200:
+        problem(_("The name is too long."), "legal_name", "too_long")
+    born = _date(date_of_birth)
+    if born is None:
+        problem(_("Please enter your date of birth."), "date_of_birth", "required")
+    elif born >= today or born.year < today.year - 120:
+        problem(_("Please check your date of birth."), "date_of_birth", "invalid")
     number = re.sub(r"[\s-]", "", str(document_number or "")).upper()
     if not number:
-        raise InvalidInput(_("Please enter your passport or ID number."), field="document_number", code="required")
-    if not DOCUMENT.match(number):
-        raise InvalidInput(_("A passport or ID number has 5 to 20 letters and digits."),
-                           field="document_number", code="invalid")
-    nationality = " ".join(str(nationality or "").split())
-    if not nationality:
-        raise InvalidInput(_("Please enter your nationality."), field="nationality", code="required")
-    nationality = _country_code(nationality)
-    if not nationality:
-        raise InvalidInput(_("Please choose your nationality from the list of countries."),
-                           field="nationality", code="invalid")
+        problem(_("Please enter your passport or ID number."), "document_number", "required")
+    elif not DOCUMENT.match(number):
+        problem(_("A passport or ID number has 5 to 20 letters and digits."), "document_number", "invalid")
+    country = " ".join(str(nationality or "").split())
+    if not country:
+        problem(_("Please enter your nationality."), "nationality", "required")
+    elif not (country := _country_code(country)):
+        problem(_("Please choose your nationality from the list of countries."), "nationality", "invalid")
     address = " ".join(str(address or "").split())
     if len(address) > 255:
-        raise InvalidInput(_("The address is too long."), field="address", code="too_long")
-    return Identity(name, date_of_birth, number, nationality, address)
+        problem(_("The address is too long."), "address", "too_long")
+    if problems:
+        raise IdentityInvalid(problems)
+    return Identity(name, born, number, country, address)
 
 
 def offered_add_ons(booking: Booking, *, now: datetime) -> list[AddOn]:

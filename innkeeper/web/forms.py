@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from innkeeper.booking import stays
 from innkeeper.booking.errors import NoAvailability
+from innkeeper.web.phone import PhoneField
 
 NIGHTLY, HOURLY = "nightly", "hourly"
 
@@ -186,9 +187,12 @@ class GuestForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("E-mail"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Phone (optional)"), max_length=32, required=False,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}))
+    phone = PhoneField(label=_("Phone (optional)"), required=False)  # cleaned to E.164
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, region: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].localise(region)  # the country a number without "+" is read in: the hotel's
 
     FIELD_FOR = {"guest.name": "name", "guest.email": "email", "guest.phone": "phone"}
 

@@ -85,7 +85,8 @@ def details(request):
     offer = next((o for o in offers if o.room_type.slug == slug), None)
     if stay is None or offer is None:
         return redirect(f"{reverse('book')}?{urlencode(data)}")
-    guest_form = GuestForm(request.POST or None, initial={"request_key": uuid.uuid4().hex})
+    region = hotel.country.code
+    guest_form = GuestForm(request.POST or None, initial={"request_key": uuid.uuid4().hex}, region=region)
     message = ""
     if request.method == "POST" and offer.available and guest_form.is_valid():
         g = guest_form.cleaned_data
@@ -106,7 +107,7 @@ def details(request):
         except Conflict:  # the page was sent back after a booking, then changed: a new key makes a new booking
             message = _("This form was already used for a booking with other details. Check the details and "
                         "send the form again to make a new booking.")
-            guest_form = GuestForm({**request.POST.dict(), "request_key": uuid.uuid4().hex})
+            guest_form = GuestForm({**request.POST.dict(), "request_key": uuid.uuid4().hex}, region=region)
             guest_form.is_valid()
         else:
             step = "book_pay" if booking.status in EXPIRING else "book_done"
