@@ -30,6 +30,7 @@ from innkeeper.hotels.models import AddOn
 
 GUEST = "guest"
 DONE = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
+OVER = frozenset({Status.CANCELLED, Status.CHECKED_OUT, Status.NO_SHOW, Status.EXPIRED})  # never open again
 DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
@@ -63,11 +64,22 @@ def booking_for_token(token: str, *, now: datetime, hotel=None) -> Booking:
 
 
 def ensure_open(booking: Booking) -> None:
-    """Raise a clear error when this booking's check-in cannot be done (any more)."""
+    """Raise a clear error when this booking's check-in cannot be done (any more). The code says which:
+    already_completed, booking_over (it never can again) or check_in_closed (not yet, e.g. unpaid)."""
     if booking.status in DONE:
         raise CheckInClosed(_("Your online check-in is already complete. Your door code and door link "
                               "were sent to you by e-mail; the link below shows them again."),
                             code="already_completed")
+    if booking.status == Status.CANCELLED:
+        raise CheckInClosed(_("This booking was cancelled, so it can no longer be checked in. "
+                              "Please contact the hotel if you think this is a mistake."), code="booking_over")
+    if booking.status == Status.CHECKED_OUT:
+        raise CheckInClosed(_("This stay is over: you have checked out. If you need anything, please contact "
+                              "the hotel."), code="booking_over")
+    if booking.status in OVER:
+        raise CheckInClosed(_("Online check-in is not possible for this booking (%(status)s). "
+                              "Please contact the hotel.") % {"status": booking.get_status_display()},
+                            code="booking_over")
     if booking.status != Status.CONFIRMED:
         raise CheckInClosed(_("Online check-in is not possible for this booking (%(status)s). "
                               "Please contact the hotel.") % {"status": booking.get_status_display()})

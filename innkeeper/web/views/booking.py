@@ -7,7 +7,6 @@ checked again at each step; the booking itself is made by the booking services.
 import uuid
 
 from django.core import signing
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,17 +25,18 @@ from innkeeper.hotels.models import RoomType
 from innkeeper.journey import services as journey
 from innkeeper.web import seo
 from innkeeper.web.forms import GuestForm, PaymentForm, SearchForm
+from innkeeper.web.views import links
 
 
 def booking_from_token(request, token: str) -> Booking:
     try:
         reference = tokens.unsign(token, salt=BOOKING_TOKEN_SALT)
     except signing.BadSignature:
-        raise Http404 from None
+        raise links.booking_link_invalid() from None
     booking = (Booking.objects.filter(hotel=request.hotel, reference=reference)
                .select_related("hotel", "room_type", "room").first())
-    if booking is None:
-        raise Http404
+    if booking is None:  # another hotel's booking looks the same as none
+        raise links.booking_link_invalid()
     return selectors.as_guest_sees(booking, now=timezone.now())
 
 

@@ -20,6 +20,7 @@ from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
 from innkeeper.web.checkin_forms import IDENTITY_FIELDS, AddOnsForm, IdentityForm
+from innkeeper.web.views import links
 
 STEPS = ("overview", "guest", "extras", "confirm")
 
@@ -44,16 +45,14 @@ def check_in(request):
     except (NotFound, Conflict) as error:
         if isinstance(error, NotFound):  # a link that opens nothing counts against its sender
             throttle.limit("checkin_link", client_ip(request), hotel=request.hotel)
-        return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
-                                                        "meta": _meta(request, _("Online check-in"))},
-                      status=404 if isinstance(error, NotFound) else 410)
+        return links.link_page(request, kind=links.CHECK_IN, message=error.message,
+                               status=404 if isinstance(error, NotFound) else 410)
     try:
         services.ensure_open(booking)
     except Conflict as error:
-        if error.code != "already_completed":
-            return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
-                                                            "meta": _meta(request, _("Online check-in"))},
-                          status=409)
+        if error.code != "already_completed":  # over for good (cancelled, checked out...) or not yet (unpaid)
+            return links.link_page(request, kind=links.CHECK_IN, message=error.message,
+                                   status=410 if error.code == "booking_over" else 409)
         key = lock_keys.current_key(booking)
         access = None
         if key and key.status == KeyStatus.ACTIVE:
