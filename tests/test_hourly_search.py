@@ -86,7 +86,7 @@ def test_a_day_without_starts_left_is_refused_beside_the_date(client, hotel, roo
     with time_machine.travel(at(hotel, DAY, 20, 30), tick=False):
         page = client.get("/en/book/", query, **HOST).text
         empty = client.get("/en/book/", **HOST).text
-    assert '<p class="error" id="id_date_error">The earliest start for an hourly stay is Dec. 11, 2026 at ' \
+    assert '<p class="error" id="id_date_error">The earliest start for an hourly stay is Fri, Dec 11, 2026 at ' \
            '08:00.</p>' in page
     assert 'min="2026-12-11"' in form_parts(empty, "date") and 'value="2026-12-11"' in form_parts(empty, "date")
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from innkeeper.booking.occupied import EARLY_CHECK_IN, EXTENDING
 from innkeeper.booking.stays import HOURLY
+from innkeeper.core.dates import format_clock
 from innkeeper.core.errors import InvalidInput
 
 
@@ -30,7 +31,7 @@ def refusal(*, hotel, add_on, stay, now: datetime) -> str | None:
         cutoff = settings.INNKEEPER_EARLY_CHECK_IN_CUTOFF
         if stay.start.astimezone(hotel.tz).time() >= cutoff:
             return _("%(name)s is not offered for arrivals from %(time)s.") % {
-                "name": add_on.name, "time": cutoff.strftime("%H:%M")}
+                "name": add_on.name, "time": format_clock(cutoff)}
         if stay.start - timedelta(minutes=settings.LOCKS_EARLY_CHECK_IN_MINUTES) < now:
             return _("%(name)s is no longer possible: the earlier arrival it offers has already begun.") % {
                 "name": add_on.name}

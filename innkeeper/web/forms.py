@@ -7,11 +7,12 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innkeeper.booking import stays
 from innkeeper.booking.errors import NoAvailability
+from innkeeper.core.dates import format_clock, format_day
 from innkeeper.web.phone import PhoneField
 
 NIGHTLY, HOURLY = "nightly", "hourly"
@@ -127,10 +128,10 @@ class SearchForm(forms.Form):
         first = self.first_start
         if day is not None and day < first.date():
             self.add_error("date", _("The earliest start for an hourly stay is %(date)s at %(time)s.") % {
-                "date": formats.date_format(first.date()), "time": f"{first.hour:02d}:00"})
+                "date": format_day(first.date()), "time": format_clock(first, tz=first.tzinfo)})
         elif day == first.date() and hour is not None and hour < first.hour and "start_time" not in self.errors:
             self.add_error("start_time", _("This start has passed. The earliest start that day is %(time)s.")
-                           % {"time": f"{first.hour:02d}:00"})
+                           % {"time": format_clock(first, tz=first.tzinfo)})
 
     def stay_request(self) -> dict:
         """Arguments for stays.from_request, from valid data."""
