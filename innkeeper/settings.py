@@ -1,5 +1,6 @@
 """Django settings. Every value that differs between installs comes from innkeeper.config."""
 
+from datetime import time as _time
 from pathlib import Path
 
 from csp.constants import NONCE as _NONCE
@@ -218,6 +219,7 @@ AXES_VERBOSE = False
 # Booking engine
 INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout while waiting for a room type
 INNKEEPER_BOOKING_HORIZON_DAYS = CONFIG.booking_horizon_days  # how far ahead a stay may start
+INNKEEPER_EARLY_CHECK_IN_CUTOFF = _time(22, 0)  # stays starting at or after this local time get no early check-in
 
 # Encryption at rest (passport numbers, lock PINs): the first key encrypts, every key decrypts.
 FIELD_ENCRYPTION_KEYS = CONFIG.field_encryption_keys

@@ -196,7 +196,8 @@ def test_pages_explain_invalid_expired_and_cancelled_links(client, booking, hote
         from innkeeper.booking.services import booking_cancel
         booking_cancel(booking=booking, actor="guest")
     closed = client.get(_page(client, links.checkin_token(booking)), **host)
-    assert closed.status_code == 409 and "Please contact the hotel" in closed.text
+    assert closed.status_code == 410 and "This booking was cancelled" in closed.text  # over for good
+    assert "Please contact the hotel" in closed.text
     ru = client.get("/ru/check-in/?token=nope", **host)
     assert "Ссылка для регистрации недействительна" in ru.text
 

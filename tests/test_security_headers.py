@@ -54,12 +54,12 @@ def test_a_hotel_page_carries_the_policy_and_its_inline_blocks_the_nonce(client,
         assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9+/=]+'", directives[kind]), directives[kind]
     html = page.content.decode()
     assert '<script type="application/ld+json" nonce="' in html and "--primary" in html
-    assert inline_blocks_carry_the_nonce(page) == 2  # the theme's <style> and the JSON-LD
+    assert inline_blocks_carry_the_nonce(page) == 3  # the theme's <style>, the JSON-LD, the hourly search's script
     # A new nonce for every response.
     again = client.get("/en/rooms/std/", HTTP_HOST="moscow.localhost")
     assert policy(again)["style-src"] != directives["style-src"]
     other = client.get("/en/rooms/std/", HTTP_HOST="other.localhost")
-    assert "Other Standard" in other.content.decode() and inline_blocks_carry_the_nonce(other) == 2
+    assert "Other Standard" in other.content.decode() and inline_blocks_carry_the_nonce(other) == 3
 
 
 def test_a_panel_page_carries_the_policy_and_its_inline_style_the_nonce(client, site, book, future):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.booking import rules
+from innkeeper.booking import extras, rules
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
 from innkeeper.booking.occupied import Occupied, occupied
@@ -22,7 +22,7 @@ from innkeeper.booking.references import normalise
 from innkeeper.booking.states import ACTIVE, EXPIRING, Status
 from innkeeper.booking.stays import Stay
 from innkeeper.core.errors import NotFound
-from innkeeper.hotels.models import Hotel, Room, RoomStatus, RoomType
+from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
 
 
@@ -215,6 +215,18 @@ def availability(*, hotel: Hotel, stay: Stay, guests: int, now: datetime) -> lis
             offers.append(Offer(room_type, 0, priced, NoAvailability.code,
                                 _("No %(name)s is free for these dates.") % {"name": room_type.name}))
     return offers
+
+
+def add_ons_offered(*, hotel: Hotel, stay, now: datetime) -> list[AddOn]:
+    """The hotel's extras on sale that a guest may buy for ``stay`` (a Stay, or a Booking's own) at ``now``:
+    the rules of booking.extras, which the booking engine also holds every purchase to."""
+    return [a for a in AddOn.objects.filter(hotel=hotel, is_active=True)
+            if extras.refusal(hotel=hotel, add_on=a, stay=stay, now=now) is None]
+
+
+def add_ons_check(*, hotel: Hotel, add_ons, stay, now: datetime) -> None:
+    """Raise InvalidInput saying why, when any of ``add_ons`` cannot be bought for ``stay`` at ``now``."""
+    extras.check(hotel=hotel, add_ons=add_ons, stay=stay, now=now)
 
 
 def booking_for_guest(*, reference: str, email: str, now: datetime | None = None) -> Booking:

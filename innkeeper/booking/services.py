@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from innkeeper.booking import occupied, rules, selectors
+from innkeeper.booking import extras, occupied, rules, selectors
 from innkeeper.booking.cancellation import cancellation_terms
 from innkeeper.booking.db_guard import NO_OVERLAP_CONSTRAINT, NO_OVERLAP_MESSAGE
 from innkeeper.booking.errors import (
@@ -101,6 +101,24 @@ def _clean_guest(guest: GuestDetails) -> GuestDetails:
     return GuestDetails(name, email, phone)
 
 
+def booking_guest_phone_set(*, booking: Booking, phone: str, actor) -> Booking:
+    """Give ``booking`` the guest's phone (E.164, as a form cleaned it; "" for none), e.g. from the online
+    check-in, so that the messages that follow (the door code) go to it. The number is not logged."""
+    phone = (phone or "").strip()
+    if len(phone) > 32:
+        raise InvalidInput(_("The phone number is too long."), field="guest.phone", code="too_long")
+
+    def work():
+        b = _locked(booking)
+        if b.guest_phone != phone:
+            b.guest_phone = phone
+            b.save(update_fields=["guest_phone", "updated_at"])
+            _event(b, "guest_phone", actor)
+        return b
+
+    return db.write(work)
+
+
 def _locale(hotel: Hotel, locale: str | None) -> str:
     offered = hotel.locales or [code for code, _name in settings.LANGUAGES]
     if not locale:
@@ -111,7 +129,7 @@ def _locale(hotel: Hotel, locale: str | None) -> str:
     return locale
 
 
-def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
+def _add_ons(hotel: Hotel, codes, *, stay, now: datetime) -> list[AddOn]:
     codes = list(dict.fromkeys(codes or ()))
     if not codes:
         return []
@@ -120,6 +138,7 @@ def _add_ons(hotel: Hotel, codes) -> list[AddOn]:
     if unknown:
         raise InvalidInput(_("These extras are not offered: %(codes)s.") % {"codes": ", ".join(unknown)},
                            field="add_ons", code="unknown")
+    extras.check(hotel=hotel, add_ons=found.values(), stay=stay, now=now)  # e.g. no late check-out by the hour
     return [found[c] for c in codes]
 
 
@@ -249,7 +268,7 @@ def _insert(booking: Booking) -> None:
 def _place(*, hotel, room_type_slug, stay, guests, guest, locale, add_on_codes, source, status, actor, now,
            request_key, then: Then) -> Booking:
     room_type, overrides = _room_type_locked(hotel, room_type_slug, stay.dates)
-    add_ons = _add_ons(hotel, add_on_codes)
+    add_ons = _add_ons(hotel, add_on_codes, stay=stay, now=now)
     broken = rules.violation(room_type=room_type, stay=stay, guests=guests, overrides=overrides)
     if broken:
         raise broken
@@ -518,7 +537,7 @@ def booking_add_add_ons(*, booking: Booking, codes, actor: str, now: datetime | 
             raise Conflict(_("A booking that is %(status)s cannot be changed.") % {"status": b.status},
                            code="not_changeable")
         have = set(b.add_ons.values_list("add_on__code", flat=True))
-        new = [a for a in _add_ons(b.hotel, codes) if a.code not in have]
+        new = _add_ons(b.hotel, [c for c in codes if c not in have], stay=b, now=now)
         if not new:
             return b
         if any(a.code in occupied.EXTENDING for a in new):

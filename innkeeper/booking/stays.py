@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -93,6 +93,19 @@ def hourly(hotel, start: datetime, hours: int, *, now: datetime) -> Stay:
             field="start", code="outside_hourly_window",
         )
     return Stay(HOURLY, start.astimezone(UTC), end.astimezone(UTC), start.date(), None, hours)
+
+
+def first_hourly_start(hotel, *, now: datetime, hours: int) -> datetime:
+    """The earliest start an hourly search offers at ``now``, in the hotel's zone: the next whole hour not in
+    the past that leaves ``hours`` before the hotel's hourly window closes that day; failing that, the
+    window's opening the next day. Starts are offered by the whole hour."""
+    tz = hotel.tz
+    today = now.astimezone(tz).date()
+    for hour in range(hotel.hourly_start_hour, hotel.hourly_end_hour - hours + 1):
+        start = datetime.combine(today, time(hour), tzinfo=tz)
+        if start >= now:
+            return start
+    return datetime.combine(today + timedelta(days=1), time(hotel.hourly_start_hour), tzinfo=tz)
 
 
 def from_request(hotel, *, check_in=None, check_out=None, start=None, hours=None, now: datetime) -> Stay:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from django_scopes import scopes_disabled
 
+from innkeeper.booking import selectors
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
@@ -29,6 +30,7 @@ from innkeeper.hotels.models import AddOn
 
 GUEST = "guest"
 DONE = frozenset({Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
+OVER = frozenset({Status.CANCELLED, Status.CHECKED_OUT, Status.NO_SHOW, Status.EXPIRED})  # never open again
 DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
@@ -62,11 +64,22 @@ def booking_for_token(token: str, *, now: datetime, hotel=None) -> Booking:
 
 
 def ensure_open(booking: Booking) -> None:
-    """Raise a clear error when this booking's check-in cannot be done (any more)."""
+    """Raise a clear error when this booking's check-in cannot be done (any more). The code says which:
+    already_completed, booking_over (it never can again) or check_in_closed (not yet, e.g. unpaid)."""
     if booking.status in DONE:
         raise CheckInClosed(_("Your online check-in is already complete. Your door code and door link "
                               "were sent to you by e-mail; the link below shows them again."),
                             code="already_completed")
+    if booking.status == Status.CANCELLED:
+        raise CheckInClosed(_("This booking was cancelled, so it can no longer be checked in. "
+                              "Please contact the hotel if you think this is a mistake."), code="booking_over")
+    if booking.status == Status.CHECKED_OUT:
+        raise CheckInClosed(_("This stay is over: you have checked out. If you need anything, please contact "
+                              "the hotel."), code="booking_over")
+    if booking.status in OVER:
+        raise CheckInClosed(_("Online check-in is not possible for this booking (%(status)s). "
+                              "Please contact the hotel.") % {"status": booking.get_status_display()},
+                            code="booking_over")
     if booking.status != Status.CONFIRMED:
         raise CheckInClosed(_("Online check-in is not possible for this booking (%(status)s). "
                               "Please contact the hotel.") % {"status": booking.get_status_display()})
@@ -90,56 +103,78 @@ def _country_code(text: str) -> str:
     return countries.by_name(text, language="en") or countries.by_name(text, language="ru")
 
 
+class IdentityInvalid(InvalidInput):
+    """Every problem with what the guest typed (``problems``, each naming its field), so a form can show
+    them all at once; read as a single error, it is the first."""
+
+    def __init__(self, problems: list[InvalidInput]):
+        first = problems[0]
+        super().__init__(first.message, code=first.code, field=first.field)
+        self.problems = problems
+
+
+def _date(value) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return value if isinstance(value, date) else None
+
+
 def clean_identity(*, legal_name, date_of_birth, document_number, nationality, address="",
                    today: date) -> Identity:
-    """Check what the guest typed; each problem names its field."""
+    """Check what the guest typed; IdentityInvalid lists every problem, each naming its field."""
+    problems = []
+
+    def problem(message, field, code):
+        problems.append(InvalidInput(message, field=field, code=code))
+
     name = " ".join(str(legal_name or "").split())
     if not name:
-        raise InvalidInput(_("Please enter your full name as it appears in your passport or ID."),
-                           field="legal_name", code="required")
-    if len(name) > 200:
-        raise InvalidInput(_("The name is too long."), field="legal_name", code="too_long")
-    if isinstance(date_of_birth, str):
-        try:
-            date_of_birth = date.fromisoformat(date_of_birth.strip())
-        except ValueError:
-            date_of_birth = None
-    if not isinstance(date_of_birth, date):
-        raise InvalidInput(_("Please enter your date of birth."), field="date_of_birth", code="required")
-    if date_of_birth >= today or date_of_birth.year < today.year - 120:
-        raise InvalidInput(_("Please check your date of birth."), field="date_of_birth", code="invalid")
+        problem(_("Please enter your full name as it appears in your passport or ID."), "legal_name", "required")
+    elif len(name) > 200:
+        problem(_("The name is too long."), "legal_name", "too_long")
+    born = _date(date_of_birth)
+    if born is None:
+        problem(_("Please enter your date of birth."), "date_of_birth", "required")
+    elif born >= today or born.year < today.year - 120:
+        problem(_("Please check your date of birth."), "date_of_birth", "invalid")
     number = re.sub(r"[\s-]", "", str(document_number or "")).upper()
     if not number:
-        raise InvalidInput(_("Please enter your passport or ID number."), field="document_number", code="required")
-    if not DOCUMENT.match(number):
-        raise InvalidInput(_("A passport or ID number has 5 to 20 letters and digits."),
-                           field="document_number", code="invalid")
-    nationality = " ".join(str(nationality or "").split())
-    if not nationality:
-        raise InvalidInput(_("Please enter your nationality."), field="nationality", code="required")
-    nationality = _country_code(nationality)
-    if not nationality:
-        raise InvalidInput(_("Please choose your nationality from the list of countries."),
-                           field="nationality", code="invalid")
+        problem(_("Please enter your passport or ID number."), "document_number", "required")
+    elif not DOCUMENT.match(number):
+        problem(_("A passport or ID number has 5 to 20 letters and digits."), "document_number", "invalid")
+    country = " ".join(str(nationality or "").split())
+    if not country:
+        problem(_("Please enter your nationality."), "nationality", "required")
+    elif not (country := _country_code(country)):
+        problem(_("Please choose your nationality from the list of countries."), "nationality", "invalid")
     address = " ".join(str(address or "").split())
     if len(address) > 255:
-        raise InvalidInput(_("The address is too long."), field="address", code="too_long")
-    return Identity(name, date_of_birth, number, nationality, address)
+        problem(_("The address is too long."), "address", "too_long")
+    if problems:
+        raise IdentityInvalid(problems)
+    return Identity(name, born, number, country, address)
 
 
-def offered_add_ons(booking: Booking) -> list[AddOn]:
-    """The hotel's active extras the booking does not have yet."""
-    have = booking.add_ons.values_list("add_on_id", flat=True)
-    return list(AddOn.objects.filter(hotel_id=booking.hotel_id, is_active=True).exclude(pk__in=have))
+def offered_add_ons(booking: Booking, *, now: datetime) -> list[AddOn]:
+    """The extras the guest may add to this stay now (booking.selectors.add_ons_offered) that it does not
+    have yet."""
+    have = set(booking.add_ons.values_list("add_on_id", flat=True))
+    return [a for a in selectors.add_ons_offered(hotel=booking.hotel, stay=booking, now=now) if a.pk not in have]
 
 
-def clean_add_ons(booking: Booking, codes) -> list[str]:
-    offered = {a.code for a in offered_add_ons(booking)}
+def clean_add_ons(booking: Booking, codes, *, now: datetime) -> list[str]:
+    """``codes`` without repeats, if each is an extra the guest may add now; else InvalidInput saying why."""
     codes = list(dict.fromkeys(str(c) for c in codes or ()))
-    unknown = [c for c in codes if c not in offered]
+    have = set(booking.add_ons.values_list("add_on__code", flat=True))
+    on_sale = {a.code: a for a in AddOn.objects.filter(hotel_id=booking.hotel_id, is_active=True, code__in=codes)}
+    unknown = [c for c in codes if c not in on_sale or c in have]
     if unknown:
         raise InvalidInput(_("These extras are not offered: %(codes)s.") % {"codes": ", ".join(unknown)},
                            field="add_ons", code="unknown")
+    selectors.add_ons_check(hotel=booking.hotel, add_ons=[on_sale[c] for c in codes], stay=booking, now=now)
     return codes
 
 

@@ -153,6 +153,7 @@ SENTENCES = {
     "booking.changed": gettext_lazy("%(who)s changed the stay of booking %(ref)s"),
     "booking.moved": gettext_lazy("%(who)s moved booking %(ref)s from room %(before)s to %(after)s"),
     "booking.add_ons": gettext_lazy("%(who)s added extras to booking %(ref)s: %(added)s"),
+    "booking.guest_phone": gettext_lazy("%(who)s changed the phone number of booking %(ref)s"),
     "booking.message_resend": gettext_lazy("%(who)s sent a message about booking %(ref)s again"),
     "booking.keys_issue": gettext_lazy("%(who)s issued the key of booking %(ref)s"),
     "booking.keys_revoke": gettext_lazy("%(who)s revoked the keys of booking %(ref)s"),

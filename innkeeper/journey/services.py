@@ -91,18 +91,20 @@ def booking_pay(*, booking: Booking, card_number: str, now: datetime | None = No
 
 # -- online check-in -------------------------------------------------------------------------------
 
-def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=(), now: datetime | None = None
-                     ) -> tuple[Booking, LockKey]:
-    """Finish the online check-in in one transaction: extras on the bill, identity stored,
-    CHECKIN_COMPLETED, key queued."""
+def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=(), phone: str | None = None,
+                     now: datetime | None = None) -> tuple[Booking, LockKey]:
+    """Finish the online check-in in one transaction: extras on the bill, the guest's phone (E.164) when
+    given, identity stored, CHECKIN_COMPLETED, key queued."""
     now = now or timezone.now()
 
     def work():
         engine.add_ons_lock(booking=booking, codes=add_ons)  # the booking engine's lock order
         b = checkin.booking_open_locked(booking)
-        codes = checkin.clean_add_ons(b, add_ons)
+        codes = checkin.clean_add_ons(b, add_ons, now=now)
         if codes:
             b = engine.booking_add_add_ons(booking=b, codes=codes, actor=GUEST, now=now, then=STEPS)
+        if phone is not None:  # before the key is queued: its access message goes to this number
+            b = engine.booking_guest_phone_set(booking=b, phone=phone, actor=GUEST)
         checkin.identity_store(booking=b, identity=identity)
         b = engine.booking_transition(booking=b, to=Status.CHECKIN_COMPLETED, actor=GUEST, now=now, then=STEPS)
         checkin.completion_record(booking=b, now=now)

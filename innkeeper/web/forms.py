@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innkeeper.booking import stays
 from innkeeper.booking.errors import NoAvailability
+from innkeeper.core.dates import format_clock, format_day
+from innkeeper.web.phone import PhoneField
 
 NIGHTLY, HOURLY = "nightly", "hourly"
 
 
 class DateInput(forms.DateInput):
+    """The browser's own date picker (no script); ``min``/``max`` attributes keep it to the dates that can be
+    chosen, and the form checks them again."""
+
     input_type = "date"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+    def limit(self, low: date | None = None, high: date | None = None) -> None:
+        for name, value in (("min", low), ("max", high)):
+            if value is not None:
+                self.attrs[name] = value.isoformat()
+
+
+class StartSelect(forms.Select):
+    """The whole hours an hourly stay may start at. On the first day with starts left, the hours before the
+    first one are disabled; web/search.js does the same when the guest picks that day (data-first-*)."""
+
+    disabled_below: int | None = None
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if self.disabled_below is not None and int(value) < self.disabled_below:
+            option["attrs"]["disabled"] = True
+        return option
 
 
 class SearchForm(forms.Form):
@@ -30,7 +54,7 @@ class SearchForm(forms.Form):
     check_in = forms.DateField(label=_("Check-in"), required=False, widget=DateInput())
     check_out = forms.DateField(label=_("Check-out"), required=False, widget=DateInput())
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
-    start_time = forms.IntegerField(label=_("Start time"), required=False, widget=forms.Select)
+    start_time = forms.IntegerField(label=_("Start time"), required=False, widget=StartSelect)
     hours = forms.IntegerField(label=_("Number of hours"), required=False, widget=forms.Select)
     guests = forms.IntegerField(label=_("Guests"), initial=2, widget=forms.Select)
     room_type = forms.SlugField(required=False, widget=forms.HiddenInput)
@@ -54,9 +78,24 @@ class SearchForm(forms.Form):
         low = min([rt.min_hours for rt in room_types if rt.sells_hourly] or [hotel.hourly_min_hours])
         high = max([rt.max_hours for rt in room_types if rt.sells_hourly] or [hotel.hourly_max_hours])
         self._range("hours", low, high, too_low=_("Stays are %(min)d to %(max)d hours.") % {"min": low, "max": high})
-        today = timezone.localdate(timezone=hotel.tz)
-        for name in ("check_in", "check_out", "date"):
-            self.fields[name].widget.attrs["min"] = today.isoformat()
+        self._limit_dates(hotel, hours=low)
+
+    def _limit_dates(self, hotel, *, hours: int) -> None:
+        """Date pickers from today (hourly: from the first day with a start left) to the booking horizon;
+        the hourly search starts at the first start not in the past, in the hotel's time zone."""
+        now = timezone.now()
+        today = timezone.localdate(now, timezone=hotel.tz)
+        last = today + timedelta(days=settings.INNKEEPER_BOOKING_HORIZON_DAYS)
+        self.first_start = first = stays.first_hourly_start(hotel, now=now, hours=hours)
+        self.fields["check_in"].widget.limit(today, last)
+        self.fields["check_out"].widget.limit(today + timedelta(days=1), last + timedelta(days=hotel.max_nights))
+        self.fields["date"].widget.limit(first.date(), last)
+        self.fields["date"].initial, self.fields["start_time"].initial = first.date(), first.hour
+        start = self.fields["start_time"].widget
+        start.attrs.update({"data-first-date": first.date().isoformat(), "data-first-hour": first.hour})
+        chosen = self.data.get(self.add_prefix("date")) if self.is_bound else first.date().isoformat()
+        if chosen == first.date().isoformat():
+            start.disabled_below = first.hour
 
     def _range(self, name, low, high, *, too_low, too_high=None, label=str) -> None:
         """A drop-down of low..high whose out-of-range values get a message saying what the range is
@@ -77,11 +116,22 @@ class SearchForm(forms.Form):
             for name in ("date", "start_time", "hours"):
                 if data.get(name) is None and name not in self.errors:
                     self.add_error(name, _("This field is required."))
+            self._clean_start(data.get("date"), data.get("start_time"))
         else:
             for name in ("check_in", "check_out"):
                 if data.get(name) is None and name not in self.errors:
                     self.add_error(name, _("This field is required."))
         return data
+
+    def _clean_start(self, day, hour) -> None:
+        """No start before the first one offered (the same rule as the disabled options, for any client)."""
+        first = self.first_start
+        if day is not None and day < first.date():
+            self.add_error("date", _("The earliest start for an hourly stay is %(date)s at %(time)s.") % {
+                "date": format_day(first.date()), "time": format_clock(first, tz=first.tzinfo)})
+        elif day == first.date() and hour is not None and hour < first.hour and "start_time" not in self.errors:
+            self.add_error("start_time", _("This start has passed. The earliest start that day is %(time)s.")
+                           % {"time": format_clock(first, tz=first.tzinfo)})
 
     def stay_request(self) -> dict:
         """Arguments for stays.from_request, from valid data."""
@@ -138,9 +188,12 @@ class GuestForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("E-mail"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Phone (optional)"), max_length=32, required=False,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}))
+    phone = PhoneField(label=_("Phone (optional)"), required=False)  # cleaned to E.164
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, region: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].localise(region)  # the country a number without "+" is read in: the hotel's
 
     FIELD_FOR = {"guest.name": "name", "guest.email": "email", "guest.phone": "phone"}
 

@@ -1,10 +1,15 @@
 """A form sent back with errors, in a real browser: every aria-describedby on the page names elements that
-exist, and a screen reader reads each field's error as that field's description."""
+exist, and a screen reader reads each field's error as that field's description; the check-in form shows
+every mistake at once and keeps what was typed."""
 
 from datetime import timedelta
 
+from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
+from innkeeper.booking.states import Status
+from innkeeper.checkin.models import CheckIn, GuestIdentity
+from innkeeper.hotels import links
 from tests import factories
 from tests.e2e.test_guest_flows import site, url  # noqa: F401  (site is a fixture)
 from tests.factories import PASSWORD
@@ -66,3 +71,65 @@ def test_the_guest_details_form_reads_out_each_error(page, site, future):  # noq
     assert described(page) == {"name": "This field is required.", "email": "Enter a valid email address."}
     expect(page.get_by_label("Full name")).to_have_accessible_description("This field is required.")
     expect(page.get_by_label("E-mail")).to_have_accessible_description("Enter a valid email address.")
+
+
+def test_the_check_in_form_shows_every_mistake_at_once_keeps_what_was_typed_then_completes(
+        page, hotel, other_hotel, book, future):
+    hotel.country = "RU"
+    hotel.save()
+    room_type = factories.make_room_type(hotel, slug="lux", name="Deluxe", rooms=1)
+    factories.make_room_type(other_hotel, slug="far", name="Faraway Suite", rooms=1)
+    booking = book(hotel, room_type, future, future + timedelta(days=2), email="anna@example.com")
+    page.goto(url(page, f"/en/check-in/?token={links.checkin_token(booking)}&step=guest"))
+    assert described(page) == {}
+    assert page.get_by_label("Country code").input_value() == "RU"  # the hotel's country to start with
+
+    page.get_by_label("Full name (as in your passport or ID)").fill("Anna Petrova")
+    page.get_by_label("Date of birth").fill((future + timedelta(days=1)).isoformat())  # in the future
+    page.get_by_label("Passport or ID number").fill("12")
+    page.get_by_label("Phone number").fill("123")
+    page.get_by_label("Home address (optional)").fill("Tverskaya 7, Moscow")
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+
+    # Every mistake at once, each read out as its field's description; the summary links to each field.
+    assert described(page) == {
+        "date_of_birth": "Please check your date of birth.",
+        "document_number": "A passport or ID number has 5 to 20 letters and digits.",
+        "nationality": "Please enter your nationality.",
+        "fieldset": "This is not a valid phone number in Russia. Check the number and the country.",
+    }
+    expect(page.get_by_label("Passport or ID number")).to_have_accessible_description(
+        "A passport or ID number has 5 to 20 letters and digits.")
+    expect(page.get_by_label("Full name (as in your passport or ID)")).to_have_accessible_description("")
+    assert summary.get_by_role("link").evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
+        "#id_date_of_birth", "#id_document_number", "#id_nationality", "#id_phone_1"]
+    summary.get_by_role("link", name="Passport or ID number").click()
+    assert page.evaluate("location.hash") == "#id_document_number"
+    # What was typed is still there, and nothing was saved.
+    assert [page.get_by_label(label).input_value() for label in (
+        "Full name (as in your passport or ID)", "Date of birth", "Passport or ID number", "Phone number",
+        "Home address (optional)")] == [
+        "Anna Petrova", (future + timedelta(days=1)).isoformat(), "12", "123", "Tverskaya 7, Moscow"]
+    with scopes_disabled():
+        assert not CheckIn.objects.exists()
+
+    # Fixed, the check-in goes through, with the phone stored in E.164.
+    page.get_by_label("Date of birth").fill("1990-05-17")
+    page.get_by_label("Passport or ID number").fill("75 1234567")
+    page.get_by_label("Nationality").select_option("RU")
+    page.get_by_label("Phone number").fill("916 123-45-67")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Additional services").wait_for()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Check and confirm").wait_for()
+    assert "+79161234567" in page.locator(".facts-list").inner_text()
+    page.get_by_role("button", name="Complete check-in").click()
+    page.get_by_role("heading", name="Online check-in complete").wait_for()
+    with scopes_disabled():
+        booking.refresh_from_db()
+        identity = GuestIdentity.objects.get(booking=booking)
+    assert (booking.status, booking.guest_phone) == (Status.CHECKIN_COMPLETED, "+79161234567")
+    assert (identity.legal_name, identity.document_number, identity.nationality.code, identity.address) == (
+        "Anna Petrova", "751234567", "RU", "Tverskaya 7, Moscow")

@@ -7,7 +7,6 @@ checked again at each step; the booking itself is made by the booking services.
 import uuid
 
 from django.core import signing
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,17 +25,18 @@ from innkeeper.hotels.models import RoomType
 from innkeeper.journey import services as journey
 from innkeeper.web import seo
 from innkeeper.web.forms import GuestForm, PaymentForm, SearchForm
+from innkeeper.web.views import links
 
 
 def booking_from_token(request, token: str) -> Booking:
     try:
         reference = tokens.unsign(token, salt=BOOKING_TOKEN_SALT)
     except signing.BadSignature:
-        raise Http404 from None
+        raise links.booking_link_invalid() from None
     booking = (Booking.objects.filter(hotel=request.hotel, reference=reference)
                .select_related("hotel", "room_type", "room").first())
-    if booking is None:
-        raise Http404
+    if booking is None:  # another hotel's booking looks the same as none
+        raise links.booking_link_invalid()
     return selectors.as_guest_sees(booking, now=timezone.now())
 
 
@@ -85,7 +85,8 @@ def details(request):
     offer = next((o for o in offers if o.room_type.slug == slug), None)
     if stay is None or offer is None:
         return redirect(f"{reverse('book')}?{urlencode(data)}")
-    guest_form = GuestForm(request.POST or None, initial={"request_key": uuid.uuid4().hex})
+    region = hotel.country.code
+    guest_form = GuestForm(request.POST or None, initial={"request_key": uuid.uuid4().hex}, region=region)
     message = ""
     if request.method == "POST" and offer.available and guest_form.is_valid():
         g = guest_form.cleaned_data
@@ -106,7 +107,7 @@ def details(request):
         except Conflict:  # the page was sent back after a booking, then changed: a new key makes a new booking
             message = _("This form was already used for a booking with other details. Check the details and "
                         "send the form again to make a new booking.")
-            guest_form = GuestForm({**request.POST.dict(), "request_key": uuid.uuid4().hex})
+            guest_form = GuestForm({**request.POST.dict(), "request_key": uuid.uuid4().hex}, region=region)
             guest_form.is_valid()
         else:
             step = "book_pay" if booking.status in EXPIRING else "book_done"

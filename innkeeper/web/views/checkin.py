@@ -19,10 +19,10 @@ from innkeeper.journey import services as journey
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
-from innkeeper.web.checkin_forms import AddOnsForm, IdentityForm
+from innkeeper.web.checkin_forms import IDENTITY_FIELDS, AddOnsForm, IdentityForm
+from innkeeper.web.views import links
 
 STEPS = ("overview", "guest", "extras", "confirm")
-IDENTITY_FIELDS = ("legal_name", "date_of_birth", "document_number", "nationality", "address")
 
 
 def _meta(request, title):
@@ -45,16 +45,14 @@ def check_in(request):
     except (NotFound, Conflict) as error:
         if isinstance(error, NotFound):  # a link that opens nothing counts against its sender
             throttle.limit("checkin_link", client_ip(request), hotel=request.hotel)
-        return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
-                                                        "meta": _meta(request, _("Online check-in"))},
-                      status=404 if isinstance(error, NotFound) else 410)
+        return links.link_page(request, kind=links.CHECK_IN, message=error.message,
+                               status=404 if isinstance(error, NotFound) else 410)
     try:
         services.ensure_open(booking)
     except Conflict as error:
-        if error.code != "already_completed":
-            return render(request, "checkin/problem.html", {"message": error.message, "code": error.code,
-                                                            "meta": _meta(request, _("Online check-in"))},
-                          status=409)
+        if error.code != "already_completed":  # over for good (cancelled, checked out...) or not yet (unpaid)
+            return links.link_page(request, kind=links.CHECK_IN, message=error.message,
+                                   status=410 if error.code == "booking_over" else 409)
         key = lock_keys.current_key(booking)
         access = None
         if key and key.status == KeyStatus.ACTIVE:
@@ -75,22 +73,22 @@ def check_in(request):
     today = timezone.localdate(timezone=booking.hotel.tz)
 
     if step == "guest":
-        form = IdentityForm(request.POST or None, initial={f: draft.get(f, "") for f in IDENTITY_FIELDS})
-        if request.method == "POST" and form.is_valid():
-            data = {f: form.cleaned_data[f] for f in IDENTITY_FIELDS}
-            services.draft_save(booking, data)
+        # The phone's country: the guest's nationality once known, else the hotel's (a stored number has its own).
+        region = draft.get("nationality") or booking.hotel.country.code
+        initial = {**{f: draft.get(f, "") for f in IDENTITY_FIELDS}, "phone": draft.get("phone", booking.guest_phone)}
+        form = IdentityForm(request.POST or None, initial=initial, today=today, region=region)
+        if request.method == "POST":
+            # Only details that pass every check are kept; with any mistake nothing is saved, the page shows
+            # every mistake at once and what was typed (Back leaves, keeping the last complete details).
+            if form.is_valid():
+                services.draft_save(booking, form.draft())
+                return _go(token, "overview" if "back" in request.POST else "extras")
             if "back" in request.POST:
                 return _go(token, "overview")
-            try:
-                services.clean_identity(**data, today=today)
-            except InvalidInput as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                return _go(token, "extras")
         return render(request, "checkin/guest.html", {**context, "form": form})
 
     if step == "extras":
-        offered = services.offered_add_ons(booking)
+        offered = services.offered_add_ons(booking, now=now)
         form = AddOnsForm(request.POST or None, offered=offered, initial={"add_ons": draft.get("add_ons", [])})
         if request.method == "POST" and form.is_valid():
             services.draft_save(booking, {"add_ons": form.cleaned_data["add_ons"]})
@@ -102,8 +100,9 @@ def check_in(request):
             identity = _identity(draft, today)
         except InvalidInput:
             return _go(token, "guest")
-        codes = [c for c in draft.get("add_ons", []) if c in {a.code for a in services.offered_add_ons(booking)}]
-        chosen = [a for a in services.offered_add_ons(booking) if a.code in codes]
+        offered = services.offered_add_ons(booking, now=now)  # an extra chosen earlier may have gone since
+        codes = [c for c in draft.get("add_ons", []) if c in {a.code for a in offered}]
+        chosen = [a for a in offered if a.code in codes]
         preview = with_add_ons(hotel=booking.hotel, quoted=booking.quote, add_ons=chosen,
                                units=booking.nights or 1, guests=booking.guests)
         message = ""
@@ -111,13 +110,15 @@ def check_in(request):
             if "back" in request.POST:
                 return _go(token, "extras")
             try:
-                journey.checkin_complete(booking=booking, identity=identity, add_ons=codes, now=now)
+                journey.checkin_complete(booking=booking, identity=identity, add_ons=codes,
+                                         phone=draft.get("phone"), now=now)
             except (InvalidInput, Conflict, Busy) as error:
                 message = error.message
             else:
                 return redirect(reverse("check_in") + "?" + urlencode({"token": token}))
         return render(request, "checkin/confirm.html", {
             **context, "identity": identity, "document_masked": mask(identity.document_number),
+            "phone": draft.get("phone", booking.guest_phone),
             "chosen": chosen, "preview": preview, "message": message})
 
     return render(request, "checkin/overview.html", context)

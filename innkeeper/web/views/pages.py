@@ -9,6 +9,7 @@ from innkeeper.hotels.theme import LOGO_EXTENSIONS
 from innkeeper.web import seo
 from innkeeper.web.forms import SearchForm
 from innkeeper.web.templatetags.web import money
+from innkeeper.web.views import links
 
 
 def _room_types(hotel):
@@ -90,6 +91,8 @@ def logo(request, name):
 
 
 def not_found(request, exception=None):
+    if isinstance(exception, links.LinkRefused):  # a guest's link: say what happened and what to do
+        return links.refused(request, exception)
     hotel = request.hotel
     return render(request, "web/not_found.html", {
         "meta": seo.meta(request, title=_("Page not found — %(name)s") % {"name": hotel.name},

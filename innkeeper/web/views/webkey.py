@@ -6,14 +6,25 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
+from innkeeper.booking.states import Status
 from innkeeper.core.errors import Busy, NotFound, TooManyRequests
 from innkeeper.core.http import client_ip
 from innkeeper.hotels.models import Room
 from innkeeper.locks import services
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
+from innkeeper.web.views import links
+
+# A booking in one of these will never open its door again.
+OVER = {
+    Status.CHECKED_OUT: gettext_lazy("You have checked out, so this door link no longer works. "
+                                     "Thank you for staying with us."),
+    Status.CANCELLED: gettext_lazy("This booking was cancelled, so this door link no longer works."),
+    Status.NO_SHOW: gettext_lazy("This booking was closed as a no-show, so this door link no longer works."),
+}
 
 
 def _meta(request, title):
@@ -30,8 +41,11 @@ def webkey(request):
         if key.hotel_id != request.hotel.id:
             raise NotFound(_("This door link is not valid. Please use the link from your access message."))
     except (NotFound, services.WebKeyRefused) as error:
-        return render(request, "locks/webkey.html", {**context, "message": error.message, "refused": True},
-                      status=404 if isinstance(error, NotFound) else 410)
+        return links.link_page(request, kind=links.DOOR, message=error.message,
+                               status=404 if isinstance(error, NotFound) else 410)
+    over = OVER.get(key.booking.status)  # the stay is over for good: say that, not "not checked in"
+    if over and request.method != "POST":
+        return links.link_page(request, kind=links.DOOR, message=str(over), status=410)
     context.update({"key": key, "booking": key.booking, "room": key.room,
                     "valid_from": key.valid_from.astimezone(key.hotel.tz),
                     "valid_until": key.valid_until.astimezone(key.hotel.tz)})
@@ -61,6 +75,8 @@ def webkey(request):
         except Busy as error:  # the key's other presses held it too long: a moment later it works
             context["message"], status = error.message, 503
         except (NotFound, services.WebKeyRefused) as error:
+            if over:  # the press is logged as refused, as any other
+                return links.link_page(request, kind=links.DOOR, message=str(over), status=410)
             context["message"], status = error.message, 409
         else:
             context["opened"] = True
