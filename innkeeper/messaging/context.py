@@ -15,7 +15,7 @@ CHECK_IN_OPEN = frozenset({"CONFIRMED"})
 def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) -> dict:
     """Variables for messages about ``booking``, formatted in the guest's language and the hotel's zone.
 
-    Later steps pass what only they know (``pin``, ``web_key_link``, ``check_in_link``, ``room_number``)
+    Later steps pass what only they know (``pin``, ``web_key_link``, ``app_key_account``, ``room_number``...)
     as ``extra``; a name outside VARIABLES is a programming error. ``add_on_names``: the booking's extras
     when the caller has read them already (a worker's batch), else they are read here.
     """
@@ -39,6 +39,8 @@ def booking_context(booking, *, add_on_names: list[str] | None = None, **extra) 
             "room_number": booking.room.number,
             "pin": "",
             "web_key_link": "",
+            "app_key_account": "",
+            "app_key_password": "",
             # While the guest may still check in online, every message about the booking carries the link.
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
             "add_ons": add_on_names if add_on_names is not None else
