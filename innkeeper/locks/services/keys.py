@@ -141,8 +141,9 @@ def keys_issue_for(*, booking: Booking, now: datetime) -> LockKey:
     """Queue the keys for ``booking`` (in the caller's transaction): its PIN, and its app key where the hotel
     gives them. Returns the PIN's key. Asking twice gives the same keys.
 
-    The app key's row is written first: a worker takes due keys in that order, so when the PIN works and
-    its access message is queued, the app key has had its first answer from the lock cloud."""
+    The app key's row is written first: a worker's batch takes due keys in the order they were written, so
+    by the time the PIN works and its access message is queued, the app key has had its first answer from
+    the lock cloud (the message tells the guest about it only if it is there or on its way)."""
     app_key_issue_for(booking=booking, now=now)
     live = LockKey.objects.filter(booking=booking, method=KeyMethod.PIN, status__in=LIVE).first()
     if live is not None:
