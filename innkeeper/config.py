@@ -33,6 +33,8 @@ class Config:
     field_encryption_keys: list[str]
     lock_provider: str = "simulator"
     ttlock: dict | None = None
+    app_keys: bool = False  # the install's lock account sends guests a TTLock app key too
+    app_keys_remote_unlock: bool = False
     locks_dispatch: str = "inline"
     trusted_proxy_count: int = 0
     rate_limits: dict | None = None
@@ -415,6 +417,9 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     if keys is None:
         keys = [demo_encryption_key(secret_key or DEMO_SECRET_KEY)]
     lock_provider, ttlock = _locks(env, problems, production)
+    app_keys = _parse(env, "TTLOCK_APP_KEYS", _bool, problems, required=False, default=False, hint="true or false")
+    app_keys_remote_unlock = _parse(env, "TTLOCK_APP_KEYS_REMOTE_UNLOCK", _bool, problems, required=False,
+                                    default=False, hint="true or false")
     locks_dispatch = _parse(env, "LOCKS_DISPATCH", _choice(("inline", "celery")), problems, required=False,
                             default="inline", hint="inline or celery")
     rate_limits = _parse(env, "RATE_LIMITS", _rate_limits, problems, required=False, default=_rate_limits(""),
@@ -458,7 +463,8 @@ def load(base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
         )
     return Config(mode=mode, debug=debug, secret_key=secret_key, allowed_hosts=allowed_hosts,
                   database=database, time_zone=time_zone, platform_hosts=[h.lower() for h in platform_hosts],
-                  field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock,
+                  field_encryption_keys=keys, lock_provider=lock_provider, ttlock=ttlock, app_keys=app_keys,
+                  app_keys_remote_unlock=app_keys_remote_unlock,
                   locks_dispatch=locks_dispatch, trusted_proxy_count=trusted_proxy_count,
                   rate_limits=rate_limits, cache_url=cache_url,
                   celery_broker_url=celery_broker_url, email=email,

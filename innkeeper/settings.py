@@ -227,6 +227,10 @@ FIELD_ENCRYPTION_KEYS = CONFIG.field_encryption_keys
 # Smart locks and online check-in
 LOCK_PROVIDER = CONFIG.lock_provider
 TTLOCK = CONFIG.ttlock
+# The install's lock account (a hotel without its own): guests also get a TTLock app key, which may (or may
+# not) open the door remotely through the gateway. A hotel's own lock account says this for itself.
+TTLOCK_APP_KEYS = CONFIG.app_keys
+TTLOCK_APP_KEYS_REMOTE_UNLOCK = CONFIG.app_keys_remote_unlock
 # inline: key operations run right after the transaction commits (no worker needed);
 # celery: a worker runs them (innkeeper.locks.tasks).
 LOCKS_DISPATCH = CONFIG.locks_dispatch  # deprecated and read by nothing: a Celery worker always does keys

@@ -115,6 +115,15 @@ def test_ttlock_needs_its_credentials_and_a_valid_url(tmp_path):
         config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "august"})
 
 
+def test_ttlock_app_keys_are_off_unless_switched_on(tmp_path):
+    cfg = config.load(tmp_path, PRODUCTION)
+    assert (cfg.app_keys, cfg.app_keys_remote_unlock) == (False, False)
+    cfg = config.load(tmp_path, {**PRODUCTION, "TTLOCK_APP_KEYS": "1", "TTLOCK_APP_KEYS_REMOTE_UNLOCK": "yes"})
+    assert (cfg.app_keys, cfg.app_keys_remote_unlock) == (True, True)
+    with pytest.raises(ImproperlyConfigured, match="TTLOCK_APP_KEYS is invalid"):
+        config.load(tmp_path, {**PRODUCTION, "TTLOCK_APP_KEYS": "sometimes"})
+
+
 def test_the_booking_horizon_defaults_to_two_years_and_is_checked(tmp_path):
     assert config.load(tmp_path, {}).booking_horizon_days == 730
     assert config.load(tmp_path, {"BOOKING_HORIZON_DAYS": "365"}).booking_horizon_days == 365

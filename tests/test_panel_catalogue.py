@@ -1,6 +1,7 @@
 """The staff panel's rooms, rates, extras and settings: owners change them (and each change is audited),
 staff may only take a room in or out of service, another hotel's rows are 404."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -186,6 +187,33 @@ def test_an_owner_sets_the_hotels_own_ttlock_account_with_secrets_kept_and_encry
                                          actor_id=str(owner.pk)).order_by("id")
     assert [e.after.get("username") for e in entries] == ["hotel-user", "renamed"]
     assert all("s3cret" not in str(e.before) + str(e.after) for e in entries)
+
+
+def test_an_owner_switches_ttlock_app_keys_on_for_the_hotels_guests(client, hotel, other_hotel, settings):
+    from innkeeper.core.models import IntegrationAccount
+    from innkeeper.locks.providers import app_keys_for
+
+    settings.TTLOCK_APP_KEYS = False
+    as_member(client, hotel, "OWNER", "owner@moscow.example")
+    page = client.get("/panel/settings/").content.decode()
+    switch = re.compile(r'<input type="checkbox" name="lock-app_keys"[^>]*>')
+    assert "Guests also get a key in the TTLock app" in page and "checked" not in switch.search(page).group(0)
+    form = {"lock-provider": "simulator", "lock-app_keys": "on", "lock-app_keys_remote_unlock": "on",
+            "lock-is_active": "on"}
+    assert client.post("/panel/settings/locks/", form).status_code == 302
+    with scopes_disabled():
+        config = IntegrationAccount.objects.get(hotel=hotel, kind="lock").config
+    assert config == {"app_keys": True, "app_keys_remote_unlock": True}
+    assert app_keys_for(hotel).remote_unlock is True and app_keys_for(other_hotel) is None
+    page = client.get("/panel/settings/").content.decode()
+    assert "checked" in switch.search(page).group(0)
+    # Remote opening goes with the app key: off with it.
+    assert client.post("/panel/settings/locks/", {"lock-provider": "simulator", "lock-app_keys_remote_unlock": "on",
+                                                  "lock-is_active": "on"}).status_code == 302
+    with scopes_disabled():
+        assert IntegrationAccount.objects.get(hotel=hotel, kind="lock").config == {
+            "app_keys": False, "app_keys_remote_unlock": False}
+    assert app_keys_for(hotel) is None
 
 
 def test_an_owner_chooses_the_main_domain_and_removes_domains_with_each_change_audited(client, hotel, other_hotel):

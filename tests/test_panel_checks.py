@@ -6,7 +6,6 @@ are there: one hotel's checks never touch the other's."""
 from __future__ import annotations
 
 import html
-import time
 from datetime import timedelta
 
 import pytest
@@ -127,10 +126,10 @@ def test_a_hanging_lock_cloud_holds_up_no_room_form(cloud, hotel, other_hotel, r
     worker.run(READ)
     cloud.latency = 5.0  # every /v3 answer from now on takes 5 s
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):  # the list is old: a read is due
-        started = time.monotonic()
+        asked = len(cloud.requests)
         assert client.get(f"/panel/rooms/{room.pk}/").status_code == 200
         assert client.post(f"/panel/rooms/{room.pk}/", room_form(room, "501")).status_code == 302
-        assert time.monotonic() - started < 2.0
+        assert len(cloud.requests) == asked  # neither request waited for the lock cloud: it was not asked
     assert lock_of(room) == ("501", INSTALL)
 
 
@@ -207,9 +206,8 @@ def test_test_connection_answers_while_the_lock_cloud_hangs(cloud, hotel, other_
                                 password=OWN[3], base_url=cloud.base_url)
     client = owner_of(hotel, "owner@moscow.example")
     cloud.latency = 1.0
-    started = time.monotonic()
     answer = client.post("/panel/settings/lock/verify/", follow=True, HTTP_ACCEPT_LANGUAGE="ru")
-    assert time.monotonic() - started < 0.9 and cloud.requests == []
+    assert cloud.requests == []  # the request did not wait for the lock cloud: it was not asked
     assert '<p class="muted" role="status">Проверяем подключение…</p>' in answer.content.decode()
     # Pressed again while it runs: nothing more is queued.
     client.post("/panel/settings/lock/verify/", HTTP_ACCEPT_LANGUAGE="ru")
@@ -244,9 +242,8 @@ def test_check_now_answers_before_the_dns_lookup_and_the_row_says_what_was_found
         mine = HotelDomain.objects.create(hotel=hotel, domain="moscow-inn.example")
         theirs = HotelDomain.objects.create(hotel=other_hotel, domain="other-inn.example")
     fake_dns.silent.add("_innkeeper.moscow-inn.example")  # the lookup will wait its full second
-    started = time.monotonic()
     answer = client.post(f"/panel/domains/{mine.pk}/check/", follow=True).content.decode()
-    assert time.monotonic() - started < 0.9 and fake_dns.queries == []
+    assert fake_dns.queries == []  # the request did not wait for the DNS server: it was not asked
     assert (f'<li data-domain="moscow-inn.example" id="domain-{mine.pk}" data-waiting="/panel/domains/">'
             "moscow-inn.example · <strong data-checking>checking the DNS record…</strong>") in answer
     assert f'action="/panel/domains/{mine.pk}/check/"' not in answer  # no second press while it runs

@@ -41,3 +41,19 @@ def test_seed_demo_creates_two_hotels_and_is_idempotent(db):
         assert {a.code for a in demo.add_ons.all()} >= {
             "early-check-in", "late-check-out", "airport-transfer", "coworking"}
         assert demo.room_types.filter(base_price_hourly__isnull=False).count() >= 2
+
+
+def test_the_demo_hotel_gives_ttlock_app_keys_and_tbilisi_does_not(db):
+    from innkeeper.core.models import IntegrationAccount
+    from innkeeper.locks.providers import app_keys_for
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())  # again: the same accounts, no second one
+    with scopes_disabled():
+        demo, tbilisi = Hotel.objects.get(slug="demo"), Hotel.objects.get(slug="tbilisi")
+        accounts = {a.hotel.slug: (a.provider, a.config) for a in IntegrationAccount.objects.filter(kind="lock")}
+    assert accounts == {"demo": ("simulator", {"app_keys": True, "app_keys_remote_unlock": False}),
+                        "tbilisi": ("simulator", {"app_keys": False, "app_keys_remote_unlock": False})}
+    assert app_keys_for(demo) is not None and app_keys_for(tbilisi) is None
+    assert "TTLock app keys on" in out.getvalue() and "TTLock app keys off" in out.getvalue()

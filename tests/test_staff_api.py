@@ -202,6 +202,28 @@ def test_keys_are_issued_revoked_and_retried_like_the_panels_buttons(hotel, keye
                       ("booking.keys_issue", staff_actor)]
 
 
+def test_the_keys_answer_says_which_is_the_pin_and_which_the_ttlock_app_key(hotel, other_hotel, book, future, settings,
+                                                                            django_capture_on_commit_callbacks):
+    settings.LOCK_PROVIDER = "simulator"
+    factories.make_lock_account(hotel, provider="simulator", app_keys=True)
+    rt = factories.make_room_type(hotel, slug="dbl", rooms=1)
+    with scopes_disabled():
+        rt.rooms.update(lock_id="SIM-moscow-1", lock_account_key="simulator")
+    mine = book(hotel, rt, future, future + timedelta(days=1), email="anna@example.com")
+    from innkeeper.booking import services as booking_services
+    with scope(hotel=hotel):
+        booking_services.booking_transition(booking=mine, to="CHECKED_IN", actor="test")
+    stranger = session(other_hotel, "STAFF", "desk@other.example")
+    assert post(stranger, f"/api/v1/staff/bookings/{mine.reference}/keys/issue", {}).status_code == 404
+    assert keys_of(mine) == []
+    staff = session(hotel, "STAFF", "desk@moscow.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = post(staff, f"/api/v1/staff/bookings/{mine.reference}/keys/issue", {})
+    assert issued.status_code == 200, issued.content
+    assert sorted((k["method"], k["receiver"], k["status"]) for k in issued.json()) == [
+        ("APP", "anna@example.com", "PENDING"), ("PIN", "", "PENDING")]
+
+
 def test_another_hotels_keys_are_404_and_untouched(client, hotel, keyed):
     mine, theirs = keyed
     with scopes_disabled():

@@ -185,6 +185,8 @@ def booking_move(request, reference: Text, payload: MoveIn):
 class KeyOut(Schema):
     id: int
     room: str
+    method: str = Field(description="PIN, or APP: a TTLock app key sent to `receiver` (the guest's e-mail or phone)")
+    receiver: str
     generation: int
     status: str
     kind: str
@@ -196,7 +198,8 @@ class KeyOut(Schema):
 
 
 def key_out(k: LockKey) -> dict:
-    return {"id": k.pk, "room": k.room.number, "generation": k.generation, "status": k.status, "kind": k.kind,
+    return {"id": k.pk, "room": k.room.number, "method": k.method, "receiver": k.receiver, "generation": k.generation,
+            "status": k.status, "kind": k.kind,
             "valid_from": _local(k.valid_from), "valid_until": _local(k.valid_until), "attempts": k.attempts,
             "last_error": k.last_error, "note": k.note}
 

@@ -164,6 +164,18 @@ SENTENCES = {
     "booking.key_revoke_failed": gettext_lazy("%(who)s could not remove the key of booking %(ref)s"),
     "booking.key_revoked": gettext_lazy("%(who)s revoked the key of booking %(ref)s"),
     "booking.key_retry": gettext_lazy("%(who)s tried the key of booking %(ref)s again"),
+    "booking.app_key_queued": gettext_lazy("%(who)s queued a TTLock app key to room %(room)s for booking %(ref)s"),
+    "booking.app_key_active": gettext_lazy("%(who)s sent the TTLock app key to room %(room)s for booking %(ref)s"),
+    "booking.app_key_failed": gettext_lazy("%(who)s could not send or move the TTLock app key of booking %(ref)s"),
+    "booking.app_key_move_queued": gettext_lazy("%(who)s queued new times for the TTLock app key of booking %(ref)s"),
+    "booking.app_key_moved": gettext_lazy("%(who)s moved the TTLock app key of booking %(ref)s to the new times"),
+    "booking.app_key_revoke_queued": gettext_lazy(
+        "%(who)s queued the removal of the TTLock app key of booking %(ref)s"),
+    "booking.app_key_revoke_failed": gettext_lazy("%(who)s could not remove the TTLock app key of booking %(ref)s"),
+    "booking.app_key_revoked": gettext_lazy("%(who)s removed the TTLock app key of booking %(ref)s"),
+    "booking.app_key_skipped": gettext_lazy(
+        "%(who)s sent no TTLock app key for booking %(ref)s: the guest gave no e-mail address or phone number "
+        "for an account"),
     "rates.set": gettext_lazy("%(who)s changed the rates"),
     "room.lock": gettext_lazy("%(who)s changed the lock of a room"),
     "lockaccount.set": gettext_lazy("%(who)s changed the lock account"),

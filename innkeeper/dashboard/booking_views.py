@@ -79,7 +79,8 @@ def booking_detail(request, reference: str):
         "booking": booking,
         "identity": GuestIdentity.objects.filter(booking=booking).first(),
         "check_in": CheckIn.objects.filter(booking=booking).first(),
-        "keys": LockKey.objects.filter(booking=booking).select_related("room").order_by("-generation"),
+        # The PIN's keys, then the app key's beside them, newest first.
+        "keys": LockKey.objects.filter(booking=booking).select_related("room").order_by("-method", "-generation"),
         "booking_messages": Message.objects.filter(booking=booking).select_related("booking"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),

@@ -33,6 +33,7 @@ from innkeeper.dashboard.forms import CalendarForm, LockAccountForm, MessagingAc
 from innkeeper.hotels import services, verification
 from innkeeper.hotels.models import AddOn, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks import binding as lock_binding
+from innkeeper.locks import providers as lock_providers
 from innkeeper.locks import services as locks
 from innkeeper.messaging import providers
 from innkeeper.messaging import services as messaging
@@ -205,6 +206,7 @@ def _settings_context(hotel, **forms):
     initial = {"provider": account.provider, "client_id": config.get("client_id", ""),
                "username": config.get("username", ""), "base_url": config.get("base_url", ""),
                "is_active": account.is_active} if account else {}
+    initial.update(lock_providers.app_key_switches(config if account else None))
     shown = {"is_active": account.is_active, "get_provider_display": LOCK_PROVIDER_LABELS.get(account.provider),
              "last_ok_at": account.last_ok_at, "last_error": account.last_error} if account else None
     context = {"form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"),

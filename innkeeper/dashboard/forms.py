@@ -183,6 +183,10 @@ class LockAccountForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
                                help_text=_("Leave blank to keep the one saved."))
     base_url = forms.URLField(label=_("TTLock server (blank: the install's)"), required=False, assume_scheme="https")
+    app_keys = forms.BooleanField(label=_("Guests also get a key in the TTLock app"), required=False,
+                                  help_text=_("Sent to the guest's e-mail or phone with the PIN, for the same times."))
+    app_keys_remote_unlock = forms.BooleanField(label=_("The app key may open the door remotely (through the "
+                                                        "gateway)"), required=False)
     is_active = forms.BooleanField(label=_("Use this account for this hotel's locks"), required=False, initial=True)
 
 

@@ -53,13 +53,14 @@ class Steps:
         messaging.message_enqueue(booking=booking, type=type, now=now)
 
     def key_active(self, key: LockKey, now: datetime) -> None:
-        """The key works on its lock: the guest gets the access instructions, one message per key (a key
-        re-issued for a new room or new dates sends new ones)."""
+        """The PIN works on its lock: the guest gets the access instructions, one message per PIN (one re-issued
+        for a new room or new dates sends new ones), with the app key's account when the booking has one."""
         details = keys.access_details(key)
         messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
                                   occasion=f"key-{key.generation}", now=now,
                                   extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
-                                                                          "pin_first_use_by")})
+                                                                          "pin_first_use_by", "app_key_account",
+                                                                          "app_key_password")})
 
 
 STEPS = Steps()

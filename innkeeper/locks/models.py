@@ -1,5 +1,6 @@
-"""Keys (a PIN on a room's lock for one booking), web-key attempts and the lock list of a hotel's lock
-account. (The demo's simulated lock cloud keeps its rows in innkeeper.simulators.)
+"""Keys (a PIN on a room's lock for one booking, and beside it an app key in the lock vendor's phone app),
+web-key attempts and the lock list of a hotel's lock account. (The demo's simulated lock cloud keeps its rows
+in innkeeper.simulators.)
 
 A ``LockKey`` row is the outbox row for its lock operations: it is written in the transaction that
 makes the key due (check-in completed, dates or room changed, stay ended) and moved forward by
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -25,12 +27,20 @@ class KeyStatus(models.TextChoices):
     REVOKING = "REVOKING", _("Being removed from the lock")
     REVOKED = "REVOKED", _("Removed")
     REVOKE_FAILED = "REVOKE_FAILED", _("Could not be removed")
+    MOVING = "MOVING", _("Being moved to the new times on the lock")  # app keys: the stay's window changed
 
 
 # Statuses whose operation is still to be done by key_process.
-DUE = (KeyStatus.PENDING, KeyStatus.REVOKING)
-# Statuses in which a key is (or may become) a working PIN for its booking: at most one per booking.
-LIVE = (KeyStatus.PENDING, KeyStatus.ACTIVE, KeyStatus.FAILED)
+DUE = (KeyStatus.PENDING, KeyStatus.REVOKING, KeyStatus.MOVING)
+# Statuses in which a key is (or may become) a working key for its booking: at most one per booking and method.
+LIVE = (KeyStatus.PENDING, KeyStatus.ACTIVE, KeyStatus.FAILED, KeyStatus.MOVING)
+
+
+class KeyMethod(models.TextChoices):
+    """How the guest opens the door with the key. The web key opens through the PIN's row (a remote unlock)."""
+
+    PIN = "PIN", _("PIN")
+    APP = "APP", _("TTLock app key")
 
 
 class KeyKind(models.TextChoices):
@@ -43,14 +53,21 @@ class LockKey(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="keys")
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="keys")
     lock_id = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=3, choices=KeyMethod.choices, default=KeyMethod.PIN)
     generation = models.PositiveSmallIntegerField(default=1, help_text="1 for the first key, +1 per re-issue.")
-    # "<booking id>:<generation>": unique, and the passcode's name on the lock, so a retry after an
-    # unclear answer finds the PIN it already made instead of making a second one.
+    # PIN: "<booking id>:<generation>": unique, and the passcode's name on the lock, so a retry after an
+    # unclear answer finds the PIN it already made instead of making a second one. APP:
+    # "<booking id>:app:<generation>" (the lock cloud keeps one app key per receiver and lock, so sending it
+    # again replaces it rather than making a second).
     idempotency_key = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=14, choices=KeyStatus.choices, default=KeyStatus.PENDING)
     kind = models.CharField(max_length=8, choices=KeyKind.choices, default=KeyKind.CUSTOM)
     provider = models.CharField(max_length=20, blank=True)
     pin = EncryptedTextField(blank=True)
+    # APP: the guest's account at the lock vendor (their e-mail, else their phone in E.164) and whether the
+    # key may open the door remotely through the gateway.
+    receiver = models.CharField(max_length=254, blank=True)
+    remote_unlock = models.BooleanField(default=False)
     remote_id = models.CharField(max_length=64, blank=True)
     # The window the stay asks for, and the one the lock holds (an offline passcode rounds it to hours).
     window_from = models.DateTimeField()
@@ -73,14 +90,26 @@ class LockKey(models.Model):
     class Meta:
         ordering = ["booking_id", "generation"]
         constraints = [
-            models.UniqueConstraint(fields=["booking"], condition=Q(status__in=LIVE), name="lockkey_one_live_per_booking"),
-            models.UniqueConstraint(fields=["booking", "generation"], name="lockkey_generation_once"),
+            models.UniqueConstraint(fields=["booking", "method"], condition=Q(status__in=LIVE),
+                                    name="lockkey_one_live_per_method"),
+            models.UniqueConstraint(fields=["booking", "method", "generation"], name="lockkey_generation_once"),
             models.CheckConstraint(condition=Q(valid_from__lt=models.F("valid_until")), name="lockkey_window_order"),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="lockkey_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} {self.status}"
+
+    @property
+    def error_words(self) -> str:
+        """``last_error`` as staff read it: our sentence for the lock cloud's code, in the active language."""
+        _code, sep, words = self.last_error.partition(": ")
+        return gettext(words) if sep else self.last_error
+
+    @property
+    def error_code(self) -> str:
+        code, sep, _words = self.last_error.partition(": ")
+        return code if sep else ""
 
 
 class UnlockAttempt(models.Model):

@@ -15,6 +15,9 @@ VARIABLES = {
     "pin": _("The door PIN"),
     "web_key_link": _("The link that opens the door"),
     "pin_first_use_by": _("Offline passcodes only: when the guest must first type it, 24 hours after it starts"),
+    "app_key_account": _("TTLock app key only: the TTLock account (the guest's e-mail or phone) the key went to"),
+    "app_key_password": _("TTLock app key only: the first password of a TTLock account made for the guest "
+                          "(the account name's last six characters)"),
     "check_in_link": _("The online check-in link"),
     "add_ons": _("The extras booked (a list)"),
     "total": _("The total price"),

@@ -1,4 +1,5 @@
-"""A lock cloud in our own database, for the demo: PINs and unlocks are rows the keypad page reads.
+"""A lock cloud in our own database, for the demo: PINs and unlocks are rows the keypad page reads; app keys
+(as TTLock eKeys: one per guest account and lock, sending again replaces it) are rows too.
 
 One simulated account serves the whole install. It has a lock on the door of every room of every hotel,
 ``SIM-<hotel slug>-<room number>``; a hotel sees the locks of its own doors.
@@ -13,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innkeeper.core.providers import IntegrationProvider, register
-from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
-from innkeeper.simulators.models import SimulatedPasscode, SimulatedUnlock
+from innkeeper.locks.providers.base import APP_KEY_FIELDS, AppKey, LockError, LockInfo, LockProvider, Passcode
+from innkeeper.simulators.models import SimulatedAppKey, SimulatedPasscode, SimulatedUnlock
 
 
 def simulated_lock_id(hotel, number: str) -> str:
@@ -26,6 +27,7 @@ class SimulatorProvider(LockProvider, IntegrationProvider):
     kind, name = "lock", "simulator"
     account_key = "simulator"
     lists_locally = True  # its locks are the hotel's rooms in this database
+    fields = APP_KEY_FIELDS
 
     def __init__(self, hotel=None):
         self.hotel = hotel
@@ -68,6 +70,34 @@ class SimulatorProvider(LockProvider, IntegrationProvider):
 
     def unlock(self, *, lock_id) -> None:
         SimulatedUnlock.objects.create(lock_id=lock_id, method=SimulatedUnlock.REMOTE)
+
+    supports_app_keys = True
+
+    def send_app_key(self, *, lock_id, receiver, name, start, end, remote_unlock=False) -> AppKey:
+        if not lock_id:
+            raise LockError("no_lock", "The room has no lock.", retryable=False)
+        now = timezone.now()
+        SimulatedAppKey.objects.filter(lock_id=lock_id, receiver=receiver, deleted_at=None).update(deleted_at=now)
+        row = SimulatedAppKey.objects.create(lock_id=lock_id, receiver=receiver, name=name[:100], valid_from=start,
+                                             valid_until=end, remote_unlock=remote_unlock)
+        return AppKey(str(row.pk))
+
+    def _app_key(self, remote_id) -> SimulatedAppKey:
+        row = SimulatedAppKey.objects.filter(pk=int(remote_id), deleted_at=None).first() \
+            if str(remote_id).isdecimal() else None
+        if row is None:
+            raise LockError("no_key", "The app key does not exist on the lock cloud.", retryable=False)
+        return row
+
+    def change_app_key(self, *, remote_id, start, end) -> None:
+        row = self._app_key(remote_id)
+        row.valid_from, row.valid_until = start, end
+        row.save(update_fields=["valid_from", "valid_until"])
+
+    def delete_app_key(self, *, remote_id) -> None:
+        row = self._app_key(remote_id)
+        row.deleted_at = timezone.now()
+        row.save(update_fields=["deleted_at"])
 
 
 # -- the demo keypad -------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""What the simulators did: the messages they would have sent, the PINs their lock cloud holds and the
-doors it opened. No hotel scope: they stand for the vendors' side."""
+"""What the simulators did: the messages they would have sent, the PINs and app keys their lock cloud holds
+and the doors it opened. No hotel scope: they stand for the vendors' side."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ class SimulatedPasscode(models.Model):
     name = models.CharField(max_length=64)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+
+class SimulatedAppKey(models.Model):
+    """The simulator's lock cloud: app keys (as TTLock eKeys) it gave guests' accounts, one per account and lock."""
+
+    lock_id = models.CharField(max_length=64, db_index=True)
+    receiver = models.CharField(max_length=254)
+    name = models.CharField(max_length=100)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    remote_unlock = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
 

@@ -4,14 +4,17 @@ demo's simulator does so from innkeeper.simulators, which only demo mode install
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from innkeeper.core import integrations
 from innkeeper.core import providers as registry
-from innkeeper.locks.providers.base import LockError, LockInfo, LockProvider, Passcode
+from innkeeper.locks.providers.base import AppKey, LockError, LockInfo, LockProvider, Passcode
 
-__all__ = ["LockError", "LockInfo", "LockProvider", "Passcode", "provider_for"]
+__all__ = ["AppKey", "AppKeys", "LockError", "LockInfo", "LockProvider", "Passcode", "app_key_switches", "app_keys_for",
+           "provider_for"]
 
 
 def provider_for(hotel) -> LockProvider:
@@ -27,6 +30,36 @@ def provider_for(hotel) -> LockProvider:
         raise ImproperlyConfigured("The lock simulator is for demo mode only: set LOCK_PROVIDER=ttlock "
                                    "or give the hotel its own lock account.") from None
     return simulator.from_config({}, hotel=hotel)
+
+
+@dataclass(frozen=True)
+class AppKeys:
+    """A hotel's guests get an app key beside their PIN; ``remote_unlock``: it may open the door remotely."""
+
+    remote_unlock: bool = False
+
+
+def app_key_switches(config: dict | None) -> dict:
+    """A lock account config's app-key switches (``app_keys``, ``app_keys_remote_unlock``). The install's
+    account (None), or one saved before the switches existed, follows TTLOCK_APP_KEYS[_REMOTE_UNLOCK]."""
+    config = config or {}
+    return {"app_keys": bool(config.get("app_keys", settings.TTLOCK_APP_KEYS)),
+            "app_keys_remote_unlock": bool(config.get("app_keys_remote_unlock",
+                                                      settings.TTLOCK_APP_KEYS_REMOTE_UNLOCK))}
+
+
+def app_keys_for(hotel) -> AppKeys | None:
+    """Whether ``hotel``'s guests get an app key: its own lock account's switch, else the install's, and only
+    where the provider has app keys. None when they do not. Reads the account; makes no provider."""
+    account = integrations.account_for(hotel.pk, "lock")
+    try:
+        provider = registry.get("lock", account.provider if account is not None else settings.LOCK_PROVIDER)
+    except KeyError:
+        return None
+    switches = app_key_switches(account.config if account is not None else None)
+    if not (getattr(provider, "supports_app_keys", False) and switches["app_keys"]):
+        return None
+    return AppKeys(remote_unlock=switches["app_keys_remote_unlock"])
 
 
 def install_account() -> tuple[str, dict]:

@@ -4,6 +4,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
+from innkeeper.core.providers import ConfigField
+
+# In every lock account's config: whether guests get an app key beside their PIN, and whether that key may
+# open the door remotely through the gateway (the hotel's choice; TTLock's remoteEnable).
+APP_KEY_FIELDS = (ConfigField("app_keys", type=bool), ConfigField("app_keys_remote_unlock", type=bool))
+
 
 @dataclass(frozen=True)
 class Passcode:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from innkeeper.config import TTLOCK_DEFAULT_BASE_URL
 from innkeeper.core import outbound
 from innkeeper.core.providers import ConfigField, IntegrationProvider, VerifyFailed, register
-from innkeeper.locks.providers.base import AppKey, LockError, LockInfo, LockProvider, Passcode
+from innkeeper.locks.providers.base import APP_KEY_FIELDS, AppKey, LockError, LockInfo, LockProvider, Passcode
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,8 @@ class TTLockProvider(LockProvider, IntegrationProvider):
     kind, name = "lock", "ttlock"
     fields = (ConfigField("client_id", required=True), ConfigField("client_secret", required=True, secret=True),
               ConfigField("username", required=True), ConfigField("password", required=True, secret=True),
-              ConfigField("base_url", url=True))  # blank: TTLock's own server
+              ConfigField("base_url", url=True),  # blank: TTLock's own server
+              *APP_KEY_FIELDS)
     missing_message = gettext_lazy("TTLock needs the app id, its secret, the user name and the password.")
 
     def __init__(self, account: TTLockAccount):

@@ -10,13 +10,13 @@ Claiming (a batch at a time), the lease, the backoff, the sweeper and the doorbe
 (``innkeeper.core.outbox``; keys are its kind ``lock_key``). Celery is the only doorbell: no lock call
 runs inside a guest's or staff member's request.
 
-One module per concern: ``keys`` (the window, writing and revoking keys in the business transaction, the
-stays to check out), ``operations`` (a key's row moved forward at the lock, the outbox kind, staff retry),
+One module per concern: ``keys`` (the window, writing, moving and revoking keys, PINs and app keys, in the
+business transaction, the stays to check out), ``operations`` (a key's row moved forward at the lock, the outbox kind, staff retry),
 ``webkey`` (what the guest is told, the web key) and ``accounts`` (a hotel's own lock account). Callers use
 this package: ``from innkeeper.locks import services``, then ``services.keys_issue_for(...)``.
 """
 
-from innkeeper.locks.services.accounts import lock_account_set
+from innkeeper.locks.services.accounts import demo_lock_account_set, lock_account_set
 from innkeeper.locks.services.keys import (
     ENDED,
     KEYED,
@@ -28,6 +28,9 @@ from innkeeper.locks.services.keys import (
     PROVIDER_SAYS,
     SYSTEM,
     KeyThen,
+    app_key_issue_for,
+    app_key_name,
+    app_receiver,
     current_key,
     key_window,
     keys_issue_by_staff,
@@ -63,7 +66,8 @@ from innkeeper.locks.services.webkey import (
 
 __all__ = [
     "ENDED", "KEYED", "KIND", "LEASE", "NOTHING", "OFFLINE_FIRST_USE", "PIN_DIGITS", "PRESSED", "PROVIDER_SAYS",
-    "SYSTEM", "WEBKEY_SALT", "KeyThen", "WebKeyRefused", "access_details", "access_instructions_due", "current_key",
+    "SYSTEM", "WEBKEY_SALT", "KeyThen", "WebKeyRefused", "access_details", "access_instructions_due",
+    "app_key_issue_for", "app_key_name", "app_receiver", "current_key", "demo_lock_account_set",
     "key_process", "key_retry", "key_window", "keys_due", "keys_issue_by_staff", "keys_issue_for",
     "keys_on_booking_changed", "keys_on_booking_status", "keys_process", "keys_revoke_by_staff", "keys_revoke_for",
     "keys_sweep", "lock_account_set", "new_pin", "offline_window", "outbox_kind", "outbox_policy",

@@ -1,5 +1,11 @@
 """Keys in the business transaction: the validity window, queuing a key, revoking and re-issuing it, staff's
-issue and revoke, and the stays whose keys the automatic check-out takes back."""
+issue and revoke, and the stays whose keys the automatic check-out takes back.
+
+A booking has a PIN and, where its hotel gives them (``providers.app_keys_for``), an app key beside it: a
+TTLock eKey for the same room and the same window, sent to the guest's account at TTLock. Both are LockKey
+rows (``method``), written together; a changed stay re-issues the PIN and moves the app key to the new
+times (MOVING), a new room replaces both, and the end of the stay revokes both.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
@@ -20,7 +27,8 @@ from innkeeper.booking.states import Status
 from innkeeper.core import activity
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict
-from innkeeper.locks.models import LIVE, KeyStatus, LockKey
+from innkeeper.locks.models import LIVE, KeyMethod, KeyStatus, LockKey
+from innkeeper.locks.providers import AppKeys, app_keys_for
 
 SYSTEM = "system"
 KIND = "lock_key"  # the outbox kind of LockKey rows
@@ -101,12 +109,14 @@ def _dispatch(key_id: int) -> None:
 
 
 # What the lock cloud's answer decided; the rest the system does on its own.
-PROVIDER_SAYS = ("key_active", "key_failed", "key_revoke_failed", "key_revoked")
+PROVIDER_SAYS = ("key_active", "key_failed", "key_revoke_failed", "key_revoked", "key_moved")
 
 
 def _event(key: LockKey, action: str, **data) -> None:
+    """``booking.<action>`` in the booking's history; an app key's is ``booking.app_<action>``."""
     by_provider = action in PROVIDER_SAYS and key.provider
-    _booking_event(key.booking, action, activity.Actor.provider(key.provider) if by_provider else SYSTEM,
+    verb = f"app_{action}" if key.method == KeyMethod.APP else action
+    _booking_event(key.booking, verb, activity.Actor.provider(key.provider) if by_provider else SYSTEM,
                    key=key.idempotency_key, **data)
 
 
@@ -128,12 +138,97 @@ def _new_key(booking: Booking, generation: int, now: datetime) -> LockKey:
 
 
 def keys_issue_for(*, booking: Booking, now: datetime) -> LockKey:
-    """Queue the key for ``booking`` (in the caller's transaction). Asking twice gives the same key."""
-    live = LockKey.objects.filter(booking=booking, status__in=LIVE).first()
+    """Queue the keys for ``booking`` (in the caller's transaction): its PIN, and its app key where the hotel
+    gives them. Returns the PIN's key. Asking twice gives the same keys.
+
+    The app key's row is written first: a worker's batch takes due keys in the order they were written, so
+    by the time the PIN works and its access message is queued, the app key has had its first answer from
+    the lock cloud (the message tells the guest about it only if it is there or on its way)."""
+    app_key_issue_for(booking=booking, now=now)
+    live = LockKey.objects.filter(booking=booking, method=KeyMethod.PIN, status__in=LIVE).first()
     if live is not None:
         return live
-    last = LockKey.objects.filter(booking=booking).order_by("-generation").first()
+    last = LockKey.objects.filter(booking=booking, method=KeyMethod.PIN).order_by("-generation").first()
     return _new_key(booking, (last.generation + 1) if last else 1, now)
+
+
+# -- the app key ----------------------------------------------------------------------------------
+
+def app_receiver(booking: Booking) -> str:
+    """The guest's account name at the lock vendor: their e-mail, else their phone number in E.164 (read in
+    the hotel's country when it has no country code); "" when they gave neither in a usable form."""
+    email = (booking.guest_email or "").strip().lower()
+    if email:
+        return email
+    raw = (booking.guest_phone or "").strip()
+    try:
+        number = phonenumbers.parse(raw, None if raw.startswith("+") else (booking.hotel.country.code or None))
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def app_key_name(booking: Booking) -> str:
+    """What the guest sees the key called in the app."""
+    return f"{booking.hotel.name} {booking.reference}"[:50]
+
+
+def _new_app_key(booking: Booking, generation: int, now: datetime, app_keys: AppKeys) -> LockKey | None:
+    receiver = app_receiver(booking)
+    if not receiver:
+        _booking_event(booking, "app_key_skipped", SYSTEM)
+        return None
+    valid_from, valid_until = key_window(booking)  # the PIN's window, to the second
+    key = LockKey.objects.create(
+        hotel_id=booking.hotel_id, booking=booking, room_id=booking.room_id, lock_id=booking.room.lock_id,
+        method=KeyMethod.APP, generation=generation, idempotency_key=f"{booking.pk}:app:{generation}",
+        status=KeyStatus.PENDING, receiver=receiver, remote_unlock=app_keys.remote_unlock,
+        window_from=valid_from, window_until=valid_until, valid_from=valid_from, valid_until=valid_until,
+        next_attempt_at=now)
+    _event(key, "key_queued", room=booking.room.number)
+    _dispatch(key.pk)
+    return key
+
+
+def app_key_issue_for(*, booking: Booking, now: datetime) -> LockKey | None:
+    """Queue the app key for ``booking`` (in the caller's transaction) if its hotel gives them and the guest
+    has an e-mail or phone number for an account; None otherwise. Asking twice gives the same key."""
+    live = LockKey.objects.filter(booking=booking, method=KeyMethod.APP, status__in=LIVE).first()
+    if live is not None:
+        return live
+    app_keys = app_keys_for(booking.hotel)
+    if app_keys is None:
+        return None
+    last = LockKey.objects.filter(booking=booking, method=KeyMethod.APP).order_by("-generation").first()
+    return _new_app_key(booking, (last.generation + 1) if last else 1, now, app_keys)
+
+
+def _app_key_on_booking_changed(booking: Booking, now: datetime) -> None:
+    """A new room: the app key goes and one for the new room's lock is sent. New times in the same room: the
+    key is moved (TTLock's key/changePeriod), the same key in the guest's app."""
+    live = LockKey.objects.select_for_update().filter(booking=booking, method=KeyMethod.APP, status__in=LIVE).first()
+    if live is None:
+        return
+    if live.room_id != booking.room_id:
+        _revoke(live, "changed", now)
+        app_keys = app_keys_for(booking.hotel)
+        if app_keys is not None:
+            _new_app_key(booking, live.generation + 1, now, app_keys)
+        return
+    window = key_window(booking)
+    if (live.window_from, live.window_until) == window:
+        return
+    live.window_from, live.window_until = window
+    live.valid_from, live.valid_until = window
+    # A key on the lock moves. One being sent or moved takes the new times when it is done (the worker
+    # compares what it sent with the row); one that was never made gets them when staff try it again.
+    if live.status == KeyStatus.ACTIVE or (live.status == KeyStatus.FAILED and live.remote_id):
+        live.status, live.attempts, live.next_attempt_at = KeyStatus.MOVING, 0, now
+        _dispatch(live.pk)
+    live.save()
+    _event(live, "key_move_queued", status=live.status)
 
 
 def _revoke(key: LockKey, reason: str, now: datetime) -> None:
@@ -159,9 +254,13 @@ def keys_revoke_for(*, booking: Booking, reason: str, now: datetime) -> int:
 
 
 def keys_on_booking_changed(*, booking: Booking, now: datetime) -> LockKey | None:
-    """After new dates or a new room: re-issue the key if its room or window no longer fit."""
-    live = LockKey.objects.select_for_update().filter(booking=booking, status__in=LIVE).first()
-    if live is None or booking.status not in KEYED:
+    """After new dates or a new room: re-issue the PIN if its room or window no longer fit (and move or
+    replace the app key). Returns the PIN's key."""
+    if booking.status not in KEYED:
+        return None
+    _app_key_on_booking_changed(booking, now)  # first, as at check-in: a new room's app key before its PIN
+    live = LockKey.objects.select_for_update().filter(booking=booking, method=KeyMethod.PIN, status__in=LIVE).first()
+    if live is None:
         return None
     if live.room_id == booking.room_id and (live.window_from, live.window_until) == key_window(booking):
         return live
@@ -176,8 +275,9 @@ def keys_on_booking_status(*, booking: Booking, now: datetime) -> None:
 
 
 def current_key(booking: Booking) -> LockKey | None:
-    """The booking's newest key, whatever its state."""
-    return LockKey.objects.filter(booking=booking).order_by("-generation").select_related("room", "booking").first()
+    """The booking's newest PIN key, whatever its state."""
+    return (LockKey.objects.filter(booking=booking, method=KeyMethod.PIN).order_by("-generation")
+            .select_related("room", "booking").first())
 
 
 def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = None) -> LockKey:

@@ -1,5 +1,6 @@
-"""Moving a key's row forward, outside the business transaction: claim it, create or remove its PIN at the
-lock, record the outcome (and what the journey does after it); the sweep, the outbox kind, staff retry."""
+"""Moving a key's row forward, outside the business transaction: claim it, create or remove its PIN (or send,
+move or delete its app key) at the lock, record the outcome (and what the journey does after it); the sweep,
+the outbox kind, staff retry."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django_scopes import scopes_disabled
 
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict
-from innkeeper.locks.models import DUE, KeyKind, KeyStatus, LockKey
+from innkeeper.locks.models import DUE, KeyKind, KeyMethod, KeyStatus, LockKey
 from innkeeper.locks.providers import LockError, LockProvider, provider_for
 from innkeeper.locks.services.keys import (
     KEYED,
@@ -26,6 +27,7 @@ from innkeeper.locks.services.keys import (
     _booking_event,
     _dispatch,
     _event,
+    app_key_name,
     offline_window,
 )
 
@@ -57,10 +59,16 @@ def _lock_of_hotel(provider: LockProvider, key: LockKey) -> None:
 
 
 def _issue(provider: LockProvider, key: LockKey, now: datetime) -> dict:
-    """Create the key's PIN on the lock. Returns the fields to record."""
+    """Create the key's PIN on the lock (or send its app key). Returns the fields to record."""
     if not key.lock_id:
         raise LockError("no_lock", "The room has no lock id.", retryable=False)
     _lock_of_hotel(provider, key)
+    if key.method == KeyMethod.APP:
+        # Sending again after an unclear answer replaces what the first send made (one app key per account
+        # and lock), so a retry needs no look first.
+        sent = provider.send_app_key(lock_id=key.lock_id, receiver=key.receiver, name=app_key_name(key.booking),
+                                     start=key.valid_from, end=key.valid_until, remote_unlock=key.remote_unlock)
+        return {"remote_id": sent.remote_id}
     if key.attempts > 1:  # an earlier attempt may have made it before its answer was lost
         found = provider.find_pin(lock_id=key.lock_id, name=key.idempotency_key)
         if found is not None:
@@ -82,6 +90,11 @@ def _issue(provider: LockProvider, key: LockKey, now: datetime) -> dict:
 
 
 def _remove(provider: LockProvider, key: LockKey) -> None:
+    if key.method == KeyMethod.APP:
+        # Without an id the key was never made, or its send never answered: then it ends with its window.
+        if key.remote_id:
+            provider.delete_app_key(remote_id=key.remote_id)
+        return
     remote_id = key.remote_id
     if not remote_id and key.lock_id:
         found = provider.find_pin(lock_id=key.lock_id, name=key.idempotency_key)
@@ -113,9 +126,13 @@ def _process(key: LockKey, provider: LockProvider, now: datetime, then: KeyThen)
     """A claimed key's operation at the lock, outside any transaction, and its outcome recorded."""
     operation = key.status
     outcome, error = {}, None
+    sent = (key.valid_from, key.valid_until)
     try:
         if operation == KeyStatus.PENDING:
             outcome = _issue(provider, key, now)
+        elif operation == KeyStatus.MOVING:
+            _lock_of_hotel(provider, key)
+            provider.change_app_key(remote_id=key.remote_id, start=key.valid_from, end=key.valid_until)
         else:
             _remove(provider, key)
     except LockError as exc:
@@ -123,11 +140,16 @@ def _process(key: LockKey, provider: LockProvider, now: datetime, then: KeyThen)
     except Exception as exc:  # a bug or an unexpected answer: keep the row, retry, say what happened
         log.exception("key %s: %s failed", key.idempotency_key, operation)
         error = LockError("unexpected", f"{exc.__class__.__name__}: {exc}", retryable=True, ambiguous=True)
-    return _record(key.pk, operation, outcome, error, provider.name, now, then)
+    return _record(key.pk, operation, outcome, error, provider.name, now, then, sent=sent)
+
+
+# What an operation that fails for good leaves: a key that could not be made (or moved), or removed.
+FAILS_AS = {KeyStatus.PENDING: KeyStatus.FAILED, KeyStatus.MOVING: KeyStatus.FAILED,
+            KeyStatus.REVOKING: KeyStatus.REVOKE_FAILED}
 
 
 def _record(key_id: int, operation: str, outcome: dict, error: LockError | None, provider: str,
-            now: datetime, then: KeyThen = NOTHING) -> LockKey:
+            now: datetime, then: KeyThen = NOTHING, *, sent: tuple | None = None) -> LockKey:
     with transaction.atomic():
         key = LockKey.objects.select_for_update().get(pk=key_id)
         key.provider = provider
@@ -143,20 +165,31 @@ def _record(key_id: int, operation: str, outcome: dict, error: LockError | None,
                 key.next_attempt_at = now + timedelta(seconds=delay)
                 core_outbox.ring_on_commit(KIND, key.pk, countdown=delay)
             else:
-                key.status = KeyStatus.FAILED if operation == KeyStatus.PENDING else KeyStatus.REVOKE_FAILED
-                key.next_attempt_at = None
-                _event(key, "key_failed" if operation == KeyStatus.PENDING else "key_revoke_failed",
+                key.status, key.next_attempt_at = FAILS_AS[operation], None
+                _event(key, "key_revoke_failed" if operation == KeyStatus.REVOKING else "key_failed",
                        error=key.last_error)
             key.save()
             return key
         key.last_error = ""
-        if operation == KeyStatus.PENDING:
+        if operation in (KeyStatus.PENDING, KeyStatus.MOVING):
             for field, value in outcome.items():
                 setattr(key, field, value)
-            if key.status == KeyStatus.PENDING:
-                key.status, key.activated_at, key.next_attempt_at = KeyStatus.ACTIVE, now, None
+            if key.status == operation and key.method == KeyMethod.APP and sent not in (None, (key.valid_from,
+                                                                                              key.valid_until)):
+                # The stay changed while the app key was being sent or moved: it goes to the new times now.
+                key.status, key.attempts, key.next_attempt_at = KeyStatus.MOVING, 0, now
                 key.save()
-                access_instructions_due(key, now, then)
+                _dispatch(key.pk)
+            elif key.status == operation:
+                key.status, key.next_attempt_at = KeyStatus.ACTIVE, None
+                if operation == KeyStatus.PENDING:
+                    key.activated_at = now
+                key.save()
+                if key.method == KeyMethod.PIN:
+                    access_instructions_due(key, now, then)
+                else:
+                    _event(key, "key_active" if operation == KeyStatus.PENDING else "key_moved",
+                           room=key.room.number)
             else:
                 # Revoked while its PIN was being made: the PIN now exists, so remove it again.
                 key.status, key.attempts, key.next_attempt_at = KeyStatus.REVOKING, 0, now
@@ -203,11 +236,11 @@ def keys_sweep(*, now: datetime | None = None) -> int:
 def _give_up(keys: list[LockKey], now: datetime) -> None:
     """Due again after the last attempt (its worker died each time): FAILED / REVOKE_FAILED, staff may retry."""
     for key in keys:
-        issuing = key.status == KeyStatus.PENDING
-        key.status = KeyStatus.FAILED if issuing else KeyStatus.REVOKE_FAILED
+        removing = key.status == KeyStatus.REVOKING
+        key.status = FAILS_AS[key.status]
         key.next_attempt_at, key.last_error = None, key.last_error or "worker_lost: gave up after the last attempt"
         key.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
-        _event(key, "key_failed" if issuing else "key_revoke_failed", error=key.last_error)
+        _event(key, "key_revoke_failed" if removing else "key_failed", error=key.last_error)
 
 
 def outbox_kind(*, then: KeyThen = NOTHING) -> core_outbox.Kind:

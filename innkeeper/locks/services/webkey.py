@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from innkeeper.core import dates, db, tokens
 from innkeeper.core.errors import Conflict, NotFound, TooManyRequests
 from innkeeper.hotels.links import hotel_url
-from innkeeper.locks.models import KeyKind, KeyStatus, LockKey, UnlockAttempt
+from innkeeper.locks.models import KeyKind, KeyMethod, KeyStatus, LockKey, UnlockAttempt
 from innkeeper.locks.providers import LockError, provider_for
 from innkeeper.locks.services.keys import KEYED, OFFLINE_FIRST_USE
 from innkeeper.locks.services.operations import _lock_of_hotel
@@ -32,14 +32,26 @@ def webkey_token(key: LockKey) -> str:
                           "u": int(key.valid_until.timestamp())}, salt=WEBKEY_SALT)
 
 
+# An app key the guest may be told about: on the lock, or on its way there (not one the lock cloud refused).
+APP_KEY_TOLD = (KeyStatus.PENDING, KeyStatus.ACTIVE, KeyStatus.MOVING)
+NEW_ACCOUNT_PASSWORD_LENGTH = 6  # TTLock's createUser: a new account's password is the name's last six characters
+
+
 def access_details(key: LockKey) -> dict:
-    """Everything the access instructions carry: the PIN, the web-key link, the room, the window, and for
-    an offline passcode the time by which the guest must first type it (in the guest's language)."""
+    """Everything the access instructions carry: the PIN, the web-key link, the room, the window, for
+    an offline passcode the time by which the guest must first type it (in the guest's language), and when
+    the booking has an app key, the TTLock account it went to and that account's first password if TTLock
+    made the account for it."""
     booking = key.booking
     first_use_by = ""
     if key.kind == KeyKind.OFFLINE:
         first_use_by = dates.format_moment(key.valid_from + OFFLINE_FIRST_USE, booking.locale, tz=booking.hotel.tz)
+    with scopes_disabled():  # filtered by the key's own hotel and booking; workers run outside any scope
+        app = (LockKey.objects.filter(hotel_id=key.hotel_id, booking_id=key.booking_id, method=KeyMethod.APP,
+                                      status__in=APP_KEY_TOLD).order_by("-generation").first())
     return {
+        "app_key_account": app.receiver if app else "",
+        "app_key_password": app.receiver[-NEW_ACCOUNT_PASSWORD_LENGTH:] if app else "",
         "pin_first_use_by": first_use_by,
         "pin": key.pin, "kind": key.kind, "room_number": key.room.number,
         "web_key_link": hotel_url(booking.hotel, "webkey", booking.locale, query={"token": webkey_token(key)}),
@@ -64,7 +76,7 @@ def webkey_key(token: str, *, now: datetime) -> LockKey:
         raise NotFound(_("This door link is not valid. Please use the link from your access message.")) from None
     with scopes_disabled():
         key = (LockKey.objects.select_related("booking", "booking__hotel", "room", "hotel")
-               .filter(pk=key_id, booking_id=booking_id, room_id=room_id).first())
+               .filter(pk=key_id, booking_id=booking_id, room_id=room_id, method=KeyMethod.PIN).first())
     if key is None:
         raise NotFound(_("This door link is not valid. Please use the link from your access message."))
     if now.timestamp() > until or now > key.valid_until:

@@ -4,7 +4,11 @@ from django.utils import timezone
 from innkeeper.accounts import demo as accounts_demo
 from innkeeper.hotels import demo
 from innkeeper.locks import binding as lock_binding
+from innkeeper.locks import services as lock_services
 from innkeeper.locks.providers import LockError
+
+# Guests of these demo hotels also get a TTLock app key beside their PIN (on the simulated lock cloud).
+APP_KEYS = {"demo": True, "tbilisi": False}
 
 
 class Command(BaseCommand):
@@ -15,6 +19,8 @@ class Command(BaseCommand):
         unlisted = []
         for hotel in hotels:
             self.stdout.write(f"{hotel.name}: /api/v1/hotels/{hotel.slug}/availability")
+            if lock_services.demo_lock_account_set(hotel=hotel, app_keys=APP_KEYS.get(hotel.slug, False)):
+                self.stdout.write(f"{hotel.name}: TTLock app keys {'on' if APP_KEYS.get(hotel.slug) else 'off'}")
             # The rooms' locks come from the hotel's lock account: the simulator's, or the real TTLock
             # account's lock list, each lock to one room only.
             try:
