@@ -34,3 +34,25 @@ def test_a_guest_reads_room_types_in_russian_on_ru_and_in_english_on_the_default
     assert card.get_by_role("heading").inner_text() == "Deluxe King"
     assert "A spacious room with a bathtub and a view of the city." in card.inner_text()
     assert "Делюкс" not in page.content() and "Moscow Inn" in page.title()
+
+
+def test_a_russian_guest_reads_dates_and_prices_as_russian_writes_them(page, hotel, other_hotel, future):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from innkeeper.core import dates
+    from innkeeper.core.money import format_money
+
+    with scopes_disabled():
+        Hotel.objects.filter(pk=hotel.pk).update(default_locale="en", locales=["en", "ru"], currency="RUB")
+    factories.make_room_type(hotel, slug="deluxe", rooms=1, name_en="Deluxe", name_ru="Делюкс",
+                             base_price_nightly=Decimal("12500"))
+    factories.make_room_type(other_hotel, slug="deluxe", rooms=1, name_en="Their Deluxe", name_ru="Их делюкс")
+    out = future + timedelta(days=2)
+    page.goto(f"http://moscow.localhost:{page.port}/ru/book/?mode=nightly&check_in={future.isoformat()}"
+              f"&check_out={out.isoformat()}&guests=2")
+    heading = page.locator("#results-title").inner_text()
+    assert dates.format_day(future, "ru") in heading and dates.format_day(out, "ru") in heading
+    assert future.isoformat() not in heading and "г." in heading  # "вт, 5 янв. 2027 г.", never 2027-01-05
+    assert format_money(Decimal("25000"), "RUB", "ru") in page.locator("main").inner_text()  # two nights
+    assert "Их делюкс" not in page.content()
