@@ -155,3 +155,25 @@ def test_a_type_never_given_an_address_has_none(client, hotel, other_hotel, type
     double, _single, _theirs = types
     forged = tokens.sign([double.pk, ""], salt=ical_export.SALT)  # even signed, a blank key opens nothing
     assert client.get(f"/calendar/{forged}.ics", HTTP_HOST=HOST).status_code == 404
+
+
+def test_the_command_prints_the_address_and_makes_a_new_one(client, hotel, other_hotel, types):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    double, _single, _theirs = types
+    out = StringIO()
+    call_command("calendar_url", hotel.slug, "double", stdout=out)
+    first = out.getvalue().strip()
+    double.refresh_from_db()
+    assert urlsplit(first).path == url_of(hotel, double)  # the address already made, not another
+    out = StringIO()
+    call_command("calendar_url", hotel.slug, "double", "--new", stdout=out)
+    assert out.getvalue().strip() != first
+    assert client.get(urlsplit(first).path, HTTP_HOST=HOST).status_code == 404
+    assert client.get(urlsplit(out.getvalue().strip()).path, HTTP_HOST=HOST).status_code == 200
+    with pytest.raises(CommandError):
+        call_command("calendar_url", hotel.slug, "nope")
+    with pytest.raises(CommandError):
+        call_command("calendar_url", "nobody", "double")
