@@ -4,13 +4,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import path
 
 from innkeeper.api import api
-from innkeeper.web.views import booking, checkin, crawl, manage, pages, webkey
+from innkeeper.web.views import booking, calendar, checkin, crawl, manage, pages, webkey
 
 urlpatterns = [
     path("api/", api.urls),
     path("robots.txt", crawl.robots, name="robots"),
     path("sitemap.xml", crawl.sitemap, name="sitemap"),
     path("logo/<str:name>", pages.logo, name="logo"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),  # no language: channels fetch it
 ]
 urlpatterns += i18n_patterns(
     path("", pages.home, name="home"),

@@ -88,6 +88,14 @@ def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetim
     return qs.values("room_id")
 
 
+def held_during(*, hotel: Hotel, room_type: RoomType, start: datetime, until: datetime, now: datetime):
+    """(room_id, blocks_from, blocks_until) of every stay holding a room of ``room_type`` at any moment in
+    ``[start, until)`` (one query; published for pms.ical_export's availability calendar)."""
+    return (Booking.objects.filter(occupying(now), HoldsRoomDuring(start, until), hotel=hotel,
+                                   room__room_type=room_type)
+            .values_list("room_id", "blocks_from", "blocks_until"))
+
+
 def free_rooms(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,
                add_on_codes=()):
     busy = busy_room_ids(hotel=hotel, room_type=room_type, stay=stay, now=now,

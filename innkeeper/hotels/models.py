@@ -226,6 +226,9 @@ class RoomType(models.Model):
     amenities = models.JSONField(default=list, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The secret in the address of the type's availability calendar (pms.ical_export): blank until the owner
+    # asks for the address; a new one makes the old address stop working.
+    calendar_key = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ScopedManager(hotel="hotel")
 
