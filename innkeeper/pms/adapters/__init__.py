@@ -5,6 +5,7 @@ vocabulary of ``base`` (``PmsReservation`` and friends); the sync (innkeeper.pms
 they mean here. Import each adapter module below so that it registers.
 """
 
+from innkeeper.pms.adapters import cloudbeds, mews  # noqa: E402, F401  (each registers itself)
 from innkeeper.pms.adapters.base import (  # noqa: F401
     ExternalStatus,
     Page,
