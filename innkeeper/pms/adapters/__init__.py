@@ -19,3 +19,5 @@ from innkeeper.pms.adapters.base import (  # noqa: F401
 
 __all__ = ["ExternalStatus", "Page", "PmsAdapter", "PmsError", "PmsEvent", "PmsGuest", "PmsReservation", "PmsRoom",
            "PmsRoomType"]
+
+from innkeeper.pms.adapters import qloapps  # noqa: E402,F401  (registers "qloapps")
