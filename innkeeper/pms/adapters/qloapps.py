@@ -68,19 +68,15 @@ STATUS_MAP = {"4": S.CANCELLED, "5": S.CANCELLED, "cancelled": S.CANCELLED, "ref
               "checked_out": S.CHECKED_OUT, "checked_in": S.IN_HOUSE, "6": S.TENTATIVE,
               **{str(state): S.BOOKED for state in (1, 2, 3, 7, 8, 9, 10, 11, 12)}}
 
-AUTH_MESSAGES = {  # 401 codes of WebserviceRequest, in our words
-    16: gettext_noop("QloApps did not receive the API key: turn on 'key in the address' (the host drops the "
-                     "Authorization header)."),
-    17: gettext_noop("QloApps did not receive the API key: turn on 'key in the address' (the host drops the "
-                     "Authorization header)."),
-    18: gettext_noop("The QloApps API key has the wrong format: it is 32 letters and digits."),
-    20: gettext_noop("QloApps does not know this API key, or it is switched off (Advanced Parameters > "
-                     "Webservice)."),
-    21: gettext_noop("This QloApps API key has no permission for what the sync reads (hotels, room_bookings, "
-                     "orders, customers, addresses, room_types, hotel_rooms, hotel_room_types)."),
-    26: gettext_noop("This QloApps API key has no permission for what the sync reads (hotels, room_bookings, "
-                     "orders, customers, addresses, room_types, hotel_rooms, hotel_room_types)."),
-}
+NO_KEY = gettext_noop("QloApps did not receive the API key: turn on 'key in the address' (the host drops the "
+                      "Authorization header).")
+NO_RIGHT = gettext_noop("This QloApps API key has no permission for what the sync reads (hotels, room_bookings, "
+                        "orders, customers, addresses, room_types, hotel_rooms, hotel_room_types).")
+AUTH_MESSAGES = {16: NO_KEY, 17: NO_KEY, 21: NO_RIGHT, 26: NO_RIGHT,  # 401 codes of WebserviceRequest
+                 18: gettext_noop("The QloApps API key has the wrong format: it is 32 letters and digits."),
+                 20: gettext_noop("QloApps does not know this API key, or it is switched off (Advanced Parameters "
+                                  "> Webservice).")}
+UNREADABLE = gettext_noop("QloApps sent an answer the sync cannot read.")
 
 
 @dataclass(frozen=True)
@@ -180,8 +176,7 @@ class QloAppsAdapter(PmsAdapter):
             raise PmsError("no_resource", gettext_noop("QloApps does not offer the hotel resources: is the Hotel "
                                                        "Reservation System module installed?"), retryable=False)
         if status != 200 or body is None:
-            raise PmsError(f"http_{status}", gettext_noop("QloApps sent an answer the sync cannot read."),
-                           retryable=False)
+            raise PmsError(f"http_{status}", UNREADABLE, retryable=False)
         return body
 
     def _list(self, resource: str, params: dict) -> list[dict]:
@@ -189,12 +184,10 @@ class QloAppsAdapter(PmsAdapter):
         if body is None or body == [] or body == {}:
             return []  # an empty list comes as a bare []
         if not isinstance(body, dict) or len(body) != 1:
-            raise PmsError("unreadable", gettext_noop("QloApps sent an answer the sync cannot read."),
-                           retryable=False)
+            raise PmsError("unreadable", UNREADABLE, retryable=False)
         rows = next(iter(body.values()))
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise PmsError("unreadable", gettext_noop("QloApps sent an answer the sync cannot read."),
-                           retryable=False)
+            raise PmsError("unreadable", UNREADABLE, retryable=False)
         return rows
 
     def _by_ids(self, resource: str, ids: Iterable, params: dict, field: str = "id") -> list[dict]:
