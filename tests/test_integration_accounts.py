@@ -31,7 +31,7 @@ HOTEL_HMAC, OTHER_HMAC = "moscow-own-hmac", "other-own-hmac"
 def test_every_kind_has_its_providers_registered_by_their_apps():
     assert {kind: registry.names(kind) for kind in registry.KINDS} == {
         "lock": ["simulator", "ttlock"], "whatsapp": ["cloud", "off", "simulator", "twilio", "waha"],
-        "email": ["smtp"], "pms": ["cloudbeds", "ical", "mews"]}
+        "email": ["smtp"], "pms": ["cloudbeds", "ical", "mews", "qloapps"]}
     assert registry.get("pms", "cloudbeds").secret_names() == ("api_key", "access_token", "webhook_secret")
     assert registry.get("pms", "mews").secret_names() == ("client_token", "access_token", "webhook_token")
     ttlock = registry.get("lock", "ttlock")

@@ -21,4 +21,7 @@ from innkeeper.pms.adapters.base import (  # noqa: F401
 __all__ = ["ExternalStatus", "Page", "PmsAdapter", "PmsError", "PmsEvent", "PmsGuest", "PmsReservation", "PmsRoom",
            "PmsRoomType"]
 
-from innkeeper.pms.adapters import ical  # noqa: E402,F401  (registers "ical")
+from innkeeper.pms.adapters import (
+    ical,  # noqa: E402,F401  (registers "ical")
+    qloapps,  # noqa: E402,F401  (registers "qloapps")
+)
