@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("manage/", manage.lookup, name="manage"),
     path("manage/<str:token>/", manage.detail, name="manage_booking"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
+    path("manage/<str:token>/stay.ics", manage.calendar, name="manage_calendar"),
     path("check-in/", checkin.check_in, name="check_in"),
     path("webkey/", webkey.webkey, name="webkey"),
     path("demo/keypad/<str:number>/", webkey.keypad, name="demo_keypad"),

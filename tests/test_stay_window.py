@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 from django_scopes import scope
+from icalendar import Calendar
 
 from innkeeper.core import dates
 from innkeeper.web.views.booking import booking_token
 from tests import factories
 from tests.factories import PASSWORD
-from tests.messaging_helpers import rendered
+from tests.messaging_helpers import deliver, fast, rendered, smtp  # noqa: F401 - fixtures
 
 HOST = "moscow.localhost"
 
@@ -64,3 +65,28 @@ def test_the_panel_shows_the_late_departure(client, extended, hotel):
     page = client.get(f"/panel/bookings/{extended.reference}/").content.decode()
     with translation.override("en"):
         assert dates.format_moment(extended.end + timedelta(minutes=240), "en", tz=hotel.tz) in page
+
+
+def test_the_calendar_event_on_the_manage_page_spans_the_stay_window(client, extended, hotel, other_hotel):
+    token = booking_token(extended)
+    page = client.get(f"/en/manage/{token}/", HTTP_HOST=HOST).content.decode()
+    assert f"/en/manage/{token}/stay.ics" in page
+    answer = client.get(f"/en/manage/{token}/stay.ics", HTTP_HOST=HOST)
+    assert answer["Content-Type"] == "text/calendar; charset=utf-8"
+    [event] = Calendar.from_ical(answer.content).walk("VEVENT")
+    assert event.decoded("dtstart") == extended.start
+    assert event.decoded("dtend") == extended.end + timedelta(minutes=240)  # the late check-out, as the page says
+    assert extended.reference in str(event["summary"]) and f"/manage/{token}/" in str(event["url"])
+    other_host = f"{other_hotel.slug}.localhost"
+    assert client.get(f"/en/manage/{token}/stay.ics", HTTP_HOST=other_host).status_code == 404
+
+
+def test_the_confirmation_mail_carries_the_stay_as_a_calendar_event(extended, hotel, smtp):  # noqa: F811
+
+    with scope(hotel=hotel):
+        email = rendered(extended.messages.get(channel="EMAIL"))
+    assert deliver(email).status == "SENT"
+    (sent,) = smtp.messages
+    [attachment] = [part for part in sent.iter_attachments() if part.get_content_type() == "text/calendar"]
+    [event] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert event.decoded("dtend") == extended.end + timedelta(minutes=240)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import BooleanField, Count, DateTimeField, F, Func, Q, Value
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -21,7 +21,9 @@ from innkeeper.booking.pricing import Quote, quote
 from innkeeper.booking.references import normalise
 from innkeeper.booking.states import ACTIVE, EXPIRING, Status
 from innkeeper.booking.stays import Stay
+from innkeeper.core.calendar import event_ics
 from innkeeper.core.errors import NotFound
+from innkeeper.hotels.links import hotel_host, manage_link
 from innkeeper.hotels.models import AddOn, Hotel, Room, RoomStatus, RoomType
 from innkeeper.hotels.selectors import rate_overrides
 
@@ -73,6 +75,19 @@ def stay_window(booking: Booking, *, add_on_codes=None) -> Occupied:
     """The stay as the guest is told it (arrival and departure with an early check-in or late check-out),
     read afresh: ``Booking.window`` is the same, cached on the instance for pages and messages."""
     return _window(booking, add_on_codes=add_on_codes)
+
+
+def stay_calendar(booking: Booking) -> bytes:
+    """The stay as a calendar event (.ics) from arrival to departure as every page states them (the stay
+    window), with the hotel's address and the manage-booking link, in the guest's language."""
+    hotel = booking.hotel
+    with translation.override(booking.locale):
+        summary = _("%(hotel)s: your stay (%(reference)s)") % {"hotel": hotel.name, "reference": booking.reference}
+        description = _("Booking %(reference)s, %(room_type)s.") % {"reference": booking.reference,
+                                                                     "room_type": booking.room_type.name}
+        return event_ics(uid=f"{booking.reference}@{hotel_host(hotel)}", start=booking.window.start,
+                         end=booking.window.end, summary=summary, description=description,
+                         location=", ".join(p for p in (hotel.address, hotel.city) if p), url=manage_link(booking))
 
 
 def busy_room_ids(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: datetime, exclude_booking_id=None,

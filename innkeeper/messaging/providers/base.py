@@ -16,6 +16,7 @@ class Outgoing:
     subject: str = ""
     body_html: str = ""
     variables: dict = field(default_factory=dict)
+    attachments: tuple = ()  # (file name, bytes, MIME type), for e-mail
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class DjangoEmail(Provider, IntegrationProvider):
                                       headers={"Message-ID": mid}, reply_to=self.reply_to)
         if message.body_html:
             mail.attach_alternative(message.body_html, "text/html")
+        for name, content, mimetype in message.attachments:
+            mail.attach(name, content, mimetype)
         setattr(mail, GUEST_MAIL, True)  # backends ignore it; the demo's simulator records it
         try:
             mail.send()

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from innkeeper.booking.selectors import stay_calendar
 from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict
 from innkeeper.messaging import providers
-from innkeeper.messaging.models import EarlyReceipt, Message, MessageAttempt, OptOut
+from innkeeper.messaging.models import Channel, EarlyReceipt, Message, MessageAttempt, MessageType, OptOut
 from innkeeper.messaging.services.optouts import OPTED_OUT, _opted_out, optout_record
 from innkeeper.messaging.services.outbox import KIND, S, _claim, dispatch, outbox_policy
 from innkeeper.messaging.services.receipts import _apply_early_receipts
@@ -62,6 +63,13 @@ def messages_deliver(rows: list[Message], now: datetime) -> None:
             _apply_early_receipts(name, pmid, account_hotel_id=row.hotel_id if row.own_account else None)
 
 
+def _attachments(row: Message) -> tuple:
+    """The confirmation e-mail carries the stay as a calendar event, its times read when it goes."""
+    if row.channel != Channel.EMAIL or row.type != MessageType.BOOKING_CONFIRMATION or row.booking_id is None:
+        return ()
+    return ((f"stay-{row.booking.reference}.ics", stay_calendar(row.booking), "text/calendar"),)
+
+
 def _send(row: Message, provider, *, opted_out: bool, batch: bool = False) -> Message:
     """A claimed message to its provider, and the outcome recorded. In a ``batch`` the row is not read back
     (what was written is set on it) and early receipts are left to the batch."""
@@ -72,7 +80,8 @@ def _send(row: Message, provider, *, opted_out: bool, batch: bool = False) -> Me
         return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail=OPTED_OUT, provider="")
     outgoing = providers.Outgoing(channel=row.channel, recipient=row.recipient, body_text=row.body_text,
                                   idempotency_key=row.idempotency_key, type=row.type, locale=row.locale,
-                                  subject=row.subject, body_html=row.body_html, variables=row.variables)
+                                  subject=row.subject, body_html=row.body_html, variables=row.variables,
+                                  attachments=_attachments(row))
     try:
         sent = provider.send(outgoing)
     except providers.Permanent as exc:

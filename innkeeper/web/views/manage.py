@@ -6,6 +6,7 @@ due in between is shown again instead of charged."""
 
 from decimal import Decimal, InvalidOperation
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +43,14 @@ def lookup(request):
         else:
             return redirect("manage_booking", token=booking_token(booking))
     return render(request, "web/manage_lookup.html", {"form": form, "meta": _meta(request, _("Manage booking"))})
+
+
+def calendar(request, token):
+    """The stay as a calendar event, for the guest's calendar app (the same file the confirmation carries)."""
+    booking = booking_from_token(request, token)
+    response = HttpResponse(selectors.stay_calendar(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stay-{booking.reference}.ics"'
+    return response
 
 
 def detail(request, token):
