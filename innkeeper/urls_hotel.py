@@ -4,13 +4,15 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import path
 
 from innkeeper.api import api
-from innkeeper.web.views import booking, checkin, crawl, manage, pages, webkey
+from innkeeper.web.views import booking, checkin, crawl, icons, manage, pages, webkey
 
 urlpatterns = [
     path("api/", api.urls),
     path("robots.txt", crawl.robots, name="robots"),
     path("sitemap.xml", crawl.sitemap, name="sitemap"),
     path("logo/<str:name>", pages.logo, name="logo"),
+    path("favicon.svg", icons.hotel_favicon, name="favicon"),
+    path("favicon.ico", icons.favicon_ico),
 ]
 urlpatterns += i18n_patterns(
     path("", pages.home, name="home"),
