@@ -24,4 +24,5 @@ urlpatterns = [
     path("favicon.ico", icons.favicon_ico),
     path("", platform.home, name="platform_home"),
 ]
+handler404 = "innkeeper.handlers.page_not_found"
 handler500 = "innkeeper.handlers.server_error"
