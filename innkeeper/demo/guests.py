@@ -8,50 +8,61 @@ Addresses are on example.com/.org/.net, which can never be anyone's mailbox. Eve
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 import phonenumbers
 
-# country: (locale, phone pattern with # for a random digit, [(name, e-mail name)])
-PEOPLE: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
-    "RU": ("ru", "+7 9{25,16,03,15,77,85} ###-##-##", [
-        ("Анна Смирнова", "anna.smirnova"), ("Дмитрий Иванов", "d.ivanov"), ("Екатерина Кузнецова", "katya.k"),
-        ("Алексей Попов", "alexey.popov"), ("Мария Соколова", "maria.sokolova"), ("Сергей Лебедев", "slebedev"),
-        ("Ольга Новикова", "olga.novikova"), ("Игорь Морозов", "igor.morozov"), ("Наталья Волкова", "n.volkova"),
-        ("Павел Фёдоров", "pavel.fedorov"), ("Татьяна Михайлова", "tanya.m"), ("Андрей Егоров", "a.egorov"),
-        ("Юлия Павлова", "julia.pavlova"), ("Максим Козлов", "max.kozlov"), ("Елена Степанова", "e.stepanova"),
-        ("Артём Николаев", "artem.nikolaev"), ("Ксения Орлова", "ksenia.orlova"), ("Михаил Зайцев", "m.zaitsev"),
-    ]),
-    "KZ": ("ru", "+7 7{01,05,77,47} ### ## ##", [
-        ("Айгерим Касымова", "aigerim.k"), ("Нурлан Сейткали", "nurlan.s"), ("Дина Ахметова", "dina.akhmetova"),
-    ]),
-    "BY": ("ru", "+375 {29,33,44} ###-##-##", [
-        ("Андрей Ковалёв", "andrei.kovalev"), ("Светлана Шевчук", "sveta.shevchuk"),
-    ]),
-    "GE": ("en", "+995 5{55,57,91,99} ## ## ##", [
-        ("Nino Beridze", "nino.beridze"), ("Giorgi Kapanadze", "giorgi.k"), ("Mariam Lomidze", "mariam.lomidze"),
-        ("Levan Gelashvili", "levan.g"),
-    ]),
-    "DE": ("en", "+49 1{51,60,70,76} ########", [
-        ("Lukas Schneider", "lukas.schneider"), ("Hannah Becker", "hannah.becker"), ("Jonas Weber", "jonas.weber"),
-        ("Lea Hoffmann", "lea.hoffmann"),
-    ]),
-    "GB": ("en", "+44 79## ######", [
-        ("Oliver Bennett", "oliver.bennett"), ("Emily Clarke", "emily.clarke"), ("James Whitaker", "j.whitaker"),
-    ]),
-    "US": ("en", "+1 {415,212,312,617} ### ####", [
-        ("Michael Johnson", "mike.johnson"), ("Sarah Miller", "sarah.miller"), ("Daniel Garcia", "dgarcia"),
-    ]),
-    "FR": ("en", "+33 6 ## ## ## ##", [("Camille Laurent", "camille.laurent"), ("Julien Moreau", "julien.moreau")]),
-    "IN": ("en", "+91 98### #####", [("Priya Sharma", "priya.sharma"), ("Arjun Mehta", "arjun.mehta")]),
-    "TR": ("en", "+90 53# ### ## ##", [("Elif Yılmaz", "elif.yilmaz"), ("Emre Demir", "emre.demir")]),
-    "IT": ("en", "+39 34# ### ####", [("Giulia Romano", "giulia.romano"), ("Marco Ricci", "marco.ricci")]),
-    "NL": ("en", "+31 6 ########", [("Sanne de Vries", "sanne.devries")]),
-    "JP": ("en", "+81 90 #### ####", [("Yuki Tanaka", "yuki.tanaka")]),
-    "PL": ("en", "+48 5## ### ###", [("Zofia Nowak", "zofia.nowak")]),
-    "ES": ("en", "+34 6## ### ###", [("Lucía Fernández", "lucia.fernandez")]),
+# country: (locale, phone pattern with # for a random digit, given names (men), given names (women),
+# family names as (a man's, a woman's))
+PEOPLE: dict[str, tuple[str, str, list[str], list[str], list[tuple[str, str]]]] = {
+    "RU": ("ru", "+7 9{25,16,03,15,77,85} ###-##-##",
+           ["Дмитрий", "Алексей", "Сергей", "Игорь", "Павел", "Андрей", "Максим", "Артём", "Михаил", "Иван",
+            "Никита", "Владимир", "Роман", "Кирилл"],
+           ["Анна", "Екатерина", "Мария", "Ольга", "Наталья", "Татьяна", "Юлия", "Елена", "Ксения", "Дарья",
+            "Полина", "Светлана", "Ирина", "Алина"],
+           [(name, name + "а") for name in ("Иванов", "Смирнов", "Кузнецов", "Попов", "Соколов", "Лебедев",
+                                            "Новиков", "Морозов", "Волков", "Фёдоров", "Михайлов", "Егоров",
+                                            "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Зайцев",
+                                            "Белов", "Медведев", "Гусев", "Тихонов")]),
+    "KZ": ("ru", "+7 7{01,05,77,47} ### ## ##", ["Нурлан", "Ерлан", "Асхат", "Данияр"],
+           ["Айгерим", "Дина", "Асель", "Жанна"],
+           [(name, name + "а") for name in ("Ахметов", "Касымов", "Сейткалиев", "Нурланов", "Жумабаев")]),
+    "BY": ("ru", "+375 {29,33,44} ###-##-##", ["Андрей", "Сергей", "Алесь", "Павел"],
+           ["Светлана", "Ольга", "Анастасия", "Вероника"],
+           [("Ковалёв", "Ковалёва"), ("Шевчук", "Шевчук"), ("Новик", "Новик"), ("Жук", "Жук")]),
+    "GE": ("en", "+995 5{55,57,91,99} ## ## ##", ["Giorgi", "Levan", "Davit", "Nika"], ["Nino", "Mariam", "Tamar", "Ana"],
+           [(n, n) for n in ("Beridze", "Kapanadze", "Lomidze", "Gelashvili", "Maisuradze", "Tsiklauri")]),
+    "DE": ("en", "+49 1{51,60,70,76} ########", ["Lukas", "Jonas", "Felix", "Maximilian", "Paul"],
+           ["Hannah", "Lea", "Anna", "Sophie", "Marie"],
+           [(n, n) for n in ("Schneider", "Becker", "Weber", "Hoffmann", "Fischer", "Wagner", "Schulz")]),
+    "GB": ("en", "+44 79## ######", ["Oliver", "James", "Harry", "Thomas"], ["Emily", "Charlotte", "Amelia", "Grace"],
+           [(n, n) for n in ("Bennett", "Clarke", "Whitaker", "Hughes", "Taylor", "Wright")]),
+    "US": ("en", "+1 {415,212,312,617} ### ####", ["Michael", "Daniel", "Ethan", "Ryan"],
+           ["Sarah", "Emma", "Olivia", "Jessica"],
+           [(n, n) for n in ("Johnson", "Miller", "Garcia", "Davis", "Thompson", "Martinez")]),
+    "FR": ("en", "+33 6 ## ## ## ##", ["Julien", "Thomas", "Hugo"], ["Camille", "Léa", "Chloé"],
+           [(n, n) for n in ("Laurent", "Moreau", "Dubois", "Lefèvre", "Girard")]),
+    "IN": ("en", "+91 98### #####", ["Arjun", "Rahul", "Vikram"], ["Priya", "Ananya", "Neha"],
+           [(n, n) for n in ("Sharma", "Mehta", "Iyer", "Patel", "Gupta")]),
+    "TR": ("en", "+90 53# ### ## ##", ["Emre", "Mehmet", "Can"], ["Elif", "Zeynep", "Ayşe"],
+           [(n, n) for n in ("Yılmaz", "Demir", "Kaya", "Şahin", "Çelik")]),
+    "IT": ("en", "+39 34# ### ####", ["Marco", "Luca", "Matteo"], ["Giulia", "Sofia", "Chiara"],
+           [(n, n) for n in ("Romano", "Ricci", "Bianchi", "Esposito", "Colombo")]),
+    "NL": ("en", "+31 6 ########", ["Daan", "Sem"], ["Sanne", "Lotte"],
+           [(n, n) for n in ("de Vries", "Jansen", "Bakker", "Visser")]),
+    "JP": ("en", "+81 90 #### ####", ["Haruto", "Ren"], ["Yuki", "Aoi"],
+           [(n, n) for n in ("Tanaka", "Sato", "Suzuki", "Watanabe")]),
+    "PL": ("en", "+48 5## ### ###", ["Jakub", "Piotr"], ["Zofia", "Anna"],
+           [("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"), ("Lewandowski", "Lewandowska")]),
+    "ES": ("en", "+34 6## ### ###", ["Pablo", "Javier"], ["Lucía", "Carmen"],
+           [(n, n) for n in ("Fernández", "García", "Martínez", "López")]),
 }
+CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
+    "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f",
+    "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=True))
+LATIN = {"ı": "i", "ł": "l", "ø": "o", "ß": "ss"}  # letters with no plain form in Unicode's decomposition
 
 # Where each demo hotel's guests come from (weights); a hotel not named here gets the first mix.
 MIX = {
@@ -94,14 +105,27 @@ def _phone(pattern: str, rng: random.Random) -> str:
     return ""
 
 
+def _mailbox(first: str, last: str, rng: random.Random) -> str:
+    """An e-mail name as people pick them: anna.smirnova, a.smirnova, annasmirnova, sometimes with a number."""
+    def plain(text):
+        text = "".join(CYRILLIC.get(ch, LATIN.get(ch, ch)) for ch in text.lower())
+        return "".join(ch for ch in unicodedata.normalize("NFKD", text) if ch.isascii() and ch.isalnum())
+
+    first, last = plain(first), plain(last)
+    name = rng.choice([f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}", f"{first}_{last}"])
+    return name + (str(rng.randint(1, 99)) if rng.random() < 0.25 else "")
+
+
 def guest(hotel_slug: str, rng: random.Random, *, today: date) -> Guest:
     mix = MIX.get(hotel_slug) or next(iter(MIX.values()))
     country = rng.choices(list(mix), weights=list(mix.values()))[0]
-    locale, pattern, names = PEOPLE[country]
-    name, mailbox = rng.choice(names)
+    locale, pattern, men, women, families = PEOPLE[country]
+    woman = rng.random() < 0.5
+    first, family = rng.choice(women if woman else men), rng.choice(families)[1 if woman else 0]
     # Seven in ten give a phone number (and so get WhatsApp messages too).
     phone = _phone(pattern, rng) if rng.random() < 0.7 else ""
     born = date(today.year - rng.randint(21, 72), rng.randint(1, 12), rng.randint(1, 28))
     letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(2))
-    return Guest(name=name, email=f"{mailbox}@{rng.choice(DOMAINS)}", phone=phone, locale=locale, country=country,
-                 date_of_birth=born, document_number=f"{letters}{rng.randrange(10 ** 7):07d}")
+    return Guest(name=f"{first} {family}", email=f"{_mailbox(first, family, rng)}@{rng.choice(DOMAINS)}",
+                 phone=phone, locale=locale, country=country, date_of_birth=born,
+                 document_number=f"{letters}{rng.randrange(10 ** 7):07d}")

@@ -173,9 +173,10 @@ def _hourly(h: _Hotel, rt, room: str, day: date, now: datetime) -> list[Planned]
         key = f"demo:{room}:{start:%Y%m%d%H%M}"
         stay_rng = random.Random(f"{h.slug}/{key}")  # noqa: S311  # noqa: S311
         source = stay_rng.choices([Source.DIRECT, Source.WALK_IN, Source.PHONE], [50, 30, 20])[0]
+        if source == Source.WALK_IN and start > now:  # nobody walks in yet for later: they call
+            source = Source.PHONE
         if source == Source.WALK_IN:
             booked_at = start - timedelta(minutes=stay_rng.randint(5, 20))
-            booked_at = min(booked_at, now - timedelta(minutes=10))
         else:
             booked_at = _booked_at(stay_rng, start, stay_rng.choices([0, 1], [80, 20])[0], now, h.tz)
         prepaid = h.prepay and source == Source.DIRECT
