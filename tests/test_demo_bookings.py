@@ -119,3 +119,30 @@ def test_seed_demo_plays_a_month_and_books_a_month_in_every_status_once():
             keys = list(Booking.objects.filter(hotel=hotel).values_list("request_key", flat=True))
             assert len(keys) == len(set(keys))
         assert snapshot()[0] > before[0]
+
+
+def test_seed_demo_leaves_another_hotels_bookings_and_messages_to_its_own_worker(other_hotel):
+    """Another hotel's guest is neither reminded, checked out nor sent anything by the demo's replayed past:
+    its messages may go to a real service, and a reminder sent now for a stay already begun would be wrong.
+    (Its hotel is not a demo hotel: ``other_hotel``.)"""
+    from innkeeper.booking import services as booking_services
+    from innkeeper.booking import stays
+    from innkeeper.journey import services as journey
+    from tests import factories
+
+    room_type = factories.make_room_type(other_hotel, slug="std", rooms=1)
+    arrival = (AT - timedelta(days=2)).astimezone(other_hotel.tz).date()
+    with scopes_disabled():
+        theirs = journey.booking_create(
+            hotel=other_hotel, room_type=room_type.slug, guests=1, now=AT - timedelta(days=5),
+            stay=stays.nightly(other_hotel, arrival, arrival + timedelta(days=4), now=AT - timedelta(days=5)),
+            guest=booking_services.GuestDetails("Anna Other", "anna@other.example", "+79161234567"))
+    seed(AT)
+    with scopes_disabled():
+        theirs.refresh_from_db()
+        assert theirs.status == Status.CONFIRMED
+        assert set(Message.objects.filter(booking=theirs).values_list("type", "status")) == {
+            (MessageType.BOOKING_CONFIRMATION, MessageStatus.QUEUED)}
+        # The demo hotels are booked all the same; checking their past stays out is left to the beat, which
+        # serves every hotel at the real time.
+        assert Booking.objects.filter(hotel__slug="demo", status=Status.CHECKIN_COMPLETED).count() > 10

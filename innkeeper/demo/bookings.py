@@ -8,8 +8,11 @@ moment too: check-in reminders, check-out reminders and thanks, the automatic ch
 the key operations on the simulated locks. So every booking has the messages, keys and history a real one
 would; its e-mails and WhatsApp messages are sent (to the simulators) at the end.
 
-Idempotent: a stay booked by an earlier run (found by its request key) is not booked again. A hotel whose
-locks or messages would reach a real service gets no demo bookings: the demo never calls out.
+Idempotent: a stay booked by an earlier run (found by its request key) is not booked again; a later run plays
+what happened since. A hotel whose locks or messages would reach a real service gets no demo bookings: the demo
+never calls out. The outbox rows the seed moves are its hotels' only; the beat's sweeps, which serve every
+hotel, are replayed only while the demo hotels are the only ones with bookings (otherwise the running beat
+checks their past stays out at the real time).
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ from innkeeper.demo.plan import Planned
 from innkeeper.hotels.models import AddOn, RoomStatus, RoomType
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
+from innkeeper.locks.models import LockKey
 from innkeeper.locks.providers import provider_for
 from innkeeper.messaging import services as messaging
+from innkeeper.messaging.models import Message
 from innkeeper.messaging.providers import whatsapp_config
 
 TICK = timedelta(hours=2)  # a check-out reminder's window: the replayed beat looks for them this often...
@@ -101,6 +106,8 @@ def _doorbells_in_process():
 
 def _play(hotels, now: datetime) -> dict[int, int]:
     """Play every step of the plan from the last run (or the beginning) to ``now``, the beat's jobs between."""
+    if not hotels:
+        return {}
     player, steps, since = _Player(hotels, _staff(hotels)), [], now
     for hotel in hotels:
         demo = Booking.objects.filter(hotel=hotel, request_key__startswith="demo:")
@@ -132,7 +139,7 @@ def _play(hotels, now: datetime) -> dict[int, int]:
         player.tick(tick)
         tick += TICK
     player.tick(now, every_job=True)
-    _all_sent(now)
+    _due(Message, messaging.KIND, hotels, now)  # the e-mails and WhatsApp messages, to the simulators
     return player.made
 
 
@@ -142,9 +149,13 @@ def _grid(at: datetime) -> datetime:
     return datetime.fromtimestamp(at.timestamp() // seconds * seconds, UTC)
 
 
-def _all_sent(now: datetime) -> None:
-    while outbox.process(messaging.KIND, now=now):
-        pass
+def _due(model, kind: str, hotels, at: datetime) -> None:
+    """Do the outbox rows of ``kind`` due at ``at`` for these hotels only, as a worker would: another hotel's may
+    go to a real service, and are its worker's to do."""
+    due = list(model.objects.filter(hotel__in=hotels, status__in=outbox.kind(kind).due_statuses,
+                                    next_attempt_at__lte=at).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(due), outbox.BATCH):
+        outbox.process(kind, due[start:start + outbox.BATCH], now=at, others=False)
 
 
 def _staff(hotels) -> dict[int, str]:
@@ -158,6 +169,9 @@ def _staff(hotels) -> dict[int, str]:
 class _Player:
     def __init__(self, hotels, staff: dict[int, str]):
         self.hotels, self.staff = hotels, staff
+        # The beat's sweeps serve every hotel. Run at a past moment, they would send another hotel's guests
+        # reminders for stays already begun: they run only while these hotels are the only ones with bookings.
+        self.sweeps = not Booking.objects.exclude(hotel__in=hotels).exists()
         self.bookings: dict[str, Booking] = {}  # by request key
         self.reminders: set[datetime] = set()  # ticks where a check-out reminder is due
         self.made: dict[int, int] = {}
@@ -169,17 +183,16 @@ class _Player:
         if every_job or at.timestamp() % EVERY_JOB.total_seconds() == 0:
             for hotel in self.hotels:
                 booking_services.holds_expire(hotel=hotel, now=at)
-            journey.checkin_reminders_run(now=at)
-            journey.stay_messages_run(now=at)
-            journey.stays_check_out(now=at)
+            if self.sweeps:
+                journey.checkin_reminders_run(now=at)
+                journey.stay_messages_run(now=at)
+                journey.stays_check_out(now=at)
             self.keys(at)
-        elif at in self.reminders:
+        elif at in self.reminders and self.sweeps:
             journey.stay_messages_run(now=at)
 
-    @staticmethod
-    def keys(at: datetime) -> None:
-        while outbox.process(locks.KIND, now=at):
-            pass
+    def keys(self, at: datetime) -> None:
+        _due(LockKey, locks.KIND, self.hotels, at)
 
     def step(self, what: str, hotel, stay: Planned, at: datetime) -> None:
         if what == "book":
