@@ -146,3 +146,26 @@ def test_seed_demo_leaves_another_hotels_bookings_and_messages_to_its_own_worker
         # The demo hotels are booked all the same; checking their past stays out is left to the beat, which
         # serves every hotel at the real time.
         assert Booking.objects.filter(hotel__slug="demo", status=Status.CHECKIN_COMPLETED).count() > 10
+
+
+def test_the_plan_is_the_same_on_every_run_of_a_day():
+    """Seeded by hotel, room and date: the same stays, guests and fates whenever it is made, in any process."""
+    from innkeeper.demo import plan
+    from innkeeper.hotels.models import AddOn, RoomType
+
+    with time_machine.travel(AT, tick=False), scopes_disabled():
+        demo.seed(AT.date())
+        hotel = Hotel.objects.get(slug="demo")
+        room_types = list(RoomType.objects.filter(hotel=hotel).select_related("hotel"))
+        for rt in room_types:
+            rt.numbers = sorted(rt.rooms.values_list("number", flat=True))
+        codes = list(AddOn.objects.filter(hotel=hotel).values_list("code", flat=True))
+
+    def made(now):
+        return plan.plan(hotel, room_types, codes, now=now, prepay=False)
+
+    first = made(AT)
+    assert made(AT) == first
+    later = {(s.key, s.start, s.guest) for s in made(AT + timedelta(hours=3))}
+    assert later == {(s.key, s.start, s.guest) for s in first}
+    assert {s.room_type for s in first} == {"standard", "deluxe", "suite"} and any(s.hours for s in first)

@@ -62,8 +62,14 @@ class Planned:
     desk_key: bool  # a PIN issued at the desk
 
 
+def _rng(*parts: str) -> random.Random:
+    """A generator seeded by ``parts`` (a string seed is hashed the same way in every process). Separate ones
+    for separate choices, so that one made differently (a booking time near ``now``) moves no other."""
+    return random.Random("/".join(parts))  # noqa: S311  (a demo's choices, not a secret)
+
+
 def _timeline(seed: str, last: date) -> list[tuple[date, date]]:
-    rng, day, stays = random.Random(seed), EPOCH, []  # noqa: S311  (a demo, not a secret)
+    rng, day, stays = _rng(seed), EPOCH, []
     while True:
         day += timedelta(days=rng.choices(GAPS, GAP_WEIGHTS)[0])
         if day > last:
@@ -86,11 +92,10 @@ def _between(rng: random.Random, a: datetime, b: datetime) -> datetime:
 def _booked_at(rng, start: datetime, lead_days: int, now: datetime, tz) -> datetime:
     day = start.date() - timedelta(days=lead_days)
     booked = _at(day, rng.randint(7, 22), rng.randrange(60), tz)
+    shortly, lately = timedelta(minutes=rng.randint(30, 180)), timedelta(minutes=rng.randint(10, 600))
     if booked >= start - timedelta(minutes=30):
-        booked = start - timedelta(minutes=rng.randint(30, 180))
-    if booked > now - timedelta(minutes=10):  # booked, at the latest, a little before now
-        booked = now - timedelta(minutes=rng.randint(10, 600))
-    return booked
+        booked = start - shortly
+    return min(booked, now - lately)  # booked, at the latest, a little before now
 
 
 class _Hotel:
@@ -127,7 +132,7 @@ def _fate(rng, h: _Hotel, *, source: str, prepaid: bool, booked_at, start, end, 
 
 def _nightly(h: _Hotel, rt, room: str, ci: date, co: date, busy: set[date], now: datetime) -> Planned:
     key = f"demo:{room}:{ci:%Y%m%d}"
-    rng = random.Random(f"{h.slug}/{key}")  # noqa: S311
+    rng = _rng(h.slug, key)
     hotel = h.hotel
     start, end = _at(ci, hotel.check_in_time.hour, hotel.check_in_time.minute, h.tz), \
         _at(co, hotel.check_out_time.hour, hotel.check_out_time.minute, h.tz)
@@ -142,15 +147,15 @@ def _nightly(h: _Hotel, rt, room: str, ci: date, co: date, busy: set[date], now:
     lead = rng.choices([0, 1, 2, 3, 4, 6, 9, 14, 21, 30, 45], [6, 8, 8, 8, 8, 10, 10, 12, 12, 10, 8])[0]
     booked_at = _booked_at(rng, start, lead, now, h.tz)
     prepaid = h.prepay and source != Source.PHONE
-    fate, fate_at, online = _fate(rng, h, source=source, prepaid=prepaid, booked_at=booked_at, start=start,
-                                  end=end, nightly=True)
+    fate, fate_at, online = _fate(_rng(h.slug, key, "fate"), h, source=source, prepaid=prepaid,
+                                  booked_at=booked_at, start=start, end=end, nightly=True)
     later = []
     if online and rng.random() < 0.25:
         later = [code for code in ("breakfast", LATE) if code in h.add_ons and code not in add_ons
                  and (code != LATE or late_ok)][:1]
     guests = min(rt.max_occupancy, rng.choices([1, 2, 3, 4], [35, 50, 10, 5])[0])
     return Planned(key=key, room_type=rt.slug, room=room, start=start, end=end, check_in=ci, check_out=co,
-                   hours=None, guest=guest(h.slug, rng, today=now.date()), guests=guests,
+                   hours=None, guest=guest(h.slug, _rng(h.slug, key, "guest"), today=now.date()), guests=guests,
                    add_ons=tuple(sorted(add_ons)), source=source, booked_at=booked_at, prepaid=prepaid,
                    declined_first=prepaid and rng.random() < 0.06, fate=fate, fate_at=fate_at, online=online,
                    checkin_add_ons=tuple(later), desk_key=rng.random() < 0.5)
@@ -159,7 +164,7 @@ def _nightly(h: _Hotel, rt, room: str, ci: date, co: date, busy: set[date], now:
 def _hourly(h: _Hotel, rt, room: str, day: date, now: datetime) -> list[Planned]:
     """Hourly stays on a day the room is free: none, one or two, a turnover apart."""
     hotel = h.hotel
-    rng = random.Random(f"{h.slug}/{room}/{day:%Y%m%d}")  # noqa: S311
+    rng = _rng(h.slug, room, f"{day:%Y%m%d}")
     count = rng.choices([0, 1, 2], [45, 40, 15])[0]
     low, high = max(rt.min_hours, 2), min(rt.max_hours, 4)
     if low > high:
@@ -171,7 +176,7 @@ def _hourly(h: _Hotel, rt, room: str, day: date, now: datetime) -> list[Planned]
             break
         start = _at(day, hour, 0, h.tz)
         key = f"demo:{room}:{start:%Y%m%d%H%M}"
-        stay_rng = random.Random(f"{h.slug}/{key}")  # noqa: S311  # noqa: S311
+        stay_rng = _rng(h.slug, key)
         source = stay_rng.choices([Source.DIRECT, Source.WALK_IN, Source.PHONE], [50, 30, 20])[0]
         if source == Source.WALK_IN and start > now:  # nobody walks in yet for later: they call
             source = Source.PHONE
@@ -181,11 +186,12 @@ def _hourly(h: _Hotel, rt, room: str, day: date, now: datetime) -> list[Planned]
             booked_at = _booked_at(stay_rng, start, stay_rng.choices([0, 1], [80, 20])[0], now, h.tz)
         prepaid = h.prepay and source == Source.DIRECT
         end = start + timedelta(hours=hours)
-        fate, fate_at, online = _fate(stay_rng, h, source=source, prepaid=prepaid, booked_at=booked_at,
-                                      start=start, end=end, nightly=False)
+        fate, fate_at, online = _fate(_rng(h.slug, key, "fate"), h, source=source, prepaid=prepaid,
+                                      booked_at=booked_at, start=start, end=end, nightly=False)
         made.append(Planned(
             key=key, room_type=rt.slug, room=room, start=start, end=end, check_in=day, check_out=None,
-            hours=hours, guest=guest(h.slug, stay_rng, today=now.date()), guests=stay_rng.choice([1, 2]),
+            hours=hours, guest=guest(h.slug, _rng(h.slug, key, "guest"), today=now.date()),
+            guests=stay_rng.choice([1, 2]),
             add_ons=(), source=source, booked_at=booked_at, prepaid=prepaid,
             declined_first=False, fate=fate, fate_at=fate_at, online=online, checkin_add_ons=(),
             desk_key=stay_rng.random() < 0.7))
