@@ -5,7 +5,7 @@ from django.urls import include, path
 from innkeeper.api import api
 from innkeeper.hooks import views as hook_views
 from innkeeper.hooks import whatsapp as hooks
-from innkeeper.web.views import outbox, platform
+from innkeeper.web.views import icons, outbox, platform
 
 urlpatterns = [
     path("api/", api.urls),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("hooks/whatsapp-cloud/<slug:hotel_slug>/", hooks.whatsapp_cloud, name="hook_whatsapp_cloud_hotel"),
     # What the demo's simulators "sent" (404 outside demo mode).
     path("outbox/", outbox.outbox, name="demo_outbox"),
+    path("favicon.ico", icons.favicon_ico),
     path("", platform.home, name="platform_home"),
 ]
+handler404 = "innkeeper.handlers.page_not_found"
 handler500 = "innkeeper.handlers.server_error"

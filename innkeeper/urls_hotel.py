@@ -4,7 +4,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import path
 
 from innkeeper.api import api
-from innkeeper.web.views import booking, calendar, checkin, crawl, manage, pages, webkey
+from innkeeper.web.views import booking, calendar, checkin, crawl, icons, manage, pages, webkey
 
 urlpatterns = [
     path("api/", api.urls),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("sitemap.xml", crawl.sitemap, name="sitemap"),
     path("logo/<str:name>", pages.logo, name="logo"),
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),  # no language: channels fetch it
+    path("favicon.svg", icons.hotel_favicon, name="favicon"),
+    path("favicon.ico", icons.favicon_ico),
 ]
 urlpatterns += i18n_patterns(
     path("", pages.home, name="home"),

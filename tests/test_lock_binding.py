@@ -16,6 +16,7 @@ from django.test import Client
 from django_scopes import scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
+from innkeeper.booking.models import Booking
 from innkeeper.booking.states import Status
 from innkeeper.core.errors import Busy, InvalidInput
 from innkeeper.hotels.models import Hotel, Room
@@ -322,6 +323,10 @@ def test_seed_demo_binds_the_demo_rooms_to_the_ttlock_accounts_locks(cloud, othe
         bound = list(Room.objects.order_by("pk").values_list("pk", "lock_id"))
     assert lock_of(other_room) == ("9100", INSTALL)
     assert "Old Town Inn Tbilisi: 1 of 10 rooms have a lock" in out.getvalue()
+    # Demo bookings would put PINs on those real locks: the demo books none there.
+    assert "Innkeeper Demo Hotel: no demo bookings, because its locks are on a real lock cloud" in out.getvalue()
+    with scopes_disabled():
+        assert not Booking.objects.exists()
     call_command("seed_demo", stdout=StringIO())
     with scopes_disabled():
         assert list(Room.objects.order_by("pk").values_list("pk", "lock_id")) == bound

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from innkeeper.accounts import demo as accounts_demo
+from innkeeper.demo import bookings as demo_bookings
 from innkeeper.hotels import demo
 from innkeeper.locks import binding as lock_binding
 from innkeeper.locks import services as lock_services
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{hotel.name}: {locked} of {rooms} rooms have a lock")
         for owner in accounts_demo.seed(hotels):
             self.stdout.write(f"staff panel /panel/: {owner.email} / {accounts_demo.PASSWORD}")
+        self.stdout.write(demo_bookings.seed(hotels))  # the past 30 days played, the next 30 booked
         if unlisted:
             raise CommandError("The lock cloud could not list the locks, so these rooms have no lock yet "
                                f"(run seed_demo again once it answers): {'; '.join(unlisted)}")
