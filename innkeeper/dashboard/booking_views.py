@@ -18,8 +18,9 @@ from innkeeper.booking import lists, selectors, services, stays
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
-from innkeeper.core import activity, integrations
+from innkeeper.core import integrations
 from innkeeper.core.errors import DomainError
+from innkeeper.dashboard import timeline
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, CalendarForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.dashboard.paging import page_of
@@ -100,7 +101,7 @@ def booking_detail(request, reference: str):
         "booking_messages": Message.objects.filter(booking=booking).select_related("booking"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),
-        "events": activity.history(booking).reverse(),
+        "timeline": timeline.booking_timeline(booking),
         "add_ons": booking.add_ons.select_related("add_on"),
         "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
     })
