@@ -33,7 +33,7 @@ from innkeeper.messaging.providers.base import SendError
 log = logging.getLogger(__name__)
 
 ACTIONS = ("start", "logout", "refresh")
-WATCH_FOR = timedelta(minutes=3)  # how long the worker keeps looking while WAHA waits for a scan
+WATCH_FOR = timedelta(seconds=150)  # how long the worker keeps looking for a scan (as long as waiting.js)
 LOOK_EVERY = 5  # seconds between looks meanwhile
 TIMEOUT = 8.0
 WAITING = (WhatsAppSession.STARTING, WhatsAppSession.SCAN_QR_CODE)
