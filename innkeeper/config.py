@@ -335,6 +335,12 @@ def _content_sids(raw: str) -> dict:
     return value
 
 
+def _waha_tier(raw: str) -> str:
+    if raw.lower() not in ("core", "plus"):
+        raise ValueError("use core or plus")
+    return raw.lower()
+
+
 def _whatsapp(env: Mapping[str, str], problems: list[str], production: bool) -> dict:
     def choice(raw: str) -> str:
         value = raw.lower()
@@ -360,6 +366,8 @@ def _whatsapp(env: Mapping[str, str], problems: list[str], production: bool) -> 
         "base_url": (need if waha else opt)("WAHA_BASE_URL", _url, "http://localhost:3000"),
         "api_key": (need if waha else opt)("WAHA_API_KEY"),
         "session": opt("WAHA_SESSION", default="default"),
+        # core: one session, "default", shared by every hotel; plus: a session of each hotel's own (its number)
+        "tier": opt("WAHA_TIER", _waha_tier, "core"),
         "webhook_hmac_key": opt("WAHA_WEBHOOK_HMAC_KEY"),
     }
     cfg["cloud"] = {

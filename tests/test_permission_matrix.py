@@ -21,7 +21,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.core.models import ActivityLog, ConnectionCheck, IntegrationAccount
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockKey, LockList
-from innkeeper.messaging.models import Message, MessageTemplate, OptOut
+from innkeeper.messaging.models import Message, MessageTemplate, OptOut, WhatsAppSession
 from tests import factories
 from tests.factories import PASSWORD
 from tests.outbox_helpers import work_outbox
@@ -62,7 +62,7 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
                "room_number": free_room.number, "room_type": rt.pk, "add_on": factories.make_add_on(hotel, "tea", "3").pk,
                "key": LockKey.objects.get(booking=booking).pk, "invitation": invitation.pk,
                "member": removable.membership.pk, "message": messages.first().pk, "dead_message": dead.pk,
-               "hotel": hotel.pk, "future": future, "domain": spare.pk, "lock_kind": "lock",
+               "hotel": hotel.pk, "future": future, "start": "start", "domain": spare.pk, "lock_kind": "lock",
                "optout": OptOut.objects.create(hotel=hotel, channel="EMAIL", address="stop@example.com").pk}
     return people, ids
 
@@ -90,6 +90,11 @@ PANEL = [
     ("resend_confirmation", "post", {"reference": "ref"}, OWN),
     ("resend_check_in_link", "post", {"reference": "ref2"}, OWN),
     ("tape", "get", {}, ALL),
+    ("guests", "get", {}, ALL),
+    ("guest", "get", {"reference": "ref"}, (200, 200, 404, 404)),
+    ("whatsapp_session", "get", {}, (403, 200, 403, 200)),
+    ("whatsapp_session_qr", "get", {}, (403, 404, 403, 404)),  # no QR code until WAHA waits for a scan
+    ("whatsapp_session_action", "post", {"action": "start"}, (403, 302, 403, 302)),  # theirs: not WAHA, said so
     ("messages", "get", {}, ALL),
     ("message", "get", {"pk": "message"}, (200, 200, 404, 404)),
     ("message_retry", "post", {"pk": "dead_message"}, OWN),
@@ -159,6 +164,10 @@ BODY = {
 SETUP = {"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED"),
          "integration_verify": lambda ids: IntegrationAccount.objects.get_or_create(
              hotel_id=ids["hotel"], kind="lock", defaults={"provider": "simulator"}),
+         # the hotel's own WAHA: the worker, not the request, calls it
+         "whatsapp_session_action": lambda ids: IntegrationAccount.objects.get_or_create(
+             hotel_id=ids["hotel"], kind="whatsapp", defaults={"provider": "waha", "config": {
+                 "base_url": "http://127.0.0.1:9", "api_key": "k", "session": "", "webhook_hmac_key": "h"}}),
          # a lock cloud's list is read by a worker (the simulator's needs none): no call is made here
          "lock_list_refresh": lambda ids: IntegrationAccount.objects.get_or_create(
              hotel_id=ids["hotel"], kind="lock", defaults={"provider": "ttlock", "config": {
@@ -205,6 +214,8 @@ EFFECT = {
                                            .values_list("requested_at")),  # a worker tests it
     "lock_list_refresh": lambda ids: list(LockList.objects.filter(hotel_id=ids["hotel"]).values_list("requested_at")),
     "team": lambda ids: Invitation.objects.filter(hotel_id=ids["hotel"]).count(),
+    "whatsapp_session_action": lambda ids: list(WhatsAppSession.objects.filter(hotel_id=ids["hotel"])
+                                                .values_list("requested_at")),  # a worker calls WAHA
     "invitation_resend": _field(Invitation, "invitation", "token_hash"),
     "invitation_revoke": _field(Invitation, "invitation", "revoked_at"),
     "member_remove": lambda ids: Membership.objects.filter(pk=ids["member"]).count(),

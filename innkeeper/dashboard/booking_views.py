@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innkeeper.accounts.actors import actor
-from innkeeper.booking import selectors, services, stays
+from innkeeper.booking import lists, selectors, services, stays
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import TRANSITIONS, Status
 from innkeeper.checkin.models import CheckIn, GuestIdentity
-from innkeeper.core import activity
+from innkeeper.core import integrations
 from innkeeper.core.errors import DomainError
+from innkeeper.dashboard import timeline
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, CalendarForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.dashboard.paging import page_of
@@ -50,17 +51,34 @@ def dashboard(request):
     })
 
 
+PMS_NAMES = {"qloapps": "QloApps", "cloudbeds": "Cloudbeds", "mews": "Mews", "ical": "iCal"}
+
+
+def pms_name(hotel) -> str:
+    """The name of the PMS the hotel's imported bookings come from ("" without one)."""
+    account = integrations.account_for(hotel.pk, "pms", active_only=False)
+    return PMS_NAMES.get(account.provider, account.provider) if account else ""
+
+
 @panel_view
 def bookings(request):
+    """Reservations: a tab (all, arriving today or tomorrow, in house, checked out, cancelled) with every
+    tab's count, over the search's results; a page of them. Four queries, however many are listed."""
     form = BookingFilterForm(request.GET or None)
-    found = Booking.objects.none()
+    tab = request.GET.get("tab", "all")
+    tab = tab if tab in lists.TAB_CODES else "all"
+    found, counts, today = Booking.objects.none(), dict.fromkeys(lists.TAB_CODES, 0), timezone.localdate()
     if form.is_valid() or not request.GET:
         f = form.cleaned_data if request.GET else {}
         found = selectors.bookings_find(hotel=request.panel_hotel, text=f.get("q", ""), status=f.get("status", ""),
                                         source=f.get("source", ""), arriving_from=f.get("arriving_from"),
                                         arriving_to=f.get("arriving_to"))
-    return render(request, "dashboard/bookings.html", {"form": form, "page": page_of(request, found)},
-                  status=400 if form.errors else 200)
+        counts = lists.tab_counts(found, today=today)
+        found = found.filter(lists.tab_filter(tab, today=today))
+    return render(request, "dashboard/bookings.html", {
+        "form": form, "page": page_of(request, found), "tab": tab, "pms_name": pms_name(request.panel_hotel),
+        "tabs": [(t, counts[t.code]) for t in lists.TABS],
+    }, status=400 if form.errors else 200)
 
 
 def _booking(request, reference: str) -> Booking:
@@ -84,7 +102,7 @@ def booking_detail(request, reference: str):
         "booking_messages": Message.objects.filter(booking=booking).select_related("booking"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),
-        "events": activity.history(booking).reverse(),
+        "timeline": timeline.booking_timeline(booking),
         "add_ons": booking.add_ons.select_related("add_on"),
         "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
     })

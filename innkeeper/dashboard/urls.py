@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from innkeeper.dashboard import booking_views, catalogue_views, check_views, message_views, views
+from innkeeper.dashboard import (
+    booking_views,
+    catalogue_views,
+    check_views,
+    guest_views,
+    message_views,
+    views,
+    whatsapp_views,
+)
 
 app_name = "panel"
 
@@ -20,6 +28,8 @@ urlpatterns = [
          name="resend_confirmation"),
     path("bookings/<str:reference>/resend/check-in-link/", message_views.resend, {"what": "check-in-link"},
          name="resend_check_in_link"),
+    path("guests/", guest_views.guests, name="guests"),
+    path("guests/<str:reference>/", guest_views.guest, name="guest"),
     path("tape/", booking_views.tape, name="tape"),
     path("messages/", message_views.log, name="messages"),
     path("messages/templates/", message_views.templates, name="templates"),
@@ -44,6 +54,10 @@ urlpatterns = [
     path("settings/messaging/", catalogue_views.messaging_account, name="messaging_account"),
     re_path(r"^settings/(?P<kind>lock|whatsapp)/verify/$", check_views.integration_verify,
             name="integration_verify"),
+    path("settings/whatsapp-session/", whatsapp_views.session, name="whatsapp_session"),
+    re_path(r"^settings/whatsapp-session/(?P<action>start|logout|refresh)/$", whatsapp_views.session_action,
+            name="whatsapp_session_action"),
+    path("settings/whatsapp-session/qr.png", whatsapp_views.session_qr, name="whatsapp_session_qr"),
     path("rooms/locks/refresh/", check_views.lock_list_refresh, name="lock_list_refresh"),
     path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),

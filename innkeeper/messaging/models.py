@@ -161,3 +161,27 @@ class EarlyReceipt(models.Model):
 
 WHATSAPP_PROVIDERS = [("", _("The installation's")), ("waha", "WAHA"), ("cloud", "WhatsApp Cloud API"),
                       ("twilio", "Twilio"), ("simulator", _("Simulator")), ("off", _("Off"))]
+
+
+class WhatsAppSession(models.Model):
+    """The hotel's WAHA session as the panel shows it: what a person last asked for (start, log out, look
+    again) and what the worker last found (status, the linked number, the QR to scan while WAHA waits for
+    one). The worker calls WAHA; the panel only reads this row, the QR image included."""
+
+    STOPPED, STARTING, SCAN_QR_CODE, WORKING, FAILED = "STOPPED", "STARTING", "SCAN_QR_CODE", "WORKING", "FAILED"
+    STATUSES = [(STOPPED, _("Stopped")), (STARTING, _("Starting")), (SCAN_QR_CODE, _("Waiting for the QR code to be scanned")),
+                (WORKING, _("Connected")), (FAILED, _("Failed"))]
+
+    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=64, blank=True, help_text="The WAHA session name last used.")
+    action = models.CharField(max_length=10, blank=True, help_text="start, logout or refresh: what was asked.")
+    requested_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=14, choices=STATUSES, blank=True)
+    phone = models.CharField(max_length=40, blank=True, help_text="The linked WhatsApp number (+digits).")
+    push_name = models.CharField(max_length=100, blank=True)
+    qr_png = models.BinaryField(blank=True, default=b"")
+    qr_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedManager(hotel="hotel")

@@ -1,7 +1,12 @@
 """One local HTTP server that speaks the three WhatsApp providers' send APIs, checking requests as they do.
 
 - WAHA:      POST /api/sendText, X-Api-Key, JSON {session: "default", chatId: "<digits>@c.us", text}
-             (``waha_accounts``: the API keys it knows and the session each serves)
+             (``waha_accounts``: the API keys it knows and the session each serves; "*": a WAHA Plus key,
+             any session name). Sessions (waha.md): GET /api/sessions/{name}, POST /api/sessions {name}
+             (create and start), POST /api/sessions/{name}/start and /logout, GET /api/{name}/auth/qr (a PNG
+             while SCAN_QR_CODE; ``waha_rotate`` gives a new one), GET /api/sessions/{name}/me. A started
+             session waits for a scan; ``waha_scan(name, phone)`` is the phone scanning it. The session a
+             Core key serves is linked (WORKING) until a test says otherwise.
 - Cloud API: POST /<version>/<phone_number_id>/messages, Bearer token, JSON template message
 - Twilio:    POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic (sid, token), form-encoded; an
              approved template (ContentSid + ContentVariables, a JSON string with its keys) through the
@@ -57,6 +62,7 @@ class FakeWhatsApp:
         self.next_ids: list[str] = []  # message ids to hand out next (a test may need to know one early)
         # WAHA: each API key this server knows and the session it serves (WAHA Core serves only "default").
         self.waha_accounts: dict[str, str] = {WAHA_KEY: "default"}
+        self.waha_sessions: dict[str, dict] = {}  # name → {"status", "me", "qr"}: sessions a test changed
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -67,6 +73,9 @@ class FakeWhatsApp:
                 fake._handle(self)
 
             def do_GET(self):
+                fake._handle(self)
+
+            def do_DELETE(self):
                 fake._handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -123,6 +132,8 @@ class FakeWhatsApp:
         elif isinstance(fault, tuple):
             return self._answer(h, fault[0], fault[1])
         h.fault = fault  # "not-json" and "late" take the message, then spoil the answer
+        if path.startswith("/api/sessions") or path.startswith("/api/") and path.endswith("/auth/qr"):
+            return self._waha_session(h, path, body)
         if h.command == "GET":  # what a "test connection" reads: the session, the account, the phone number
             return self._looked_up(h, path)
         if path == "/api/sendText":
@@ -133,12 +144,92 @@ class FakeWhatsApp:
             return self._cloud(h, path, body)
         self._answer(h, 404, {"message": "not found"})
 
+    # -- WAHA sessions ----------------------------------------------------------------------------
+    def waha_scan(self, name: str = "default", phone: str = "+79990001122", push_name: str = "Front desk"):
+        """The hotel's phone scans the session's QR code: the session is linked to ``phone``."""
+        with self._lock:
+            self.waha_sessions[name] = {"status": "WORKING", "qr": 0,
+                                        "me": {"id": phone.lstrip("+") + "@c.us", "pushName": push_name}}
+
+    def waha_rotate(self, name: str = "default"):
+        """WAHA shows a new QR code (it does every 20-60 s while it waits)."""
+        with self._lock:
+            self.waha_sessions[name]["qr"] += 1
+
+    def waha_session(self, name: str) -> dict | None:
+        with self._lock:
+            if name in self.waha_sessions:
+                return self.waha_sessions[name]
+        if name in self.waha_accounts.values():  # the session sends go through: linked already
+            return {"status": "WORKING", "me": {"id": "79990000000@c.us", "pushName": "Hotel"}, "qr": 0}
+        return None
+
+    def waha_qr_png(self, name: str) -> bytes:
+        """A PNG that differs for each QR code shown (its text chunk says which)."""
+        import struct
+        import zlib
+
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+        number = self.waha_sessions[name]["qr"]
+        header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)
+        pixels = zlib.compress(b"\x00\x00\xff\x00\xff\x00")
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"tEXt", f"Comment\x00{name}-{number}".encode())
+                + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+    def _waha_session(self, h, path, body):
+        key = h.headers.get("X-Api-Key", "")
+        if key not in self.waha_accounts:
+            return self._answer(h, 401, {"statusCode": 401, "message": "Unauthorized"})
+        parts = path.strip("/").split("/")  # api/sessions[/name[/verb]] or api/<name>/auth/qr
+        if h.command == "POST" and parts == ["api", "sessions"]:
+            name = (json.loads(body or b"{}") or {}).get("name") or "default"
+            verb = "create"
+        elif parts[1] == "sessions" and len(parts) >= 3:
+            name, verb = parts[2], (parts[3] if len(parts) > 3 else h.command)
+        elif parts[2:] == ["auth", "qr"]:
+            name, verb = parts[1], "qr"
+        else:
+            return self._answer(h, 404, {"statusCode": 404, "message": "not found"})
+        if self.waha_accounts[key] not in ("*", name):
+            return self._answer(h, 422, {"statusCode": 422, "message": CORE_MESSAGE, "error": "Unprocessable Entity"})
+        known = self.waha_session(name)
+        if verb == "create":
+            if known is not None and known["status"] != "STOPPED":
+                return self._answer(h, 422, {"statusCode": 422, "message": f"Session '{name}' is already started."})
+            with self._lock:
+                self.waha_sessions[name] = {"status": "SCAN_QR_CODE", "me": None, "qr": 1}
+            return self._answer(h, 201, {"name": name, "status": "STARTING"})
+        if known is None:
+            return self._answer(h, 404, {"statusCode": 404, "message": f"Session '{name}' does not exist."})
+        if verb == "GET":
+            return self._answer(h, 200, {"name": name, "status": known["status"], "me": known["me"],
+                                         "engine": {"engine": "WEBJS"}})
+        if verb == "start" and h.command == "POST":
+            with self._lock:
+                self.waha_sessions[name] = {"status": "SCAN_QR_CODE", "me": None, "qr": known["qr"] + 1}
+            return self._answer(h, 201, {"name": name, "status": "STARTING"})
+        if verb == "logout" and h.command == "POST":
+            with self._lock:
+                self.waha_sessions[name] = {"status": "STOPPED", "me": None, "qr": known["qr"]}
+            return self._answer(h, 201, {"name": name, "status": "STOPPED"})
+        if verb == "me" and h.command == "GET":
+            return self._answer(h, 200, known["me"]) if known["me"] else self._answer(h, 200, None)
+        if verb == "qr" and h.command == "GET":
+            if known["status"] != "SCAN_QR_CODE":
+                return self._answer(h, 422, {"statusCode": 422, "message": "Can not get QR code, status is "
+                                             + known["status"]})
+            data = self.waha_qr_png(name)
+            h.send_response(200)
+            h.send_header("Content-Type", "image/png")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+            return None
+        return self._answer(h, 404, {"statusCode": 404, "message": "not found"})
+
     def _looked_up(self, h, path):
-        if path.startswith("/api/sessions/"):
-            session = path.rsplit("/", 1)[1]
-            if self.waha_accounts.get(h.headers.get("X-Api-Key", "")) != session:
-                return self._answer(h, 401, {"message": "Unauthorized"})
-            return self._answer(h, 200, {"name": session, "status": "WORKING"})
         if path.startswith("/2010-04-01/Accounts/"):
             return self._answer(h, 200, {"sid": path.split("/")[3].removesuffix(".json"), "status": "active"})
         return self._answer(h, 200, {"id": path.rsplit("/", 1)[1], "display_phone_number": "+1 555-0100"})

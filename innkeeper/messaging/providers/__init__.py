@@ -58,11 +58,18 @@ def hook_url(provider: str, account_id: int) -> str:
     return base + reverse("hook", args=["whatsapp", provider, str(account_id)], urlconf=settings.ROOT_URLCONF)
 
 
+def plus_session(hotel_id: int) -> str:
+    """The hotel's session on the install's WAHA Plus: named by its id, which a rename does not change."""
+    return f"hotel-{hotel_id}"
+
+
 def whatsapp_config(hotel_id: int | None = None) -> dict:
     """Settings-shaped WhatsApp config for the hotel (``own``: True when it is the hotel's own account)."""
     account = account_for(hotel_id, "whatsapp")
     cfg = copy.deepcopy(settings.INNKEEPER_WHATSAPP)
     if account is None:
+        if hotel_id is not None and cfg["provider"] == "waha" and cfg["waha"].get("tier") == "plus":
+            cfg["waha"]["session"] = plus_session(hotel_id)  # WAHA Plus: each hotel its own number
         return {**cfg, "own": False, "account_id": None}
     cfg["provider"], cfg["own"], cfg["account_id"] = account.provider, True, account.pk
     own = account.config or {}

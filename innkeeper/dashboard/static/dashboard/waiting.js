@@ -3,7 +3,7 @@
    data-waiting names, else this one: a page shown after a refused form has a POST-only address) and puts in
    the new version of each such part once it no longer waits, with its help text (id + "_helptext"); a list
    keeps what the person chose in it. It stops when nothing waits, or after a few minutes (by then the page
-   says that the check did not finish). Without it, reloading the page shows the same. */
+   says that the check did not finish). A part with data-live is put in at every look, waiting or not. Without it, reloading the page shows the same. */
 (function () {
   "use strict";
   var EVERY = 2000, GIVE_UP = 150000, started = Date.now();
@@ -31,7 +31,8 @@
         waiting.forEach(function (old) {
           var fresh = page.getElementById(old.id);
           if (!fresh) old.removeAttribute("data-waiting");
-          else if (!fresh.hasAttribute("data-waiting")) swap(old, fresh);
+          // a live part (the WhatsApp QR code, which changes while it waits) is put in at every look
+          else if (!fresh.hasAttribute("data-waiting") || old.hasAttribute("data-live")) swap(old, fresh);
         });
       })
       .catch(function () {})
