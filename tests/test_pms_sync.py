@@ -204,3 +204,29 @@ def test_a_tentative_reservation_occupies_nothing_and_bad_dates_are_flagged(hote
     sync(account)
     assert bookings(hotel) == []
     assert row(account, "R1").problem == "" and row(account, "R2").problem == Problem.MISSING_DATES
+
+
+def test_a_pms_account_without_check_in_links_gets_no_reminder_and_no_key_at_online_check_in(
+        hotel, pms, account, rooms, now, settings):
+    from datetime import datetime
+
+    from innkeeper.checkin import services as checkin
+    from innkeeper.journey import services as journey
+
+    with scopes_disabled():
+        SyncState.objects.create(hotel=hotel, account=account, send_checkin=False, issue_keys=False)
+    settings.CHECKIN_REMINDER_LOCAL_HOURS = (0, 24)
+    tomorrow = (now + timedelta(days=1)).astimezone(hotel.tz).date()
+    pms.book("R1", tomorrow, tomorrow + timedelta(days=1))
+    sync(account)
+    [b] = bookings(hotel)
+    assert journey.checkin_reminders_run(now=b.start - timedelta(hours=2)) == []
+    assert messages(b, "CHECKIN_REMINDER") == []
+    with scopes_disabled():
+        SyncState.objects.filter(account=account).update(send_checkin=True)
+    assert journey.checkin_reminders_run(now=b.start - timedelta(hours=2)) == [b]  # due, had it been on
+    identity = checkin.Identity(legal_name="Anna Petrova", date_of_birth=datetime(1990, 1, 1).date(),
+                                document_number="1234567", nationality="RU")
+    with scope(hotel=hotel):
+        done, key = journey.checkin_complete(booking=b, identity=identity, now=b.start - timedelta(hours=2))
+    assert done.status == Status.CHECKIN_COMPLETED and key is None
