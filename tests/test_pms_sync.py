@@ -20,10 +20,10 @@ from tests import pms_fake_adapter as fake
 pytestmark = pytest.mark.django_db
 
 
-def connect(hotel, name):
+def connect(hotel, name, key="secret-key"):
     with scopes_disabled():
         return IntegrationAccount.objects.create(hotel=hotel, kind="pms", provider="fakepms",
-                                                 config={"url": f"fake://{name}", "key": "secret-key"})
+                                                 config={"url": f"fake://{name}", "key": key})
 
 
 @pytest.fixture

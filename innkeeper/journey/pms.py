@@ -188,6 +188,7 @@ def pms_event_process(*, event_id: int, now: datetime | None = None) -> str:
                 pms_sync(account=account, now=now)  # a booking we do not know yet: read what changed
             outcome = ", ".join(outcomes) or "synced"
     except PmsError as exc:
-        outcome = exc.message
+        sync.event_done(event, exc.message, again=exc.retryable)
+        return exc.message
     sync.event_done(event, outcome)
     return outcome

@@ -256,9 +256,11 @@ def event_claim(event_id: int, now: datetime) -> InboundEvent | None:
         return row
 
 
-def event_done(event: InboundEvent, outcome: str) -> None:
+def event_done(event: InboundEvent, outcome: str, *, again: bool = False) -> None:
+    """Record what the event came to; ``again``: the PMS failed in a way that may pass, the sweep retries it."""
     with scopes_disabled():
-        InboundEvent.objects.filter(pk=event.pk).update(outcome=outcome[:300])
+        InboundEvent.objects.filter(pk=event.pk).update(outcome=outcome[:300],
+                                                        **({"processed_at": None} if again else {}))
 
 
 def events_pending(*, older_than: timedelta = timedelta(minutes=2), now: datetime | None = None) -> list[int]:
@@ -319,3 +321,10 @@ def problem_rows(*, hotel):
     return (ExternalReservation.objects.filter(hotel=hotel).exclude(problem="")
             .select_related("account").order_by("check_in", "external_id"))
 
+
+
+def account_get(account_id: int) -> IntegrationAccount | None:
+    """The active PMS account ``account_id`` (a worker's task names it)."""
+    with scopes_disabled():
+        return (IntegrationAccount.objects.filter(pk=account_id, kind="pms", status=IntegrationAccount.ACTIVE)
+                .select_related("hotel").first())
