@@ -230,3 +230,33 @@ def test_a_pms_account_without_check_in_links_gets_no_reminder_and_no_key_at_onl
     with scope(hotel=hotel):
         done, key = journey.checkin_complete(booking=b, identity=identity, now=b.start - timedelta(hours=2))
     assert done.status == Status.CHECKIN_COMPLETED and key is None
+
+
+def test_the_commands_connect_and_sync(hotel, other_hotel, pms, rooms, future):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    pms.book("R1", future, future + timedelta(days=1))
+    with pytest.raises(CommandError, match="refused the connection: The PMS refused the API key"):
+        call_command("pms_connect", "moscow", "fakepms", "--url", "fake://moscow", "--key", "wrong",
+                     stdout=StringIO())
+    out = StringIO()
+    call_command("pms_connect", "moscow", "fakepms", "--url", "fake://moscow", "--key", "secret-key", stdout=out)
+    with scopes_disabled():
+        account = IntegrationAccount.objects.get(hotel=hotel, kind="pms")
+        assert not IntegrationAccount.objects.filter(hotel=other_hotel).exists()
+    assert "created 1, read 1" in out.getvalue() and f"/hooks/pms/fakepms/{account.pk}" in out.getvalue()
+    assert len(bookings(hotel)) == 1
+    pms.book("R2", future + timedelta(days=2), future + timedelta(days=3))
+    out = StringIO()
+    call_command("pms_sync", "moscow", stdout=out)
+    assert out.getvalue().strip() == "created 1, read 2, unchanged 1"  # the first read of changes re-reads R1
+    assert len(bookings(hotel)) == 2 and bookings(other_hotel) == []
+    with pytest.raises(CommandError, match="no active PMS account"):
+        call_command("pms_sync", "other", stdout=StringIO())
+    pms.failing = "timeout"
+    out = StringIO()
+    with pytest.raises(CommandError, match="did not finish"):
+        call_command("pms_sync", "moscow", stdout=out)
+    assert "Error: The PMS did not answer." in out.getvalue()
