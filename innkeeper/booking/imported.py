@@ -9,8 +9,9 @@ runs in a savepoint, so one refused stay does not end the others' transaction.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -44,15 +45,51 @@ class Overlap(NoAvailability):
         self.references = references
 
 
-def imports_prepare(*, hotel: Hotel, now: datetime) -> None:
+class Occupancy:
+    """The stays holding the hotel's rooms over a span, read in one query for a batch of imports and kept up to
+    date by it (the batch holds the hotel's room type locks, so nobody else places a stay meanwhile). A stay
+    outside the span, or any the batch missed, still meets the database's guard."""
+
+    def __init__(self, hotel: Hotel, start: datetime, until: datetime, now: datetime):
+        self.start, self.until = start, until
+        self.rooms: dict[int, dict[int, tuple[datetime, datetime, str]]] = defaultdict(dict)
+        rows = Booking.objects.filter(selectors.occupying(now), selectors.HoldsRoomDuring(start, until),
+                                      hotel=hotel).values_list("pk", "room_id", "blocks_from", "blocks_until",
+                                                               "reference")
+        for pk, room_id, held_from, held_until, reference in rows:
+            self.rooms[room_id][pk] = (held_from, held_until, reference)
+
+    def meets(self, room: Room, stay: Stay, exclude_booking_id=None) -> list[str]:
+        held = occupied.occupied(start=stay.start, end=stay.end, turnover_minutes=room.room_type.turnover_minutes)
+        return sorted(ref for pk, (a, b, ref) in self.rooms.get(room.pk, {}).items()
+                      if pk != exclude_booking_id and a < held.until and held.start < b)
+
+    def covers(self, stay: Stay) -> bool:
+        return self.start <= stay.start and stay.end + timedelta(days=1) <= self.until
+
+    def put(self, booking: Booking) -> None:
+        self.drop(booking.pk)
+        if booking.status in ACTIVE:
+            self.rooms[booking.room_id][booking.pk] = (booking.blocks_from, booking.blocks_until, booking.reference)
+
+    def drop(self, booking_id: int) -> None:
+        for stays in self.rooms.values():
+            stays.pop(booking_id, None)
+
+
+def imports_prepare(*, hotel: Hotel, now: datetime, start: datetime, until: datetime) -> Occupancy:
     """Before a batch of imports (in its transaction): lock the hotel's room types, in the engine's order, so
-    the batch queues with the site's bookings instead of racing them, and release lapsed holds, which the
-    database's guard still counts."""
+    the batch queues with the site's bookings instead of racing them, release lapsed holds, which the
+    database's guard still counts, and read the stays over [start, until) that the batch's stays may meet."""
     _lock_room_types(RoomType.objects.filter(hotel=hotel).values_list("pk", flat=True))
     holds_expire(hotel=hotel, now=now)
+    return Occupancy(hotel, start, until, now)
 
 
-def _meets(hotel: Hotel, room: Room, stay: Stay, now: datetime, exclude_booking_id=None) -> list[str]:
+def _meets(hotel: Hotel, room: Room, stay: Stay, now: datetime, exclude_booking_id=None,
+           busy: Occupancy | None = None) -> list[str]:
+    if busy is not None and busy.covers(stay):
+        return busy.meets(room, stay, exclude_booking_id)
     held = occupied.occupied(start=stay.start, end=stay.end, turnover_minutes=room.room_type.turnover_minutes)
     qs = Booking.objects.filter(selectors.occupying(now), selectors.HoldsRoomDuring(held.start, held.until),
                                 hotel=hotel, room=room)
@@ -81,7 +118,7 @@ def _save(booking: Booking, **kwargs) -> None:
 
 def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay: Stay, status: str,
                    guest: ImportedGuest, guests: int, locale: str, total: Decimal | None, currency: str,
-                   actor, now: datetime, then: Then = NOTHING) -> Booking:
+                   actor, now: datetime, then: Then = NOTHING, busy: Occupancy | None = None) -> Booking:
     """A stay the PMS sold, in ``room`` (None: any free room of ``room_type``), with the status it has there.
 
     Raises Overlap (naming the stays it meets) or NoAvailability; the caller keeps the reservation aside.
@@ -93,7 +130,7 @@ def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay
         if room is None:
             room = _free_room(hotel, room_type, stay, now)
         else:
-            met = _meets(hotel, room, stay, now)
+            met = _meets(hotel, room, stay, now, busy=busy)
             if met:
                 raise Overlap(met)
     elif room is None:  # over already: it occupies nothing, any room of its type will do for the record
@@ -121,6 +158,8 @@ def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay
                 raise
             booking.reference = new_reference()  # another booking drew the same one
     booking._prefetched_objects_cache = {"add_ons": booking.add_ons.none()}
+    if busy is not None:
+        busy.put(booking)
     _event(booking, "created", actor, to_status=status, room=room.number, total=str(amount))
     if status == Status.CONFIRMED:
         then.confirmed(booking, now)
@@ -131,7 +170,7 @@ def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay
 
 def booking_import_change(*, booking: Booking, room: Room | None, stay: Stay, guest: ImportedGuest,
                           guests: int, total: Decimal | None, actor, now: datetime,
-                          then: Then = NOTHING) -> Booking:
+                          then: Then = NOTHING, busy: Occupancy | None = None) -> Booking:
     """The PMS moved an imported stay: new dates or room (None: keep the room if free, else another of its
     type), new guest details or price. A new window or room sets off ``then.changed`` (its key follows, its
     messages go at the new times); guest details and price change quietly. Raises Overlap or NoAvailability
@@ -150,10 +189,10 @@ def booking_import_change(*, booking: Booking, room: Room | None, stay: Stay, gu
     moved = (b.start, b.end) != (stay.start, stay.end) or (room is not None and room.pk != b.room_id)
     if moved and b.status in ACTIVE:
         if room is None:
-            room = b.room if not _meets(b.hotel, b.room, stay, now, b.pk) else _free_room(
+            room = b.room if not _meets(b.hotel, b.room, stay, now, b.pk, busy) else _free_room(
                 b.hotel, b.room_type, stay, now, b.pk)
         else:
-            met = _meets(b.hotel, room, stay, now, b.pk)
+            met = _meets(b.hotel, room, stay, now, b.pk, busy)
             if met:
                 raise Overlap(met)
         before = {"start": b.start.isoformat(), "end": b.end.isoformat(), "room": b.room.number}
@@ -165,6 +204,8 @@ def booking_import_change(*, booking: Booking, room: Room | None, stay: Stay, gu
     if not fields:
         return b
     _save(b, update_fields=[*fields, "updated_at"])
+    if busy is not None:
+        busy.put(b)
     if moved and b.status in ACTIVE:
         _event(b, "changed", actor, before=before, after={"start": b.start.isoformat(), "end": b.end.isoformat(),
                                                             "room": b.room.number})

@@ -9,7 +9,7 @@ kept with its problem for staff, never dropped and never booked twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,14 +111,19 @@ def _cancel(booking: Booking | None, *, state, now) -> bool:
     return True
 
 
-def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReservation | None, mapper, now: datetime) -> str:
+def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReservation | None, mapper, now: datetime,
+                      busy: imported.Occupancy | None = None) -> str:
     """One reservation as the PMS has it now (None: the PMS no longer has it) onto its stay here."""
     hotel, booking = state.hotel, row.booking
     if res is None or res.status in (ExternalStatus.CANCELLED, ExternalStatus.TENTATIVE):
         row.problem, row.problem_detail = "", ""
         if res is None:
             row.status = ExternalStatus.CANCELLED
-        return "cancelled" if _cancel(booking, state=state, now=now) else "unchanged"
+        if not _cancel(booking, state=state, now=now):
+            return "unchanged"
+        if busy is not None:
+            busy.drop(booking.pk)
+        return "cancelled"
     stay = _stay(hotel, res)
     if stay is None:
         return _flag(row, Problem.MISSING_DATES)
@@ -133,13 +138,13 @@ def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReserv
             row.booking = imported.booking_import(
                 hotel=hotel, room=room, room_type=room_type, stay=stay, status=target, guest=_guest(hotel, res),
                 guests=res.guests, locale=_locale(hotel, res), total=res.total, currency=res.currency,
-                actor=_actor(state), now=now, then=PmsSteps(state))
+                actor=_actor(state), now=now, then=PmsSteps(state), busy=busy)
             row.problem, row.problem_detail = "", ""
             return "created"
         before = (booking.start, booking.end, booking.room_id, booking.status)
         booking = imported.booking_import_change(
             booking=booking, room=room, stay=stay, guest=_guest(hotel, res), guests=res.guests, total=res.total,
-            actor=_actor(state), now=now, then=PmsSteps(state))
+            actor=_actor(state), now=now, then=PmsSteps(state), busy=busy)
         _walk(booking, target, state=state, now=now)
         booking.refresh_from_db(fields=["start", "end", "room", "status"])
         row.booking, row.problem, row.problem_detail = booking, "", ""
@@ -155,8 +160,15 @@ def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReserv
 class PmsApply:
     """What the sync calls (innkeeper.pms.services.Apply)."""
 
-    def prepare(self, *, hotel, now: datetime) -> None:
-        imported.imports_prepare(hotel=hotel, now=now)
+    def prepare(self, *, hotel, now: datetime, reservations) -> imported.Occupancy:
+        days = [d for r in reservations for d in (r.check_in, r.check_out) if d is not None]
+        moments = [m for r in reservations for m in (r.start, r.end) if m is not None]
+        tz = hotel.tz
+        first = min(([datetime.combine(min(days), time.min, tzinfo=tz)] if days else []) + moments, default=now)
+        last = max(([datetime.combine(max(days), time.min, tzinfo=tz)] if days else []) + moments, default=now)
+        # A day either side: arrival and departure times, turnover and late check-out stay inside it.
+        return imported.imports_prepare(hotel=hotel, now=now, start=first - timedelta(days=2),
+                                        until=last + timedelta(days=3))
 
     reservation = staticmethod(reservation_apply)
 

@@ -16,7 +16,6 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -41,11 +40,12 @@ RETRY_PROBLEMS = 200  # reservations kept aside that each run asks the PMS for a
 class Apply(Protocol):
     """The journey's answer to what the sync reads."""
 
-    def prepare(self, *, hotel, now: datetime) -> None:
-        """Before a page's reservations are applied, in its transaction."""
+    def prepare(self, *, hotel, now: datetime, reservations: list[PmsReservation]) -> object:
+        """Before a page's reservations are applied, in its transaction; what it returns is handed to each
+        ``reservation`` call of the page."""
 
     def reservation(self, state: SyncState, row: ExternalReservation, res: PmsReservation | None, mapper: Mapper,
-                    now: datetime) -> str:
+                    now: datetime, page: object) -> str:
         """``res`` as the PMS has it now (None: gone) onto its stay here; sets ``row.booking`` and
         ``row.problem`` (the caller saves the row) and says what happened: "created", "updated", "cancelled",
         "unchanged" or "problem"."""
@@ -67,25 +67,26 @@ def state_for(account: IntegrationAccount) -> SyncState:
 
 
 def fingerprint(res: PmsReservation) -> str:
-    return hashlib.sha256(repr(asdict(res)).encode()).hexdigest()[:32]
+    """A digest of everything the PMS said of the reservation (its frozen dataclasses' repr)."""
+    return hashlib.sha256(repr(res).encode()).hexdigest()[:32]
 
 
-def summary(res: PmsReservation) -> dict:
+def summary(res: PmsReservation, mark: str = "") -> dict:
     """What staff may read of the reservation (no payment data): the PMS's words for it."""
     return {"pms_status": res.pms_status, "check_in": str(res.check_in or ""), "check_out": str(res.check_out or ""),
             "room": res.room.number if res.room else "", "room_type": res.room_type.name if res.room_type else "",
             "guest": res.guest.name, "guests": res.guests, "booking_ref": res.booking_ref,
             "total": str(res.total) if res.total is not None else "", "currency": res.currency,
-            "fingerprint": fingerprint(res)}
+            "fingerprint": mark or fingerprint(res)}
 
 
-def _row_from(row: ExternalReservation, res: PmsReservation, now: datetime) -> None:
+def _row_from(row: ExternalReservation, res: PmsReservation, now: datetime, mark: str) -> None:
     row.booking_ref, row.pms_status, row.status = res.booking_ref[:100], res.pms_status[:60], res.status
     row.check_in, row.check_out = res.check_in, res.check_out
     row.room_external_id = (res.room.external_id if res.room else "")[:100]
     row.room_type_external_id = (res.room_type.external_id if res.room_type else "")[:100]
     row.guest_name, row.updated = res.guest.name[:200], res.updated[:60]
-    row.summary, row.last_seen = summary(res), now
+    row.summary, row.last_seen = summary(res, mark), now
 
 
 def apply_page(*, state: SyncState, mapper: Mapper, reservations: list[PmsReservation], apply: Apply,
@@ -93,7 +94,7 @@ def apply_page(*, state: SyncState, mapper: Mapper, reservations: list[PmsReserv
     """One page in one transaction: every reservation stored and applied, then the cursor after it."""
     account, hotel = state.account, state.hotel
     with transaction.atomic():
-        apply.prepare(hotel=hotel, now=now)
+        page = apply.prepare(hotel=hotel, now=now, reservations=reservations)
         ids = [r.external_id[:100] for r in reservations]
         known = {row.external_id: row for row in ExternalReservation.objects.filter(
             hotel=hotel, account=account, external_id__in=ids).select_related("booking")}
@@ -101,13 +102,14 @@ def apply_page(*, state: SyncState, mapper: Mapper, reservations: list[PmsReserv
         for res in reservations:
             key = res.external_id[:100]
             row = known.get(key)
-            if row is not None and not row.problem and row.summary.get("fingerprint") == fingerprint(res):
+            mark = fingerprint(res)
+            if row is not None and not row.problem and row.summary.get("fingerprint") == mark:
                 counts["unchanged"] += 1
                 continue
             if row is None:
                 row = ExternalReservation(hotel=hotel, account=account, external_id=key, first_seen=now)
-            _row_from(row, res, now)
-            counts[apply.reservation(state, row, res, mapper, now)] += 1
+            _row_from(row, res, now, mark)
+            counts[apply.reservation(state, row, res, mapper, now, page)] += 1
             (new if row.pk is None else changed).append(row)
             known[key] = row
         ExternalReservation.objects.bulk_create(new)
@@ -226,8 +228,8 @@ def reservation_refresh(*, account: IntegrationAccount, external_id: str, apply:
                 account=account, external_id=external_id[:100]).select_related("booking").first()
             if row is None:
                 return "unknown"
-            apply.prepare(hotel=account.hotel, now=now)
-            outcome = apply.reservation(state, row, None, mapper, now)
+            page = apply.prepare(hotel=account.hotel, now=now, reservations=[])
+            outcome = apply.reservation(state, row, None, mapper, now, page)
             row.last_seen = now
             row.save()
             return outcome
