@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from innkeeper.dashboard import booking_views, catalogue_views, check_views, message_views, views
+from innkeeper.dashboard import booking_views, catalogue_views, check_views, message_views, pms_views, views
 
 app_name = "panel"
 
@@ -45,6 +45,12 @@ urlpatterns = [
     re_path(r"^settings/(?P<kind>lock|whatsapp)/verify/$", check_views.integration_verify,
             name="integration_verify"),
     path("rooms/locks/refresh/", check_views.lock_list_refresh, name="lock_list_refresh"),
+    path("pms/", pms_views.pms_page, name="pms"),
+    path("pms/connect/", pms_views.pms_connect, name="pms_connect"),
+    path("pms/verify/", pms_views.pms_verify, name="pms_verify"),
+    path("pms/sync/", pms_views.pms_sync_now, name="pms_sync"),
+    path("pms/steps/", pms_views.pms_steps, name="pms_steps"),
+    path("pms/mapping/", pms_views.pms_mapping, name="pms_mapping"),
     path("audit/", catalogue_views.audit_log, name="audit"),
     path("sign-in/", views.SignIn.as_view(), name="login"),
     path("sign-out/", views.SignOut.as_view(), name="logout"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from innkeeper.core import audit
 from innkeeper.core.errors import InvalidInput
@@ -112,7 +113,7 @@ def mapping_set(*, hotel, actor, account, rooms: dict[int, int | None], room_typ
     ours_types = set(RoomType.objects.filter(hotel=hotel).values_list("pk", flat=True))
     if any(v is not None and v not in ours_rooms for v in rooms.values()) or any(
             v is not None and v not in ours_types for v in room_types.values()):
-        raise InvalidInput("Choose one of this hotel's rooms.", field="mapping", code="invalid")
+        raise InvalidInput(_("Choose one of this hotel's rooms."), field="mapping", code="invalid")
     changed = 0
     with transaction.atomic():
         for model, chosen, attr in ((RoomMapping, rooms, "room_id"), (RoomTypeMapping, room_types, "room_type_id")):
