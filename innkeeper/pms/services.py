@@ -195,6 +195,10 @@ def sync_run(*, account: IntegrationAccount, apply: Apply, now: datetime | None 
     except PmsError as exc:
         error = exc.message or _("The PMS did not answer as expected.")
         log.warning("pms sync of account %s failed: %s", account.pk, exc)
+    except Exception:
+        counts["read"] = state.progress
+        _finish(state, counts, _("The sync stopped on an error of ours; it is logged."), now)
+        raise
     counts["read"] = state.progress
     _finish(state, counts, error, now)
     return state
