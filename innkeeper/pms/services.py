@@ -228,7 +228,7 @@ def reservation_refresh(*, account: IntegrationAccount, external_id: str, apply:
             apply_page(state=state, mapper=mapper, reservations=[res], apply=apply, now=now, counts=counts)
             return next(iter(counts))
         with transaction.atomic():
-            row = ExternalReservation.objects.select_for_update().filter(
+            row = ExternalReservation.objects.select_for_update(of=("self",)).filter(
                 account=account, external_id=external_id[:100]).select_related("booking").first()
             if row is None:
                 return "unknown"
