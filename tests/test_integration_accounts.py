@@ -29,7 +29,10 @@ HOTEL_HMAC, OTHER_HMAC = "moscow-own-hmac", "other-own-hmac"
 
 
 def test_every_kind_has_its_providers_registered_by_their_apps():
-    assert {kind: registry.names(kind) for kind in registry.KINDS} == {
+    # Providers the tests register for themselves (tests.pms_fake_adapter) are not the apps'.
+    apps = {kind: [n for n in registry.names(kind) if not registry.get(kind, n).__module__.startswith("tests.")]
+            for kind in registry.KINDS}
+    assert apps == {
         "lock": ["simulator", "ttlock"], "whatsapp": ["cloud", "off", "simulator", "twilio", "waha"],
         "email": ["smtp"], "pms": ["cloudbeds", "ical", "mews", "qloapps"]}
     assert registry.get("pms", "cloudbeds").secret_names() == ("api_key", "access_token", "webhook_secret")

@@ -13,6 +13,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 
+import tests.pms_fake_adapter  # noqa: F401  (registers the fake PMS the PMS pages connect to)
 from innkeeper.accounts import services as accounts
 from innkeeper.accounts.models import Invitation, Membership
 from innkeeper.api import api
@@ -22,6 +23,7 @@ from innkeeper.core.models import ActivityLog, ConnectionCheck, IntegrationAccou
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockKey, LockList
 from innkeeper.messaging.models import Message, MessageTemplate, OptOut, WhatsAppSession
+from innkeeper.pms.models import RoomMapping, SyncState
 from tests import factories
 from tests.factories import PASSWORD
 from tests.outbox_helpers import work_outbox
@@ -128,6 +130,13 @@ PANEL = [
     ("messaging_account", "post", {}, (403, 302, 403, 302)),
     ("integration_verify", "post", {"kind": "lock_kind"}, (403, 302, 403, 302)),
     ("lock_list_refresh", "post", {}, (403, 302, 403, 302)),  # another hotel's owner refreshes their own
+    ("pms", "get", {}, (403, 200, 403, 200)),
+    ("pms_connect", "post", {}, (403, 302, 403, 302)),  # another hotel's owner connects their own
+    ("pms_verify", "post", {}, (403, 302, 403, 302)),
+    ("pms_sync", "post", {}, (403, 302, 403, 302)),
+    ("pms_steps", "post", {}, (403, 302, 403, 302)),
+    ("pms_mapping", "get", {}, (403, 200, 403, 302)),  # another hotel without a PMS: back to the PMS page
+    ("pms_mapping", "post", {}, (403, 302, 403, 302)),
     ("audit", "get", {}, (403, 200, 403, 200)),
     ("team", "get", {}, (403, 200, 403, 200)),
     ("team", "post", {}, (403, 302, 403, 302)),
@@ -157,11 +166,22 @@ BODY = {
     "settings": {"hotel-name_en": "Renamed hotel"},
     "domain_add": {"domain-domain": "matrix.example"},
     "team": {"email": "invited@a.example", "role": "STAFF"},
+    "pms_connect": {"provider": "fakepms", "pms-url": "fake://matrix", "pms-key": "k"},
+    "pms_steps": {"send_checkin": "on"},
 }
 
 
+def _pms_account(ids):
+    account, _new = IntegrationAccount.objects.get_or_create(
+        hotel_id=ids["hotel"], kind="pms", defaults={"provider": "fakepms", "config": {"url": "fake://x", "key": "k"}})
+    ids["pms_room"] = RoomMapping.objects.get_or_create(hotel_id=ids["hotel"], account=account, external_id="r-1",
+                                                       defaults={"number": "Suite"})[0].pk
+
+
 # What a row needs first, where the world as built does not allow the action.
-SETUP = {"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED"),
+SETUP = {"pms_verify": _pms_account, "pms_sync": _pms_account, "pms_steps": _pms_account,
+         "pms_mapping": _pms_account,
+"key_retry": lambda ids: LockKey.objects.filter(pk=ids["key"]).update(status="FAILED"),
          "integration_verify": lambda ids: IntegrationAccount.objects.get_or_create(
              hotel_id=ids["hotel"], kind="lock", defaults={"provider": "simulator"}),
          # the hotel's own WAHA: the worker, not the request, calls it
@@ -219,6 +239,13 @@ EFFECT = {
     "invitation_resend": _field(Invitation, "invitation", "token_hash"),
     "invitation_revoke": _field(Invitation, "invitation", "revoked_at"),
     "member_remove": lambda ids: Membership.objects.filter(pk=ids["member"]).count(),
+    "pms_connect": lambda ids: IntegrationAccount.objects.filter(hotel_id=ids["hotel"], kind="pms").count(),
+    "pms_verify": lambda ids: list(ConnectionCheck.objects.filter(hotel_id=ids["hotel"], kind="pms")
+                                   .values_list("requested_at")),  # a worker tests it
+    "pms_sync": lambda ids: list(SyncState.objects.filter(hotel_id=ids["hotel"]).values_list("requested_at")),
+    "pms_steps": lambda ids: list(SyncState.objects.filter(hotel_id=ids["hotel"]).values_list(
+        "send_confirmation", "send_checkin", "issue_keys")),
+    "pms_mapping": lambda ids: list(RoomMapping.objects.filter(hotel_id=ids["hotel"]).values_list("room_id")),
 }
 
 
@@ -230,6 +257,8 @@ def test_every_panel_url_is_in_the_table():
 
 def _body(name, ids):
     data = {k: str(v).format(**ids) for k, v in BODY.get(name, {}).items()}
+    if name == "pms_mapping":
+        data[f"room-{ids['pms_room']}"] = str(ids["room"])
     if name == "booking_new":
         data["check_out"] = (ids["future"] + timedelta(days=6)).isoformat()
         data["check_in"] = (ids["future"] + timedelta(days=5)).isoformat()

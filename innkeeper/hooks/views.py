@@ -6,6 +6,10 @@ off (where the scheme carries one) and skips an event id already seen for the ac
 applies the events in one transaction. An unsigned or wrongly signed callback is answered 403, one not in
 the provider's format 400, and neither changes anything.
 
+A PMS's callback (``/hooks/pms/<provider>/<account id>``) names a hotel's own PMS account: its events are
+stored once each (pms.models.InboundEvent) and a worker fetches and applies the reservations they name; the
+answer is 200 at once. A refused one is answered 401 there, as PMSs expect.
+
 The install's account (``install``) is verified with the install's secrets and touches only messages sent
 through it; a hotel's own account, with its own secrets, only that hotel's messages.
 """
@@ -23,8 +27,10 @@ from django_scopes import scopes_disabled
 
 from innkeeper.core import integrations
 from innkeeper.core import providers as registry
+from innkeeper.journey.tasks import pms_event_task
 from innkeeper.messaging import providers, services
 from innkeeper.messaging.providers.whatsapp import Receipt
+from innkeeper.pms import services as pms
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +40,25 @@ def _plain(value) -> str:
     return str(value or "").replace("\x00", "")
 
 
+def _known_id(account: str) -> bool:
+    """An id a database key can hold (a longer number would be an error there, not a 404)."""
+    return account.isascii() and account.isdigit() and len(account) <= 18
+
+
 def _account(request, kind: str, provider: str, account: str) -> tuple[dict, int | None, str]:
     """The config the callback is verified with, the hotel whose own account it is (None: the install's),
     and the account's name for its seen events. An account the URL cannot name is a 404."""
+    if kind == "pms":
+        row = integrations.account_by_id(int(account), kind, provider) if _known_id(account) else None
+        if row is None:
+            raise Http404
+        return dict(row.config or {}), row.hotel_id, f"{kind}/{provider}/{account}"
     if kind != "whatsapp" or provider not in providers.HOOKED:
         raise Http404
     if account == registry.INSTALL:
         config, hotel_id = dict(providers.whatsapp_config()[provider]), None
     else:
-        # An id a database key can hold (a longer number would be an error there, not a 404).
-        known = account.isascii() and account.isdigit() and len(account) <= 18
-        row = integrations.account_by_id(int(account), kind, provider) if known else None
+        row = integrations.account_by_id(int(account), kind, provider) if _known_id(account) else None
         if row is None:
             raise Http404
         config, hotel_id = dict(providers.whatsapp_config(row.hotel_id)[provider]), row.hotel_id
@@ -68,6 +82,8 @@ def callback(request, kind: str, provider: str, account: str) -> HttpResponse:
         parsed = registry.get(kind, provider).parse_callback(request, config)
     except registry.CallbackRefused as refused:
         log.warning("%s callback at %s refused: %s", provider, request.path, refused)
+        if kind == "pms":
+            return HttpResponse("bad signature", status=401, content_type="text/plain")
         return HttpResponseForbidden("bad signature")
     except registry.CallbackMalformed as exc:
         log.warning("malformed callback at %s refused: %s", request.path, exc)
@@ -77,7 +93,11 @@ def callback(request, kind: str, provider: str, account: str) -> HttpResponse:
     now = time.time()
     if any(registry.stale(event.at, now) for event in parsed.events):
         log.warning("%s callback at %s refused: its timestamp is more than 5 minutes off", provider, request.path)
+        if kind == "pms":
+            return HttpResponse("stale callback", status=401, content_type="text/plain")
         return HttpResponseForbidden("stale callback")
+    if kind == "pms":
+        return _pms_events(parsed.events, ref=ref, account=integrations.account_by_id(int(account), kind, provider))
     # Every event read and checked first, then all applied or none.
     with transaction.atomic(), scopes_disabled():  # a receipt names a provider message id, whichever hotel sent it
         for event in parsed.events:
@@ -89,6 +109,28 @@ def callback(request, kind: str, provider: str, account: str) -> HttpResponse:
     if parsed.answer:
         return HttpResponse(parsed.answer, content_type=parsed.content_type)
     return HttpResponse(status=200)
+
+
+def _pms_events(events, *, ref: str, account) -> HttpResponse:
+    """Each PMS event kept once (a replayed id is skipped), its worker rung after commit; 200 at once."""
+    stored = []
+    with transaction.atomic(), scopes_disabled():  # the account names its hotel
+        for event in events:
+            if not integrations.event_first_seen(account=ref, event_id=event.event_id, hotel_id=account.hotel_id):
+                log.info("pms callback for account %s: event %s seen before, skipped", account.pk, event.event_id)
+                continue
+            row = pms.event_store(account=account, event=event)
+            if row is not None:
+                stored.append(row.pk)
+        transaction.on_commit(lambda: [_ring(pk) for pk in stored])
+    return HttpResponse(status=200)
+
+
+def _ring(event_id: int) -> None:
+    try:
+        pms_event_task.delay(event_id)
+    except Exception:  # a broker that is down loses nothing: the sweep processes stored events
+        log.warning("could not queue PMS event %s; the sweep will take it", event_id, exc_info=True)
 
 
 hook = csrf_exempt(require_http_methods(["GET", "POST"])(callback))

@@ -7,4 +7,8 @@ BEAT_SCHEDULE = {
     "journey-checkin-reminders": {"task": "journey.checkin_reminders", "schedule": 15 * 60.0},
     # Find stays due for their check-out reminder or the thanks after the stay.
     "journey-stay-messages": {"task": "journey.stay_messages", "schedule": 5 * 60.0},
+    # Read what changed in every hotel's PMS.
+    "pms-sync": {"task": "pms.sync_all", "schedule": 5 * 60.0},
+    # PMS webhook events whose own task was lost.
+    "pms-events": {"task": "pms.events_sweep", "schedule": 2 * 60.0},
 }

@@ -25,6 +25,7 @@ from innkeeper.locks.models import LockKey
 from innkeeper.messaging.models import MessageType
 from innkeeper.payments import services as payments
 from innkeeper.payments.models import PaymentStatus
+from innkeeper.pms import selectors as pms
 
 GUEST = engine.GUEST
 SYSTEM = engine.SYSTEM
@@ -92,9 +93,9 @@ def booking_pay(*, booking: Booking, card_number: str, now: datetime | None = No
 # -- online check-in -------------------------------------------------------------------------------
 
 def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=(), phone: str | None = None,
-                     now: datetime | None = None) -> tuple[Booking, LockKey]:
+                     now: datetime | None = None) -> tuple[Booking, LockKey | None]:
     """Finish the online check-in in one transaction: extras on the bill, the guest's phone (E.164) when
-    given, identity stored, CHECKIN_COMPLETED, key queued."""
+    given, identity stored, CHECKIN_COMPLETED, key queued (none when the hotel's PMS account turned keys off)."""
     now = now or timezone.now()
 
     def work():
@@ -108,6 +109,8 @@ def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=()
         checkin.identity_store(booking=b, identity=identity)
         b = engine.booking_transition(booking=b, to=Status.CHECKIN_COMPLETED, actor=GUEST, now=now, then=STEPS)
         checkin.completion_record(booking=b, now=now)
+        if "keys" in pms.steps_turned_off([b.pk]).get(b.pk, ()):  # the hotel's PMS account hands keys out
+            return b, None
         return b, STEPS.checkin_completed(b, now)
 
     return db.write(work)
@@ -117,7 +120,11 @@ def checkin_reminders_run(*, now: datetime | None = None) -> list[Booking]:
     """Queue the check-in reminder for every booking due one; each goes out once."""
     now = now or timezone.now()
     sent = []
-    for b in checkin.reminders_due(now=now):
+    due = checkin.reminders_due(now=now)
+    off = pms.steps_turned_off([b.pk for b in due])
+    for b in due:
+        if "checkin" in off.get(b.pk, ()):  # the hotel's PMS account sends no check-in link
+            continue
         with scope(hotel=b.hotel), transaction.atomic():
             if checkin.reminder_claim(booking=b, now=now):
                 STEPS.message_due(b, MessageType.CHECKIN_REMINDER, now)

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from innkeeper.journey import services
+from innkeeper.journey import pms, services
+from innkeeper.pms import services as pms_sync
 
 
 @shared_task(name="journey.checkin_reminders", ignore_result=True)
@@ -18,3 +19,29 @@ def auto_check_out_task() -> None:
 @shared_task(name="journey.stay_messages", ignore_result=True)
 def stay_messages_task() -> None:
     services.stay_messages_run()
+
+
+@shared_task(name="pms.sync_all", ignore_result=True)
+def pms_sync_all_task() -> None:
+    """The beat's: one sync task for every active PMS account."""
+    for account in pms_sync.accounts_to_sync():
+        pms_sync_task.delay(account.pk)
+
+
+@shared_task(name="pms.sync_account", ignore_result=True)
+def pms_sync_task(account_id: int) -> None:
+    account = pms_sync.account_get(account_id)
+    if account is not None:
+        pms.pms_sync(account=account)
+
+
+@shared_task(name="pms.event_process", ignore_result=True)
+def pms_event_task(event_id: int) -> None:
+    pms.pms_event_process(event_id=event_id)
+
+
+@shared_task(name="pms.events_sweep", ignore_result=True)
+def pms_events_sweep_task() -> None:
+    """Events whose task was lost (a broker down when they came) processed now."""
+    for event_id in pms_sync.events_pending():
+        pms.pms_event_process(event_id=event_id)
