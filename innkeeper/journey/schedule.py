@@ -7,4 +7,6 @@ BEAT_SCHEDULE = {
     "journey-checkin-reminders": {"task": "journey.checkin_reminders", "schedule": 15 * 60.0},
     # Find stays due for their check-out reminder or the thanks after the stay.
     "journey-stay-messages": {"task": "journey.stay_messages", "schedule": 5 * 60.0},
+    # Find bookings due a message of one of their hotel's time rules.
+    "journey-automation": {"task": "journey.automation", "schedule": 60.0},
 }

@@ -18,3 +18,8 @@ def auto_check_out_task() -> None:
 @shared_task(name="journey.stay_messages", ignore_result=True)
 def stay_messages_task() -> None:
     services.stay_messages_run()
+
+
+@shared_task(name="journey.automation", ignore_result=True)
+def automation_task() -> None:
+    services.automation_run()

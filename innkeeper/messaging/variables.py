@@ -16,6 +16,7 @@ VARIABLES = {
     "web_key_link": _("The link that opens the door"),
     "pin_first_use_by": _("Offline passcodes only: when the guest must first type it, 24 hours after it starts"),
     "check_in_link": _("The online check-in link"),
+    "feedback_link": _("The link to the form where the guest rates the stay"),
     "add_ons": _("The extras booked (a list)"),
     "total": _("The total price"),
     "manage_link": _("The link to manage the booking"),

@@ -23,7 +23,8 @@ def idempotency_key(*, booking, type: str, channel: str, occasion: str = "") -> 
 
 
 def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | None = None,
-                    channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None) -> list[Message]:
+                    channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None,
+                    rule=None) -> list[Message]:
     """Write the outbox rows for ``type`` about ``booking`` in the caller's transaction; send after commit.
 
     The rows say what to send and to whom; the worker fills the wording in when it sends
@@ -33,6 +34,7 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
 
     The same booking, type, channel and ``occasion`` make one message, however often this is called.
     A channel the guest cannot get (no usable number, opted out, channel off) gets a SKIPPED row saying why.
+    ``rule``: the automation rule whose wording the message carries (type AUTOMATED).
     """
     unknown = set(extra or {}) - set(VARIABLES)
     if unknown:
@@ -54,7 +56,7 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
     for channel in channels:
         if keys[channel] in existing:
             continue
-        row = Message(hotel=hotel, booking=booking, channel=channel, type=type, occasion=occasion,
+        row = Message(hotel=hotel, booking=booking, rule=rule, channel=channel, type=type, occasion=occasion,
                       locale=booking.locale, idempotency_key=keys[channel], next_attempt_at=now,
                       recipient=recipients[channel], subject="", body_text="", variables=variables)
         why = _why_not_whatsapp(booking, row.recipient, whatsapp) if channel == Channel.WHATSAPP else ""
