@@ -37,6 +37,7 @@ from innkeeper.messaging.services.automation import (
     wording_fill,
 )
 from innkeeper.messaging.services.enqueue import idempotency_key, message_enqueue, message_resend
+from innkeeper.messaging.services.limits import limits_for, send_limit_set
 from innkeeper.messaging.services.manual import manual_preview, message_send_manual, message_send_test
 from innkeeper.messaging.services.optouts import (
     OPTED_OUT,
@@ -73,4 +74,5 @@ __all__ = [
     "template_save", "whatsapp_reply",
     "builtin_channels", "builtin_set", "manual_preview", "message_send_manual", "message_send_test", "rule_due_at",
     "rule_save", "rule_template_save", "rule_wording", "rules_due", "rules_of", "rules_on", "wording_fill",
+    "limits_for", "send_limit_set",
 ]

@@ -119,3 +119,27 @@ def notices(*, hotel, now: datetime | None = None) -> list[dict]:
                     "starts_at": c.starts_at,
                     "until": window(c.period, c.starts_at + timedelta(seconds=1), hotel.tz)[1]})
     return out
+
+
+def send_limit_set(*, hotel, actor=None, **values) -> SendLimit:
+    """The hotel's own limits (None: the install's); each at least 1, so a limit can slow sends, never stop them."""
+    from django.utils.translation import gettext as _
+
+    from innkeeper.core import audit
+    from innkeeper.core.errors import InvalidInput
+
+    names = tuple(settings.MESSAGE_SEND_LIMITS)
+    for name, value in values.items():
+        if name not in names:
+            raise ValueError(f"unknown send limit {name}")
+        if value is not None and int(value) < 1:
+            raise InvalidInput(_("A limit must be at least 1 message."), field=name, code="out_of_range")
+    with transaction.atomic():
+        own, _made = SendLimit.objects.select_for_update().get_or_create(hotel=hotel)
+        before = {name: getattr(own, name) for name in names}
+        for name, value in values.items():
+            setattr(own, name, value)
+        own.save()
+        audit.record(hotel=hotel, actor=actor, action="sendlimit.update", obj=own, before=before,
+                     after={name: getattr(own, name) for name in names})
+    return own
