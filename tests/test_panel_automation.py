@@ -98,7 +98,7 @@ def test_staff_write_to_a_guest_with_a_preview_that_is_what_is_sent(client, hote
     assert deliver(row).body_text == "Your taxi waits, Anna Petrova."
     assert entry.actor_id == str(user.pk) and entry.hotel_id == hotel.pk
     detail = client.get(f"/panel/bookings/{booking.reference}/")
-    assert "Write to the guest" in detail.text
+    assert "Write to the guest" in detail.text and f"wrote to the guest of booking {booking.reference}" in detail.text
     theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="std", rooms=1), future,
                   future + timedelta(days=1))
     assert client.post(f"/panel/bookings/{theirs.reference}/message/", {**form, "send": ""}).status_code == 404
