@@ -46,11 +46,11 @@ class Steps:
             self._on(booking, booking.status, "", now)
 
     def _on(self, booking: Booking, trigger: str, builtin: str, now: datetime) -> None:
-        """The journey's own message for a status change (if the hotel keeps it) and the hotel's rules for it."""
-        channels, rules = messaging.rules_on(booking.hotel, trigger, builtin)
-        if builtin and channels:
-            messaging.message_enqueue(booking=booking, type=builtin, channels=channels, now=now)
-        for rule in rules:
+        """The journey's own message for a status change (if the hotel keeps it) and the hotel's rules for it,
+        found in the one read the message's enqueue makes anyway."""
+        _rows, rule_ids = messaging.message_enqueue_step(booking=booking, type=builtin, switchable=True,
+                                                         trigger=trigger, now=now)
+        for rule in messaging.rules_by_id(booking.hotel, rule_ids):
             self.rule_due(booking, rule, now)
 
     def rule_due(self, booking: Booking, rule, now: datetime) -> None:
@@ -65,19 +65,14 @@ class Steps:
         return keys.keys_issue_for(booking=booking, now=now)
 
     def message_due(self, booking: Booking, type: str, now: datetime) -> None:
-        channels = messaging.builtin_channels(booking.hotel, type)
-        if channels:
-            messaging.message_enqueue(booking=booking, type=type, channels=channels, now=now)
+        messaging.message_enqueue_step(booking=booking, type=type, switchable=True, now=now)
 
     def key_active(self, key: LockKey, now: datetime) -> None:
         """The key works on its lock: the guest gets the access instructions, one message per key (a key
         re-issued for a new room or new dates sends new ones)."""
-        channels = messaging.builtin_channels(key.booking.hotel, MessageType.ACCESS_INSTRUCTIONS)
-        if not channels:
-            return
         details = keys.access_details(key)
-        messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
-                                  occasion=f"key-{key.generation}", now=now, channels=channels,
+        messaging.message_enqueue_step(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS, switchable=True,
+                                       occasion=f"key-{key.generation}", now=now,
                                   extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
                                                                           "pin_first_use_by")})
 

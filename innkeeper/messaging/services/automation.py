@@ -55,14 +55,6 @@ def rules_of(hotel) -> list[AutomationRule]:
             + [rule for rule in saved if not rule.builtin])
 
 
-def builtin_channels(hotel, type_: str, channels=(Channel.EMAIL, Channel.WHATSAPP)) -> list[str]:
-    """The channels of ``channels`` the hotel keeps for one of the journey's messages (none: switched off)."""
-    rule = AutomationRule.objects.filter(hotel=hotel, builtin=type_).first()
-    if rule is None:
-        return list(channels)
-    return [c for c in channels if rule.active and c in rule.channels]
-
-
 def builtin_set(*, hotel, type: str, active: bool, email: bool, whatsapp: bool, actor=None) -> AutomationRule:
     """Switch one of the journey's messages, or one of its channels, on or off."""
     if type not in BUILT_IN:
@@ -214,15 +206,8 @@ def rules_due(*, now: datetime) -> list[tuple[object, AutomationRule]]:
     return due
 
 
-def rules_on(hotel, trigger: str, builtin: str = "") -> tuple[list[str], list[AutomationRule]]:
-    """In one query, for a status change: the channels the hotel keeps for the journey's own message
-    ``builtin`` (if any; none when switched off) and the hotel's own active rules for ``trigger``."""
-    from django.db.models import Q
-
-    wanted = Q(trigger=trigger, active=True, builtin="")
-    if builtin:
-        wanted |= Q(builtin=builtin)
-    found = list(AutomationRule.objects.filter(wanted, hotel=hotel).order_by("id"))
-    own = next((rule for rule in found if rule.builtin), None)
-    channels = [Channel.EMAIL, Channel.WHATSAPP] if own is None else (own.channels if own.active else [])
-    return channels, [rule for rule in found if not rule.builtin]
+def rules_by_id(hotel, ids) -> list[AutomationRule]:
+    """The hotel's rules with these ids (none asked: no query)."""
+    if not ids:
+        return []
+    return list(AutomationRule.objects.filter(hotel=hotel, pk__in=list(ids)).order_by("id"))
