@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "innkeeper.payments",
     "innkeeper.journey",
     "innkeeper.pms",
+    "innkeeper.feedback",
     "innkeeper.demo",
 ]
 # The demo's simulators (a lock cloud, message senders) and their tables: demo mode only, so a production
@@ -283,6 +284,12 @@ INNKEEPER_MESSAGING = {
     "sending_lease_seconds": 300,  # a row SENDING this long lost its worker; the sweeper sends it again
     "sweep_every_seconds": 30,
 }
+# Messages a hotel may hand to its providers, automated and sent by hand counted apart; a hotel may set its
+# own (messaging.SendLimit). A full window puts the rest off until it ends; nothing is dropped.
+MESSAGE_SEND_LIMITS = {"automated_per_minute": 60, "automated_per_day": 2000,
+                       "manual_per_minute": 20, "manual_per_day": 500}
+# A time rule's message not sent within this long of its time (the sweep was down) is not sent at all.
+AUTOMATION_LATE_MINUTES = 24 * 60
 
 # Celery: the row is the truth, the task is the doorbell. The demo's broker is a folder (no server).
 CELERY_BROKER_URL = CONFIG.celery_broker_url

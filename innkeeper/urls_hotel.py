@@ -4,7 +4,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import path
 
 from innkeeper.api import api
-from innkeeper.web.views import booking, calendar, checkin, crawl, icons, manage, pages, webkey
+from innkeeper.web.views import booking, calendar, checkin, crawl, feedback, icons, manage, pages, webkey
 
 urlpatterns = [
     path("api/", api.urls),
@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("manage/<str:token>/stay.ics", manage.calendar, name="manage_calendar"),
     path("check-in/", checkin.check_in, name="check_in"),
     path("webkey/", webkey.webkey, name="webkey"),
+    path("feedback/", feedback.feedback, name="feedback"),
     path("demo/keypad/<str:number>/", webkey.keypad, name="demo_keypad"),
 )
 handler404 = "innkeeper.web.views.pages.not_found"

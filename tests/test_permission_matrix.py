@@ -22,7 +22,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.core.models import ActivityLog, ConnectionCheck, IntegrationAccount
 from innkeeper.hotels.models import AddOn, Hotel, HotelDomain, RateOverride, Room, RoomType
 from innkeeper.locks.models import LockKey, LockList
-from innkeeper.messaging.models import Message, MessageTemplate, OptOut, WhatsAppSession
+from innkeeper.messaging.models import AutomationRule, Message, MessageTemplate, OptOut, WhatsAppSession
 from innkeeper.pms.models import RoomMapping, SyncState
 from tests import factories
 from tests.factories import PASSWORD
@@ -65,7 +65,8 @@ def world(hotel, other_hotel, book, future, django_capture_on_commit_callbacks, 
                "key": LockKey.objects.get(booking=booking).pk, "invitation": invitation.pk,
                "member": removable.membership.pk, "message": messages.first().pk, "dead_message": dead.pk,
                "hotel": hotel.pk, "future": future, "start": "start", "domain": spare.pk, "lock_kind": "lock",
-               "optout": OptOut.objects.create(hotel=hotel, channel="EMAIL", address="stop@example.com").pk}
+               "optout": OptOut.objects.create(hotel=hotel, channel="EMAIL", address="stop@example.com").pk,
+               "rule": AutomationRule.objects.create(hotel=hotel, name="Welcome", trigger="CHECKED_IN").pk}
     return people, ids
 
 
@@ -103,6 +104,14 @@ PANEL = [
     ("optouts", "get", {}, ALL),
     ("optouts", "post", {}, (302, 302, 302, 302)),  # another hotel's people add to their own hotel's list
     ("optout_remove", "post", {"pk": "optout"}, OWN),
+    ("message_send", "get", {"reference": "ref"}, (200, 200, 404, 404)),
+    ("message_send", "post", {"reference": "ref"}, OWN),
+    ("automation", "get", {}, (403, 200, 403, 200)),
+    ("automation", "post", {}, (403, 302, 403, 302)),
+    ("rule_new", "get", {}, (403, 200, 403, 200)),
+    ("rule_new", "post", {}, (403, 302, 403, 302)),
+    ("rule", "get", {"pk": "rule"}, (403, 200, 403, 404)),
+    ("rule", "post", {"pk": "rule"}, (403, 302, 403, 404)),
     ("templates", "get", {}, (403, 200, 403, 200)),
     ("templates", "post", {}, (403, 302, 403, 302)),
     ("rooms", "get", {}, ALL),
@@ -147,6 +156,9 @@ PANEL = [
 ROOM_TYPE = {"name_en": "Renamed type", "slug": "renamed", "base_price_nightly": "90", "base_occupancy": 2,
              "max_occupancy": 2, "extra_guest_charge": "0", "turnover_minutes": 0, "sort_order": 0, "is_active": "on"}
 ADD_ON = {"code": "jam", "name_en": "Renamed extra", "price": "4", "charge": "PER_STAY", "sort_order": 0, "is_active": "on"}
+RULE = {"name": "Late arrival", "trigger": "ARRIVAL", "amount": "1", "unit": "days", "direction": "before",
+        "at_time": "10:00", "email": "on", "active": "on", "locale": "de", "subject": "Hallo",
+        "body": "Hallo {{guest_name}}", "channel": "EMAIL", "save": ""}
 # What each POST sends ("{...}" from ids): enough for the action to work for those allowed to do it.
 BODY = {
     "booking_new": {"source": "PHONE", "room_type": "{room_type}", "mode": "nightly", "guests": 1, "name": "Walk In",
@@ -155,6 +167,10 @@ BODY = {
     "booking_status": {"status": "CHECKED_OUT"},
     "booking_move": {"room": "{room}"},
     "optouts": {"channel": "WHATSAPP", "address": "+7 916 123-45-67"},
+    "message_send": {"channels": "EMAIL", "subject": "About {{reference}}", "body": "Hello {{guest_name}}", "send": ""},
+    "automation": {"builtin": "CHECKIN_REMINDER", "email": "on"},
+    "rule_new": RULE,
+    "rule": {**RULE, "name": "Renamed rule"},
     "templates": {"type": "BOOKING_CONFIRMATION", "channel": "WHATSAPP", "locale": "en", "body": "Hi", "save": ""},
     "rooms": {"number": "901", "room_type": "{room_type}", "status": "AVAILABLE"},
     "room": {"number": "902", "room_type": "{room_type}", "status": "MAINTENANCE"},
@@ -214,6 +230,11 @@ EFFECT = {
     "optouts": lambda ids: OptOut.objects.filter(hotel_id=ids["hotel"]).count(),
     "optout_remove": _field(OptOut, "optout", "address"),
     "templates": lambda ids: MessageTemplate.objects.filter(hotel_id=ids["hotel"]).count(),
+    "message_send": lambda ids: Message.objects.filter(booking__reference=ids["ref"], type="MANUAL").count(),
+    "automation": lambda ids: list(AutomationRule.objects.filter(hotel_id=ids["hotel"]).values_list(
+        "builtin", "active", "email", "whatsapp")),
+    "rule_new": lambda ids: AutomationRule.objects.filter(hotel_id=ids["hotel"]).count(),
+    "rule": _field(AutomationRule, "rule", "name"),
     "rooms": lambda ids: Room.objects.filter(hotel_id=ids["hotel"]).count(),
     "room": _field(Room, "room", "number", "status"),
     "room_type_new": lambda ids: RoomType.objects.filter(hotel_id=ids["hotel"]).count(),

@@ -155,6 +155,11 @@ SENTENCES = {
     "booking.add_ons": gettext_lazy("%(who)s added extras to booking %(ref)s: %(added)s"),
     "booking.guest_phone": gettext_lazy("%(who)s changed the phone number of booking %(ref)s"),
     "booking.message_resend": gettext_lazy("%(who)s sent a message about booking %(ref)s again"),
+    "booking.message_manual": gettext_lazy("%(who)s wrote to the guest of booking %(ref)s"),
+    "booking.feedback": gettext_lazy("%(who)s rated the stay of booking %(ref)s: %(rating)s of 5"),
+    "message.test_send": gettext_lazy("%(who)s sent a test message to %(recipient)s"),
+    "messages.limit_reached": gettext_lazy("%(who)s held messages back: the hotel's send limit was reached"),
+    "ruletemplate.save": gettext_lazy("%(who)s changed the wording of an automation rule"),
     "booking.keys_issue": gettext_lazy("%(who)s issued the key of booking %(ref)s"),
     "booking.keys_revoke": gettext_lazy("%(who)s revoked the keys of booking %(ref)s"),
     "booking.key_queued": gettext_lazy("%(who)s queued a key to room %(room)s for booking %(ref)s"),
@@ -203,6 +208,8 @@ THINGS = {
     "room": gettext_lazy("a room"),
     "roomtype": gettext_lazy("a room type"),
     "addon": gettext_lazy("an extra"),
+    "automationrule": gettext_lazy("an automation rule"),
+    "sendlimit": gettext_lazy("the send limits"),
 }
 OTHER = gettext_lazy("%(who)s: %(verb)s")
 STATUS_NAMES = {  # the booking's statuses, as the booking app names them (the same texts, so translated once)

@@ -35,6 +35,7 @@ DEFAULTS = {
     "booking": Rate(10, 3600),  # bookings made, per client and per guest e-mail, per hotel
     "lookup": Rate(30, 3600),  # booking look-ups and guest cancellations, per client, per hotel
     "checkin_link": Rate(20, 3600),  # check-in links that open nothing, per client, per hotel
+    "feedback_link": Rate(20, 3600),  # feedback links that open nothing, per client, per hotel
     "password_reset": Rate(5, 3600),  # reset mails asked for, per client and per address
     "invitation": Rate(20, 3600),  # invitation links opened or answered, per client
 }

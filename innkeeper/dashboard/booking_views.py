@@ -24,6 +24,7 @@ from innkeeper.dashboard import timeline
 from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import BookingFilterForm, CalendarForm, MoveForm, NewBookingForm, StatusForm
 from innkeeper.dashboard.paging import page_of
+from innkeeper.feedback.models import Feedback
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
@@ -105,6 +106,7 @@ def booking_detail(request, reference: str):
         "timeline": timeline.booking_timeline(booking),
         "add_ons": booking.add_ons.select_related("add_on"),
         "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
+        "feedback": Feedback.objects.filter(hotel=request.panel_hotel, booking=booking).first(),
     })
 
 

@@ -12,7 +12,7 @@ from innkeeper.booking.states import Status
 from innkeeper.core import providers as registry
 from innkeeper.core.dates import format_day
 from innkeeper.hotels.models import RoomType
-from innkeeper.messaging.models import WHATSAPP_PROVIDERS, Channel, MessageStatus, MessageType
+from innkeeper.messaging.models import BUILT_IN, WHATSAPP_PROVIDERS, Channel, MessageStatus, MessageType
 
 
 class SignInForm(AuthenticationForm):
@@ -152,7 +152,7 @@ class MessageFilterForm(forms.Form):
 
 
 class TemplateForm(forms.Form):
-    type = forms.ChoiceField(label=_("Message"), choices=MessageType.choices)
+    type = forms.ChoiceField(label=_("Message"), choices=[(t, MessageType(t).label) for t in BUILT_IN])
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     subject = forms.CharField(label=_("Subject (e-mail)"), required=False, max_length=255)
@@ -162,7 +162,7 @@ class TemplateForm(forms.Form):
         """The type, channel and language being edited (the first of each when none is given)."""
         raw = self.data
         pick = lambda name, options: raw.get(name) if raw.get(name) in options else options[0]  # noqa: E731
-        return {"type": pick("type", MessageType.values), "channel": pick("channel", Channel.values),
+        return {"type": pick("type", list(BUILT_IN)), "channel": pick("channel", Channel.values),
                 "locale": pick("locale", [code for code, _n in settings.LANGUAGES])}
 
 

@@ -16,7 +16,8 @@ from innkeeper.dashboard.access import panel_view, redirect_back
 from innkeeper.dashboard.forms import MessageFilterForm, OptOutForm, TemplateForm
 from innkeeper.dashboard.paging import page_of
 from innkeeper.messaging import selectors, services
-from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType, OptOut
+from innkeeper.messaging.models import BUILT_IN, Channel, Message, MessageAttempt, MessageType, OptOut
+from innkeeper.messaging.services import limits
 from innkeeper.messaging.variables import VARIABLES
 
 
@@ -26,7 +27,8 @@ def log(request):
     f = form.cleaned_data if form.is_valid() else {}
     found = selectors.messages_find(hotel=request.panel_hotel, status=f.get("status", ""), type=f.get("type", ""),
                                     channel=f.get("channel", ""), reference=f.get("booking", ""))
-    return render(request, "dashboard/messages.html", {"form": form, "page": page_of(request, found)})
+    return render(request, "dashboard/messages.html", {"form": form, "page": page_of(request, found),
+                                                       "notices": limits.notices(hotel=request.panel_hotel)})
 
 
 @panel_view
@@ -148,5 +150,6 @@ def templates(request):
             previews.append((code, name, {"error": error.message}))
     return render(request, "dashboard/templates.html", {
         "form": form, "previews": previews, "chosen": chosen, "variables": VARIABLES,
-        "languages": settings.LANGUAGES, "channels": Channel.choices, "types": MessageType.choices,
+        "languages": settings.LANGUAGES, "channels": Channel.choices,
+        "types": [(t, MessageType(t).label) for t in BUILT_IN],
     }, status=status)

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from innkeeper.dashboard import (
+    automation_views,
     booking_views,
     catalogue_views,
     check_views,
@@ -31,9 +32,13 @@ urlpatterns = [
          name="resend_check_in_link"),
     path("guests/", guest_views.guests, name="guests"),
     path("guests/<str:reference>/", guest_views.guest, name="guest"),
+    path("bookings/<str:reference>/message/", automation_views.message_send, name="message_send"),
     path("tape/", booking_views.tape, name="tape"),
     path("messages/", message_views.log, name="messages"),
     path("messages/templates/", message_views.templates, name="templates"),
+    path("messages/automation/", automation_views.automation, name="automation"),
+    path("messages/automation/new/", automation_views.rule, name="rule_new"),
+    path("messages/automation/<int:pk>/", automation_views.rule, name="rule"),
     path("messages/opt-outs/", message_views.optouts, name="optouts"),
     path("messages/opt-outs/<int:pk>/remove/", message_views.optout_remove, name="optout_remove"),
     path("messages/<int:pk>/", message_views.detail, name="message"),

@@ -18,6 +18,7 @@ from innkeeper.hotels.models import Hotel, HotelDomain
 HOTEL_URLCONF = "innkeeper.urls_hotel"
 CHECKIN_TOKEN_SALT = "innkeeper.checkin.link"  # noqa: S105  (a salt, not a secret)
 BOOKING_TOKEN_SALT = "innkeeper.web.booking"  # noqa: S105  (a salt, not a secret)
+FEEDBACK_TOKEN_SALT = "innkeeper.feedback.link"  # noqa: S105  (a salt, not a secret)
 
 
 _hosts: ContextVar[dict | None] = ContextVar("hotel_hosts", default=None)
@@ -65,6 +66,12 @@ def checkin_token(booking) -> str:
 def checkin_link(booking) -> str:
     """The guest's check-in link, in the guest's language (sent with the confirmation and the reminder)."""
     return hotel_url(booking.hotel, "check_in", booking.locale, query={"token": checkin_token(booking)})
+
+
+def feedback_link(booking) -> str:
+    """The page where the guest rates the stay (sent after it), bound to one booking of one hotel."""
+    token = tokens.sign({"b": booking.pk, "r": booking.reference}, salt=FEEDBACK_TOKEN_SALT)
+    return hotel_url(booking.hotel, "feedback", booking.locale, query={"token": token})
 
 
 def booking_token(booking) -> str:

@@ -11,4 +11,6 @@ BEAT_SCHEDULE = {
     "pms-sync": {"task": "pms.sync_all", "schedule": 5 * 60.0},
     # PMS webhook events whose own task was lost.
     "pms-events": {"task": "pms.events_sweep", "schedule": 2 * 60.0},
+    # Find bookings due a message of one of their hotel's time rules.
+    "journey-automation": {"task": "journey.automation", "schedule": 60.0},
 }

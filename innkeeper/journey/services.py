@@ -22,6 +22,7 @@ from innkeeper.core.errors import InvalidInput
 from innkeeper.journey.steps import STEPS, stay_messages_due
 from innkeeper.locks import services as keys
 from innkeeper.locks.models import LockKey
+from innkeeper.messaging import services as messaging
 from innkeeper.messaging.models import MessageType
 from innkeeper.payments import services as payments
 from innkeeper.payments.models import PaymentStatus
@@ -142,6 +143,17 @@ def stay_messages_run(*, now: datetime | None = None) -> list[tuple[Booking, str
     for b, type_ in due:
         with scope(hotel=b.hotel), transaction.atomic():
             STEPS.message_due(b, type_, now)
+    return due
+
+
+def automation_run(*, now: datetime | None = None) -> list[tuple[Booking, object]]:
+    """Queue the messages of the hotels' time rules whose moment has come, from each booking as it is now
+    (a moved stay is found at its new time, a cancelled one not at all); each goes out once per booking."""
+    now = now or timezone.now()
+    due = messaging.rules_due(now=now)
+    for b, rule in due:
+        with scope(hotel=b.hotel), transaction.atomic():
+            STEPS.rule_due(b, rule, now)
     return due
 
 

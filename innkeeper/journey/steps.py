@@ -23,7 +23,7 @@ from innkeeper.booking.states import Status
 from innkeeper.locks import services as keys
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging import services as messaging
-from innkeeper.messaging.models import MessageType
+from innkeeper.messaging.models import MessageType, Trigger
 
 SOLD = frozenset({Status.CONFIRMED, Status.CHECKIN_COMPLETED})
 IN_STAY = frozenset({Status.CONFIRMED, Status.CHECKIN_COMPLETED, Status.CHECKED_IN})
@@ -36,12 +36,27 @@ class Steps:
     at the lock (the keys' ``KeyThen``)."""
 
     def confirmed(self, booking: Booking, now: datetime) -> None:
-        messaging.message_enqueue(booking=booking, type=MessageType.BOOKING_CONFIRMATION, now=now)
+        self._on(booking, Trigger.CONFIRMED, MessageType.BOOKING_CONFIRMATION, now)
 
     def status_changed(self, booking: Booking, before: str, now: datetime) -> None:
         keys.keys_on_booking_status(booking=booking, now=now)  # a stay that ended loses its keys
         if booking.status == Status.CANCELLED and before in SOLD:  # a hold nobody paid for was never news
-            messaging.message_enqueue(booking=booking, type=MessageType.BOOKING_CANCELLED, now=now)
+            self._on(booking, Trigger.CANCELLED, MessageType.BOOKING_CANCELLED, now)
+        elif booking.status in (Status.CHECKED_IN, Status.CHECKED_OUT):
+            self._on(booking, booking.status, "", now)
+
+    def _on(self, booking: Booking, trigger: str, builtin: str, now: datetime) -> None:
+        """The journey's own message for a status change (if the hotel keeps it) and the hotel's rules for it,
+        found in the one read the message's enqueue makes anyway."""
+        _rows, rule_ids = messaging.message_enqueue_step(booking=booking, type=builtin, switchable=True,
+                                                         trigger=trigger, now=now)
+        for rule in messaging.rules_by_id(booking.hotel, rule_ids):
+            self.rule_due(booking, rule, now)
+
+    def rule_due(self, booking: Booking, rule, now: datetime) -> None:
+        """An automation rule's message: once per booking and rule, on the rule's channels."""
+        messaging.message_enqueue(booking=booking, type=MessageType.AUTOMATED, occasion=f"rule-{rule.pk}",
+                                  channels=rule.channels, rule=rule, now=now)
 
     def changed(self, booking: Booking, now: datetime) -> None:
         keys.keys_on_booking_changed(booking=booking, now=now)  # a new room or window: a new key
@@ -50,14 +65,14 @@ class Steps:
         return keys.keys_issue_for(booking=booking, now=now)
 
     def message_due(self, booking: Booking, type: str, now: datetime) -> None:
-        messaging.message_enqueue(booking=booking, type=type, now=now)
+        messaging.message_enqueue_step(booking=booking, type=type, switchable=True, now=now)
 
     def key_active(self, key: LockKey, now: datetime) -> None:
         """The PIN works on its lock: the guest gets the access instructions, one message per PIN (one re-issued
         for a new room or new dates sends new ones), with the app key's account when the booking has one."""
         details = keys.access_details(key)
-        messaging.message_enqueue(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS,
-                                  occasion=f"key-{key.generation}", now=now,
+        messaging.message_enqueue_step(booking=key.booking, type=MessageType.ACCESS_INSTRUCTIONS, switchable=True,
+                                       occasion=f"key-{key.generation}", now=now,
                                   extra={name: details[name] for name in ("pin", "web_key_link", "room_number",
                                                                           "pin_first_use_by", "app_key_account",
                                                                           "app_key_password")})

@@ -45,3 +45,8 @@ def pms_events_sweep_task() -> None:
     """Events whose task was lost (a broker down when they came) processed now."""
     for event_id in pms_sync.events_pending():
         pms.pms_event_process(event_id=event_id)
+
+
+@shared_task(name="journey.automation", ignore_result=True)
+def automation_task() -> None:
+    services.automation_run()

@@ -6,10 +6,11 @@ from django.utils import translation
 
 from innkeeper.core import dates
 from innkeeper.core.money import format_money
-from innkeeper.hotels.links import checkin_link, manage_link
+from innkeeper.hotels.links import checkin_link, feedback_link, manage_link
 from innkeeper.messaging.variables import VARIABLES
 
 CHECK_IN_OPEN = frozenset({"CONFIRMED"})
+STAYED = frozenset({"CHECKIN_COMPLETED", "CHECKED_IN", "CHECKED_OUT"})
 
 
 def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **extra) -> dict:
@@ -53,6 +54,8 @@ def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **
             "add_ons": [line.add_on.name for line in add_on_lines],
             "total": format_money(booking.total, booking.currency, locale),
             "manage_link": manage_link(booking),
+            # Once the guest has stayed, the form where they rate the stay.
+            "feedback_link": feedback_link(booking) if booking.status in STAYED else "",
             "cancellation_fee": format_money(booking.cancellation_fee, booking.currency, locale)
             if booking.cancellation_fee else "",
         }

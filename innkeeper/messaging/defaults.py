@@ -126,15 +126,20 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
     # Thanks after the stay
     ("POST_STAY_THANKS", EMAIL, "en"): (
         "Thank you for staying at {{ hotel_name }}",
-        "Dear {{ guest_name }},\n\nThank you for staying with us. We hope to welcome you again.\n\n{{ hotel_name }}",
+        "Dear {{ guest_name }},\n\nThank you for staying with us. We hope to welcome you again.\n\n"
+        "{% if feedback_link %}How was your stay? Tell us in a minute: {{ feedback_link }}\n\n{% endif %}"
+        "{{ hotel_name }}",
     ),
     ("POST_STAY_THANKS", EMAIL, "ru"): (
         "Спасибо, что остановились в {{ hotel_name }}",
         "Здравствуйте, {{ guest_name }}!\n\nСпасибо, что остановились у нас. Будем рады видеть вас снова.\n\n"
-        "{{ hotel_name }}",
+        "{% if feedback_link %}Как прошло ваше пребывание? Расскажите нам за минуту: {{ feedback_link }}\n\n"
+        "{% endif %}{{ hotel_name }}",
     ),
-    ("POST_STAY_THANKS", WHATSAPP, "en"): ("", "{{ hotel_name }}: thank you for staying with us, {{ guest_name }}!"),
-    ("POST_STAY_THANKS", WHATSAPP, "ru"): ("", "{{ hotel_name }}: спасибо, что были у нас, {{ guest_name }}!"),
+    ("POST_STAY_THANKS", WHATSAPP, "en"): ("", "{{ hotel_name }}: thank you for staying with us, {{ guest_name }}!"
+                                               "{% if feedback_link %} How was it? {{ feedback_link }}{% endif %}"),
+    ("POST_STAY_THANKS", WHATSAPP, "ru"): ("", "{{ hotel_name }}: спасибо, что были у нас, {{ guest_name }}!"
+                                               "{% if feedback_link %} Как всё прошло? {{ feedback_link }}{% endif %}"),
     # Booking cancelled
     ("BOOKING_CANCELLED", EMAIL, "en"): (
         "Your booking {{ reference }} at {{ hotel_name }} is cancelled",

@@ -22,6 +22,17 @@ class MessageType(models.TextChoices):
     CHECKOUT_REMINDER = "CHECKOUT_REMINDER", _("Check-out reminder")
     POST_STAY_THANKS = "POST_STAY_THANKS", _("Thanks after the stay")
     BOOKING_CANCELLED = "BOOKING_CANCELLED", _("Booking cancelled")
+    # Wording of the hotel's own: an automation rule's, a staff member's, a test send to staff.
+    AUTOMATED = "AUTOMATED", _("Automation rule")
+    MANUAL = "MANUAL", _("Sent by staff")
+    TEST = "TEST", _("Test send")
+
+
+# The journey's own messages (shipped wording in defaults.py, Django-template syntax).
+BUILT_IN = ("BOOKING_CONFIRMATION", "CHECKIN_REMINDER", "ACCESS_INSTRUCTIONS", "CHECKOUT_REMINDER",
+            "POST_STAY_THANKS", "BOOKING_CANCELLED")
+# Sent because a person asked (counted apart from the automated ones by the send limits).
+BY_HAND = ("MANUAL", "TEST")
 
 
 class MessageStatus(models.TextChoices):
@@ -45,6 +56,9 @@ class Message(models.Model):
     hotel = models.ForeignKey(Hotel, on_delete=models.PROTECT, related_name="messages")
     booking = models.ForeignKey("booking.Booking", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="messages")
+    # The automation rule whose message this is (its wording is the rule's), if any.
+    rule = models.ForeignKey("messaging.AutomationRule", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="messages")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     type = models.CharField(max_length=24, choices=MessageType.choices)
     occasion = models.CharField(max_length=64, blank=True)
@@ -185,3 +199,103 @@ class WhatsAppSession(models.Model):
     error = models.CharField(max_length=300, blank=True)
 
     objects = ScopedManager(hotel="hotel")
+
+
+class Trigger(models.TextChoices):
+    # A status change: the rule's message goes when the booking gets there.
+    CONFIRMED = "CONFIRMED", _("Booking confirmed")
+    CHECKED_IN = "CHECKED_IN", _("Guest checked in")
+    CHECKED_OUT = "CHECKED_OUT", _("Guest checked out")
+    CANCELLED = "CANCELLED", _("Booking cancelled")
+    # A time: the offset from the arrival, the departure or the moment of booking, in the hotel's zone.
+    ARRIVAL = "ARRIVAL", _("Time relative to arrival")
+    DEPARTURE = "DEPARTURE", _("Time relative to departure")
+    BOOKED = "BOOKED", _("Time relative to booking")
+
+
+STATUS_TRIGGERS = ("CONFIRMED", "CHECKED_IN", "CHECKED_OUT", "CANCELLED")
+TIME_TRIGGERS = ("ARRIVAL", "DEPARTURE", "BOOKED")
+
+
+class AutomationRule(models.Model):
+    """A hotel's rule: on a status change or at a time of the stay, send a message on some channels.
+
+    A rule with ``builtin`` set stands for one of the journey's own messages (its wording the hotel's
+    MessageTemplate or the shipped one, its time the journey's): the hotel switches it and its channels here.
+    Until edited those rules are implied (``automation.rules_of``), so a hotel without rows gets the journey
+    as before. The send time of a time rule is never stored: the sweep computes it from the booking as it is,
+    so a moved stay moves the message and a cancelled one gets none."""
+
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="automation_rules")
+    name = models.CharField(max_length=120)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    offset_minutes = models.IntegerField(default=0, help_text="Before (negative) or after the moment.")
+    at_time = models.TimeField(null=True, blank=True, help_text="A time of day in the hotel's zone, if any.")
+    email = models.BooleanField(default=True)
+    whatsapp = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    builtin = models.CharField(max_length=24, blank=True, choices=MessageType.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["hotel", "builtin"], condition=~models.Q(builtin=""),
+                                               name="automationrule_builtin_once")]
+        indexes = [models.Index(fields=["trigger", "active"], name="automationrule_trigger_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c, on in ((Channel.EMAIL, self.email), (Channel.WHATSAPP, self.whatsapp)) if on]
+
+
+class RuleTemplate(models.Model):
+    """A rule's wording in one language (any language code), with ``{placeholder}`` fields."""
+
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE)
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="templates")
+    locale = models.CharField(max_length=16)
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        ordering = ["locale"]
+        constraints = [models.UniqueConstraint(fields=["rule", "locale"], name="ruletemplate_once")]
+
+
+class SendLimit(models.Model):
+    """A hotel's own send limits (empty: the install's, INNKEEPER_MESSAGING["limits"])."""
+
+    hotel = models.OneToOneField(Hotel, on_delete=models.CASCADE, related_name="send_limit")
+    automated_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    automated_per_day = models.PositiveIntegerField(null=True, blank=True)
+    manual_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    manual_per_day = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = ScopedManager(hotel="hotel")
+
+
+class SendCounter(models.Model):
+    """Messages a hotel handed to providers in one minute or one day (of its zone), automated and by hand
+    apart; ``held`` counts the sends put off because the window was full (the panel's notice)."""
+
+    hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE)
+    manual = models.BooleanField()
+    period = models.CharField(max_length=6)  # "minute" or "day"
+    starts_at = models.DateTimeField()
+    sent = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(hotel="hotel")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hotel", "manual", "period", "starts_at"],
+                                               name="sendcounter_once")]

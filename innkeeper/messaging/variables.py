@@ -19,6 +19,7 @@ VARIABLES = {
     "app_key_password": _("TTLock app key only: the first password of a TTLock account made for the guest "
                           "(the account name's last six characters)"),
     "check_in_link": _("The online check-in link"),
+    "feedback_link": _("The link to the form where the guest rates the stay"),
     "add_ons": _("The extras booked (a list)"),
     "total": _("The total price"),
     "manage_link": _("The link to manage the booking"),

@@ -24,7 +24,25 @@ from innkeeper.messaging.services.accounts import (
     messaging_account_set,
     messaging_account_values,
 )
-from innkeeper.messaging.services.enqueue import idempotency_key, message_enqueue, message_resend
+from innkeeper.messaging.services.automation import (
+    builtin_set,
+    rule_due_at,
+    rule_save,
+    rule_template_save,
+    rule_wording,
+    rules_by_id,
+    rules_due,
+    rules_of,
+    wording_fill,
+)
+from innkeeper.messaging.services.enqueue import (
+    idempotency_key,
+    message_enqueue,
+    message_enqueue_step,
+    message_resend,
+)
+from innkeeper.messaging.services.limits import limits_for, send_limit_set
+from innkeeper.messaging.services.manual import manual_preview, message_send_manual, message_send_test
 from innkeeper.messaging.services.optouts import (
     OPTED_OUT,
     STOP_WORDS,
@@ -58,4 +76,7 @@ __all__ = [
     "messages_sweep", "messaging_account_set", "messaging_account_values", "optout_add", "optout_record",
     "optout_remove", "outbox_policy", "phone_e164", "template_default", "template_for", "template_preview",
     "template_save", "whatsapp_reply",
+    "builtin_set", "manual_preview", "message_send_manual", "message_send_test", "rule_due_at",
+    "rule_save", "rule_template_save", "rule_wording", "rules_due", "rules_of", "rules_by_id", "wording_fill",
+    "limits_for", "message_enqueue_step", "send_limit_set",
 ]

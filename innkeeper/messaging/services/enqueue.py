@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from innkeeper.core import activity
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.core.models import IntegrationAccount
-from innkeeper.messaging.models import Channel, Message, MessageAttempt, MessageType, OptOut
+from innkeeper.messaging.models import AutomationRule, Channel, Message, MessageAttempt, MessageType, OptOut
 from innkeeper.messaging.services.optouts import OPTED_OUT, _phone_region, phone_e164
 from innkeeper.messaging.services.outbox import S, _dispatch_on_commit
 from innkeeper.messaging.variables import VARIABLES
@@ -23,7 +23,16 @@ def idempotency_key(*, booking, type: str, channel: str, occasion: str = "") -> 
 
 
 def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | None = None,
-                    channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None) -> list[Message]:
+                    channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None,
+                    rule=None) -> list[Message]:
+    """Write the outbox rows for ``type`` about ``booking`` (see ``message_enqueue_step``)."""
+    return message_enqueue_step(booking=booking, type=type, occasion=occasion, extra=extra, channels=channels,
+                                now=now, rule=rule)[0]
+
+
+def message_enqueue_step(*, booking, type: str = "", occasion: str = "", extra: dict | None = None,
+                         channels=(Channel.EMAIL, Channel.WHATSAPP), now: datetime | None = None,
+                         rule=None, switchable: bool = False, trigger: str = "") -> tuple[list[Message], list[int]]:
     """Write the outbox rows for ``type`` about ``booking`` in the caller's transaction; send after commit.
 
     The rows say what to send and to whom; the worker fills the wording in when it sends
@@ -33,13 +42,19 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
 
     The same booking, type, channel and ``occasion`` make one message, however often this is called.
     A channel the guest cannot get (no usable number, opted out, channel off) gets a SKIPPED row saying why.
+    ``rule``: the automation rule whose wording the message carries (type AUTOMATED).
+
+    For the journey's steps, in the same one read: with ``switchable``, ``type`` is one of the journey's own
+    messages and the hotel's switch for it (an AutomationRule with ``builtin``) keeps only the channels it
+    allows, maybe none; with ``trigger``, the ids of the hotel's own active rules for that status change are
+    returned beside the rows (their messages are the caller's to queue). ``type`` empty: rules only.
     """
     unknown = set(extra or {}) - set(VARIABLES)
     if unknown:
         raise ValueError(f"unknown message variables: {', '.join(sorted(unknown))}")
     now = now or timezone.now()
     hotel = booking.hotel
-    channels = list(dict.fromkeys(channels))
+    channels = list(dict.fromkeys(channels)) if type else []
     keys = {channel: idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
             for channel in channels}
     recipients = {}
@@ -48,13 +63,16 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
             recipients[channel] = booking.guest_email
         else:
             recipients[channel] = phone_e164(booking.guest_phone, region=_phone_region(hotel)) or booking.guest_phone
-    existing, opted_out, whatsapp = _enqueue_facts(hotel, keys, recipients)
+    existing, opted_out, whatsapp, switch, rules = _enqueue_facts(
+        hotel, keys, recipients, builtin=type if switchable else "", trigger=trigger)
+    if switch is not None:  # the hotel's switch for this journey message
+        channels = [c for c in channels if c in switch]
     variables = {k: ("" if v is None else v) for k, v in (extra or {}).items()}
     rows = []
     for channel in channels:
         if keys[channel] in existing:
             continue
-        row = Message(hotel=hotel, booking=booking, channel=channel, type=type, occasion=occasion,
+        row = Message(hotel=hotel, booking=booking, rule=rule, channel=channel, type=type, occasion=occasion,
                       locale=booking.locale, idempotency_key=keys[channel], next_attempt_at=now,
                       recipient=recipients[channel], subject="", body_text="", variables=variables)
         why = _why_not_whatsapp(booking, row.recipient, whatsapp) if channel == Channel.WHATSAPP else ""
@@ -80,22 +98,34 @@ def message_enqueue(*, booking, type: str, occasion: str = "", extra: dict | Non
     if existing:
         earlier = {m.idempotency_key: m for m in Message.objects.filter(idempotency_key__in=list(existing))}
     made = {row.channel: row for row in rows}
-    return [made[channel] if channel in made else earlier[keys[channel]] for channel in channels]
+    return [made[channel] if channel in made else earlier[keys[channel]] for channel in channels], rules
 
 
-def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[str], dict]:
-    """In one read: which of ``keys`` have a row already, the channels whose recipient opted out, and the
-    hotel's WhatsApp switch (``{"provider", "own"}``, as providers.whatsapp_config says it).
+def _enqueue_facts(hotel, keys: dict, recipients: dict, *, builtin: str = "", trigger: str = ""):
+    """In one read: which of ``keys`` have a row already, the channels whose recipient opted out, the
+    hotel's WhatsApp switch (``{"provider", "own"}``, as providers.whatsapp_config says it), the channels the
+    hotel's switch for the journey message ``builtin`` keeps (None: not switched), and the ids of its own
+    active rules for ``trigger``.
 
     Plain SQL: it runs with every booking, and building the same union through the ORM cost more than the
     rest of the enqueue. Every part is filtered by the hotel."""
     from django.db import connection
 
     message, optout, account = (Message._meta.db_table, OptOut._meta.db_table, IntegrationAccount._meta.db_table)
-    key_list = list(keys.values())
+    key_list = list(keys.values()) or [""]
     parts = [f"SELECT 'key', idempotency_key FROM {message} WHERE hotel_id = %s"  # noqa: S608
              f" AND idempotency_key IN ({', '.join(['%s'] * len(key_list))})"]
     params: list = [hotel.pk, *key_list]
+    rule_table = AutomationRule._meta.db_table
+    if builtin:  # E and/or W: the channels the switch keeps
+        parts.append("SELECT 'switch', CASE WHEN active AND email THEN 'E' ELSE '' END"  # noqa: S608
+                     f" || CASE WHEN active AND whatsapp THEN 'W' ELSE '' END FROM {rule_table}"
+                     " WHERE hotel_id = %s AND builtin = %s")
+        params += [hotel.pk, builtin]
+    if trigger:
+        parts.append(f"SELECT 'rule', CAST(id AS TEXT) FROM {rule_table} WHERE hotel_id = %s"  # noqa: S608
+                     f" AND {connection.ops.quote_name('trigger')} = %s AND active AND builtin = ''")
+        params += [hotel.pk, trigger]
     for channel, recipient in recipients.items():
         if recipient:  # as address__iexact compares
             parts.append(f"SELECT 'optout', channel FROM {optout} WHERE hotel_id = %s AND channel = %s"  # noqa: S608
@@ -105,7 +135,7 @@ def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[s
         parts.append(f"SELECT 'account', provider FROM {account} WHERE hotel_id = %s"  # noqa: S608
                      " AND kind = 'whatsapp' AND status = %s")
         params += [hotel.pk, IntegrationAccount.ACTIVE]
-    existing, opted_out, provider = set(), set(), None
+    existing, opted_out, provider, switch, rules = set(), set(), None, None, []
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for tag, value in cursor.fetchall():
@@ -113,11 +143,16 @@ def _enqueue_facts(hotel, keys: dict, recipients: dict) -> tuple[set[str], set[s
                 existing.add(value)
             elif tag == "optout":
                 opted_out.add(value)
+            elif tag == "switch":
+                switch = {c for c, letter in ((Channel.EMAIL, "E"), (Channel.WHATSAPP, "W")) if letter in value}
+            elif tag == "rule":
+                rules.append(int(value))
             else:
                 provider = value
     if provider:  # the hotel's own account says which provider
-        return existing, opted_out, {"provider": provider, "own": True}
-    return existing, opted_out, {"provider": settings.INNKEEPER_WHATSAPP["provider"], "own": False}
+        return existing, opted_out, {"provider": provider, "own": True}, switch, sorted(rules)
+    return (existing, opted_out, {"provider": settings.INNKEEPER_WHATSAPP["provider"], "own": False}, switch,
+            sorted(rules))
 
 
 def _why_not_whatsapp(booking, recipient: str, whatsapp: dict) -> str:

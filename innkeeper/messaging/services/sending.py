@@ -14,6 +14,7 @@ from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict
 from innkeeper.messaging import providers
 from innkeeper.messaging.models import Channel, EarlyReceipt, Message, MessageAttempt, MessageType, OptOut
+from innkeeper.messaging.services import limits
 from innkeeper.messaging.services.optouts import OPTED_OUT, _opted_out, optout_record
 from innkeeper.messaging.services.outbox import KIND, S, _claim, dispatch, outbox_policy
 from innkeeper.messaging.services.receipts import _apply_early_receipts
@@ -30,6 +31,9 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
     row = _claim(message_id, now)
     if row is None:
         return None
+    if not limits.admit([row], now):  # over the hotel's send limit: back in the queue until the window ends
+        row.refresh_from_db()
+        return row
     row = message_render(row)
     provider = providers.for_channel(row.channel, row.hotel_id)
     opted_out = _opted_out(hotel_id=row.hotel_id, channel=row.channel, address=row.recipient)
@@ -39,6 +43,9 @@ def message_deliver(message_id: int, *, now: datetime | None = None) -> Message 
 def messages_deliver(rows: list[Message], now: datetime) -> None:
     """Send a claimed batch (the outbox's ``deliver`` for messages): each hotel's provider is looked up once
     per channel, and the opt-outs of the whole batch in one query."""
+    rows = limits.admit(rows, now)  # those over the hotel's send limit go back to the queue
+    if not rows:
+        return
     found, hotels = {}, {row.hotel_id for row in rows}
     optouts = {(h, c, a.lower()) for h, c, a in OptOut.objects.filter(
         hotel_id__in=hotels, address__in={row.recipient for row in rows} | {row.recipient.lower() for row in rows})
@@ -75,6 +82,9 @@ def _send(row: Message, provider, *, opted_out: bool, batch: bool = False) -> Me
     (what was written is set on it) and early receipts are left to the batch."""
     if provider is None:
         return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail="the channel is switched off",
+                       provider="")
+    if not row.body_text.strip():  # a rule that lost its wording since it was queued
+        return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail="the message has no wording",
                        provider="")
     if opted_out:  # since it was queued
         return _finish(row, S.SKIPPED, refresh=not batch, outcome="skipped", detail=OPTED_OUT, provider="")

@@ -19,7 +19,7 @@ from innkeeper.core.money import format_money
 from innkeeper.hotels import theme as hotel_theme
 from innkeeper.messaging import rendering
 from innkeeper.messaging.defaults import DEFAULTS
-from innkeeper.messaging.models import Channel, MessageTemplate, MessageType
+from innkeeper.messaging.models import BUILT_IN, Channel, MessageTemplate
 
 
 def template_for(*, hotel, type: str, channel: str, locale: str) -> tuple[str, str]:
@@ -39,7 +39,7 @@ def template_save(*, hotel, type: str, channel: str, locale: str, subject: str =
                   actor=None) -> MessageTemplate:
     """Save a hotel's wording; a template that uses an unknown variable is refused with the variable named,
     one that cannot be filled in for a sample booking with the reason."""
-    if type not in MessageType.values:
+    if type not in BUILT_IN:
         raise InvalidInput(_("Unknown message type."), field="type", code="unknown")
     if channel not in Channel.values:
         raise InvalidInput(_("Unknown channel."), field="channel", code="unknown")
@@ -65,11 +65,18 @@ def template_preview(*, hotel, type: str, channel: str, locale: str, subject: st
     """What a template would look like for a sample booking, in ``locale``; InvalidInput if it is not usable."""
     rendering.validate(subject, field="subject")
     rendering.validate(body, field="body")
+    sample = sample_context(hotel, locale)
+    subject, text, html = _filled_in(subject, body, sample, channel, hotel=hotel, locale=locale)
+    return {"subject": subject, "text": text, "html": html}
+
+
+def sample_context(hotel, locale: str) -> dict:
+    """The values of a sample booking in ``locale``, for previews and test sends without a booking."""
     with translation.override(locale):
         arrival = datetime(2027, 3, 12, 14, 0, tzinfo=hotel.tz)
         departure = datetime(2027, 3, 14, 12, 0, tzinfo=hotel.tz)
         link = f"https://{hotel.slug}.example/{locale}"
-        sample = {
+        return {
             "guest_name": "Anna Petrova" if locale != "ru" else "Анна Петрова", "hotel_name": hotel.name,
             "reference": "K7M2QX", "check_in": dates.format_moment(arrival, locale, tz=hotel.tz),
             "check_out": dates.format_moment(departure, locale, tz=hotel.tz),
@@ -78,10 +85,8 @@ def template_preview(*, hotel, type: str, channel: str, locale: str, subject: st
             "room_type": "Deluxe", "room_number": "204", "pin": "482913",
             "web_key_link": f"{link}/webkey/?token=…", "check_in_link": f"{link}/check-in/?token=…",
             "add_ons": ["Breakfast"], "total": format_money(250, hotel.currency, locale),
-            "manage_link": f"{link}/manage/…/",
+            "manage_link": f"{link}/manage/…/", "feedback_link": f"{link}/feedback/?token=…",
         }
-    subject, text, html = _filled_in(subject, body, sample, channel, hotel=hotel, locale=locale)
-    return {"subject": subject, "text": text, "html": html}
 
 
 def _filled_in(subject_src: str, body_src: str, context: dict, channel: str, *, hotel=None,

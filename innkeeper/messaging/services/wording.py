@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from innkeeper.core.errors import InvalidInput
 from innkeeper.hotels.links import hosts_remembered
 from innkeeper.messaging.context import booking_context
-from innkeeper.messaging.models import Message, MessageAttempt, MessageTemplate
+from innkeeper.messaging.models import AutomationRule, Message, MessageAttempt, MessageTemplate, MessageType
 from innkeeper.messaging.services.templates import _filled_in, template_default
 from innkeeper.messaging.variables import VARIABLES
 
@@ -40,10 +40,31 @@ def messages_render(rows: list[Message]) -> None:
     hotels = {booking.hotel_id for booking in bookings.values()}
     own = {(t.hotel_id, t.type, t.channel, t.locale): (t.subject, t.body) for t in MessageTemplate.objects.filter(
         hotel_id__in=hotels, type__in={row.type for row in todo})}
+    rules = {rule.pk: rule for rule in AutomationRule.objects.filter(
+        pk__in={row.rule_id for row in todo if row.rule_id}).select_related("hotel").prefetch_related("templates")}
     with hosts_remembered():  # each hotel's link host looked up once for the batch
         for row in todo:
-            _word(row, bookings[row.booking_id], own)
+            if row.type == MessageType.AUTOMATED:
+                _word_rule(row, bookings[row.booking_id], rules.get(row.rule_id))
+            else:
+                _word(row, bookings[row.booking_id], own)
     Message.objects.bulk_update(todo, ["subject", "body_text", "body_html", "variables"])
+
+
+def _word_rule(row: Message, booking, rule) -> None:
+    """Fill in a rule's message from its wording in the message's language (``automation.wording_fill``, as the
+    preview does); a rule deleted or left without wording since gives an empty message, which is not sent."""
+    from innkeeper.messaging.services.automation import rule_wording, wording_fill
+
+    context = booking_context(booking, locale=row.locale, add_on_lines=booking.add_ons.all(),
+                              **{k: v for k, v in (row.variables or {}).items() if k in VARIABLES})
+    template = rule_wording(rule, row.locale, templates=rule.templates.all()) if rule is not None else None
+    if template is None:
+        row.subject, row.body_text, row.body_html = "", "", ""
+        return
+    row.subject, row.body_text, row.body_html = wording_fill(template.subject, template.body, context, row.channel,
+                                                             hotel=booking.hotel, locale=row.locale)
+    row.variables = {k: v for k, v in context.items() if isinstance(v, str)}
 
 
 def _word(row: Message, booking, own: dict) -> None:

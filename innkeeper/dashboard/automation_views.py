@@ -1,0 +1,149 @@
+"""Panel pages for automation: the hotel's rules (the journey's own, switchable, and its own, with wording in
+any language, a preview and a test send), the send limits with their notices, and writing to a guest by hand.
+
+Every preview is ``automation.wording_fill``, the function the worker sends with: what staff see is what goes.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from innkeeper.accounts.actors import actor
+from innkeeper.booking.models import Booking
+from innkeeper.core.errors import DomainError
+from innkeeper.dashboard.access import panel_view
+from innkeeper.dashboard.automation_forms import (
+    ManualSendForm,
+    RuleForm,
+    SendLimitForm,
+    TestSendForm,
+    WordingForm,
+)
+from innkeeper.messaging import placeholders, services
+from innkeeper.messaging.models import BUILT_IN, AutomationRule, RuleTemplate, SendLimit
+from innkeeper.messaging.services import limits
+from innkeeper.messaging.services.templates import sample_context
+from innkeeper.messaging.variables import VARIABLES
+
+
+def _fail(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@panel_view(owner_only=True)
+def automation(request):
+    """The rules, the journey's own switches, and the send limits (with the limits reached today)."""
+    hotel = request.panel_hotel
+    own = SendLimit.objects.filter(hotel=hotel).first()
+    limit_form = SendLimitForm(initial={name: getattr(own, name) for name in limits.limits_for(hotel.pk)}
+                               if own else None)
+    status = 200
+    if request.method == "POST" and "builtin" in request.POST:
+        kind = request.POST["builtin"]
+        if kind in BUILT_IN:
+            services.builtin_set(hotel=hotel, type=kind, active="active" in request.POST,
+                                 email="email" in request.POST, whatsapp="whatsapp" in request.POST,
+                                 actor=request.user)
+            messages.success(request, _("Saved."))
+            return redirect("panel:automation")
+        status = 400
+    elif request.method == "POST":
+        limit_form = SendLimitForm(request.POST)
+        if limit_form.is_valid():
+            try:
+                services.send_limit_set(hotel=hotel, actor=request.user, **limit_form.cleaned_data)
+            except DomainError as error:
+                _fail(limit_form, error)
+            else:
+                messages.success(request, _("Send limits saved."))
+                return redirect("panel:automation")
+        status = 400
+    return render(request, "dashboard/automation.html", {
+        "rules": services.rules_of(hotel), "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
+    }, status=status)
+
+
+@panel_view(owner_only=True)
+def rule(request, pk: int | None = None):
+    """A rule of the hotel's own: when, on which channels, and its wording in the language chosen (``?locale=``),
+    with the preview for a sample booking and a test send to the staff member."""
+    hotel = request.panel_hotel
+    found = get_object_or_404(AutomationRule, pk=pk, hotel=hotel, builtin="") if pk else None
+    locale = (request.POST.get("locale") or request.GET.get("locale") or hotel.default_locale).strip()
+    wording = RuleTemplate.objects.filter(rule=found, locale=locale).first() if found else None
+    rule_form = RuleForm(initial=RuleForm.initial_of(found) if found else None)
+    words = WordingForm(initial={"locale": locale, "subject": wording.subject if wording else "",
+                                 "body": wording.body if wording else ""})
+    test_form = TestSendForm()
+    preview, status = None, 200
+    if request.method == "POST":
+        rule_form, words = RuleForm(request.POST), WordingForm(request.POST)
+        test_form = TestSendForm(request.POST)
+        if rule_form.is_valid() and words.is_valid():
+            w = words.cleaned_data
+            try:
+                for source, field in ((w["subject"], "subject"), (w["body"], "body")):
+                    placeholders.validate(source, field=field)
+                context = sample_context(hotel, w["locale"])
+                preview = [dict(zip(("subject", "text", "html"), services.wording_fill(
+                    w["subject"], w["body"], context, channel, hotel=hotel, locale=w["locale"]), strict=True),
+                    channel=channel) for channel in ("EMAIL", "WHATSAPP")]
+                if "save" in request.POST or "test" in request.POST:
+                    found = services.rule_save(hotel=hotel, rule=found, actor=request.user, **rule_form.rule_values())
+                    services.rule_template_save(rule=found, locale=w["locale"], subject=w["subject"], body=w["body"],
+                                                actor=request.user)
+                if "test" in request.POST and test_form.is_valid():
+                    t = test_form.cleaned_data
+                    row = services.message_send_test(hotel=hotel, user=request.user, channel=t["channel"],
+                                                     locale=w["locale"], rule=found, phone=t["phone"])
+                    messages.success(request, _("A test is on its way to %(to)s.") % {"to": row.recipient})
+                if "save" in request.POST or "test" in request.POST:
+                    if "save" in request.POST:
+                        messages.success(request, _("Rule saved."))
+                    return redirect(reverse("panel:rule", kwargs={"pk": found.pk}) + "?"
+                                    + urlencode({"locale": w["locale"]}))
+            except DomainError as error:
+                target = test_form if error.field in test_form.fields else (
+                    rule_form if error.field in rule_form.fields else words)
+                _fail(target, error)
+                status = 400
+        else:
+            status = 400
+    return render(request, "dashboard/rule.html", {
+        "rule": found, "rule_form": rule_form, "words": words, "test_form": test_form, "preview": preview,
+        "locale": locale, "languages": list(found.templates.values_list("locale", flat=True)) if found else [],
+        "variables": VARIABLES}, status=status)
+
+
+@panel_view
+def message_send(request, reference: str):
+    """Write to the guest of a booking: a rule's wording or one's own text, previewed, then sent now."""
+    booking = get_object_or_404(Booking.objects.select_related("hotel", "room", "room_type"),
+                                hotel=request.panel_hotel, reference=reference.upper())
+    rules = AutomationRule.objects.filter(hotel=request.panel_hotel, builtin="").order_by("name")
+    form = ManualSendForm(request.POST or None, rules=rules)
+    previews, status = [], 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            chosen = rules.filter(pk=d["rule"]).first() if d["rule"] else None
+            what = {"rule": chosen, "subject": d["subject"], "body": d["body"]}
+            try:
+                previews = [(channel, services.manual_preview(booking=booking, channel=channel, **what))
+                            for channel in d["channels"]]
+                if "send" in request.POST:
+                    services.message_send_manual(booking=booking, channels=d["channels"], actor=actor(request),
+                                                 **what)
+                    messages.success(request, _("The message is on its way."))
+                    return redirect("panel:booking", reference=booking.reference)
+            except DomainError as error:
+                _fail(form, error)
+                status = 400
+        else:
+            status = 400
+    return render(request, "dashboard/message_send.html", {
+        "booking": booking, "form": form, "previews": previews, "variables": VARIABLES}, status=status)
