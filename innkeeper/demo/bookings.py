@@ -190,6 +190,9 @@ class _Player:
             self.keys(at)
         elif at in self.reminders and self.sweeps:
             journey.stay_messages_run(now=at)
+        # The messages due by now, as the worker sends them: a few each tick, so that the hotels' send limits
+        # (a minute's and a day's) see the pace of a real hotel, not two months at once.
+        _due(Message, messaging.KIND, self.hotels, at)
 
     def keys(self, at: datetime) -> None:
         _due(LockKey, locks.KIND, self.hotels, at)
