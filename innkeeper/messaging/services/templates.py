@@ -98,9 +98,14 @@ def _filled_in(subject_src: str, body_src: str, context: dict, channel: str, *, 
     text = rendering.render_text(body_src, context)
     if channel != Channel.EMAIL:
         return subject, text, ""
-    colour = hotel_theme.colour(hotel) if hotel is not None else hotel_theme.DEFAULT_PRIMARY
+    colour = _colour(hotel)
     body = rendering.render_html(body_src, {**context, **_buttons(context, locale, colour)})
     return subject, text, email_document(hotel, locale, subject, body, hotel_name=context.get("hotel_name", ""))
+
+
+def _colour(hotel) -> str:
+    """The e-mail's colour: the hotel's own, or the default for a mail about no hotel."""
+    return hotel_theme.colour(hotel) if hotel is not None else hotel_theme.DEFAULT_PRIMARY
 
 
 # What a link is for, said on its button in the e-mail (the plain-text part keeps the address).
@@ -122,7 +127,7 @@ def _buttons(context: dict, locale: str, colour: str) -> dict:
 
 def email_document(hotel, locale: str, subject: str, body_html: str, *, hotel_name: str = "") -> str:
     """The HTML e-mail: the hotel's name on its colour, the body, and how to reach the hotel."""
-    colour = hotel_theme.colour(hotel) if hotel is not None else hotel_theme.DEFAULT_PRIMARY
+    colour = _colour(hotel)
     contact = []
     if hotel is not None:
         place = ", ".join(part for part in (hotel.address, hotel.city) if part)
