@@ -92,6 +92,9 @@ TEMPLATES = [
 FORM_RENDERER = "innkeeper.web.renderers.FormRenderer"
 
 
+LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout: how long a write waits for a row lock (a room type's)
+
+
 def _database(db: dict) -> dict:
     db = dict(db)
     if db["ENGINE"] == "django.db.backends.sqlite3":
@@ -110,6 +113,11 @@ def _database(db: dict) -> dict:
         # Persistent connections: a new connection per request measured ~6x slower.
         db.setdefault("CONN_MAX_AGE", 60)
         db["CONN_HEALTH_CHECKS"] = True
+        # Every session waits at most this long for a row lock (a booking queues on its room type's row):
+        # given once when the connection opens, not by a statement in every write (core.db.write).
+        options = db["OPTIONS"] = dict(db.get("OPTIONS") or {})
+        options["options"] = " ".join(filter(None, [options.get("options", ""),
+                                                    f"-c lock_timeout={LOCK_TIMEOUT_MS}"]))
     return db
 
 
@@ -218,7 +226,7 @@ AXES_CLIENT_IP_CALLABLE = "innkeeper.core.http.client_ip"
 AXES_VERBOSE = False
 
 # Booking engine
-INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = 10_000  # PostgreSQL lock_timeout while waiting for a room type
+INNKEEPER_BOOKING_LOCK_TIMEOUT_MS = LOCK_TIMEOUT_MS  # the same, for core.db.write (tests lower it)
 INNKEEPER_BOOKING_HORIZON_DAYS = CONFIG.booking_horizon_days  # how far ahead a stay may start
 INNKEEPER_EARLY_CHECK_IN_CUTOFF = _time(22, 0)  # stays starting at or after this local time get no early check-in
 

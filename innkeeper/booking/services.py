@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -214,31 +213,68 @@ def _room_type_locked(hotel: Hotel, slug: str, dates) -> tuple[RoomType, dict]:
     its rate overrides for ``dates`` (date -> RateOverride): one statement.
 
     NO KEY UPDATE, as in _lock_room_types. The overrides come through a left join, one row each (or one
-    row with none), so the lock names the room type alone."""
-    override_fields = [f.attname for f in RateOverride._meta.concrete_fields]
+    row with none), so the lock names the room type alone. Written out, as free_room_pick is: every booking
+    runs it, and composing it through the ORM (and the translated fields' query rewriting) cost more than
+    running it."""
+    from django.db import connections
+
+    db_alias = RoomType.objects.db
+    connection = connections[db_alias]
     type_fields = [f.attname for f in RoomType._meta.concrete_fields]
-    qs = RoomType.objects.filter(hotel=hotel, slug=slug, is_active=True)
+    override_fields = [f.attname for f in RateOverride._meta.concrete_fields]
+    quote_name = connection.ops.quote_name
+    columns = [f"t.{quote_name(f.column)}" for f in RoomType._meta.concrete_fields]
+    params: list = []
+    join = ""
     if dates:
-        qs = qs.annotate(ov=FilteredRelation("rate_overrides", condition=Q(
-            rate_overrides__hotel=hotel, rate_overrides__date__gte=min(dates), rate_overrides__date__lte=max(dates))))
-        wanted = type_fields + [f"ov__{name}" for name in override_fields]
-    else:
-        wanted = type_fields
-    rows = list(qs.select_for_update(no_key=True, of=("self",)).order_by().values_list(*wanted))
+        columns += [f"ov.{quote_name(f.column)}" for f in RateOverride._meta.concrete_fields]
+        join = (f" LEFT JOIN {quote_name(RateOverride._meta.db_table)} ov ON ov.room_type_id = t.id"
+                " AND ov.hotel_id = %s AND ov.date >= %s AND ov.date <= %s")
+        params += [hotel.pk, min(dates), max(dates)]
+    lock = " FOR NO KEY UPDATE OF t" if connection.features.has_select_for_update_of else ""
+    sql = (f"SELECT {', '.join(columns)} FROM {quote_name(RoomType._meta.db_table)} t{join}"  # noqa: S608
+           f" WHERE t.hotel_id = %s AND t.slug = %s AND t.is_active = %s{lock}")
+    params += [hotel.pk, slug, True]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         raise InvalidInput(_("This hotel has no room type %(slug)s.") % {"slug": slug},
                            field="room_type", code="unknown")
     n = len(type_fields)
-    room_type = RoomType(**dict(zip(type_fields, rows[0][:n], strict=True)))
-    room_type._state.adding, room_type._state.db = False, qs.db
+    room_type = _loaded(connection, RoomType, type_fields, rows[0][:n])
     room_type.hotel = hotel
     overrides = {}
     for row in rows:
         if dates and row[n] is not None:
-            ov = RateOverride(**dict(zip(override_fields, row[n:], strict=True)))
-            ov._state.adding, ov._state.db = False, qs.db
+            ov = _loaded(connection, RateOverride, override_fields, row[n:])
             overrides[ov.date] = ov
     return room_type, overrides
+
+
+_CONVERTERS: dict = {}
+
+
+def _loaded(connection, model, attnames, values):
+    """An instance of ``model`` from its columns' raw values, converted as the ORM converts them (the
+    backend's and the fields' converters: SQLite's decimals and booleans, JSON)."""
+    key = (connection.vendor, model)
+    converters = _CONVERTERS.get(key)
+    if converters is None:
+        converters = []
+        for field in model._meta.concrete_fields:
+            expression = field.get_col(model._meta.db_table)
+            converters.append((expression, connection.ops.get_db_converters(expression)
+                               + field.get_db_converters(connection)))
+        _CONVERTERS[key] = converters
+    kwargs = {}
+    for name, value, (expression, convert_all) in zip(attnames, values, converters, strict=True):
+        for convert in convert_all:
+            value = convert(value, expression, connection)
+        kwargs[name] = value
+    instance = model(**kwargs)
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
 
 
 class _ReferenceTaken(Exception):

@@ -45,7 +45,7 @@ def write(fn, *, attempts: int = 3):
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
-                if conn.vendor == "postgresql":
+                if conn.vendor == "postgresql" and not _session_has_lock_timeout(conn):
                     with conn.cursor() as cursor:
                         cursor.execute("SET LOCAL lock_timeout = %s",
                                        [f"{settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS}ms"])
@@ -57,6 +57,13 @@ def write(fn, *, attempts: int = 3):
                 raise Busy(_("The hotel is very busy right now. Please try again in a moment.")) from exc
             time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311  (jitter)
     raise AssertionError("unreachable")
+
+
+def _session_has_lock_timeout(conn) -> bool:
+    """Whether the connection was opened with the lock_timeout write() wants (settings give every PostgreSQL
+    session LOCK_TIMEOUT_MS when it opens), so that a write spends no statement on it."""
+    options = conn.settings_dict.get("OPTIONS", {}).get("options", "").split()
+    return f"lock_timeout={settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS}" in options
 
 
 def is_violation(exc: IntegrityError, *, constraint: str, sqlite_message: str) -> bool:
