@@ -133,6 +133,12 @@ class PmsAdapter(IntegrationProvider, ABC):
     def reservation(self, external_id: str) -> PmsReservation | None:
         """One reservation as it is now; None when the PMS no longer has it (deleted)."""
 
+    def booking(self, booking_ref: str) -> list[PmsReservation] | None:
+        """Every reservation (room line) of the PMS booking ``booking_ref`` as it is now, [] when the PMS no
+        longer has it; None when this PMS cannot read a booking by its reference (a webhook naming only the
+        booking then makes the sync read what changed)."""
+        return None
+
     @abstractmethod
     def guest(self, external_id: str) -> PmsGuest:
         """A guest's profile."""

@@ -323,18 +323,22 @@ class CloudbedsAdapter(PmsAdapter):
                 found.extend(line for line in self._lines(booking) if line.check_in < end and line.check_out > start)
         return found
 
-    def reservation(self, external_id: str) -> PmsReservation | None:
-        ref, _slash, sub = str(external_id).partition("/")
+    def booking(self, booking_ref: str) -> list[PmsReservation]:
+        """The booking's room lines from getReservation (its assigned and unassigned rooms); [] when gone."""
         try:
-            body = self.call("getReservation", reservationID=ref)
+            body = self.call("getReservation", reservationID=str(booking_ref))
         except PmsError as error:
             if error.code == "not_found":
-                return None
+                return []
             raise
         booking = body.get("data")
         if not isinstance(booking, dict):
             raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable reservation."), retryable=True)
-        lines = self._lines(booking, rooms_key="assigned")
+        return self._lines(booking, rooms_key="assigned")
+
+    def reservation(self, external_id: str) -> PmsReservation | None:
+        ref, _slash, sub = str(external_id).partition("/")
+        lines = self.booking(ref)
         if not _slash:
             return lines[0] if lines else None
         return next((line for line in lines if line.external_id == f"{ref}/{sub}"), None)
