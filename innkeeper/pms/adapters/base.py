@@ -103,11 +103,13 @@ class PmsEvent:
 
 class PmsError(Exception):
     """A PMS call that did not work. ``message`` is our sentence for the panel (never the PMS's body);
-    ``retryable``: the same call may work later (network, 5xx, 429)."""
+    ``retryable``: the same call may work later (network, 5xx, 429); ``retry_after``: seconds the PMS asked us
+    to wait (its 429's Retry-After), else None."""
 
-    def __init__(self, code: str, message: str, *, retryable: bool):
+    def __init__(self, code: str, message: str, *, retryable: bool, retry_after: float | None = None):
         super().__init__(f"{code}: {message}")
         self.code, self.message, self.retryable = str(code), message, retryable
+        self.retry_after = retry_after
 
 
 class PmsAdapter(IntegrationProvider, ABC):
