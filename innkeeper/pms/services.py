@@ -220,11 +220,7 @@ def reservation_refresh(*, account: IntegrationAccount, external_id: str, apply:
     now = now or timezone.now()
     state = state_for(account)
     with scopes_disabled():
-        adapter = adapter_for(account)
-        try:
-            res = adapter.reservation(external_id)
-        finally:
-            _close(adapter)
+        res = _ask(account, lambda adapter: adapter.reservation(external_id))
         mapper = Mapper(account)
         if res is not None:
             counts: Counter = Counter()
@@ -241,11 +237,7 @@ def booking_refresh(*, account: IntegrationAccount, booking_ref: str, apply: App
     now = now or timezone.now()
     state = state_for(account)
     with scopes_disabled():
-        adapter = adapter_for(account)
-        try:
-            lines = adapter.booking(booking_ref)
-        finally:
-            _close(adapter)
+        lines = _ask(account, lambda adapter: adapter.booking(booking_ref))
         if lines is None:
             return None
         mapper = Mapper(account)
@@ -275,10 +267,15 @@ def _gone(*, state: SyncState, external_id: str, apply: Apply, mapper: Mapper, n
         return outcome
 
 
-def _close(adapter: PmsAdapter) -> None:
-    close = getattr(adapter, "close", None)
-    if close is not None:
-        close()
+def _ask(account: IntegrationAccount, question):
+    """What ``question(adapter)`` reads from the account's PMS, the adapter's connections closed after."""
+    adapter = adapter_for(account)
+    try:
+        return question(adapter)
+    finally:
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            close()
 
 
 # -- webhook events ------------------------------------------------------------------------------------
