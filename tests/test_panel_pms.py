@@ -4,10 +4,13 @@ steps PMS reservations set off, the mapping page that unblocks a reservation, an
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from innkeeper.booking.models import Booking
 from innkeeper.core.models import IntegrationAccount
+from innkeeper.journey import pms as journey_pms
+from innkeeper.pms import services as sync
 from innkeeper.pms.models import RoomMapping, SyncState
 from tests import factories
 from tests import pms_fake_adapter as fake
@@ -99,3 +102,37 @@ def test_staff_and_other_hotels_do_not_reach_the_pms_pages(client, hotel, other_
     client.post("/panel/sign-in/", {"username": owner.email, "password": PASSWORD})
     assert "No PMS is connected yet." in client.get("/panel/pms/").content.decode()
     assert client.get("/panel/pms/mapping/").status_code == 302  # none of its own to map
+
+
+def test_the_page_refreshes_itself_while_a_sync_runs_and_shows_the_result_when_it_ends(
+        client, hotel, other_hotel, owner, pms, rooms, future):
+    pms.book("R1", future, future + timedelta(days=1), room="101")
+    with scopes_disabled():
+        account = IntegrationAccount.objects.create(hotel=hotel, kind="pms", provider="fakepms",
+                                                    config={"url": "fake://moscow", "key": "secret-key"})
+        theirs = IntegrationAccount.objects.create(hotel=other_hotel, kind="pms", provider="fakepms",
+                                                   config={"url": "fake://other", "key": "k"})
+    idle = client.get("/panel/pms/").content.decode()
+    assert "data-waiting" not in idle and "waiting.js" not in idle
+
+    # The other hotel's sync running changes nothing on this hotel's page.
+    assert sync.sync_claim(sync.state_for(theirs), timezone.now())
+    assert "data-waiting" not in client.get("/panel/pms/").content.decode()
+
+    state = sync.state_for(account)
+    assert sync.sync_claim(state, timezone.now())  # a worker started this hotel's run and has read 37 so far
+    with scopes_disabled():
+        SyncState.objects.filter(pk=state.pk).update(progress=37)
+    running = client.get("/panel/pms/").content.decode()
+    assert 'data-sync="running"' in running and "Syncing… 37 reservations read so far." in running
+    assert 'id="pms-status" data-waiting="/panel/pms/" data-waiting-for="1800" data-live' in running
+    assert 'id="pms-problems-part" data-waiting="/panel/pms/"' in running
+    assert "dashboard/waiting" in running and "<script src=" in running
+    assert "disabled>" in running  # "Sync now" cannot be pressed twice
+
+    with scopes_disabled():
+        SyncState.objects.filter(pk=state.pk).update(started_at=None)  # the run above died: a fresh one ends
+    journey_pms.pms_sync(account=account)
+    done = client.get("/panel/pms/").content.decode()
+    assert "data-waiting" not in done and "waiting.js" not in done and 'data-sync="running"' not in done
+    assert "1 read, 1 new, 0 changed, 0 cancelled, 0 need your attention." in done

@@ -29,6 +29,7 @@ from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
+from innkeeper.messaging import selectors as messaging_selectors
 from innkeeper.messaging.models import Message
 from innkeeper.payments.models import Payment
 
@@ -107,6 +108,7 @@ def booking_detail(request, reference: str):
         "add_ons": booking.add_ons.select_related("add_on"),
         "payments": Payment.objects.filter(hotel=request.panel_hotel, booking=booking),
         "feedback": Feedback.objects.filter(hotel=request.panel_hotel, booking=booking).first(),
+        "unreachable": not messaging_selectors.guest_reachable(booking),
     })
 
 

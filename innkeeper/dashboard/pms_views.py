@@ -20,7 +20,7 @@ from innkeeper.hotels.models import Room, RoomType
 from innkeeper.journey.tasks import pms_sync_task
 from innkeeper.pms import mapping
 from innkeeper.pms import services as sync
-from innkeeper.pms.models import Problem, RoomMapping, RoomTypeMapping
+from innkeeper.pms.models import RUN_LEASE, Problem, RoomMapping, RoomTypeMapping
 
 WHAT_TO_DO = {
     Problem.UNMATCHED_ROOM: gettext_lazy("Map the PMS room to one of your rooms on the mapping page; the next sync "
@@ -81,6 +81,7 @@ def _context(hotel, **extra) -> dict:
                                     "issue_keys": state.issue_keys} if state else None),
         "check": check, "checking": bool(check and checks.state(requested_at=check.requested_at,
                                                                 done_at=check.checked_at, now=now) == checks.CHECKING),
+        "wait_seconds": int(RUN_LEASE.total_seconds()),  # a run that takes longer has died: stop looking then
         "problems": problems, "webhook": f"/hooks/pms/{account.provider}/{account.pk}" if account else "",
         **extra,
     }

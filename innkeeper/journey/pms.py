@@ -194,10 +194,13 @@ def pms_event_process(*, event_id: int, now: datetime | None = None) -> str:
             outcome = sync.reservation_refresh(account=account, external_id=event.reservation_id, apply=APPLY,
                                                now=now)
         else:
-            ids = sync.reservation_ids_for_ref(account=account, booking_ref=event.booking_ref)
-            outcomes = [sync.reservation_refresh(account=account, external_id=i, apply=APPLY, now=now) for i in ids]
-            if not ids:
-                pms_sync(account=account, now=now)  # a booking we do not know yet: read what changed
+            outcomes = sync.booking_refresh(account=account, booking_ref=event.booking_ref, apply=APPLY, now=now)
+            if outcomes is None:  # this PMS reads reservations one by one: those known here, else what changed
+                ids = sync.reservation_ids_for_ref(account=account, booking_ref=event.booking_ref)
+                outcomes = [sync.reservation_refresh(account=account, external_id=i, apply=APPLY, now=now)
+                            for i in ids]
+                if not ids:
+                    pms_sync(account=account, now=now)  # a booking we do not know yet: read what changed
             outcome = ", ".join(outcomes) or "synced"
     except PmsError as exc:
         sync.event_done(event, exc.message, again=exc.retryable)

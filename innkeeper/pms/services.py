@@ -220,23 +220,62 @@ def reservation_refresh(*, account: IntegrationAccount, external_id: str, apply:
     now = now or timezone.now()
     state = state_for(account)
     with scopes_disabled():
-        adapter = adapter_for(account)
-        res = adapter.reservation(external_id)
+        res = _ask(account, lambda adapter: adapter.reservation(external_id))
         mapper = Mapper(account)
         if res is not None:
             counts: Counter = Counter()
             apply_page(state=state, mapper=mapper, reservations=[res], apply=apply, now=now, counts=counts)
             return next(iter(counts))
-        with transaction.atomic():
-            row = ExternalReservation.objects.select_for_update(of=("self",)).filter(
-                account=account, external_id=external_id[:100]).select_related("booking").first()
-            if row is None:
-                return "unknown"
-            page = apply.prepare(hotel=account.hotel, now=now, reservations=[])
-            outcome = apply.reservation(state, row, None, mapper, now, page)
-            row.last_seen = now
-            row.save()
-            return outcome
+        return _gone(state=state, external_id=external_id, apply=apply, mapper=mapper, now=now)
+
+
+def booking_refresh(*, account: IntegrationAccount, booking_ref: str, apply: Apply,
+                    now: datetime | None = None) -> list[str] | None:
+    """Ask the PMS for every room of one booking and apply them; a room known here that the booking no longer
+    has (or the whole booking, gone) is cancelled here. None when the PMS cannot read a booking by its
+    reference (the caller reads what changed instead)."""
+    now = now or timezone.now()
+    state = state_for(account)
+    with scopes_disabled():
+        lines = _ask(account, lambda adapter: adapter.booking(booking_ref))
+        if lines is None:
+            return None
+        mapper = Mapper(account)
+        counts: Counter = Counter()
+        if lines:
+            apply_page(state=state, mapper=mapper, reservations=lines, apply=apply, now=now, counts=counts)
+        outcomes = list(counts.elements())
+        read = {line.external_id[:100] for line in lines}
+        for external_id in reservation_ids_for_ref(account=account, booking_ref=booking_ref):
+            if external_id not in read:
+                outcomes.append(_gone(state=state, external_id=external_id, apply=apply, mapper=mapper, now=now))
+        return outcomes
+
+
+def _gone(*, state: SyncState, external_id: str, apply: Apply, mapper: Mapper, now: datetime) -> str:
+    """A reservation the PMS no longer has: applied as gone (its stay here cancelled)."""
+    account = state.account
+    with transaction.atomic():
+        row = ExternalReservation.objects.select_for_update(of=("self",)).filter(
+            account=account, external_id=external_id[:100]).select_related("booking").first()
+        if row is None:
+            return "unknown"
+        page = apply.prepare(hotel=account.hotel, now=now, reservations=[])
+        outcome = apply.reservation(state, row, None, mapper, now, page)
+        row.last_seen = now
+        row.save()
+        return outcome
+
+
+def _ask(account: IntegrationAccount, question):
+    """What ``question(adapter)`` reads from the account's PMS, the adapter's connections closed after."""
+    adapter = adapter_for(account)
+    try:
+        return question(adapter)
+    finally:
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            close()
 
 
 # -- webhook events ------------------------------------------------------------------------------------

@@ -22,9 +22,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
+
+from tests.fakes.server import FakeHandler, FakeServer
 
 API_KEY = "cbat_fake_property_key"
 ACCESS_TOKEN = "fake-oauth-access-token"
@@ -312,54 +313,24 @@ class FakeCloudbeds:
                 "total": len(everything)}
 
 
-class FakeCloudbedsServer:
+class CloudbedsHandler(FakeHandler):
+    def do_GET(self):
+        url = urlsplit(self.path)
+        if not url.path.startswith("/api/v1.3/"):
+            self.fake.problems.append(f"not under /api/v1.3/: {url.path}")
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        status, body, delay, headers = self.fake.handle(url.path.rsplit("/", 1)[-1], params, self.headers)
+        self.answer(status, body, {"X-Request-ID": "fake-request", **headers}, delay)
+
+    def do_POST(self):
+        self.fake.problems.append(f"POST {self.path}: the read calls are GET")
+        self.answer(405, {"success": False, "message": "Method not allowed"})
+
+
+class FakeCloudbedsServer(FakeServer):
     """Serves a FakeCloudbeds on 127.0.0.1: ``with FakeCloudbedsServer() as (cloudbeds, base_url):``."""
 
+    handler, path = CloudbedsHandler, "/api/v1.3"
+
     def __init__(self, **options):
-        self.fake = fake = FakeCloudbeds(**options)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                url = urlsplit(self.path)
-                if not url.path.startswith("/api/v1.3/"):
-                    fake.problems.append(f"not under /api/v1.3/: {url.path}")
-                params = {k: v[-1] for k, v in parse_qs(url.query).items()}
-                status, body, delay, headers = fake.handle(url.path.rsplit("/", 1)[-1], params, self.headers)
-                if delay:
-                    time.sleep(delay)
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("X-Request-ID", "fake-request")
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (a "timeout" on purpose)
-
-            def do_POST(self):
-                fake.problems.append(f"POST {self.path}: the read calls are GET")
-                self.send_response(405)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/api/v1.3"
-
-    def __enter__(self):
-        self.thread.start()
-        return self.fake, self.base_url
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(FakeCloudbeds(**options))

@@ -18,11 +18,11 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fakes.server import FakeHandler, FakeServer
 
 CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"  # Mews' public demo token
 ACCESS_TOKEN = "C66EF7B239D24632943D115EDE9CB810-EA00F8FD8294692C940F6B5A8F9453D"
@@ -264,61 +264,30 @@ class FakeMews:
         return found
 
 
-class FakeMewsServer:
+class MewsHandler(FakeHandler):
+    PREFIX = "/api/connector/v1/"
+
+    def do_POST(self):
+        raw = self.read_body()
+        if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+            self.fake.problems.append(f"{self.path}: body is not application/json")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        path = self.path[len(self.PREFIX):] if self.path.startswith(self.PREFIX) else "?" + self.path
+        status, answer, delay, headers = self.fake.handle(path, body)
+        self.answer(status, answer, headers, delay)
+
+    def do_GET(self):
+        self.fake.problems.append(f"GET {self.path}: every operation is a POST")
+        self.answer(405, {"Message": "Method not allowed."})
+
+
+class FakeMewsServer(FakeServer):
     """Serves a FakeMews on 127.0.0.1: ``with FakeMewsServer() as (mews, platform_url):``."""
 
+    handler = MewsHandler
+
     def __init__(self):
-        self.fake = fake = FakeMews()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                prefix = "/api/connector/v1/"
-                length = int(self.headers.get("Content-Length", 0) or 0)
-                raw = self.rfile.read(length)
-                if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
-                    fake.problems.append(f"{self.path}: body is not application/json")
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = None
-                path = self.path[len(prefix):] if self.path.startswith(prefix) else "?" + self.path
-                status, answer, delay, headers = fake.handle(path, body)
-                if delay:
-                    time.sleep(delay)
-                self._answer(status, answer, headers)
-
-            def do_GET(self):
-                fake.problems.append(f"GET {self.path}: every operation is a POST")
-                self._answer(405, {"Message": "Method not allowed."}, {})
-
-            def _answer(self, status, answer, headers):
-                data = json.dumps(answer).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (a "timeout" on purpose)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def platform_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self.fake, self.platform_url
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(FakeMews())

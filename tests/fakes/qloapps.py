@@ -26,12 +26,12 @@ import copy
 import json
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.server import FakeHandler, FakeServer
 
 KEY = "QLOAPPSFAKEKEY0000000000000000AB"  # 32 characters, as QloApps generates them
 SAMPLES = Path(__file__).with_name("qloapps_samples")
@@ -399,51 +399,22 @@ def _matches(value, spec: str) -> bool:
     return str(value) == inner
 
 
-class FakeQloAppsServer:
+class QloAppsHandler(FakeHandler):
+    def _serve(self):
+        url = urlsplit(self.path)
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        self.read_body()
+        status, headers, body, delay = self.fake.handle(self.command, url.path, params,
+                                                        self.headers.get("Authorization"))
+        self.answer(status, body, headers, delay)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+
+class FakeQloAppsServer(FakeServer):
     """Serves a FakeQloApps on 127.0.0.1 in a thread: ``with FakeQloAppsServer() as (shop, base_url):``."""
 
+    handler = QloAppsHandler
+
     def __init__(self):
-        self.shop = FakeQloApps()
-        shop = self.shop
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self):
-                url = urlsplit(self.path)
-                params = dict(parse_qsl(url.query, keep_blank_values=True))
-                length = int(self.headers.get("Content-Length", 0) or 0)
-                if length:
-                    self.rfile.read(length)
-                status, headers, body, delay = shop.handle(self.command, url.path, params,
-                                                           self.headers.get("Authorization"))
-                if delay:
-                    time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self.shop, self.base_url
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(FakeQloApps())

@@ -17,14 +17,14 @@ another user's lock is refused (20002, not lock admin).
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import FakeHandler, FakeServer
 
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
@@ -337,52 +337,24 @@ def err(code: int, message: str) -> dict:
     return {"errcode": code, "errmsg": message, "description": message}
 
 
-class FakeTTLockServer:
+class TTLockHandler(FakeHandler):
+    def _serve(self):
+        url = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if self.command == "POST":
+            if self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+                self.fake.problems.append(f"{url.path}: body is not form-encoded")
+            params.update({k: v[-1] for k, v in parse_qs(self.read_body().decode()).items()})
+        status, body, delay = self.fake.handle(url.path, params)
+        self.answer(status, body, delay=delay)
+
+    do_GET = do_POST = _serve
+
+
+class FakeTTLockServer(FakeServer):
     """Serves a FakeTTLock on 127.0.0.1 in a thread: ``with FakeTTLockServer() as (cloud, base_url):``."""
 
+    handler = TTLockHandler
+
     def __init__(self):
-        self.cloud = FakeTTLock()
-        cloud = self.cloud
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self):
-                url = urlsplit(self.path)
-                params = {k: v[-1] for k, v in parse_qs(url.query).items()}
-                if self.command == "POST":
-                    if self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
-                        cloud.problems.append(f"{url.path}: body is not form-encoded")
-                    length = int(self.headers.get("Content-Length", 0) or 0)
-                    params.update({k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()})
-                status, body, delay = cloud.handle(url.path, params)
-                if delay:
-                    time.sleep(delay)
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (a "timeout" on purpose)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self.cloud, self.base_url
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(FakeTTLock())

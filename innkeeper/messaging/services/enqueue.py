@@ -41,7 +41,8 @@ def message_enqueue_step(*, booking, type: str = "", occasion: str = "", extra: 
     (rows made before, opt-outs, the hotel's WhatsApp switch) and one INSERT of every row.
 
     The same booking, type, channel and ``occasion`` make one message, however often this is called.
-    A channel the guest cannot get (no usable number, opted out, channel off) gets a SKIPPED row saying why.
+    A channel the guest cannot get (no usable number, opted out, channel off) gets a SKIPPED row saying why;
+    a guest without an e-mail address gets no e-mail row at all (never one addressed to nobody).
     ``rule``: the automation rule whose wording the message carries (type AUTOMATED).
 
     For the journey's steps, in the same one read: with ``switchable``, ``type`` is one of the journey's own
@@ -55,6 +56,8 @@ def message_enqueue_step(*, booking, type: str = "", occasion: str = "", extra: 
     now = now or timezone.now()
     hotel = booking.hotel
     channels = list(dict.fromkeys(channels)) if type else []
+    if not (booking.guest_email or "").strip():  # a guest with no e-mail address (a PMS's) gets no e-mail row
+        channels = [c for c in channels if c != Channel.EMAIL]
     keys = {channel: idempotency_key(booking=booking, type=type, channel=channel, occasion=occasion)
             for channel in channels}
     recipients = {}

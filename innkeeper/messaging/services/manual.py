@@ -56,6 +56,9 @@ def message_send_manual(*, booking, channels, actor, rule: AutomationRule | None
     channels = [c for c in dict.fromkeys(channels) if c in Channel.values]
     if not channels:
         raise InvalidInput(_("Choose at least one channel."), field="channels", code="required")
+    if channels == [Channel.EMAIL] and not (booking.guest_email or "").strip():
+        raise InvalidInput(_("This guest has no e-mail address: send it by WhatsApp."), field="channels",
+                           code="no_email")
     if rule is not None and rule.hotel_id != booking.hotel_id:
         raise InvalidInput(_("Unknown rule."), field="rule", code="unknown")
     source = _source(rule=rule, locale=booking.locale, subject=subject, body=body)

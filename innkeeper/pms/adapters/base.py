@@ -103,11 +103,13 @@ class PmsEvent:
 
 class PmsError(Exception):
     """A PMS call that did not work. ``message`` is our sentence for the panel (never the PMS's body);
-    ``retryable``: the same call may work later (network, 5xx, 429)."""
+    ``retryable``: the same call may work later (network, 5xx, 429); ``retry_after``: seconds the PMS asked us
+    to wait (its 429's Retry-After), else None."""
 
-    def __init__(self, code: str, message: str, *, retryable: bool):
+    def __init__(self, code: str, message: str, *, retryable: bool, retry_after: float | None = None):
         super().__init__(f"{code}: {message}")
         self.code, self.message, self.retryable = str(code), message, retryable
+        self.retry_after = retry_after
 
 
 class PmsAdapter(IntegrationProvider, ABC):
@@ -132,6 +134,12 @@ class PmsAdapter(IntegrationProvider, ABC):
     @abstractmethod
     def reservation(self, external_id: str) -> PmsReservation | None:
         """One reservation as it is now; None when the PMS no longer has it (deleted)."""
+
+    def booking(self, booking_ref: str) -> list[PmsReservation] | None:
+        """Every reservation (room line) of the PMS booking ``booking_ref`` as it is now, [] when the PMS no
+        longer has it; None when this PMS cannot read a booking by its reference (a webhook naming only the
+        booking then makes the sync read what changed)."""
+        return None
 
     @abstractmethod
     def guest(self, external_id: str) -> PmsGuest:

@@ -36,11 +36,9 @@ import json
 import logging
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from innkeeper.core import outbound
 from innkeeper.core.providers import (
     Callback,
     CallbackMalformed,
@@ -49,6 +47,7 @@ from innkeeper.core.providers import (
     VerifyFailed,
     register,
 )
+from innkeeper.pms.adapters import transport
 from innkeeper.pms.adapters.base import (
     ExternalStatus,
     Page,
@@ -74,26 +73,20 @@ STATUS_MAP = {"not_confirmed": S.TENTATIVE, "confirmed": S.BOOKED, "checked_in":
               "checked_out": S.CHECKED_OUT, "canceled": S.CANCELLED, "cancelled": S.CANCELLED, "no_show": S.NO_SHOW}
 ROOM_STATUS_WINS = {"cancelled", "in_house", "checked_out"}  # a room line's roomStatus that says more than the booking's
 _GONE = ("not found", "does not exist", "doesn't exist")  # success:false messages that mean "no such booking"
-
-
-def _error(code: str, message: str, *, retryable: bool, retry_after: float | None = None) -> PmsError:
-    error = PmsError(code, message, retryable=retryable)
-    error.retry_after = retry_after  # seconds the PMS asked us to wait (429), else None
-    return error
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
+WORDS = transport.Words(
+    timeout=gettext_noop("Cloudbeds did not answer in time."), network=gettext_noop("Cloudbeds could not be reached."),
+    redirect=gettext_noop("Cloudbeds answered with a redirect, which is not followed: check the address."),
+    server=gettext_noop("Cloudbeds answered with an error."),
+    rate_limited=gettext_noop("Cloudbeds asked us to slow down; the sync tries again later."))
+AUTH = ("auth", gettext_noop("Cloudbeds refused the API key or access token (or it lacks the permission to read "
+                             "reservations)."), False)
 
 
 def _day(value) -> date:
     try:
         return date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError):
-        raise _error("unreadable", gettext_noop("Cloudbeds sent a reservation with unreadable dates."),
+        raise PmsError("unreadable", gettext_noop("Cloudbeds sent a reservation with unreadable dates."),
                      retryable=False) from None
 
 
@@ -125,10 +118,8 @@ class CloudbedsAdapter(PmsAdapter):
             headers["x-api-key"] = api_key
         elif access_token:
             headers["Authorization"] = f"Bearer {access_token}"
-        options = {"base_url": (base_url or DEFAULT_BASE_URL).rstrip("/") + "/", "headers": headers,
-                   "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0))}
-        self.client = (outbound.guarded_client(**options) if guarded
-                       else httpx.Client(follow_redirects=False, **options))
+        self.client = transport.client(base_url=(base_url or DEFAULT_BASE_URL).rstrip("/") + "/", headers=headers,
+                                       timeout=timeout, guarded=guarded)
         self.credentials = bool(api_key or access_token)
 
     @classmethod
@@ -161,42 +152,20 @@ class CloudbedsAdapter(PmsAdapter):
     def call(self, method: str, **params) -> dict:
         """GET ``method`` with ``params`` (propertyID added); the answer's body when ``success`` is true."""
         if not self.credentials:
-            raise _error("auth", gettext_noop("Cloudbeds needs an API key or an access token."), retryable=False)
+            raise PmsError("auth", gettext_noop("Cloudbeds needs an API key or an access token."), retryable=False)
         # getRooms and getRoomTypes name the property "propertyIDs" (a list, comma-separated), the rest "propertyID".
         own = "propertyIDs" if method in ("getRooms", "getRoomTypes") else "propertyID"
         params = {own: self.property_id, **{k: v for k, v in params.items() if v is not None}}
-        try:
-            response = self.client.get(method, params=params)
-        except outbound.OutboundRefused as exc:
-            raise _error("address_refused", exc.message, retryable=False) from exc
-        except httpx.TimeoutException as exc:
-            raise _error("timeout", gettext_noop("Cloudbeds did not answer in time."), retryable=True) from exc
-        except httpx.TransportError as exc:
-            raise _error("network", gettext_noop("Cloudbeds could not be reached."), retryable=True) from exc
+        response = transport.send(self.client, "GET", method, WORDS, params=params)
         status = response.status_code
-        if status == 429:
-            raise _error("rate_limited", gettext_noop("Cloudbeds asked us to slow down; the sync tries again later."),
-                         retryable=True, retry_after=_retry_after(response))
-        if status >= 500:
-            raise _error(f"http_{status}", gettext_noop("Cloudbeds answered with an error."), retryable=True)
-        if status in (401, 403):
-            raise _error("auth", gettext_noop("Cloudbeds refused the API key or access token (or it lacks the "
-                                              "permission to read reservations)."), retryable=False)
-        if 300 <= status < 400:
-            raise _error(f"http_{status}", gettext_noop("Cloudbeds answered with a redirect, which is not "
-                                                        "followed: check the address."), retryable=False)
-        try:
-            body = response.json()
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable answer."), retryable=True) from None
+        transport.check(response, WORDS, {401: AUTH, 403: AUTH})
+        body = transport.json_object(response, gettext_noop("Cloudbeds sent an unreadable answer."))
         if status == 404 or body.get("success") is not True:
             text = str(body.get("message") or "")[:300]
             log.info("cloudbeds %s refused (HTTP %s, X-Request-ID %s): %r", method, status,
                      response.headers.get("X-Request-ID", ""), text)
             gone = status == 404 or any(word in text.lower() for word in _GONE)
-            raise _error("not_found" if gone else "refused", gettext_noop("Cloudbeds refused the request."),
+            raise PmsError("not_found" if gone else "refused", gettext_noop("Cloudbeds refused the request."),
                          retryable=False)
         return body
 
@@ -207,7 +176,7 @@ class CloudbedsAdapter(PmsAdapter):
             body = self.call(method, pageNumber=page, pageSize=size, **params)
             items, total = body.get("data") or [], body.get("total")
             if not isinstance(items, list):
-                raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable list."), retryable=True)
+                raise PmsError("unreadable", gettext_noop("Cloudbeds sent an unreadable list."), retryable=True)
             try:
                 total = int(total if total is not None else len(items))
             except (TypeError, ValueError):
@@ -226,7 +195,7 @@ class CloudbedsAdapter(PmsAdapter):
             ref = str(booking["reservationID"])
             status = str(booking["status"])
         except (KeyError, TypeError):
-            raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable reservation."),
+            raise PmsError("unreadable", gettext_noop("Cloudbeds sent an unreadable reservation."),
                          retryable=False) from None
         if rooms_key == "rooms":
             rooms = booking.get("rooms") or []
@@ -309,7 +278,7 @@ class CloudbedsAdapter(PmsAdapter):
             start, end, page, size = rest
             return mode, _moment(start), _moment(end), max(int(page), 1), min(max(int(size), 1), PAGE_SIZE)
         except (ValueError, TypeError, OverflowError, OSError):
-            raise _error("bad_cursor", gettext_noop("The sync's place in the Cloudbeds changes is unreadable."),
+            raise PmsError("bad_cursor", gettext_noop("The sync's place in the Cloudbeds changes is unreadable."),
                          retryable=False) from None
 
     def between(self, start: date, end: date) -> list[PmsReservation]:
@@ -323,18 +292,22 @@ class CloudbedsAdapter(PmsAdapter):
                 found.extend(line for line in self._lines(booking) if line.check_in < end and line.check_out > start)
         return found
 
-    def reservation(self, external_id: str) -> PmsReservation | None:
-        ref, _slash, sub = str(external_id).partition("/")
+    def booking(self, booking_ref: str) -> list[PmsReservation]:
+        """The booking's room lines from getReservation (its assigned and unassigned rooms); [] when gone."""
         try:
-            body = self.call("getReservation", reservationID=ref)
+            body = self.call("getReservation", reservationID=str(booking_ref))
         except PmsError as error:
             if error.code == "not_found":
-                return None
+                return []
             raise
         booking = body.get("data")
         if not isinstance(booking, dict):
-            raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable reservation."), retryable=True)
-        lines = self._lines(booking, rooms_key="assigned")
+            raise PmsError("unreadable", gettext_noop("Cloudbeds sent an unreadable reservation."), retryable=True)
+        return self._lines(booking, rooms_key="assigned")
+
+    def reservation(self, external_id: str) -> PmsReservation | None:
+        ref, _slash, sub = str(external_id).partition("/")
+        lines = self.booking(ref)
         if not _slash:
             return lines[0] if lines else None
         return next((line for line in lines if line.external_id == f"{ref}/{sub}"), None)
@@ -342,7 +315,7 @@ class CloudbedsAdapter(PmsAdapter):
     def guest(self, external_id: str) -> PmsGuest:
         data = self.call("getGuest", guestID=external_id).get("data")
         if not isinstance(data, dict):
-            raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable guest."), retryable=True)
+            raise PmsError("unreadable", gettext_noop("Cloudbeds sent an unreadable guest."), retryable=True)
         return PmsGuest(
             external_id=str(external_id),
             name=" ".join(filter(None, [str(data.get("firstName") or ""), str(data.get("lastName") or "")])),
@@ -354,7 +327,7 @@ class CloudbedsAdapter(PmsAdapter):
             return [PmsRoomType(str(item["roomTypeID"]), str(item.get("roomTypeName") or ""))
                     for _number, items, _total in self._pages("getRoomTypes") for item in items]
         except (KeyError, TypeError):
-            raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable list of room types."),
+            raise PmsError("unreadable", gettext_noop("Cloudbeds sent an unreadable list of room types."),
                          retryable=True) from None
 
     def rooms(self) -> list[PmsRoom]:
@@ -366,7 +339,7 @@ class CloudbedsAdapter(PmsAdapter):
                                          str(room.get("roomTypeID") or ""))
                                  for room in group["rooms"] if not room.get("isVirtual"))
         except (KeyError, TypeError):
-            raise _error("unreadable", gettext_noop("Cloudbeds sent an unreadable list of rooms."),
+            raise PmsError("unreadable", gettext_noop("Cloudbeds sent an unreadable list of rooms."),
                          retryable=True) from None
         return found
 

@@ -32,11 +32,9 @@ import json
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
-import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from innkeeper.core import outbound
 from innkeeper.core.providers import (
     Callback,
     CallbackMalformed,
@@ -45,6 +43,7 @@ from innkeeper.core.providers import (
     VerifyFailed,
     register,
 )
+from innkeeper.pms.adapters import transport
 from innkeeper.pms.adapters.base import (
     ExternalStatus,
     Page,
@@ -71,24 +70,22 @@ HOOK_TOKEN = "token"  # noqa: S105  (the hook URL's query parameter holding the 
 S = ExternalStatus
 STATUS_MAP = {"Inquired": S.TENTATIVE, "Optional": S.TENTATIVE, "Requested": S.TENTATIVE, "Confirmed": S.BOOKED,
               "Started": S.IN_HOUSE, "Processed": S.CHECKED_OUT, "Canceled": S.CANCELLED}
-_ERRORS = {  # HTTP status -> (code, our sentence, retryable)
+_ERRORS = {  # HTTP status -> (code, our sentence, retryable); 429, redirects and 5xx are transport's
     400: ("refused", gettext_noop("Mews refused the request."), False),
     401: ("auth", gettext_noop("Mews refused the client token or access token."), False),
     403: ("refused", gettext_noop("Mews refused the request."), False),
     408: ("too_heavy", gettext_noop("Mews found the request too heavy; the sync tries again later."), True),
     409: ("conflict", gettext_noop("The data changed in Mews meanwhile; the sync tries again later."), True),
-    429: ("rate_limited", gettext_noop("Mews asked us to slow down; the sync tries again later."), True),
 }
-
-
-def _error(code: str, message: str, *, retryable: bool, retry_after: float | None = None) -> PmsError:
-    error = PmsError(code, message, retryable=retryable)
-    error.retry_after = retry_after  # seconds the PMS asked us to wait (429), else None
-    return error
+WORDS = transport.Words(
+    timeout=gettext_noop("Mews did not answer in time."), network=gettext_noop("Mews could not be reached."),
+    redirect=gettext_noop("Mews answered with a redirect, which is not followed: check the address."),
+    server=gettext_noop("Mews answered with an error."),
+    rate_limited=gettext_noop("Mews asked us to slow down; the sync tries again later."))
 
 
 def _unreadable(what: str = gettext_noop("Mews sent an unreadable answer.")) -> PmsError:
-    return _error("unreadable", what, retryable=True)
+    return PmsError("unreadable", what, retryable=True)
 
 
 def utc(moment: datetime) -> str:
@@ -128,10 +125,8 @@ class MewsAdapter(PmsAdapter):
                  guarded: bool = True):
         self.auth = {"ClientToken": client_token, "AccessToken": access_token, "Client": client or DEFAULT_CLIENT}
         self.enterprise_id, self.service_id, self.tz = enterprise_id, service_id, tz
-        options = {"base_url": (platform_url or DEFAULT_PLATFORM).rstrip("/") + "/api/connector/v1/",
-                   "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0))}
-        self.client = (outbound.guarded_client(**options) if guarded
-                       else httpx.Client(follow_redirects=False, **options))
+        self.client = transport.client(base_url=(platform_url or DEFAULT_PLATFORM).rstrip("/") + "/api/connector/v1/",
+                                       timeout=timeout, guarded=guarded)
         self._types: dict[str, str] | None = None  # resource category id -> name
         self._rooms: dict[str, PmsRoom] | None = None
 
@@ -164,38 +159,14 @@ class MewsAdapter(PmsAdapter):
         return {"EnterpriseId": self.enterprise_id} if self.enterprise_id else {}
 
     def call(self, path: str, **body) -> dict:
-        try:
-            response = self.client.post(path, json={**self.auth, **body})
-        except outbound.OutboundRefused as exc:
-            raise _error("address_refused", exc.message, retryable=False) from exc
-        except httpx.TimeoutException as exc:
-            raise _error("timeout", gettext_noop("Mews did not answer in time."), retryable=True) from exc
-        except httpx.TransportError as exc:
-            raise _error("network", gettext_noop("Mews could not be reached."), retryable=True) from exc
+        response = transport.send(self.client, "POST", path, WORDS, json={**self.auth, **body})
         status = response.status_code
         if status != 200:
             # Mews' Message goes to the log (never the tokens, which are in our request, not its answer).
             log.info("mews %s: HTTP %s %r", path, status, response.text[:300])
-            if status in _ERRORS:
-                code, message, retryable = _ERRORS[status]
-                after = None
-                if status == 429:
-                    try:
-                        after = max(0.0, float(response.headers.get("Retry-After", "")))
-                    except ValueError:
-                        after = None
-                raise _error(code, message, retryable=retryable, retry_after=after)
-            if 300 <= status < 400:
-                raise _error(f"http_{status}", gettext_noop("Mews answered with a redirect, which is not followed: "
-                                                            "check the address."), retryable=False)
-            raise _error(f"http_{status}", gettext_noop("Mews answered with an error."), retryable=status >= 500)
-        try:
-            answer = response.json()
-            if not isinstance(answer, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            raise _unreadable() from None
-        return answer
+            transport.check(response, WORDS, _ERRORS)
+            raise PmsError(f"http_{status}", WORDS.server, retryable=False)
+        return transport.json_object(response, gettext_noop("Mews sent an unreadable answer."))
 
     def _all(self, path: str, key: str, **body) -> list[dict]:
         """Every item of a paged list."""
@@ -343,7 +314,7 @@ class MewsAdapter(PmsAdapter):
             start, end, mark, cursor = rest
             return mode, _from_epoch(start), _from_epoch(end), _from_epoch(mark), None if cursor == "-" else cursor
         except (ValueError, TypeError, OverflowError, OSError):
-            raise _error("bad_cursor", gettext_noop("The sync's place in the Mews changes is unreadable."),
+            raise PmsError("bad_cursor", gettext_noop("The sync's place in the Mews changes is unreadable."),
                          retryable=False) from None
 
     def _midnight(self, day: date) -> datetime:
@@ -370,7 +341,7 @@ class MewsAdapter(PmsAdapter):
     def guest(self, external_id: str) -> PmsGuest:
         guest = self._customers({str(external_id)}).get(str(external_id))
         if guest is None:
-            raise _error("not_found", gettext_noop("Mews has no such guest."), retryable=False)
+            raise PmsError("not_found", gettext_noop("Mews has no such guest."), retryable=False)
         return guest
 
     # -- webhooks ----------------------------------------------------------------------------------

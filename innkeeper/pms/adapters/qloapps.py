@@ -39,12 +39,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from innkeeper.core import outbound
 from innkeeper.core.providers import ConfigField, VerifyFailed, register
+from innkeeper.pms.adapters import transport
 from innkeeper.pms.adapters.base import (
     ExternalStatus,
     Page,
@@ -77,6 +76,9 @@ AUTH_MESSAGES = {16: NO_KEY, 17: NO_KEY, 21: NO_RIGHT, 26: NO_RIGHT,  # 401 code
                  20: gettext_noop("QloApps does not know this API key, or it is switched off (Advanced Parameters "
                                   "> Webservice).")}
 UNREADABLE = gettext_noop("QloApps sent an answer the sync cannot read.")
+WORDS = transport.Words(
+    timeout=gettext_noop("QloApps did not answer in time."), network=gettext_noop("QloApps could not be reached."),
+    redirect=gettext_noop("QloApps answered with a redirect, which is not followed: give the address it points to."))
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,7 @@ class QloAppsAdapter(PmsAdapter):
 
     def __init__(self, account: QloAppsAccount):
         self.account = account
-        self.client = outbound.guarded_client(
-            timeout=httpx.Timeout(account.timeout, connect=min(account.timeout, 10.0)))
+        self.client = transport.client(timeout=account.timeout)
         self._currencies: dict[str, str] | None = None
         self._languages: dict[str, str] | None = None
 
@@ -143,23 +144,14 @@ class QloAppsAdapter(PmsAdapter):
             params["ws_key"] = self.account.api_key
         else:
             auth = (self.account.api_key, "")
-        try:
-            response = self.client.get(f"{self.account.base_url}/api/{path}", params=params, auth=auth)
-        except outbound.OutboundRefused as exc:
-            raise PmsError("address_refused", exc.message, retryable=False) from exc
-        except httpx.TimeoutException as exc:
-            raise PmsError("timeout", gettext_noop("QloApps did not answer in time."), retryable=True) from exc
-        except httpx.TransportError as exc:
-            raise PmsError("network", gettext_noop("QloApps could not be reached."), retryable=True) from exc
+        response = transport.send(self.client, "GET", f"{self.account.base_url}/api/{path}", WORDS, params=params,
+                                  auth=auth)
         status = response.status_code
         if status == 404 and not response.content.strip():
             return None
         if status >= 500 or status == 429:
             raise PmsError(f"http_{status}", gettext_noop("QloApps answered with a server error."), retryable=True)
-        if 300 <= status < 400:
-            raise PmsError(f"http_{status}", gettext_noop("QloApps answered with a redirect, which is not "
-                                                          "followed: give the address it points to."),
-                           retryable=False)
+        transport.refuse_redirect(response, WORDS)
         try:
             body = response.json()
         except ValueError:

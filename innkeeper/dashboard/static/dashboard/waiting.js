@@ -3,7 +3,9 @@
    data-waiting names, else this one: a page shown after a refused form has a POST-only address) and puts in
    the new version of each such part once it no longer waits, with its help text (id + "_helptext"); a list
    keeps what the person chose in it. It stops when nothing waits, or after a few minutes (by then the page
-   says that the check did not finish). A part with data-live is put in at every look, waiting or not. Without it, reloading the page shows the same. */
+   says that the check did not finish); a part with data-waiting-for="<seconds>" (a PMS sync, which can run for
+   many minutes) is waited for that long instead. A part with data-live is put in at every look, waiting or not
+   (a sync's progress). Without it, reloading the page shows the same. */
 (function () {
   "use strict";
   var EVERY = 2000, GIVE_UP = 150000, started = Date.now();
@@ -20,9 +22,18 @@
     }
   }
 
+  function patience(waiting) {
+    var longest = GIVE_UP;
+    waiting.forEach(function (part) {
+      var seconds = parseInt(part.getAttribute("data-waiting-for") || "", 10);
+      if (seconds > 0) longest = Math.max(longest, seconds * 1000);
+    });
+    return longest;
+  }
+
   function poll() {
     var waiting = document.querySelectorAll("[data-waiting][id]");
-    if (!waiting.length || Date.now() - started > GIVE_UP) return;
+    if (!waiting.length || Date.now() - started > patience(waiting)) return;
     var url = waiting[0].getAttribute("data-waiting") || window.location.href;
     fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (answer) { return answer.ok ? answer.text() : Promise.reject(answer.status); })
