@@ -21,6 +21,7 @@ from innkeeper.booking.pricing import Quote, quote
 from innkeeper.booking.references import normalise
 from innkeeper.booking.states import ACTIVE, EXPIRING, Status
 from innkeeper.booking.stays import Stay
+from innkeeper.core import db as core_db
 from innkeeper.core.calendar import event_ics
 from innkeeper.core.errors import NotFound
 from innkeeper.hotels.links import hotel_host, manage_link
@@ -149,11 +150,15 @@ def free_room_pick(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: dateti
         f" ORDER BY r.number LIMIT 1")
     params = [hotel.pk, room_type.pk, *expiring, at(now), hotel.pk, room_type.pk, RoomStatus.AVAILABLE,
               hotel.pk, *active, *expiring, at(now), at(wanted.until), at(wanted.start)]
-    found = list(Room.objects.raw(sql, params))
-    if not found:
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    found[0].lapsed_holds = bool(found[0].lapsed_holds)
-    return found[0]
+    room = core_db.instance(connection, Room, row[:-1])
+    room.lapsed_holds = bool(row[-1])
+    return room
 
 
 def move_targets(*, hotel: Hotel, bookings, now: datetime) -> dict[int, list[Room]]:

@@ -220,8 +220,7 @@ def _room_type_locked(hotel: Hotel, slug: str, dates) -> tuple[RoomType, dict]:
 
     db_alias = RoomType.objects.db
     connection = connections[db_alias]
-    type_fields = [f.attname for f in RoomType._meta.concrete_fields]
-    override_fields = [f.attname for f in RateOverride._meta.concrete_fields]
+    n = len(RoomType._meta.concrete_fields)
     quote_name = connection.ops.quote_name
     columns = [f"t.{quote_name(f.column)}" for f in RoomType._meta.concrete_fields]
     params: list = []
@@ -241,40 +240,14 @@ def _room_type_locked(hotel: Hotel, slug: str, dates) -> tuple[RoomType, dict]:
     if not rows:
         raise InvalidInput(_("This hotel has no room type %(slug)s.") % {"slug": slug},
                            field="room_type", code="unknown")
-    n = len(type_fields)
-    room_type = _loaded(connection, RoomType, type_fields, rows[0][:n])
+    room_type = db.instance(connection, RoomType, rows[0][:n])
     room_type.hotel = hotel
     overrides = {}
     for row in rows:
         if dates and row[n] is not None:
-            ov = _loaded(connection, RateOverride, override_fields, row[n:])
+            ov = db.instance(connection, RateOverride, row[n:])
             overrides[ov.date] = ov
     return room_type, overrides
-
-
-_CONVERTERS: dict = {}
-
-
-def _loaded(connection, model, attnames, values):
-    """An instance of ``model`` from its columns' raw values, converted as the ORM converts them (the
-    backend's and the fields' converters: SQLite's decimals and booleans, JSON)."""
-    key = (connection.vendor, model)
-    converters = _CONVERTERS.get(key)
-    if converters is None:
-        converters = []
-        for field in model._meta.concrete_fields:
-            expression = field.get_col(model._meta.db_table)
-            converters.append((expression, connection.ops.get_db_converters(expression)
-                               + field.get_db_converters(connection)))
-        _CONVERTERS[key] = converters
-    kwargs = {}
-    for name, value, (expression, convert_all) in zip(attnames, values, converters, strict=True):
-        for convert in convert_all:
-            value = convert(value, expression, connection)
-        kwargs[name] = value
-    instance = model(**kwargs)
-    instance._state.adding, instance._state.db = False, connection.alias
-    return instance
 
 
 class _ReferenceTaken(Exception):
@@ -288,7 +261,7 @@ def _insert(booking: Booking) -> None:
     _DuplicateRequest, and a reference that another booking has (the unique index is the backstop of the
     random choice) _ReferenceTaken, which the caller retries with a new one."""
     try:
-        booking.save(force_insert=True)
+        db.insert([booking])
     except IntegrityError as exc:
         if db.is_violation(exc, constraint=NO_OVERLAP_CONSTRAINT, sqlite_message=NO_OVERLAP_MESSAGE):
             raise NoAvailability() from exc

@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models.fields import AutoFieldMixin
 from django.utils.translation import gettext as _
 
 from innkeeper.core.errors import Busy
@@ -64,6 +65,78 @@ def _session_has_lock_timeout(conn) -> bool:
     session LOCK_TIMEOUT_MS when it opens), so that a write spends no statement on it."""
     options = conn.settings_dict.get("OPTIONS", {}).get("options", "").split()
     return f"lock_timeout={settings.INNKEEPER_BOOKING_LOCK_TIMEOUT_MS}" in options
+
+
+_CONVERTERS: dict = {}
+
+
+def instance(connection, model, values):
+    """An instance of ``model`` from the raw values of its concrete columns, in their order, converted as the
+    ORM converts them (the backend's and the fields' converters: SQLite's decimals and booleans, JSON): for
+    the few hot statements written out in SQL (see ``select``)."""
+    key = (connection.vendor, model)
+    converters = _CONVERTERS.get(key)
+    if converters is None:
+        converters = []
+        for field in model._meta.concrete_fields:
+            expression = field.get_col(model._meta.db_table)
+            converters.append((field.attname, expression, connection.ops.get_db_converters(expression)
+                               + field.get_db_converters(connection)))
+        _CONVERTERS[key] = converters
+    converted = []
+    for value, (_name, expression, convert_all) in zip(values, converters, strict=True):
+        for convert in convert_all:
+            value = convert(value, expression, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, None, converted)  # as a queryset makes it (positional, every column)
+
+
+def select(model, where: str, params, *, suffix: str = "") -> list:
+    """The ``model`` rows (table alias ``t``) that ``where`` picks, as instances, with no ORM query built: for
+    a lookup that every request makes, where composing the query cost more than running it. ``where`` and
+    ``suffix`` are SQL over t's columns with %s parameters; the default manager's scoping is not applied,
+    so the caller's ``where`` must name the tenant."""
+    from django.db import connections
+
+    connection = connections[model._default_manager.db]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"t.{quote(f.column)}" for f in model._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {quote(model._meta.db_table)} t WHERE {where}{suffix}",  # noqa: S608
+                       params)
+        return [instance(connection, model, row) for row in cursor.fetchall()]
+
+
+def insert(objs: list) -> None:
+    """INSERT ``objs`` (new instances of one model) in one statement and set their primary keys: what
+    ``bulk_create`` does, without building its query. For the rows every booking writes (the booking, its
+    activity entry, its message rows), where composing the INSERT cost more than running it.
+
+    Each field prepares its value as on save (``pre_save``: the creation time; ``get_db_prep_save``:
+    encryption, JSON); no signals are sent, as with bulk_create. A refused row raises IntegrityError."""
+    if not objs:
+        return
+    from django.db import connections
+
+    model = type(objs[0])
+    connection = connections[model._default_manager.db]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = []
+    for obj in objs:
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
+           f" VALUES {', '.join([row_sql] * len(objs))} RETURNING {quote(pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if isinstance(pk, AutoFieldMixin):  # numbered in the order of the rows; SQLite may return them in any order
+        ids.sort()
+    for obj, new_id in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, new_id)
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def is_violation(exc: IntegrityError, *, constraint: str, sqlite_message: str) -> bool:

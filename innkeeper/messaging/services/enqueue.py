@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innkeeper.core import activity
+from innkeeper.core import activity, db
 from innkeeper.core.errors import Conflict, InvalidInput
 from innkeeper.core.models import IntegrationAccount
 from innkeeper.messaging.models import AutomationRule, Channel, Message, MessageAttempt, MessageType, OptOut
@@ -85,16 +85,11 @@ def message_enqueue_step(*, booking, type: str = "", occasion: str = "", extra: 
             row.status, row.last_error, row.next_attempt_at = S.SKIPPED, why, None
         rows.append(row)
     if rows:
-        Message.objects.bulk_create(rows)
-        if any(row.pk is None for row in rows):  # a database that does not return the new ids
-            by_key = dict(Message.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows])
-                          .values_list("idempotency_key", "pk"))
-            for row in rows:
-                row.pk = by_key[row.idempotency_key]
+        db.insert(rows)  # with every booking: no query built for it
         skipped = [MessageAttempt(hotel=hotel, message=row, number=0, provider="", outcome="skipped",
                                   detail=row.last_error) for row in rows if row.status == S.SKIPPED]
         if skipped:
-            MessageAttempt.objects.bulk_create(skipped)
+            db.insert(skipped)
         for row in rows:
             if row.status != S.SKIPPED:
                 _dispatch_on_commit(row.pk)
