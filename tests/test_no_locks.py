@@ -195,3 +195,19 @@ def test_a_guest_moved_from_a_room_with_a_lock_to_one_without_loses_the_pin_and_
     assert keys == [(1, KeyStatus.REVOKING)]  # the PIN leaves L201; room 202 gets none
     work_outbox("lock_key")
     assert cloud.live_passcodes() == []
+
+
+def test_the_settings_page_says_a_hotel_without_a_lock_account_has_no_smart_locks(hotel, other_hotel, cloud):
+    factories.make_lock_account(other_hotel, provider="ttlock", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                username=USERNAME, password=PASSWORD, base_url=cloud.base_url)
+    owner = factories.make_member(hotel, "OWNER", "owner@moscow.example")
+    theirs = factories.make_member(other_hotel, "OWNER", "owner@other.example")
+    pages = {}
+    for member in (owner, theirs):
+        panel = Client()
+        assert panel.post("/panel/sign-in/", {"username": member.email, "password": PANEL_PASSWORD}).status_code == 302
+        pages[member.email] = panel.get("/panel/settings/").content.decode()
+    mine = pages["owner@moscow.example"]
+    assert "data-no-smart-locks" in mine and "guests collect their key at reception" in mine
+    assert 'name="hotel-key_collection_text_en"' in mine and 'name="hotel-key_collection_text_ru"' in mine
+    assert "data-no-smart-locks" not in pages["owner@other.example"]  # it has its own TTLock account
