@@ -131,7 +131,9 @@ def _time_zone(raw: str) -> str:
     return raw
 
 
-LOCK_PROVIDERS = ("simulator", "ttlock")
+LOCK_PROVIDERS = ("none", "simulator", "ttlock")
+NO_LOCKS = "none"  # no install-wide lock account: guests collect their key at reception unless a hotel has its own
+TTLOCK_CREDENTIALS = ("TTLOCK_CLIENT_ID", "TTLOCK_CLIENT_SECRET", "TTLOCK_USERNAME", "TTLOCK_PASSWORD")
 # The simulators (innkeeper.simulators) are installed in demo mode only: production has neither their
 # tables nor their providers.
 DEMO_ONLY = "is for demo mode only (production installs no simulators)"
@@ -259,10 +261,17 @@ def _horizon_days(raw: str) -> int:
 
 
 def _locks(env, problems: list[str], production: bool) -> tuple[str, dict | None]:
-    provider = _parse(env, "LOCK_PROVIDER", _choice(LOCK_PROVIDERS), problems, required=production,
-                      default="simulator", hint="ttlock" if production else "simulator or ttlock")
+    """The install's lock account. Production without LOCK_PROVIDER has none (``none``): an install without
+    smart locks, or whose hotels each bring their own lock account, runs as it is; but TTLock credentials
+    without LOCK_PROVIDER say someone meant to have locks, so that stops the start rather than quietly
+    sending every guest to reception."""
+    given = [name for name in TTLOCK_CREDENTIALS if env.get(name, "").strip()]
+    provider = _parse(env, "LOCK_PROVIDER", _choice(LOCK_PROVIDERS), problems,
+                      required=production and bool(given), default=NO_LOCKS if production else "simulator",
+                      hint=(f"{', '.join(given)} given: set ttlock, or none for no smart locks" if production
+                            else "none, simulator or ttlock"))
     if production and provider == "simulator":
-        problems.append(f"LOCK_PROVIDER=simulator {DEMO_ONLY}: use ttlock")
+        problems.append(f"LOCK_PROVIDER=simulator {DEMO_ONLY}: use ttlock, or none for no smart locks")
     if provider != "ttlock":
         return provider, None
     ttlock = {

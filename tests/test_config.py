@@ -34,7 +34,7 @@ def test_production_lists_every_missing_variable_at_once(tmp_path):
         config.load(tmp_path, {"INNKEEPER_MODE": "production"})
     message = str(err.value)
     for name in ("DATABASE_URL is missing", "SECRET_KEY is missing", "ALLOWED_HOSTS is missing",
-                 "FIELD_ENCRYPTION_KEYS is missing", "LOCK_PROVIDER is missing",
+                 "FIELD_ENCRYPTION_KEYS is missing",
                  "CELERY_BROKER_URL is missing", "EMAIL_HOST is missing", "DEFAULT_FROM_EMAIL is missing",
                  "WHATSAPP_PROVIDER is missing"):
         assert name in message
@@ -82,7 +82,7 @@ def test_manage_py_prints_one_clear_message_and_exits_2():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "cannot start in production mode" in result.stderr
-    assert result.stderr.count(" is missing") == 5 + len(MESSAGING)
+    assert result.stderr.count(" is missing") == 4 + len(MESSAGING)
 
 
 def test_demo_mode_derives_an_encryption_key_and_uses_the_lock_simulator(tmp_path):
@@ -113,6 +113,36 @@ def test_ttlock_needs_its_credentials_and_a_valid_url(tmp_path):
                           "base_url": "https://euapi.ttlock.com", "timeout": 30.0}
     with pytest.raises(ImproperlyConfigured, match="LOCK_PROVIDER is invalid"):
         config.load(tmp_path, {**PRODUCTION, "LOCK_PROVIDER": "august"})
+
+
+def test_production_without_smart_locks_starts_with_lock_provider_none(tmp_path):
+    without_locks = {name: value for name, value in PRODUCTION.items()
+                     if name != "LOCK_PROVIDER" and not name.startswith("TTLOCK_")}
+    cfg = config.load(tmp_path, {**without_locks, "LOCK_PROVIDER": "none"})
+    assert (cfg.mode, cfg.lock_provider, cfg.ttlock) == ("production", "none", None)
+    # Unset is the same: an install has no smart locks until it says which.
+    assert (config.load(tmp_path, without_locks).lock_provider, config.load(tmp_path, {}).lock_provider) == (
+        "none", "simulator")  # the demo keeps its simulated locks
+
+
+def test_ttlock_credentials_without_lock_provider_stop_production(tmp_path):
+    without_provider = {name: value for name, value in PRODUCTION.items() if name != "LOCK_PROVIDER"}
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load(tmp_path, without_provider)
+    assert ("LOCK_PROVIDER is missing: TTLOCK_CLIENT_ID, TTLOCK_CLIENT_SECRET, TTLOCK_USERNAME, TTLOCK_PASSWORD "
+            "given: set ttlock, or none for no smart locks") in str(err.value)
+    assert config.load(tmp_path, {**without_provider, "LOCK_PROVIDER": "none"}).ttlock is None
+
+
+def test_the_lock_provider_none_starts_the_app_in_production(tmp_path):
+    """manage.py check in production with LOCK_PROVIDER=none and no TTLock variables: Django starts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTLOCK_", "LOCK_PROVIDER"))}
+    env.update({k: v for k, v in PRODUCTION.items() if k != "LOCK_PROVIDER" and not k.startswith("TTLOCK_")})
+    env.update({"LOCK_PROVIDER": "none", "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}"})
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
 
 
 def test_ttlock_app_keys_are_off_unless_switched_on(tmp_path):

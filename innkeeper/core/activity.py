@@ -165,6 +165,9 @@ SENTENCES = {
     "ruletemplate.save": gettext_lazy("%(who)s changed the wording of an automation rule"),
     "booking.keys_issue": gettext_lazy("%(who)s issued the key of booking %(ref)s"),
     "booking.keys_revoke": gettext_lazy("%(who)s revoked the keys of booking %(ref)s"),
+    "booking.key_at_reception": gettext_lazy(
+        "%(who)s made no door key for booking %(ref)s: room %(room)s has no smart lock, so the guest collects "
+        "the key at reception"),
     "booking.key_queued": gettext_lazy("%(who)s queued a key to room %(room)s for booking %(ref)s"),
     "booking.key_revoke_queued": gettext_lazy("%(who)s queued the removal of a key of booking %(ref)s"),
     "booking.key_active": gettext_lazy("%(who)s made the key to room %(room)s for booking %(ref)s"),

@@ -27,6 +27,7 @@ from innkeeper.dashboard.paging import page_of
 from innkeeper.feedback.models import Feedback
 from innkeeper.hotels.models import Room
 from innkeeper.journey import services as journey
+from innkeeper.locks import selectors as lock_selectors
 from innkeeper.locks import services as locks
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging import selectors as messaging_selectors
@@ -101,6 +102,7 @@ def booking_detail(request, reference: str):
         "check_in": CheckIn.objects.filter(booking=booking).first(),
         # The PIN's keys, then the app key's beside them, newest first.
         "keys": LockKey.objects.filter(booking=booking).select_related("room").order_by("-method", "-generation"),
+        "smart_lock": lock_selectors.stay_has_smart_lock(booking),
         "booking_messages": Message.objects.filter(booking=booking).select_related("booking"),
         "status_form": StatusForm(choices=sorted(TRANSITIONS[booking.status])),
         "move_form": MoveForm(rooms=_free_rooms(booking)),

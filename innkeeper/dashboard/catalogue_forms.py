@@ -130,7 +130,7 @@ class HotelSettingsForm(TextsForm):
         fields = [*content.columns("name", "description"), "locales", "default_locale", "currency", "booking_model",
                   "check_in_time", "check_out_time", "max_nights", "hourly_min_hours", "hourly_max_hours",
                   "hourly_start_hour", "hourly_end_hour", "payment_rule", "cancellation_hours", "cancellation_fee_percent",
-                  *content.columns("cancellation_policy_text", "house_rules"), "tax_rate", "prices_include_tax",
+                  *content.columns("cancellation_policy_text", "house_rules", "key_collection_text"), "tax_rate", "prices_include_tax",
                   "email", "phone", "address", "city", "postal_code", "country", "latitude", "longitude"]
         widgets = {"check_in_time": forms.TimeInput(attrs={"type": "time"}),
                    "check_out_time": forms.TimeInput(attrs={"type": "time"})}

@@ -211,7 +211,8 @@ def _settings_context(hotel, **forms):
              "last_ok_at": account.last_ok_at, "last_error": account.last_error} if account else None
     context = {"form": HotelSettingsForm(instance=copy.copy(hotel), prefix="hotel"),
                "domain_form": DomainForm(prefix="domain"), "lock_form": LockAccountForm(initial=initial, prefix="lock"),
-               "lock_account": shown, "domains": HotelDomain.objects.filter(hotel=hotel)}
+               "lock_account": shown, "install_locks": lock_providers.install_account() is not None,
+               "domains": HotelDomain.objects.filter(hotel=hotel)}
     context.update(_messaging_context(hotel))
     context["connection"] = check_views.connection_states(hotel)
     context.update(forms)

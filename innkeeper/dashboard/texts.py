@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from innkeeper.hotels import content
 
 LABELS = {"name": _("Name"), "description": _("Description"),
-          "cancellation_policy_text": _("Cancellation policy"), "house_rules": _("House rules")}
+          "cancellation_policy_text": _("Cancellation policy"), "house_rules": _("House rules"),
+          "key_collection_text": _("Key collection")}
 
 
 class TextsForm(forms.ModelForm):

@@ -21,7 +21,7 @@ def column(field: str, language: str) -> str:
     return build_localized_fieldname(field, language)
 
 
-HOTEL_TEXTS = ("name", "description", "cancellation_policy_text", "house_rules")
+HOTEL_TEXTS = ("name", "description", "cancellation_policy_text", "house_rules", "key_collection_text")
 ROOM_TYPE_TEXTS = ("name", "description")
 ADD_ON_TEXTS = ("name", "description")
 

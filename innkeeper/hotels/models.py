@@ -96,6 +96,11 @@ class Hotel(models.Model):
     cancellation_policy_text = models.TextField(
         blank=True, help_text=_("The cancellation policy in words: fees, no-shows, exceptions."))
     house_rules = models.TextField(blank=True, help_text=_("Quiet hours, smoking, pets, parties, visitors."))
+    # Told to guests whose room has no smart lock, after online check-in and in their access message.
+    key_collection_text = models.TextField(
+        _("Key collection"), blank=True, max_length=500,
+        help_text=_("For rooms without a smart lock: where guests get their key, e.g. “Collect your key at "
+                    "reception, open 24 hours.” Empty: “Collect your key at reception.”"))
 
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"),
                                    validators=[MinValueValidator(0), MaxValueValidator(100)],

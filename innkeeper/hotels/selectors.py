@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -20,6 +21,13 @@ def hotel_by_slug(slug: str) -> Hotel:
     if not found:
         raise NotFound(_("There is no hotel at this address."))
     return found[0]
+
+
+def key_collection_text(hotel: Hotel, language: str | None = None) -> str:
+    """Where a guest whose room has no smart lock gets the key, in ``language`` (default: the active one): the
+    hotel's own text in it (else in a fallback language, hotels.translation), else our sentence."""
+    with translation.override(language or translation.get_language()):
+        return (hotel.key_collection_text or "").strip() or _("Collect your key at reception.")
 
 
 def hotels_active() -> list[Hotel]:

@@ -20,6 +20,7 @@ from django_scopes import scopes_disabled
 from innkeeper.booking import occupied
 from innkeeper.booking.models import Booking, BookingAddOn
 from innkeeper.booking.states import Status
+from innkeeper.hotels import selectors as hotel_selectors
 from innkeeper.locks import services as keys
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging import services as messaging
@@ -61,8 +62,19 @@ class Steps:
     def changed(self, booking: Booking, now: datetime) -> None:
         keys.keys_on_booking_changed(booking=booking, now=now)  # a new room or window: a new key
 
-    def checkin_completed(self, booking: Booking, now: datetime) -> LockKey:
-        return keys.keys_issue_for(booking=booking, now=now)
+    def checkin_completed(self, booking: Booking, now: datetime) -> LockKey | None:
+        key = keys.keys_issue_for(booking=booking, now=now)
+        if key is None:  # the room has no smart lock: nothing to wait for at a lock
+            self.key_at_reception(booking, now)
+        return key
+
+    def key_at_reception(self, booking: Booking, now: datetime) -> None:
+        """The guest's room has no smart lock: their access message goes at once, with no PIN and no door link,
+        saying where they get the key (the hotel's own words, else reception), in their language."""
+        messaging.message_enqueue_step(
+            booking=booking, type=MessageType.ACCESS_INSTRUCTIONS, switchable=True, occasion="reception", now=now,
+            extra={"room_number": booking.room.number,
+                   "key_collection": hotel_selectors.key_collection_text(booking.hotel, booking.locale)})
 
     def message_due(self, booking: Booking, type: str, now: datetime) -> None:
         messaging.message_enqueue_step(booking=booking, type=type, switchable=True, now=now)

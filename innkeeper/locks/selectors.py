@@ -10,7 +10,14 @@ from django_scopes import scopes_disabled
 from innkeeper.core import checks
 from innkeeper.hotels.models import Hotel, Room
 from innkeeper.locks.models import LockList
-from innkeeper.locks.providers import LockInfo, LockProvider, provider_for
+from innkeeper.locks.providers import LockInfo, LockProvider, has_locks, provider_for
+
+
+def stay_has_smart_lock(booking) -> bool:
+    """Whether ``booking``'s room opens with a key from its hotel's lock account: the room has a lock and the
+    hotel a lock account (its own, or the install's). Without one the stay gets no key rows at all, and the
+    guest collects the key at reception (hotels.selectors.key_collection_text)."""
+    return bool(booking.room.lock_id) and has_locks(booking.hotel)
 
 
 def locks_taken(*, account_key: str, room: Room | None = None) -> set[str]:

@@ -19,7 +19,7 @@ def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **
     language, or their fallback (hotels.translation). Arrival and departure are the stay window
     (``Booking.window``: an early check-in or late check-out moves them), as on every page and key.
 
-    Later steps pass what only they know (``pin``, ``web_key_link``, ``app_key_account``, ``room_number``...)
+    Later steps pass what only they know (``pin``, ``web_key_link``, ``app_key_account``, ``key_collection``...)
     as ``extra``; a name outside VARIABLES is a programming error. ``add_on_lines``: the booking's extras
     (BookingAddOn rows with their add_on) when the caller has read them already (a worker's batch), else
     they are read here.
@@ -49,6 +49,7 @@ def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **
             "web_key_link": "",
             "app_key_account": "",
             "app_key_password": "",
+            "key_collection": "",
             # While the guest may still check in online, every message about the booking carries the link.
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
             "add_ons": [line.add_on.name for line in add_on_lines],

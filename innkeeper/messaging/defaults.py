@@ -69,32 +69,37 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("ACCESS_INSTRUCTIONS", EMAIL, "en"): (
         "How to get into your room at {{ hotel_name }}",
         "Dear {{ guest_name }},\n\nYour room is {{ room_number }}.{% if pin %} The door PIN is {{ pin }}.{% endif %}"
+        "{% if key_collection %}\n{{ key_collection }}{% endif %}"
         "{% if web_key_link %}\nYou can also open the door from your phone: {{ web_key_link }}{% endif %}"
         "{% if app_key_account %}\n\nOr open it with the TTLock app (from the App Store or Google Play): sign in "
         "as {{ app_key_account }}; your key to the room is there. If you had no TTLock account, one was made for "
         "you: its first password is the last six characters of that name ({{ app_key_password }}). Please "
         "change it in the app.{% endif %}"
-        "\n\n{% if app_key_account %}The PIN and the app key work{% else %}The PIN works{% endif %} from "
-        "{{ check_in }} until {{ check_out }}."
+        "\n\n{% if not pin %}Your stay: {{ check_in }} – {{ check_out }}.{% elif app_key_account %}The PIN and "
+        "the app key work from {{ check_in }} until {{ check_out }}.{% else %}The PIN works from {{ check_in }} "
+        "until {{ check_out }}.{% endif %}"
         "{% if pin_first_use_by %}\nImportant: type the PIN on the door's keypad for the first time before "
         "{{ pin_first_use_by }}, otherwise it stops working.{% endif %}\n\n{{ hotel_name }}",
     ),
     ("ACCESS_INSTRUCTIONS", EMAIL, "ru"): (
         "Как попасть в номер в {{ hotel_name }}",
         "Здравствуйте, {{ guest_name }}!\n\nВаш номер — {{ room_number }}.{% if pin %} Код двери: {{ pin }}.{% endif %}"
+        "{% if key_collection %}\n{{ key_collection }}{% endif %}"
         "{% if web_key_link %}\nДверь можно открыть и с телефона: {{ web_key_link }}{% endif %}"
         "{% if app_key_account %}\n\nИли откройте её в приложении TTLock (в App Store или Google Play): войдите "
         "как {{ app_key_account }}, ключ от номера будет там. Если у вас не было учётной записи TTLock, мы её "
         "создали: первый пароль — последние шесть символов этого имени ({{ app_key_password }}). Пожалуйста, "
         "смените его в приложении.{% endif %}"
-        "\n\n{% if app_key_account %}Код и ключ в приложении действуют{% else %}Код действует{% endif %} "
-        "с {{ check_in }} до {{ check_out }}."
+        "\n\n{% if not pin %}Ваше проживание: {{ check_in }} – {{ check_out }}.{% elif app_key_account %}Код и "
+        "ключ в приложении действуют с {{ check_in }} до {{ check_out }}.{% else %}Код действует с {{ check_in }} "
+        "до {{ check_out }}.{% endif %}"
         "{% if pin_first_use_by %}\nВажно: впервые введите код на клавиатуре двери до {{ pin_first_use_by }}, "
         "иначе он перестанет действовать.{% endif %}\n\n{{ hotel_name }}",
     ),
     ("ACCESS_INSTRUCTIONS", WHATSAPP, "en"): (
         "",
         "{{ hotel_name }}: room {{ room_number }}.{% if pin %} Door PIN {{ pin }}.{% endif %}"
+        "{% if key_collection %} {{ key_collection }}{% endif %}"
         "{% if pin_first_use_by %} Type it on the keypad for the first time before {{ pin_first_use_by }}, "
         "or it stops working.{% endif %}"
         "{% if web_key_link %} Open from your phone: {{ web_key_link }}{% endif %}"
@@ -104,6 +109,7 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("ACCESS_INSTRUCTIONS", WHATSAPP, "ru"): (
         "",
         "{{ hotel_name }}: номер {{ room_number }}.{% if pin %} Код двери {{ pin }}.{% endif %}"
+        "{% if key_collection %} {{ key_collection }}{% endif %}"
         "{% if pin_first_use_by %} Впервые введите его на клавиатуре до {{ pin_first_use_by }}, "
         "иначе он перестанет действовать.{% endif %}"
         "{% if web_key_link %} Открыть с телефона: {{ web_key_link }}{% endif %}"

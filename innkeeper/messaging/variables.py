@@ -18,6 +18,8 @@ VARIABLES = {
     "app_key_account": _("TTLock app key only: the TTLock account (the guest's e-mail or phone) the key went to"),
     "app_key_password": _("TTLock app key only: the first password of a TTLock account made for the guest "
                           "(the account name's last six characters)"),
+    "key_collection": _("Rooms without a smart lock only: where the guest gets the key (the hotel's “Key "
+                        "collection” text, else “Collect your key at reception.”)"),
     "check_in_link": _("The online check-in link"),
     "feedback_link": _("The link to the form where the guest rates the stay"),
     "add_ons": _("The extras booked (a list)"),

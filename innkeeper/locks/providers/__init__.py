@@ -11,17 +11,26 @@ from django.core.exceptions import ImproperlyConfigured
 
 from innkeeper.core import integrations
 from innkeeper.core import providers as registry
-from innkeeper.locks.providers.base import AppKey, LockError, LockInfo, LockProvider, Passcode
+from innkeeper.locks.providers.base import AppKey, LockError, LockInfo, LockProvider, NoLocks, Passcode
 
-__all__ = ["AppKey", "AppKeys", "LockError", "LockInfo", "LockProvider", "Passcode", "app_key_switches", "app_keys_for",
-           "provider_for"]
+__all__ = ["AppKey", "AppKeys", "LockError", "LockInfo", "LockProvider", "NoLocks", "Passcode", "app_key_switches",
+           "app_keys_for", "has_locks", "provider_for"]
+
+
+def has_locks(hotel) -> bool:
+    """Whether ``hotel`` has a lock account at all: its own active one, or the install's (LOCK_PROVIDER other
+    than none). Reads the account; makes no provider."""
+    return settings.LOCK_PROVIDER != "none" or integrations.account_for(hotel.pk, "lock") is not None
 
 
 def provider_for(hotel) -> LockProvider:
-    """The lock provider for ``hotel``: its own lock account if it has an active one, else the install's."""
+    """The lock provider for ``hotel``: its own lock account if it has an active one, else the install's
+    (``NoLocks`` when the install has none: no locks to list, and every key operation refused)."""
     account = integrations.account_for(hotel.pk, "lock")
     if account is not None:
         return registry.get("lock", account.provider).from_config(account.config, hotel=hotel)
+    if settings.LOCK_PROVIDER == "none":
+        return NoLocks()
     if settings.LOCK_PROVIDER == "ttlock":
         return TTLockProvider(TTLockAccount(**settings.TTLOCK))
     try:  # the demo's lock cloud (innkeeper.simulators, installed in demo mode only)
@@ -62,8 +71,10 @@ def app_keys_for(hotel) -> AppKeys | None:
     return AppKeys(remote_unlock=switches["app_keys_remote_unlock"])
 
 
-def install_account() -> tuple[str, dict]:
-    """The install's lock provider and its config, as a hotel's account would hold them."""
+def install_account() -> tuple[str, dict] | None:
+    """The install's lock provider and its config, as a hotel's account would hold them; None without one."""
+    if settings.LOCK_PROVIDER == "none":
+        return None
     if settings.LOCK_PROVIDER == "ttlock":
         ttlock = settings.TTLOCK or {}
         return "ttlock", {**{name: ttlock.get(name, "") for name in

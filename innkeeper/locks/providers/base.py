@@ -104,3 +104,25 @@ class LockProvider(ABC):
 
     def delete_app_key(self, *, remote_id: str) -> None:
         raise LockError("unsupported", "This lock provider has no app keys.", retryable=False)
+
+
+class NoLocks(LockProvider):
+    """The lock provider of a hotel with no lock account (LOCK_PROVIDER=none and none of its own): it has no
+    locks, so its rooms take none and its stays get no keys (locks.selectors.stay_has_smart_lock); a key
+    operation that reaches it anyway (a row from before the account went) fails for good, saying why."""
+
+    name = "none"
+    lists_locally = True  # an empty list, known without asking anyone
+
+    @property
+    def account_key(self) -> str:
+        return ""
+
+    def list_locks(self) -> list[LockInfo]:
+        return []
+
+    def _refuse(self, *args, **kwargs):
+        raise LockError("no_lock_account", "This hotel has no lock account, so no key can be put on a lock.",
+                        retryable=False)
+
+    add_pin = offline_pin = find_pin = delete_pin = unlock = _refuse

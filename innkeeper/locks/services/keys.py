@@ -29,6 +29,7 @@ from innkeeper.core import outbox as core_outbox
 from innkeeper.core.errors import Conflict
 from innkeeper.locks.models import LIVE, KeyMethod, KeyStatus, LockKey
 from innkeeper.locks.providers import AppKeys, app_keys_for
+from innkeeper.locks.selectors import stay_has_smart_lock
 
 SYSTEM = "system"
 KIND = "lock_key"  # the outbox kind of LockKey rows
@@ -137,15 +138,19 @@ def _new_key(booking: Booking, generation: int, now: datetime) -> LockKey:
     return key
 
 
-def keys_issue_for(*, booking: Booking, now: datetime) -> LockKey:
+def keys_issue_for(*, booking: Booking, now: datetime) -> LockKey | None:
     """Queue the keys for ``booking`` (in the caller's transaction): its PIN, and its app key where the hotel
-    gives them. Returns the PIN's key. Asking twice gives the same keys.
+    gives them. Returns the PIN's key. Asking twice gives the same keys. A stay whose room has no smart lock
+    (``stay_has_smart_lock``) gets none: no rows, no lock operations; None, and a line in its history.
 
     The app key's row is written first: a worker's batch takes due keys in the order they were written, so
     by the time the PIN works and its access message is queued, the app key has had its first answer from
     the lock cloud (the message tells the guest about it only if it is there or on its way)."""
-    app_key_issue_for(booking=booking, now=now)
     live = LockKey.objects.filter(booking=booking, method=KeyMethod.PIN, status__in=LIVE).first()
+    if live is None and not stay_has_smart_lock(booking):
+        _booking_event(booking, "key_at_reception", SYSTEM, room=booking.room.number)
+        return None
+    app_key_issue_for(booking=booking, now=now)
     if live is not None:
         return live
     last = LockKey.objects.filter(booking=booking, method=KeyMethod.PIN).order_by("-generation").first()
@@ -198,7 +203,7 @@ def app_key_issue_for(*, booking: Booking, now: datetime) -> LockKey | None:
     live = LockKey.objects.filter(booking=booking, method=KeyMethod.APP, status__in=LIVE).first()
     if live is not None:
         return live
-    app_keys = app_keys_for(booking.hotel)
+    app_keys = app_keys_for(booking.hotel) if stay_has_smart_lock(booking) else None
     if app_keys is None:
         return None
     last = LockKey.objects.filter(booking=booking, method=KeyMethod.APP).order_by("-generation").first()
@@ -213,7 +218,7 @@ def _app_key_on_booking_changed(booking: Booking, now: datetime) -> None:
         return
     if live.room_id != booking.room_id:
         _revoke(live, "changed", now)
-        app_keys = app_keys_for(booking.hotel)
+        app_keys = app_keys_for(booking.hotel) if stay_has_smart_lock(booking) else None
         if app_keys is not None:
             _new_app_key(booking, live.generation + 1, now, app_keys)
         return
@@ -265,6 +270,9 @@ def keys_on_booking_changed(*, booking: Booking, now: datetime) -> LockKey | Non
     if live.room_id == booking.room_id and (live.window_from, live.window_until) == key_window(booking):
         return live
     _revoke(live, "changed", now)
+    if not stay_has_smart_lock(booking):  # moved to a room without a smart lock: its key is at reception
+        _booking_event(booking, "key_at_reception", SYSTEM, room=booking.room.number)
+        return None
     return _new_key(booking, live.generation + 1, now)
 
 
@@ -288,6 +296,9 @@ def keys_issue_by_staff(*, booking: Booking, actor: str, now: datetime | None = 
         if b.status not in KEYED:
             raise Conflict(_("Keys are issued once the guest has checked in (online or at the desk)."),
                            code="not_checked_in")
+        if not stay_has_smart_lock(b):
+            raise Conflict(_("Room %(number)s has no smart lock, so there is no key to put on a lock: the guest "
+                             "collects the key at reception.") % {"number": b.room.number}, code="no_smart_lock")
         key = keys_issue_for(booking=b, now=now)
         _booking_event(b, "keys_issue", actor, key=key.idempotency_key)
     return key

@@ -15,7 +15,9 @@ from innkeeper.core import throttle
 from innkeeper.core.crypto import mask
 from innkeeper.core.errors import Busy, Conflict, InvalidInput, NotFound
 from innkeeper.core.http import client_ip
+from innkeeper.hotels import selectors as hotel_selectors
 from innkeeper.journey import services as journey
+from innkeeper.locks import selectors as lock_selectors
 from innkeeper.locks import services as lock_keys
 from innkeeper.locks.models import KeyStatus
 from innkeeper.web import seo
@@ -60,9 +62,12 @@ def check_in(request):
             # code is shown on the key's own web-key page, whose link this page gives.
             details = lock_keys.access_details(key)
             access = {f: details[f] for f in ("room_number", "valid_from", "valid_until", "web_key_link")}
+        # A room without a smart lock has no key to wait for: the page says where the key is instead.
+        key_collection = ("" if key is not None or lock_selectors.stay_has_smart_lock(booking)
+                          else hotel_selectors.key_collection_text(booking.hotel))
         return render(request, "checkin/done.html", {
             "booking": booking, "message": error.message, "code": error.code, "token": token,
-            "access": access,
+            "access": access, "key_collection": key_collection,
             "key": key, "meta": _meta(request, _("Online check-in"))})
 
     step = request.GET.get("step", "overview")
@@ -121,4 +126,5 @@ def check_in(request):
             "phone": draft.get("phone", booking.guest_phone),
             "chosen": chosen, "preview": preview, "message": message})
 
-    return render(request, "checkin/overview.html", context)
+    return render(request, "checkin/overview.html",
+                  {**context, "smart_lock": lock_selectors.stay_has_smart_lock(booking)})
