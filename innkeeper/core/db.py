@@ -120,6 +120,9 @@ def insert(objs: list) -> None:
 
     model = type(objs[0])
     connection = connections[model._default_manager.db]
+    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35: no RETURNING
+        model._base_manager.using(connection.alias).bulk_create(objs)
+        return
     quote = connection.ops.quote_name
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk]
