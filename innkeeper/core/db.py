@@ -121,7 +121,8 @@ def insert(objs: list) -> None:
     model = type(objs[0])
     connection = connections[model._default_manager.db]
     if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35: no RETURNING
-        model._base_manager.using(connection.alias).bulk_create(objs)
+        for obj in objs:  # one INSERT each, which does give each its id
+            obj.save(force_insert=True, using=connection.alias)
         return
     quote = connection.ops.quote_name
     pk = model._meta.pk
