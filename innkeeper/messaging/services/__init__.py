@@ -25,7 +25,13 @@ from innkeeper.messaging.services.accounts import (
     messaging_account_values,
 )
 from innkeeper.messaging.services.automation import (
+    TIMED,
+    Timing,
     builtin_set,
+    builtin_timing,
+    builtin_timings,
+    builtin_usual_offset,
+    moment_of,
     rule_due_at,
     rule_save,
     rule_template_save,
@@ -79,4 +85,5 @@ __all__ = [
     "builtin_set", "manual_preview", "message_send_manual", "message_send_test", "rule_due_at",
     "rule_save", "rule_template_save", "rule_wording", "rules_due", "rules_of", "rules_by_id", "wording_fill",
     "limits_for", "message_enqueue_step", "send_limit_set",
+    "TIMED", "Timing", "builtin_timing", "builtin_timings", "builtin_usual_offset", "moment_of",
 ]
