@@ -17,6 +17,7 @@ from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.automation_forms import (
+    BuiltinForm,
     ManualSendForm,
     RuleForm,
     SendLimitForm,
@@ -24,7 +25,7 @@ from innkeeper.dashboard.automation_forms import (
     WordingForm,
 )
 from innkeeper.messaging import placeholders, services
-from innkeeper.messaging.models import BUILT_IN, AutomationRule, RuleTemplate, SendLimit
+from innkeeper.messaging.models import AutomationRule, RuleTemplate, SendLimit
 from innkeeper.messaging.services import limits
 from innkeeper.messaging.services.templates import sample_context
 from innkeeper.messaging.variables import VARIABLES
@@ -41,15 +42,18 @@ def automation(request):
     own = SendLimit.objects.filter(hotel=hotel).first()
     limit_form = SendLimitForm(initial={name: getattr(own, name) for name in limits.limits_for(hotel.pk)}
                                if own else None)
-    status = 200
+    status, rules, sent = 200, services.rules_of(hotel), None
     if request.method == "POST" and "builtin" in request.POST:
-        kind = request.POST["builtin"]
-        if kind in BUILT_IN:
-            services.builtin_set(hotel=hotel, type=kind, active="active" in request.POST,
-                                 email="email" in request.POST, whatsapp="whatsapp" in request.POST,
-                                 actor=request.user)
-            messages.success(request, _("Saved."))
-            return redirect("panel:automation")
+        found = next((r for r in rules if r.builtin and r.builtin == request.POST["builtin"]), None)
+        sent = BuiltinForm(request.POST, rule=found) if found is not None else None
+        if sent is not None and sent.is_valid():
+            try:
+                services.builtin_set(hotel=hotel, type=found.builtin, actor=request.user, **sent.values())
+            except DomainError as error:
+                sent.add_error("amount" if error.field == "offset_minutes" else None, error.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("panel:automation")
         status = 400
     elif request.method == "POST":
         limit_form = SendLimitForm(request.POST)
@@ -62,8 +66,9 @@ def automation(request):
                 messages.success(request, _("Send limits saved."))
                 return redirect("panel:automation")
         status = 400
+    builtins = [sent if sent is not None and sent.rule is r else BuiltinForm(rule=r) for r in rules if r.builtin]
     return render(request, "dashboard/automation.html", {
-        "rules": services.rules_of(hotel), "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
+        "rules": rules, "builtins": builtins, "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
     }, status=status)
 
 
