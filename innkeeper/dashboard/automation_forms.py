@@ -72,7 +72,7 @@ class BuiltinForm(forms.Form):
     email = forms.BooleanField(label=_("E-mail"), required=False)
     whatsapp = forms.BooleanField(label=_("WhatsApp"), required=False)
     amount = forms.IntegerField(label=_("How long"), min_value=0, max_value=366 * 24 * 60, required=False)
-    unit = forms.ChoiceField(label=_("Unit"), choices=UNITS, initial="hours")
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNITS, initial="hours", required=False)
     at_time = forms.TimeField(label=_("At this time of day (optional)"), required=False,
                               widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
@@ -101,7 +101,7 @@ class BuiltinForm(forms.Form):
         d = self.cleaned_data
         out = {"active": d["active"], "email": d["email"], "whatsapp": d["whatsapp"]}
         if self.type in TIMED and d.get("amount") is not None:
-            out["offset_minutes"] = d["amount"] * PER_UNIT[d["unit"]] * TIMED[self.type]
+            out["offset_minutes"] = d["amount"] * PER_UNIT[d["unit"] or "hours"] * TIMED[self.type]
             out["at_time"] = d.get("at_time")
         return out
 

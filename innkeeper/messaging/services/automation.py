@@ -212,6 +212,22 @@ def wording_fill(subject: str, body: str, context: dict, channel: str, *, hotel,
     return subject, text, html
 
 
+def wording_preview(*, hotel, locale: str, subject: str, body: str,
+                    channels=(Channel.EMAIL, Channel.WHATSAPP)) -> list[dict]:
+    """A rule's wording filled in for the sample booking on each channel, by ``wording_fill`` (what the worker
+    sends with): [{"channel", "subject", "text", "html"}]; InvalidInput naming an unknown placeholder."""
+    from innkeeper.messaging.services.templates import sample_context
+
+    placeholders.validate(subject or "", field="subject")
+    placeholders.validate(body or "", field="body")
+    if not (body or "").strip():
+        raise InvalidInput(_("The message text is empty."), field="body", code="required")
+    context = sample_context(hotel, locale)
+    return [dict(zip(("subject", "text", "html"), wording_fill(subject or "", body, context, channel, hotel=hotel,
+                                                              locale=locale), strict=True), channel=channel)
+            for channel in channels]
+
+
 # -- when ------------------------------------------------------------------------------------------
 
 def rule_due_at(rule: AutomationRule, booking) -> datetime:
