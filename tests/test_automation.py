@@ -301,11 +301,11 @@ def test_a_hotel_moves_the_check_in_reminder_to_a_time_of_day_or_turns_it_off(
 
 def test_a_journey_message_moved_the_wrong_way_is_refused_in_words_and_the_usual_time_comes_back(hotel):
     with scope(hotel=hotel):
-        with pytest.raises(InvalidInput, match="after its moment") as refused:
+        with pytest.raises(InvalidInput, match="The thanks goes after check-out, not before.") as refused:
             services.builtin_set(hotel=hotel, type="POST_STAY_THANKS", active=True, email=True, whatsapp=True,
                                  offset_minutes=-60)
         assert refused.value.field == "offset_minutes"
-        with pytest.raises(InvalidInput, match="before its moment"):
+        with pytest.raises(InvalidInput, match="The check-in reminder goes before arrival, not after."):
             services.builtin_set(hotel=hotel, type="CHECKIN_REMINDER", active=True, email=True, whatsapp=True,
                                  offset_minutes=60)
         moved = services.builtin_set(hotel=hotel, type="CHECKOUT_REMINDER", active=True, email=True,

@@ -49,20 +49,29 @@ def _amount(minutes: int) -> tuple[int, str]:
     return minutes // PER_UNIT[unit], unit
 
 
-# Where each timed journey message counts from, said after the amount ("2 hours before check-out").
-MOMENTS = {"CHECKIN_REMINDER": _("%(amount)s before arrival"), "CHECKOUT_REMINDER": _("%(amount)s before check-out"),
-           "POST_STAY_THANKS": _("%(amount)s after check-out")}
+# What a time counts from, said after the amount ("2 hours before check-out"), by trigger and direction.
+MOMENTS = {(Trigger.ARRIVAL, -1): _("%(amount)s before arrival"), (Trigger.ARRIVAL, 1): _("%(amount)s after arrival"),
+           (Trigger.DEPARTURE, -1): _("%(amount)s before check-out"),
+           (Trigger.DEPARTURE, 1): _("%(amount)s after check-out"),
+           (Trigger.BOOKED, -1): _("%(amount)s after booking"), (Trigger.BOOKED, 1): _("%(amount)s after booking")}
+JOURNEY_TRIGGERS = {"CHECKIN_REMINDER": Trigger.ARRIVAL, "CHECKOUT_REMINDER": Trigger.DEPARTURE,
+                    "POST_STAY_THANKS": Trigger.DEPARTURE}
+
+
+def when_words(trigger: str, offset_minutes: int, at_time=None) -> str:
+    """A time of the stay as staff read it: "2 hours before check-out", "1 day after check-out, at 10:00"."""
+    n, unit = _amount(offset_minutes)
+    amount = {"days": ngettext("%(n)d day", "%(n)d days", n), "hours": ngettext("%(n)d hour", "%(n)d hours", n),
+              "minutes": ngettext("%(n)d minute", "%(n)d minutes", n)}[unit] % {"n": n}
+    words = MOMENTS[(trigger, -1 if offset_minutes < 0 else 1)] % {"amount": amount}
+    if at_time is not None:
+        words = _("%(when)s, at %(time)s") % {"when": words, "time": at_time.strftime("%H:%M")}
+    return str(words)
 
 
 def timing_words(type_: str, timing) -> str:
-    """A journey message's timing as staff read it: "2 hours before check-out", "1 day after check-out at 10:00"."""
-    n, unit = _amount(timing.offset_minutes)
-    amount = {"days": ngettext("%(n)d day", "%(n)d days", n), "hours": ngettext("%(n)d hour", "%(n)d hours", n),
-              "minutes": ngettext("%(n)d minute", "%(n)d minutes", n)}[unit] % {"n": n}
-    words = MOMENTS[type_] % {"amount": amount}
-    if timing.at_time is not None:
-        words = _("%(when)s, at %(time)s") % {"when": words, "time": timing.at_time.strftime("%H:%M")}
-    return str(words)
+    """A journey message's timing as staff read it."""
+    return when_words(JOURNEY_TRIGGERS[type_], timing.offset_minutes, timing.at_time)
 
 
 class BuiltinForm(forms.Form):

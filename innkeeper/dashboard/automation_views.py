@@ -22,9 +22,10 @@ from innkeeper.dashboard.automation_forms import (
     SendLimitForm,
     TestSendForm,
     WordingForm,
+    when_words,
 )
 from innkeeper.messaging import placeholders, services
-from innkeeper.messaging.models import AutomationRule, RuleTemplate, SendLimit
+from innkeeper.messaging.models import TIME_TRIGGERS, AutomationRule, RuleTemplate, SendLimit
 from innkeeper.messaging.services import limits
 from innkeeper.messaging.variables import VARIABLES
 
@@ -65,8 +66,10 @@ def automation(request):
                 return redirect("panel:automation")
         status = 400
     builtins = [sent if sent is not None and sent.rule is r else BuiltinForm(rule=r) for r in rules if r.builtin]
+    own = [(r, when_words(r.trigger, r.offset_minutes, r.at_time) if r.trigger in TIME_TRIGGERS else
+            r.get_trigger_display()) for r in rules if not r.builtin]
     return render(request, "dashboard/automation.html", {
-        "rules": rules, "builtins": builtins, "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
+        "own": own, "builtins": builtins, "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
     }, status=status)
 
 

@@ -46,7 +46,7 @@ def test_an_owner_writes_a_rule_with_a_live_preview_saves_it_and_moves_the_thank
         assert RuleTemplate.objects.get(rule=made).body == "Hallo {guest_name}, bis morgen!"
         assert (made.offset_minutes, made.at_time.strftime("%H:%M")) == (-24 * 60, "10:00")
     page.get_by_role("link", name="Automation", exact=True).click()
-    expect(page.locator(f'[data-rule="{made.pk}"]')).to_contain_text("Day before")
+    expect(page.locator(f'[data-rule="{made.pk}"]')).to_contain_text("Day before · 1 day before arrival, at 10:00")
 
     thanks = page.locator('[data-builtin="POST_STAY_THANKS"]')
     expect(thanks.locator("[data-timing]")).to_have_text("1 hour after check-out")

@@ -113,8 +113,10 @@ def builtin_set(*, hotel, type: str, active: bool, email: bool, whatsapp: bool, 
         raise InvalidInput(_("The time may be at most a year before or after."), field="offset_minutes",
                            code="out_of_range")
     elif int(offset_minutes) * TIMED[type] < 0:
-        raise InvalidInput(_("This message goes before its moment.") if TIMED[type] < 0
-                           else _("This message goes after its moment."), field="offset_minutes", code="invalid")
+        raise InvalidInput({"CHECKIN_REMINDER": _("The check-in reminder goes before arrival, not after."),
+                            "CHECKOUT_REMINDER": _("The check-out reminder goes before check-out, not after."),
+                            "POST_STAY_THANKS": _("The thanks goes after check-out, not before.")}[type],
+                           field="offset_minutes", code="invalid")
     fields = {"active": active, "email": email, "whatsapp": whatsapp,
               "offset_minutes": None if offset_minutes is None else int(offset_minutes), "at_time": at_time}
     with transaction.atomic():
