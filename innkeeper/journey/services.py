@@ -123,7 +123,7 @@ def checkin_reminders_run(*, now: datetime | None = None) -> list[Booking]:
     sent = []
     moved = messaging.builtin_timings(type=MessageType.CHECKIN_REMINDER)
     usual = messaging.builtin_timing(None, MessageType.CHECKIN_REMINDER)
-    due = [b for b in checkin.reminders_due(now=now, within=checkin_reminder_leads(now))
+    due = [b for b in checkin.reminders_due(now=now, within=checkin_reminder_leads(now, moved))
            if checkin_reminder_due(b, moved.get(b.hotel_id, usual), now)]
     off = pms.steps_turned_off([b.pk for b in due])
     for b in due:

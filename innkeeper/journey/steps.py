@@ -104,9 +104,9 @@ def _slack(timing) -> timedelta:
     return timedelta(days=1) if timing.at_time is not None else timedelta(0)
 
 
-def _per_hotel(type_: str, where) -> Q:
-    """``where(timing)`` for each hotel that moved journey message ``type_``, and the usual one for the rest."""
-    moved = messaging.builtin_timings(type=type_)
+def _per_hotel(type_: str, where, moved) -> Q:
+    """``where(timing)`` for each hotel that moved journey message ``type_`` (``moved``: their timings by hotel
+    id), and the usual one for the rest."""
     q = where(messaging.builtin_timing(None, type_)) & ~Q(hotel_id__in=list(moved))
     for hotel_id, timing in moved.items():
         q |= Q(hotel_id=hotel_id) & where(timing)
@@ -122,10 +122,10 @@ def checkin_reminder_due(booking: Booking, timing, now: datetime) -> bool:
     return moment <= now < booking.start and (timing.at_time is not None or _awake(now, tz))
 
 
-def checkin_reminder_leads(now: datetime) -> Q:
+def checkin_reminder_leads(now: datetime, moved) -> Q:
     """The arrivals a check-in reminder may be due for at ``now``, each hotel by its own lead."""
     return _per_hotel(MessageType.CHECKIN_REMINDER, lambda t: Q(
-        start__gt=now, start__lte=now - timedelta(minutes=t.offset_minutes) + _slack(t)))
+        start__gt=now, start__lte=now - timedelta(minutes=t.offset_minutes) + _slack(t)), moved)
 
 
 def stay_message_times(booking: Booking, *, add_on_codes=None, timings=None
@@ -158,16 +158,18 @@ def stay_messages_due(*, now: datetime) -> list[tuple[Booking, str]]:
     """(booking, message type) pairs whose time has come and that were not queued yet, each hotel by its own
     timing. Cross-hotel: the sweep reads every hotel's bookings."""
     late = timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)  # the most a paid end passes ``end``
+    timings = {type_: messaging.builtin_timings(type=type_)
+               for type_ in (MessageType.CHECKOUT_REMINDER, MessageType.POST_STAY_THANKS)}
     wanted = {
         # In the stay, its paid end at most a reminder's lead away.
         MessageType.CHECKOUT_REMINDER: Q(status__in=IN_STAY) & _per_hotel(MessageType.CHECKOUT_REMINDER, lambda t: Q(
-            end__gt=now - late, end__lte=now - timedelta(minutes=t.offset_minutes) + _slack(t))),
+            end__gt=now - late, end__lte=now - timedelta(minutes=t.offset_minutes) + _slack(t)),
+            timings[MessageType.CHECKOUT_REMINDER]),
         # Stayed, ended long enough ago, not too long ago.
         MessageType.POST_STAY_THANKS: Q(status__in=STAYED) & _per_hotel(MessageType.POST_STAY_THANKS, lambda t: Q(
             end__gt=now - THANKS_FOR - timedelta(minutes=t.offset_minutes) - _slack(t),
-            end__lte=now - timedelta(minutes=t.offset_minutes) + late + _slack(t))),
+            end__lte=now - timedelta(minutes=t.offset_minutes) + late + _slack(t)), timings[MessageType.POST_STAY_THANKS]),
     }
-    timings = {type_: messaging.builtin_timings(type=type_) for type_ in wanted}
     due = []
     with scopes_disabled():
         for type_, where in wanted.items():
