@@ -62,6 +62,8 @@ def test_staff_find_a_booking_by_reference_name_e_mail_or_phone_only_in_their_ho
 def test_a_message_written_from_the_picker_is_previewed_sent_as_previewed_and_ends_in_the_log(
         client, hotel, anna, theirs, smtp):
     user = sign_in(client, hotel, "STAFF", "desk@moscow.example")
+    guest = client.get(f"/panel/guests/{anna.reference}/")
+    assert f'href="/panel/messages/send/{anna.reference}/"' in guest.text
     compose = client.get(f"/panel/messages/send/{anna.reference}/")
     assert compose.status_code == 200 and "Write to Anna Petrova" in compose.text
     assert f'data-preview="/panel/bookings/{anna.reference}/message/preview/"' in compose.text
