@@ -262,7 +262,7 @@ CHECKIN_REMINDER_LOCAL_HOURS = (9, 21)  # ...between these hours in the hotel's 
 # The check-out reminder goes out this long before the stay ends (a late check-out included), if that falls
 # in the hours above and after arrival; the thanks this long after it ends, or when those hours next begin.
 CHECKOUT_REMINDER_MINUTES = 120
-POST_STAY_MESSAGE_HOURS = 3
+POST_STAY_MESSAGE_HOURS = 1  # the thanks with the feedback link: an hour after check-out (in waking hours)
 
 # Links in messages to a hotel's own site: https on its primary domain in production; the demo's
 # <slug>.localhost hosts answer on ./bin/demo's port.

@@ -240,3 +240,80 @@ def test_a_due_time_is_computed_in_the_hotels_zone(hotel, room_type, book, futur
     stay = book(hotel, room_type, future, future + timedelta(days=1))
     assert services.rule_due_at(made, stay) == datetime.combine(future - timedelta(days=2), time(9, 30),
                                                                 tzinfo=hotel.tz)
+
+
+# -- the journey's timed messages, moved by the hotel ---------------------------------------------
+
+def test_a_hotel_moves_the_thanks_and_the_check_out_reminder_and_another_hotel_keeps_the_usual_times(
+        hotel, other_hotel, room_type, theirs, book, future):
+    with scope(hotel=hotel):
+        services.builtin_set(hotel=hotel, type="POST_STAY_THANKS", active=True, email=True, whatsapp=False,
+                             offset_minutes=24 * 60, at_time=time(10, 0))
+        services.builtin_set(hotel=hotel, type="CHECKOUT_REMINDER", active=True, email=True, whatsapp=True,
+                             offset_minutes=-30)
+    mine = book(hotel, room_type, future, future + timedelta(days=1))
+    other = book(other_hotel, theirs, future, future + timedelta(days=1))
+    end, their_end = mine.end, other.end
+    assert end == local(hotel, future + timedelta(days=1), 12)
+    # The reminder: 30 minutes before check-out here, two hours before there (the usual).
+    assert journey.stay_messages_run(now=end - timedelta(minutes=31)) == []
+    assert journey.stay_messages_run(now=end - timedelta(minutes=30)) == [(mine, "CHECKOUT_REMINDER")]
+    assert journey.stay_messages_run(now=their_end - timedelta(minutes=120)) == [(other, "CHECKOUT_REMINDER")]
+    for booking, when in ((mine, end), (other, their_end)):
+        step(booking, Status.CHECKED_IN, when - timedelta(days=1))
+        step(booking, Status.CHECKED_OUT, when)
+    # The thanks: the next day at 10:00 in Moscow here, an hour after check-out there.
+    assert journey.stay_messages_run(now=their_end + timedelta(minutes=59)) == []
+    assert journey.stay_messages_run(now=their_end + timedelta(hours=1)) == [(other, "POST_STAY_THANKS")]
+    next_morning = local(hotel, future + timedelta(days=2), 10)
+    assert journey.stay_messages_run(now=next_morning - timedelta(minutes=1)) == []
+    assert journey.stay_messages_run(now=next_morning) == [(mine, "POST_STAY_THANKS")]
+    with scopes_disabled():
+        assert list(Message.objects.filter(booking_id=mine.pk, type="POST_STAY_THANKS")
+                    .values_list("channel", flat=True)) == ["EMAIL"]
+        assert AutomationRule.objects.filter(hotel=other_hotel).count() == 0
+
+
+def test_a_hotel_moves_the_check_in_reminder_to_a_time_of_day_or_turns_it_off(
+        hotel, other_hotel, room_type, theirs, book, future):
+    with scope(hotel=hotel):
+        services.builtin_set(hotel=hotel, type="CHECKIN_REMINDER", active=True, email=True, whatsapp=True,
+                             offset_minutes=-3 * 24 * 60, at_time=time(19, 30))
+    arrival = future + timedelta(days=5)
+    mine = book(hotel, room_type, arrival, arrival + timedelta(days=1))
+    other = book(other_hotel, theirs, arrival, arrival + timedelta(days=1))
+    evening = local(hotel, arrival - timedelta(days=3), 19, 30)
+    assert journey.checkin_reminders_run(now=evening - timedelta(minutes=1)) == []
+    assert journey.checkin_reminders_run(now=evening) == [mine]  # the other hotel's is still 48 hours away
+    their_lead = other.start - timedelta(hours=48)
+    assert journey.checkin_reminders_run(now=their_lead - timedelta(minutes=1)) == []
+    assert journey.checkin_reminders_run(now=their_lead) == [other]
+    with scopes_disabled():
+        assert Message.objects.filter(booking_id=mine.pk, type="CHECKIN_REMINDER").count() == 2
+    # Off: the reminder is not sent at all (the other hotel's still is).
+    with scope(hotel=hotel):
+        services.builtin_set(hotel=hotel, type="CHECKIN_REMINDER", active=False, email=True, whatsapp=True)
+    late = book(hotel, room_type, arrival, arrival + timedelta(days=1))
+    journey.checkin_reminders_run(now=evening + timedelta(minutes=15))
+    with scopes_disabled():
+        assert not Message.objects.filter(booking_id=late.pk, type="CHECKIN_REMINDER").exists()
+
+
+def test_a_journey_message_moved_the_wrong_way_is_refused_in_words_and_the_usual_time_comes_back(hotel):
+    with scope(hotel=hotel):
+        with pytest.raises(InvalidInput, match="The thanks goes after check-out, not before.") as refused:
+            services.builtin_set(hotel=hotel, type="POST_STAY_THANKS", active=True, email=True, whatsapp=True,
+                                 offset_minutes=-60)
+        assert refused.value.field == "offset_minutes"
+        with pytest.raises(InvalidInput, match="The check-in reminder goes before arrival, not after."):
+            services.builtin_set(hotel=hotel, type="CHECKIN_REMINDER", active=True, email=True, whatsapp=True,
+                                 offset_minutes=60)
+        moved = services.builtin_set(hotel=hotel, type="CHECKOUT_REMINDER", active=True, email=True,
+                                     whatsapp=True, offset_minutes=-45)
+        assert services.builtin_timing(moved, "CHECKOUT_REMINDER") == services.Timing(-45, None, usual=False)
+        back = services.builtin_set(hotel=hotel, type="CHECKOUT_REMINDER", active=True, email=True, whatsapp=True)
+        assert services.builtin_timing(back, "CHECKOUT_REMINDER") == services.Timing(-120)
+        # A message with no time of its own keeps none.
+        confirmation = services.builtin_set(hotel=hotel, type="BOOKING_CONFIRMATION", active=True, email=True,
+                                            whatsapp=True, offset_minutes=-60)
+        assert confirmation.offset_minutes is None

@@ -62,12 +62,12 @@ def test_the_check_out_reminder_goes_before_the_end_once_and_the_thanks_after_it
     with scopes_disabled():
         email = rendered(Message.objects.get(booking_id=mine.pk, type=REMINDER, channel="EMAIL"))
     assert "12:00" in email.body_text or "noon" in email.body_text
-    # Thanks three hours after the end, for a guest who stayed.
+    # Thanks an hour after the end (the H+1), for a guest who stayed.
     step(mine, Status.CHECKED_IN, end - timedelta(days=1))
     step(mine, Status.CHECKED_OUT, end)
-    assert journey.stay_messages_run(now=end + timedelta(hours=2, minutes=59)) == []
-    assert (mine, THANKS) in journey.stay_messages_run(now=end + timedelta(hours=3))
-    assert journey.stay_messages_run(now=end + timedelta(hours=4)) == []
+    assert journey.stay_messages_run(now=end + timedelta(minutes=59)) == []
+    assert (mine, THANKS) in journey.stay_messages_run(now=end + timedelta(hours=1))
+    assert journey.stay_messages_run(now=end + timedelta(hours=2)) == []
     assert messages(mine, THANKS) == ["EMAIL", "WHATSAPP"]
 
 

@@ -119,3 +119,34 @@ def test_an_owner_sets_the_limits_and_staff_see_when_one_was_reached(client, hot
     assert "The limit of 1 automated messages a minute was reached: 1 waited" in text(page.text)
     with scope(hotel=hotel):
         assert services.limits_for(hotel.pk)["automated_per_minute"] == 1
+
+
+def test_an_owner_moves_the_thanks_after_the_stay_on_the_page_and_the_sweep_sends_it_then(
+        client, hotel, other_hotel, book, future):
+    from innkeeper.journey import services as journey
+    from tests.conftest import local
+
+    sign_in(client, hotel, "OWNER", "owner@moscow.example")
+    page = client.get("/panel/messages/automation/")
+    assert "1 hour after check-out" in page.text and "2 hours before check-out" in page.text
+    move = {"builtin": "POST_STAY_THANKS", "active": "on", "email": "on", "whatsapp": "on", "amount": "1",
+            "unit": "days", "at_time": "10:00"}
+    assert client.post("/panel/messages/automation/", move).status_code == 302
+    page = client.get("/panel/messages/automation/")
+    assert "1 day after check-out, at 10:00" in text(page.text)
+    bad = client.post("/panel/messages/automation/", {**move, "amount": "-3"})
+    assert bad.status_code == 400 and "Ensure this value is greater than or equal to 0." in bad.text
+    mine = book(hotel, factories.make_room_type(hotel, slug="std", rooms=1), future, future + timedelta(days=1))
+    theirs = book(other_hotel, factories.make_room_type(other_hotel, slug="std", rooms=1), future,
+                  future + timedelta(days=1))
+    with scopes_disabled():
+        for b in (mine, theirs):
+            b.status = "CHECKED_OUT"
+            b.save(update_fields=["status"])
+    assert journey.stay_messages_run(now=mine.end + timedelta(hours=1)) == []
+    assert journey.stay_messages_run(now=theirs.end + timedelta(hours=1)) == [(theirs, "POST_STAY_THANKS")]
+    assert journey.stay_messages_run(now=local(hotel, future + timedelta(days=2), 10)) == [
+        (mine, "POST_STAY_THANKS")]
+    with scopes_disabled():
+        assert AutomationRule.objects.get(hotel=hotel, builtin="POST_STAY_THANKS").offset_minutes == 24 * 60
+        assert not AutomationRule.objects.filter(hotel=other_hotel).exists()

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_countries import countries
 from django_scopes import scopes_disabled
@@ -219,16 +220,17 @@ def completion_record(*, booking: Booking, now: datetime) -> None:
 
 # -- the reminder ----------------------------------------------------------------------------------
 
-def reminders_due(*, now: datetime) -> list[Booking]:
-    """Confirmed bookings not checked in online, arriving within CHECKIN_REMINDER_HOURS, not reminded yet,
-    at an hour the hotel's guests are awake (CHECKIN_REMINDER_LOCAL_HOURS in the hotel's time zone)."""
-    first, last = settings.CHECKIN_REMINDER_LOCAL_HOURS
+def reminders_due(*, now: datetime, within: Q | None = None) -> list[Booking]:
+    """Confirmed bookings not checked in online and not reminded yet, arriving after ``now`` and, by default,
+    within CHECKIN_REMINDER_HOURS (``within``: the caller's own arrivals filter, e.g. each hotel's lead). When
+    in that span the reminder goes (waking hours, the hotel's own time) is the journey's to decide."""
+    within = within if within is not None else Q(
+        start__gt=now, start__lte=now + timedelta(hours=settings.CHECKIN_REMINDER_HOURS))
     with scopes_disabled():
-        candidates = (Booking.objects.filter(status=Status.CONFIRMED, start__gt=now,
-                                             start__lte=now + timedelta(hours=settings.CHECKIN_REMINDER_HOURS))
+        candidates = (Booking.objects.filter(within, status=Status.CONFIRMED, start__gt=now)
                       .exclude(online_check_in__reminder_sent_at__isnull=False)
                       .select_related("hotel").order_by("start"))
-        return [b for b in candidates if first <= now.astimezone(b.hotel.tz).hour < last]
+        return list(candidates)
 
 
 def reminder_claim(*, booking: Booking, now: datetime) -> bool:

@@ -3,8 +3,10 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from innkeeper.messaging.models import STATUS_TRIGGERS, Channel, Trigger
+from innkeeper.messaging.services import TIMED, builtin_timing
 
 UNITS = [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))]
 PER_UNIT = {"minutes": 1, "hours": 60, "days": 24 * 60}
@@ -27,9 +29,8 @@ class RuleForm(forms.Form):
 
     @staticmethod
     def initial_of(rule) -> dict:
-        minutes = abs(rule.offset_minutes)
-        unit = next(u for u in ("days", "hours", "minutes") if minutes % PER_UNIT[u] == 0)
-        return {"name": rule.name, "trigger": rule.trigger, "amount": minutes // PER_UNIT[unit], "unit": unit,
+        amount, unit = _amount(rule.offset_minutes)
+        return {"name": rule.name, "trigger": rule.trigger, "amount": amount, "unit": unit,
                 "direction": "before" if rule.offset_minutes < 0 else "after", "at_time": rule.at_time,
                 "email": rule.email, "whatsapp": rule.whatsapp, "active": rule.active}
 
@@ -40,6 +41,78 @@ class RuleForm(forms.Form):
             offset, d["at_time"] = 0, None
         return {"name": d["name"], "trigger": d["trigger"], "offset_minutes": offset, "at_time": d.get("at_time"),
                 "email": d["email"], "whatsapp": d["whatsapp"], "active": d["active"]}
+
+
+def _amount(minutes: int) -> tuple[int, str]:
+    minutes = abs(minutes)
+    unit = next(u for u in ("days", "hours", "minutes") if minutes % PER_UNIT[u] == 0)
+    return minutes // PER_UNIT[unit], unit
+
+
+# What a time counts from, said after the amount ("2 hours before check-out"), by trigger and direction.
+MOMENTS = {(Trigger.ARRIVAL, -1): _("%(amount)s before arrival"), (Trigger.ARRIVAL, 1): _("%(amount)s after arrival"),
+           (Trigger.DEPARTURE, -1): _("%(amount)s before check-out"),
+           (Trigger.DEPARTURE, 1): _("%(amount)s after check-out"),
+           (Trigger.BOOKED, -1): _("%(amount)s after booking"), (Trigger.BOOKED, 1): _("%(amount)s after booking")}
+JOURNEY_TRIGGERS = {"CHECKIN_REMINDER": Trigger.ARRIVAL, "CHECKOUT_REMINDER": Trigger.DEPARTURE,
+                    "POST_STAY_THANKS": Trigger.DEPARTURE}
+
+
+def when_words(trigger: str, offset_minutes: int, at_time=None) -> str:
+    """A time of the stay as staff read it: "2 hours before check-out", "1 day after check-out, at 10:00"."""
+    n, unit = _amount(offset_minutes)
+    amount = {"days": ngettext("%(n)d day", "%(n)d days", n), "hours": ngettext("%(n)d hour", "%(n)d hours", n),
+              "minutes": ngettext("%(n)d minute", "%(n)d minutes", n)}[unit] % {"n": n}
+    words = MOMENTS[(trigger, -1 if offset_minutes < 0 else 1)] % {"amount": amount}
+    if at_time is not None:
+        words = _("%(when)s, at %(time)s") % {"when": words, "time": at_time.strftime("%H:%M")}
+    return str(words)
+
+
+def timing_words(type_: str, timing) -> str:
+    """A journey message's timing as staff read it."""
+    return when_words(JOURNEY_TRIGGERS[type_], timing.offset_minutes, timing.at_time)
+
+
+class BuiltinForm(forms.Form):
+    """One of the journey's messages: on or off, its channels, and for a timed one when it goes (empty: as usual)."""
+
+    active = forms.BooleanField(label=_("Active"), required=False)
+    email = forms.BooleanField(label=_("E-mail"), required=False)
+    whatsapp = forms.BooleanField(label=_("WhatsApp"), required=False)
+    amount = forms.IntegerField(label=_("How long"), min_value=0, max_value=366 * 24 * 60, required=False)
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNITS, initial="hours", required=False)
+    at_time = forms.TimeField(label=_("At this time of day (optional)"), required=False,
+                              widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def __init__(self, *args, rule, **kwargs):
+        self.rule, self.type = rule, rule.builtin
+        kwargs.setdefault("auto_id", f"id_{rule.builtin.lower()}_%s")
+        if not args or args[0] is None:
+            kwargs.setdefault("initial", {"active": rule.active, "email": rule.email, "whatsapp": rule.whatsapp})
+        super().__init__(*args, **kwargs)
+        if self.type not in TIMED:
+            for name in ("amount", "unit", "at_time"):
+                del self.fields[name]
+            return
+        usual = builtin_timing(None, self.type)
+        self.timing = timing_words(self.type, builtin_timing(rule, self.type))
+        self.fields["amount"].help_text = _("Empty: the usual time, %(when)s (in waking hours).") % {
+            "when": timing_words(self.type, usual)}
+        self.fields["at_time"].help_text = _("In the hotel's time zone; empty: in the guests' waking hours.")
+        if rule.offset_minutes is not None and not self.is_bound:
+            amount, unit = _amount(rule.offset_minutes)
+            self.initial.update(amount=amount, unit=unit, at_time=rule.at_time)
+        direction = {-1: _("before"), 1: _("after")}[TIMED[self.type]]
+        self.fields["unit"].label = _("Unit (%(direction)s)") % {"direction": direction}
+
+    def values(self) -> dict:
+        d = self.cleaned_data
+        out = {"active": d["active"], "email": d["email"], "whatsapp": d["whatsapp"]}
+        if self.type in TIMED and d.get("amount") is not None:
+            out["offset_minutes"] = d["amount"] * PER_UNIT[d["unit"] or "hours"] * TIMED[self.type]
+            out["at_time"] = d.get("at_time")
+        return out
 
 
 class WordingForm(forms.Form):

@@ -1,7 +1,8 @@
 """Panel pages for automation: the hotel's rules (the journey's own, switchable, and its own, with wording in
-any language, a preview and a test send), the send limits with their notices, and writing to a guest by hand.
+any language, a preview and a test send), and the send limits with their notices.
 
-Every preview is ``automation.wording_fill``, the function the worker sends with: what staff see is what goes.
+Every preview (the page's and the live one) is ``automation.wording_fill``, the function the worker sends with:
+what staff see is what goes.
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from innkeeper.accounts.actors import actor
-from innkeeper.booking.models import Booking
 from innkeeper.core.errors import DomainError
 from innkeeper.dashboard.access import panel_view
 from innkeeper.dashboard.automation_forms import (
-    ManualSendForm,
+    BuiltinForm,
     RuleForm,
     SendLimitForm,
     TestSendForm,
     WordingForm,
+    when_words,
 )
 from innkeeper.messaging import placeholders, services
-from innkeeper.messaging.models import BUILT_IN, AutomationRule, RuleTemplate, SendLimit
+from innkeeper.messaging.models import TIME_TRIGGERS, AutomationRule, RuleTemplate, SendLimit
 from innkeeper.messaging.services import limits
-from innkeeper.messaging.services.templates import sample_context
 from innkeeper.messaging.variables import VARIABLES
 
 
@@ -41,15 +41,18 @@ def automation(request):
     own = SendLimit.objects.filter(hotel=hotel).first()
     limit_form = SendLimitForm(initial={name: getattr(own, name) for name in limits.limits_for(hotel.pk)}
                                if own else None)
-    status = 200
+    status, rules, sent = 200, services.rules_of(hotel), None
     if request.method == "POST" and "builtin" in request.POST:
-        kind = request.POST["builtin"]
-        if kind in BUILT_IN:
-            services.builtin_set(hotel=hotel, type=kind, active="active" in request.POST,
-                                 email="email" in request.POST, whatsapp="whatsapp" in request.POST,
-                                 actor=request.user)
-            messages.success(request, _("Saved."))
-            return redirect("panel:automation")
+        found = next((r for r in rules if r.builtin and r.builtin == request.POST["builtin"]), None)
+        sent = BuiltinForm(request.POST, rule=found) if found is not None else None
+        if sent is not None and sent.is_valid():
+            try:
+                services.builtin_set(hotel=hotel, type=found.builtin, actor=request.user, **sent.values())
+            except DomainError as error:
+                sent.add_error("amount" if error.field == "offset_minutes" else None, error.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("panel:automation")
         status = 400
     elif request.method == "POST":
         limit_form = SendLimitForm(request.POST)
@@ -62,8 +65,11 @@ def automation(request):
                 messages.success(request, _("Send limits saved."))
                 return redirect("panel:automation")
         status = 400
+    builtins = [sent if sent is not None and sent.rule is r else BuiltinForm(rule=r) for r in rules if r.builtin]
+    own = [(r, when_words(r.trigger, r.offset_minutes, r.at_time) if r.trigger in TIME_TRIGGERS else
+            r.get_trigger_display()) for r in rules if not r.builtin]
     return render(request, "dashboard/automation.html", {
-        "rules": services.rules_of(hotel), "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
+        "own": own, "builtins": builtins, "limit_form": limit_form, "notices": limits.notices(hotel=hotel),
     }, status=status)
 
 
@@ -88,10 +94,8 @@ def rule(request, pk: int | None = None):
             try:
                 for source, field in ((w["subject"], "subject"), (w["body"], "body")):
                     placeholders.validate(source, field=field)
-                context = sample_context(hotel, w["locale"])
-                preview = [dict(zip(("subject", "text", "html"), services.wording_fill(
-                    w["subject"], w["body"], context, channel, hotel=hotel, locale=w["locale"]), strict=True),
-                    channel=channel) for channel in ("EMAIL", "WHATSAPP")]
+                preview = services.wording_preview(hotel=hotel, locale=w["locale"], subject=w["subject"],
+                                                   body=w["body"])
                 if "save" in request.POST or "test" in request.POST:
                     found = services.rule_save(hotel=hotel, rule=found, actor=request.user, **rule_form.rule_values())
                     services.rule_template_save(rule=found, locale=w["locale"], subject=w["subject"], body=w["body"],
@@ -114,36 +118,26 @@ def rule(request, pk: int | None = None):
         else:
             status = 400
     return render(request, "dashboard/rule.html", {
-        "rule": found, "rule_form": rule_form, "words": words, "test_form": test_form, "preview": preview,
+        "rule": found, "rule_form": rule_form, "words": words, "test_form": test_form, "previews": preview or [],
+        "sample": True,
         "locale": locale, "languages": list(found.templates.values_list("locale", flat=True)) if found else [],
         "variables": VARIABLES}, status=status)
 
 
-@panel_view
-def message_send(request, reference: str):
-    """Write to the guest of a booking: a rule's wording or one's own text, previewed, then sent now."""
-    booking = get_object_or_404(Booking.objects.select_related("hotel", "room", "room_type"),
-                                hotel=request.panel_hotel, reference=reference.upper())
-    rules = AutomationRule.objects.filter(hotel=request.panel_hotel, builtin="").order_by("name")
-    form = ManualSendForm(request.POST or None, rules=rules)
-    previews, status = [], 200
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            chosen = rules.filter(pk=d["rule"]).first() if d["rule"] else None
-            what = {"rule": chosen, "subject": d["subject"], "body": d["body"]}
-            try:
-                previews = [(channel, services.manual_preview(booking=booking, channel=channel, **what))
-                            for channel in d["channels"]]
-                if "send" in request.POST:
-                    services.message_send_manual(booking=booking, channels=d["channels"], actor=actor(request),
-                                                 **what)
-                    messages.success(request, _("The message is on its way."))
-                    return redirect("panel:booking", reference=booking.reference)
-            except DomainError as error:
-                _fail(form, error)
-                status = 400
-        else:
-            status = 400
-    return render(request, "dashboard/message_send.html", {
-        "booking": booking, "form": form, "previews": previews, "variables": VARIABLES}, status=status)
+@require_POST
+@panel_view(owner_only=True)
+def rule_preview(request):
+    """The live preview of a rule's wording for the sample booking: only the preview part, a mistake named."""
+    words = WordingForm(request.POST)
+    previews, error = [], None
+    if not words.is_valid():
+        error = next(iter(e for errors in words.errors.values() for e in errors), None)
+    else:
+        w = words.cleaned_data
+        try:
+            previews = services.wording_preview(hotel=request.panel_hotel, locale=w["locale"], subject=w["subject"],
+                                                body=w["body"])
+        except DomainError as refused:
+            error = refused.message
+    return render(request, "dashboard/_preview.html", {"previews": previews, "preview_error": error, "sample": True},
+                  status=400 if error else 200)

@@ -19,7 +19,7 @@ from innkeeper.booking.states import Status
 from innkeeper.checkin import services as checkin
 from innkeeper.core import db
 from innkeeper.core.errors import InvalidInput
-from innkeeper.journey.steps import STEPS, stay_messages_due
+from innkeeper.journey.steps import STEPS, checkin_reminder_due, checkin_reminder_leads, stay_messages_due
 from innkeeper.locks import services as keys
 from innkeeper.locks.models import LockKey
 from innkeeper.messaging import services as messaging
@@ -118,10 +118,13 @@ def checkin_complete(*, booking: Booking, identity: checkin.Identity, add_ons=()
 
 
 def checkin_reminders_run(*, now: datetime | None = None) -> list[Booking]:
-    """Queue the check-in reminder for every booking due one; each goes out once."""
+    """Queue the check-in reminder for every booking due one, at its hotel's timing; each goes out once."""
     now = now or timezone.now()
     sent = []
-    due = checkin.reminders_due(now=now)
+    moved = messaging.builtin_timings(type=MessageType.CHECKIN_REMINDER)
+    usual = messaging.builtin_timing(None, MessageType.CHECKIN_REMINDER)
+    due = [b for b in checkin.reminders_due(now=now, within=checkin_reminder_leads(now, moved))
+           if checkin_reminder_due(b, moved.get(b.hotel_id, usual), now)]
     off = pms.steps_turned_off([b.pk for b in due])
     for b in due:
         if "checkin" in off.get(b.pk, ()):  # the hotel's PMS account sends no check-in link

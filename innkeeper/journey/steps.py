@@ -4,9 +4,10 @@ The booking engine calls these steps inside the transaction of the change that c
 ``innkeeper.booking.services.Then``), so a message or a door key is queued with the change or not at all;
 the keys' outbox calls ``key_active`` in the transaction that records a key working on its lock (see
 ``innkeeper.locks.services.KeyThen``), so its access message is queued with it.
-Messages due at a time of the stay (before check-out, after the stay) are found by a periodic sweep
-(``stay_messages_due``) from the stay as it is then, so a stay that moves gets them at its new times and a
-cancelled one gets none. Each step calls the domain apps' services; none of them calls another domain app.
+Messages due at a time of the stay (the check-in reminder, before check-out, after the stay) are found by
+periodic sweeps (``stay_messages_due``) at each hotel's timing, from the stay as it is then, so a stay that
+moves gets them at its new times and a cancelled one gets none. Each step calls the domain apps' services;
+none of them calls another domain app.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django_scopes import scopes_disabled
 
 from innkeeper.booking import occupied
@@ -110,47 +111,87 @@ def _when_awake(moment: datetime, tz) -> datetime:
     return morning if morning > local else morning + timedelta(days=1)
 
 
-def stay_message_times(booking: Booking, *, add_on_codes=None) -> dict[str, tuple[datetime, datetime] | None]:
+def _slack(timing) -> timedelta:
+    """How far a time of day moves a message from its offset: up to a day either way."""
+    return timedelta(days=1) if timing.at_time is not None else timedelta(0)
+
+
+def _per_hotel(type_: str, where, moved) -> Q:
+    """``where(timing)`` for each hotel that moved journey message ``type_`` (``moved``: their timings by hotel
+    id), and the usual one for the rest."""
+    q = where(messaging.builtin_timing(None, type_)) & ~Q(hotel_id__in=list(moved))
+    for hotel_id, timing in moved.items():
+        q |= Q(hotel_id=hotel_id) & where(timing)
+    return q
+
+
+def checkin_reminder_due(booking: Booking, timing, now: datetime) -> bool:
+    """Whether ``booking``'s check-in reminder goes at ``now``: from its moment (by default
+    CHECKIN_REMINDER_HOURS before arrival, at the guests' waking hours; at a time of day the hotel chose,
+    exactly then) until arrival."""
+    tz = booking.hotel.tz
+    moment = messaging.moment_of(booking.start, timing.offset_minutes, timing.at_time, tz)
+    return moment <= now < booking.start and (timing.at_time is not None or _awake(now, tz))
+
+
+def checkin_reminder_leads(now: datetime, moved) -> Q:
+    """The arrivals a check-in reminder may be due for at ``now``, each hotel by its own lead."""
+    return _per_hotel(MessageType.CHECKIN_REMINDER, lambda t: Q(
+        start__gt=now, start__lte=now - timedelta(minutes=t.offset_minutes) + _slack(t)), moved)
+
+
+def stay_message_times(booking: Booking, *, add_on_codes=None, timings=None
+                       ) -> dict[str, tuple[datetime, datetime] | None]:
     """When the check-out reminder and the thanks after the stay may go out, as (from, until); None: not
-    for this stay.
+    for this stay. ``timings``: the hotel's ``Timing`` of each (missing: the usual one).
 
     Both count from the end the guest paid for (a late check-out moves it), in the hotel's time zone. The
-    reminder goes CHECKOUT_REMINDER_MINUTES before it, until it, if that is after arrival and in waking
-    hours; the thanks POST_STAY_MESSAGE_HOURS after it, moved into the next waking hours, for two days.
+    reminder goes its offset before it (CHECKOUT_REMINDER_MINUTES), until it, if that is after arrival and,
+    with no time of day set, in waking hours; the thanks its offset after it (POST_STAY_MESSAGE_HOURS),
+    moved into the next waking hours unless a time of day is set, for two days.
     """
+    timings = timings or {}
     tz = booking.hotel.tz
     end = occupied.of_booking(booking, add_on_codes=add_on_codes).end
-    reminder = end - timedelta(minutes=settings.CHECKOUT_REMINDER_MINUTES)
-    thanks = _when_awake(end + timedelta(hours=settings.POST_STAY_MESSAGE_HOURS), tz)
+    t = timings.get(MessageType.CHECKOUT_REMINDER) or messaging.builtin_timing(None, MessageType.CHECKOUT_REMINDER)
+    reminder = messaging.moment_of(end, t.offset_minutes, t.at_time, tz)
+    reminder_ok = booking.start < reminder < end and (t.at_time is not None or _awake(reminder, tz))
+    t = timings.get(MessageType.POST_STAY_THANKS) or messaging.builtin_timing(None, MessageType.POST_STAY_THANKS)
+    thanks = messaging.moment_of(end, t.offset_minutes, t.at_time, tz)
+    if t.at_time is None:
+        thanks = _when_awake(thanks, tz)
     return {
-        MessageType.CHECKOUT_REMINDER: (reminder, end) if reminder > booking.start and _awake(reminder, tz)
-        else None,
+        MessageType.CHECKOUT_REMINDER: (reminder, end) if reminder_ok else None,
         MessageType.POST_STAY_THANKS: (thanks, thanks + THANKS_FOR),
     }
 
 
 def stay_messages_due(*, now: datetime) -> list[tuple[Booking, str]]:
-    """(booking, message type) pairs whose time has come and that were not queued yet. Cross-hotel: the
-    sweep reads every hotel's bookings."""
+    """(booking, message type) pairs whose time has come and that were not queued yet, each hotel by its own
+    timing. Cross-hotel: the sweep reads every hotel's bookings."""
     late = timedelta(minutes=settings.LOCKS_LATE_CHECK_OUT_MINUTES)  # the most a paid end passes ``end``
+    timings = {type_: messaging.builtin_timings(type=type_)
+               for type_ in (MessageType.CHECKOUT_REMINDER, MessageType.POST_STAY_THANKS)}
     wanted = {
         # In the stay, its paid end at most a reminder's lead away.
-        MessageType.CHECKOUT_REMINDER: dict(
-            status__in=IN_STAY, end__gt=now - late,
-            end__lte=now + timedelta(minutes=settings.CHECKOUT_REMINDER_MINUTES)),
+        MessageType.CHECKOUT_REMINDER: Q(status__in=IN_STAY) & _per_hotel(MessageType.CHECKOUT_REMINDER, lambda t: Q(
+            end__gt=now - late, end__lte=now - timedelta(minutes=t.offset_minutes) + _slack(t)),
+            timings[MessageType.CHECKOUT_REMINDER]),
         # Stayed, ended long enough ago, not too long ago.
-        MessageType.POST_STAY_THANKS: dict(
-            status__in=STAYED, end__gt=now - THANKS_FOR,
-            end__lte=now - timedelta(hours=settings.POST_STAY_MESSAGE_HOURS) + late),
+        MessageType.POST_STAY_THANKS: Q(status__in=STAYED) & _per_hotel(MessageType.POST_STAY_THANKS, lambda t: Q(
+            end__gt=now - THANKS_FOR - timedelta(minutes=t.offset_minutes) - _slack(t),
+            end__lte=now - timedelta(minutes=t.offset_minutes) + late + _slack(t)), timings[MessageType.POST_STAY_THANKS]),
     }
     due = []
     with scopes_disabled():
         for type_, where in wanted.items():
-            candidates = (Booking.objects.filter(**where).exclude(messages__type=type_)
+            candidates = (Booking.objects.filter(where).exclude(messages__type=type_)
                           .select_related("hotel", "room__room_type")
                           .prefetch_related(Prefetch("add_ons", BookingAddOn.objects.select_related("add_on"))))
             for b in candidates:
-                window = stay_message_times(b, add_on_codes=[a.add_on.code for a in b.add_ons.all()])[type_]
+                own = {t: timings[t][b.hotel_id] for t in timings if b.hotel_id in timings[t]}
+                window = stay_message_times(b, add_on_codes=[a.add_on.code for a in b.add_ons.all()],
+                                            timings=own)[type_]
                 if window is not None and window[0] <= now < window[1]:
                     due.append((b, type_))
     return due

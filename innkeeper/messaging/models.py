@@ -221,7 +221,8 @@ class AutomationRule(models.Model):
     """A hotel's rule: on a status change or at a time of the stay, send a message on some channels.
 
     A rule with ``builtin`` set stands for one of the journey's own messages (its wording the hotel's
-    MessageTemplate or the shipped one, its time the journey's): the hotel switches it and its channels here.
+    MessageTemplate or the shipped one): the hotel switches it and its channels here, and moves the timed ones
+    (the check-in reminder, the check-out reminder, the thanks after the stay); no offset: the usual time.
     Until edited those rules are implied (``automation.rules_of``), so a hotel without rows gets the journey
     as before. The send time of a time rule is never stored: the sweep computes it from the booking as it is,
     so a moved stay moves the message and a cancelled one gets none."""
@@ -229,7 +230,9 @@ class AutomationRule(models.Model):
     hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="automation_rules")
     name = models.CharField(max_length=120)
     trigger = models.CharField(max_length=12, choices=Trigger.choices)
-    offset_minutes = models.IntegerField(default=0, help_text="Before (negative) or after the moment.")
+    # A journey message's row leaves it empty for the journey's usual time (``automation.builtin_timing``).
+    offset_minutes = models.IntegerField(default=0, null=True, blank=True,
+                                         help_text="Before (negative) or after the moment.")
     at_time = models.TimeField(null=True, blank=True, help_text="A time of day in the hotel's zone, if any.")
     email = models.BooleanField(default=True)
     whatsapp = models.BooleanField(default=True)

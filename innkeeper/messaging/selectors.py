@@ -1,7 +1,16 @@
-"""Reads for staff: the communication log and who asked for no messages."""
+"""Reads for staff: the communication log, who asked for no messages, and whom staff may write to."""
 
+from innkeeper.booking.selectors import bookings_find
 from innkeeper.messaging.models import Message, OptOut
 from innkeeper.messaging.services.optouts import _phone_region, phone_e164
+
+NOT_A_STAY = ("HOLD", "EXPIRED")  # a checkout left unfinished: nobody to write to
+
+
+def recipients_find(*, hotel, text: str = "", limit: int = 20) -> list:
+    """The hotel's bookings staff may write to, matching ``text`` (a reference, or a guest's name, e-mail
+    address or phone number), the newest first; no text: the newest ones."""
+    return list(bookings_find(hotel=hotel, text=text).exclude(status__in=NOT_A_STAY)[:limit])
 
 
 def messages_find(*, hotel, status: str = "", type: str = "", channel: str = "", reference: str = ""):

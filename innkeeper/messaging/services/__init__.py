@@ -25,7 +25,13 @@ from innkeeper.messaging.services.accounts import (
     messaging_account_values,
 )
 from innkeeper.messaging.services.automation import (
+    TIMED,
+    Timing,
     builtin_set,
+    builtin_timing,
+    builtin_timings,
+    builtin_usual_offset,
+    moment_of,
     rule_due_at,
     rule_save,
     rule_template_save,
@@ -34,6 +40,7 @@ from innkeeper.messaging.services.automation import (
     rules_due,
     rules_of,
     wording_fill,
+    wording_preview,
 )
 from innkeeper.messaging.services.enqueue import (
     idempotency_key,
@@ -42,7 +49,12 @@ from innkeeper.messaging.services.enqueue import (
     message_resend,
 )
 from innkeeper.messaging.services.limits import limits_for, send_limit_set
-from innkeeper.messaging.services.manual import manual_preview, message_send_manual, message_send_test
+from innkeeper.messaging.services.manual import (
+    manual_preview,
+    manual_previews,
+    message_send_manual,
+    message_send_test,
+)
 from innkeeper.messaging.services.optouts import (
     OPTED_OUT,
     STOP_WORDS,
@@ -79,4 +91,5 @@ __all__ = [
     "builtin_set", "manual_preview", "message_send_manual", "message_send_test", "rule_due_at",
     "rule_save", "rule_template_save", "rule_wording", "rules_due", "rules_of", "rules_by_id", "wording_fill",
     "limits_for", "message_enqueue_step", "send_limit_set",
+    "manual_previews", "wording_preview", "TIMED", "Timing", "builtin_timing", "builtin_timings", "builtin_usual_offset", "moment_of",
 ]

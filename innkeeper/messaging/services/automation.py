@@ -9,6 +9,7 @@ it is when the sweep looks (``rule_due_at``), never stored: a moved stay moves i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from innkeeper.messaging.models import (
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_OFFSET_MINUTES = 366 * 24 * 60
 
-# When each of the journey's messages goes (its time is the journey's; the hotel switches it and its channels).
+# What each of the journey's messages answers (the hotel switches it and its channels, and moves the TIMED ones).
 BUILT_IN_TRIGGERS = {
     "BOOKING_CONFIRMATION": Trigger.CONFIRMED, "CHECKIN_REMINDER": Trigger.ARRIVAL,
     "ACCESS_INSTRUCTIONS": Trigger.CHECKED_IN, "CHECKOUT_REMINDER": Trigger.DEPARTURE,
@@ -42,9 +43,53 @@ BUILT_IN_TRIGGERS = {
 }
 
 
+# The journey's messages sent at a time of the stay, which a hotel may move: before (-1) or after (+1) their moment.
+TIMED = {"CHECKIN_REMINDER": -1, "CHECKOUT_REMINDER": -1, "POST_STAY_THANKS": 1}
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When one of the journey's timed messages goes: ``offset_minutes`` from its moment (arrival for the
+    check-in reminder, the paid end of the stay for the others), then, with ``at_time``, that time of day in
+    the hotel's zone (exactly then; without it the message keeps to the guests' waking hours). ``usual``: the
+    install's time, not one the hotel set."""
+
+    offset_minutes: int
+    at_time: time | None = None
+    usual: bool = True
+
+
+def builtin_usual_offset(type_: str) -> int:
+    return {"CHECKIN_REMINDER": -settings.CHECKIN_REMINDER_HOURS * 60,
+            "CHECKOUT_REMINDER": -settings.CHECKOUT_REMINDER_MINUTES,
+            "POST_STAY_THANKS": settings.POST_STAY_MESSAGE_HOURS * 60}[type_]
+
+
+def builtin_timing(rule: AutomationRule | None, type_: str) -> Timing:
+    """The timing of journey message ``type_`` under the hotel's row for it (None: no row)."""
+    if rule is None or rule.offset_minutes is None:
+        return Timing(builtin_usual_offset(type_))
+    return Timing(rule.offset_minutes, rule.at_time, usual=False)
+
+
+def builtin_timings(*, type: str) -> dict[int, Timing]:
+    """Cross-hotel, for the sweeps: the hotels that moved journey message ``type``, by hotel id."""
+    with scopes_disabled():
+        rows = AutomationRule.objects.filter(builtin=type, offset_minutes__isnull=False)
+        return {r.hotel_id: builtin_timing(r, type) for r in rows.only("hotel_id", "offset_minutes", "at_time")}
+
+
+def moment_of(anchor: datetime, offset_minutes: int, at_time: time | None, tz) -> datetime:
+    """``anchor`` plus the offset, then, with ``at_time``, that time on that day in zone ``tz``."""
+    due = anchor + timedelta(minutes=offset_minutes)
+    if at_time is not None:
+        due = datetime.combine(due.astimezone(tz).date(), at_time, tzinfo=tz)
+    return due
+
+
 def _builtin_default(hotel, type_: str) -> AutomationRule:
     return AutomationRule(hotel=hotel, name=str(MessageType(type_).label), trigger=BUILT_IN_TRIGGERS[type_],
-                          builtin=type_, active=True, email=True, whatsapp=True)
+                          builtin=type_, active=True, email=True, whatsapp=True, offset_minutes=None)
 
 
 def rules_of(hotel) -> list[AutomationRule]:
@@ -55,19 +100,34 @@ def rules_of(hotel) -> list[AutomationRule]:
             + [rule for rule in saved if not rule.builtin])
 
 
-def builtin_set(*, hotel, type: str, active: bool, email: bool, whatsapp: bool, actor=None) -> AutomationRule:
-    """Switch one of the journey's messages, or one of its channels, on or off."""
+def builtin_set(*, hotel, type: str, active: bool, email: bool, whatsapp: bool, offset_minutes: int | None = None,
+                at_time: time | None = None, actor=None) -> AutomationRule:
+    """Switch one of the journey's messages, or one of its channels, on or off; for a timed one, its time
+    (``offset_minutes`` before or after its moment, maybe at ``at_time`` in the hotel's zone; no offset: the
+    usual time)."""
     if type not in BUILT_IN:
         raise InvalidInput(_("Unknown message type."), field="type", code="unknown")
+    if type not in TIMED or offset_minutes is None:
+        offset_minutes, at_time = None, None
+    elif abs(int(offset_minutes)) > MAX_OFFSET_MINUTES:
+        raise InvalidInput(_("The time may be at most a year before or after."), field="offset_minutes",
+                           code="out_of_range")
+    elif int(offset_minutes) * TIMED[type] < 0:
+        raise InvalidInput({"CHECKIN_REMINDER": _("The check-in reminder goes before arrival, not after."),
+                            "CHECKOUT_REMINDER": _("The check-out reminder goes before check-out, not after."),
+                            "POST_STAY_THANKS": _("The thanks goes after check-out, not before.")}[type],
+                           field="offset_minutes", code="invalid")
+    fields = {"active": active, "email": email, "whatsapp": whatsapp,
+              "offset_minutes": None if offset_minutes is None else int(offset_minutes), "at_time": at_time}
     with transaction.atomic():
         rule = (AutomationRule.objects.select_for_update().filter(hotel=hotel, builtin=type).first()
                 or _builtin_default(hotel, type))
-        before = {"active": rule.active, "email": rule.email, "whatsapp": rule.whatsapp} if rule.pk else {}
-        rule.active, rule.email, rule.whatsapp = active, email, whatsapp
+        before = {k: getattr(rule, k) for k in fields} if rule.pk else {}
+        for k, v in fields.items():
+            setattr(rule, k, v)
         rule.save()
         audit.record(hotel=hotel, actor=actor, action="automationrule.update", obj=rule, keep=("name",),
-                     before={"name": rule.name, **before} if before else {},
-                     after={"name": rule.name, "active": active, "email": email, "whatsapp": whatsapp})
+                     before={"name": rule.name, **before} if before else {}, after={"name": rule.name, **fields})
     return rule
 
 
@@ -154,6 +214,22 @@ def wording_fill(subject: str, body: str, context: dict, channel: str, *, hotel,
     return subject, text, html
 
 
+def wording_preview(*, hotel, locale: str, subject: str, body: str,
+                    channels=(Channel.EMAIL, Channel.WHATSAPP)) -> list[dict]:
+    """A rule's wording filled in for the sample booking on each channel, by ``wording_fill`` (what the worker
+    sends with): [{"channel", "subject", "text", "html"}]; InvalidInput naming an unknown placeholder."""
+    from innkeeper.messaging.services.templates import sample_context
+
+    placeholders.validate(subject or "", field="subject")
+    placeholders.validate(body or "", field="body")
+    if not (body or "").strip():
+        raise InvalidInput(_("The message text is empty."), field="body", code="required")
+    context = sample_context(hotel, locale)
+    return [dict(zip(("subject", "text", "html"), wording_fill(subject or "", body, context, channel, hotel=hotel,
+                                                              locale=locale), strict=True), channel=channel)
+            for channel in channels]
+
+
 # -- when ------------------------------------------------------------------------------------------
 
 def rule_due_at(rule: AutomationRule, booking) -> datetime:
@@ -165,12 +241,7 @@ def rule_due_at(rule: AutomationRule, booking) -> datetime:
     else:
         window = booking.window
         anchor = window.start if rule.trigger == Trigger.ARRIVAL else window.end
-    due = anchor + timedelta(minutes=rule.offset_minutes)
-    if rule.at_time is not None:
-        tz = booking.hotel.tz
-        day = due.astimezone(tz).date()
-        due = datetime.combine(day, rule.at_time, tzinfo=tz)
-    return due
+    return moment_of(anchor, rule.offset_minutes, rule.at_time, booking.hotel.tz)
 
 
 # Which bookings a time rule still speaks to: a cancelled stay gets nothing, a hold or unpaid booking not yet.

@@ -48,6 +48,13 @@ def manual_preview(*, booking, channel: str, rule: AutomationRule | None = None,
     return dict(zip(("subject", "text", "html"), filled, strict=True))
 
 
+def manual_previews(*, booking, channels, rule: AutomationRule | None = None, subject: str = "",
+                    body: str = "") -> list[dict]:
+    """``manual_preview`` on each of ``channels``, each with its "channel"."""
+    return [{**manual_preview(booking=booking, channel=channel, rule=rule, subject=subject, body=body),
+             "channel": channel} for channel in channels]
+
+
 def message_send_manual(*, booking, channels, actor, rule: AutomationRule | None = None, subject: str = "",
                         body: str = "", now: datetime | None = None) -> list[Message]:
     """Send the guest of ``booking`` a message now, on ``channels``: a rule's wording or text the staff member
