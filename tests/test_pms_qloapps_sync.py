@@ -51,7 +51,7 @@ def connect(hotel, shop, id_hotel="1"):
 @pytest.fixture
 def rooms(hotel):
     general = factories.make_room_type(hotel, slug="general", name="General Rooms")
-    return {n: factories.make_room(general, number=n) for n in ("GR-101", "GR-102", "GR-103")}
+    return {n: factories.make_room(general, number=n, lock_id=f"SIM-{n}") for n in ("GR-101", "GR-102", "GR-103")}
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def account(hotel):
 @pytest.fixture
 def rooms(hotel):
     standard = factories.make_room_type(hotel, slug="standard", name="Standard")
-    return {n: factories.make_room(standard, number=n) for n in ("101", "102")}
+    return {n: factories.make_room(standard, number=n, lock_id=f"SIM-{n}") for n in ("101", "102")}
 
 
 @pytest.fixture
