@@ -120,6 +120,12 @@ class ImportPage(Occupancy):
         try:
             with transaction.atomic():
                 Booking.objects.bulk_create([p.booking for p in pending])
+            if any(p.booking.pk is None for p in pending):  # a database that does not return the new ids
+                ids = dict(Booking.objects.filter(hotel_id=pending[0].booking.hotel_id,
+                                                  reference__in=[p.booking.reference for p in pending])
+                           .values_list("reference", "pk"))
+                for p in pending:
+                    p.booking.pk = ids[p.booking.reference]
         except IntegrityError:
             written = []
             for p in pending:
