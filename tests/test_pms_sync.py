@@ -180,7 +180,7 @@ def test_an_unmatched_room_is_flagged_and_the_mapping_page_fixes_it(hotel, pms, 
                             rooms={suite.pk: rooms["102"].pk}, room_types={})
     sync(account)  # nothing changed in the PMS: the reservation kept aside is asked for again
     [b] = bookings(hotel)
-    assert b.room.number == "102" and row(account, "R1").problem == ""
+    assert b.room.number == "102" and row(account, "R1").problem == "" and row(account, "R1").booking_id == b.pk
 
 
 def test_steps_turned_off_send_nothing(hotel, pms, account, rooms, future):

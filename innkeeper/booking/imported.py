@@ -5,6 +5,9 @@ its own, its guest may have no e-mail, and the hotel's own sale rules (minimum n
 do not apply. What still applies is the room: a stay never overlaps another one here. The caller (the PMS
 sync) runs many of these in one transaction; each write that the database's no-overlap guard could refuse
 runs in a savepoint, so one refused stay does not end the others' transaction.
+
+A batch's new stays in rooms it has read (``ImportPage``) are written together when the batch flushes: one
+INSERT of the bookings, one of their history entries, the confirmations' messages in two statements.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from innkeeper.booking import db_guard, occupied, selectors
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking, Source
 from innkeeper.booking.references import new_reference
-from innkeeper.booking.services import NOTHING, Then, _event, _lock_room_types, holds_expire
+from innkeeper.booking.services import NOTHING, Then, _event, _event_entry, _lock_room_types, holds_expire
 from innkeeper.booking.states import ACTIVE, Status
 from innkeeper.booking.stays import Stay
-from innkeeper.core import db
+from innkeeper.core import activity, db
 from innkeeper.hotels.models import Hotel, Room, RoomType
 
 IMPORTED_STATUSES = frozenset({Status.CONFIRMED, Status.CHECKED_IN, Status.CHECKED_OUT, Status.NO_SHOW,
@@ -77,13 +80,87 @@ class Occupancy:
             stays.pop(booking_id, None)
 
 
-def imports_prepare(*, hotel: Hotel, now: datetime, start: datetime, until: datetime) -> Occupancy:
+@dataclass
+class _Pending:
+    booking: Booking
+    key: int  # its place in the Occupancy until it has an id
+    actor: object
+    then: Then
+    now: datetime
+    refused: object  # called with the Overlap when the database's guard refuses the stay at the flush
+
+
+class ImportPage(Occupancy):
+    """The Occupancy of a batch of imports that also gathers the batch's new stays in rooms it has read and
+    writes them at ``flush``: before anything else reads or writes bookings (a change, a cancellation, a
+    free room looked for, a stay outside the span) and at the end of the batch. Everything a stay's own
+    INSERT would have set off follows in the same order for each stay: its history entry, then its journey
+    (``then.confirmed``, batched through ``then.confirmed_many`` where the journey offers it).
+
+    The bookings go in one INSERT in a savepoint. If the database's guard refuses it (a stay the span's read
+    could not see, or a reference drawn twice), they are written one at a time as ``booking_import`` writes
+    them, and each one refused is handed to its ``refused`` callback instead of being booked."""
+
+    def __init__(self, hotel: Hotel, start: datetime, until: datetime, now: datetime):
+        super().__init__(hotel, start, until, now)
+        self.pending: list[_Pending] = []
+
+    def defer(self, booking: Booking, *, actor, then: Then, now: datetime, refused) -> None:
+        key = -1 - len(self.pending)
+        self.pending.append(_Pending(booking, key, actor, then, now, refused))
+        if booking.status in ACTIVE:
+            self.rooms[booking.room_id][key] = (booking.blocks_from, booking.blocks_until, booking.reference)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        for p in pending:
+            self.rooms[p.booking.room_id].pop(p.key, None)
+        try:
+            with transaction.atomic():
+                Booking.objects.bulk_create([p.booking for p in pending])
+            if any(p.booking.pk is None for p in pending):  # a database that does not return the new ids
+                ids = dict(Booking.objects.filter(hotel_id=pending[0].booking.hotel_id,
+                                                  reference__in=[p.booking.reference for p in pending])
+                           .values_list("reference", "pk"))
+                for p in pending:
+                    p.booking.pk = ids[p.booking.reference]
+        except IntegrityError:
+            written = []
+            for p in pending:
+                p.booking.pk, p.booking._state.adding = None, True
+                try:
+                    _insert(p.booking)
+                except Overlap as exc:
+                    p.refused(exc)
+                else:
+                    written.append(p)
+            pending = written
+        activity.record_many([_created_entry(p.booking, p.actor) for p in pending])
+        confirmed: dict[object, list[Booking]] = {}
+        for p in pending:
+            p.booking._prefetched_objects_cache = {"add_ons": p.booking.add_ons.none()}
+            self.put(p.booking)
+            if p.booking.status == Status.CONFIRMED:
+                if hasattr(p.then, "confirmed_many"):
+                    confirmed.setdefault(p.then, []).append(p.booking)
+                else:
+                    p.then.confirmed(p.booking, p.now)
+            elif p.booking.status == Status.CHECKED_IN:
+                p.then.status_changed(p.booking, Status.CONFIRMED, p.now)
+        for then, bookings in confirmed.items():
+            then.confirmed_many(bookings, pending[0].now)
+
+
+def imports_prepare(*, hotel: Hotel, now: datetime, start: datetime, until: datetime) -> ImportPage:
     """Before a batch of imports (in its transaction): lock the hotel's room types, in the engine's order, so
     the batch queues with the site's bookings instead of racing them, release lapsed holds, which the
-    database's guard still counts, and read the stays over [start, until) that the batch's stays may meet."""
+    database's guard still counts, and read the stays over [start, until) that the batch's stays may meet.
+    The caller flushes the page (``ImportPage.flush``) before its transaction ends."""
     _lock_room_types(RoomType.objects.filter(hotel=hotel).values_list("pk", flat=True))
     holds_expire(hotel=hotel, now=now)
-    return Occupancy(hotel, start, until, now)
+    return ImportPage(hotel, start, until, now)
 
 
 def _meets(hotel: Hotel, room: Room, stay: Stay, now: datetime, exclude_booking_id=None,
@@ -118,14 +195,23 @@ def _save(booking: Booking, **kwargs) -> None:
 
 def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay: Stay, status: str,
                    guest: ImportedGuest, guests: int, locale: str, total: Decimal | None, currency: str,
-                   actor, now: datetime, then: Then = NOTHING, busy: Occupancy | None = None) -> Booking:
+                   actor, now: datetime, then: Then = NOTHING, busy: Occupancy | None = None,
+                   refused=None) -> Booking:
     """A stay the PMS sold, in ``room`` (None: any free room of ``room_type``), with the status it has there.
 
     Raises Overlap (naming the stays it meets) or NoAvailability; the caller keeps the reservation aside.
     A CONFIRMED stay sets off the journey's confirmation; a CHECKED_IN one its arrival; the others (already
-    over) nothing. Call inside the caller's transaction, after ``imports_prepare``."""
+    over) nothing. Call inside the caller's transaction, after ``imports_prepare``.
+
+    With an ImportPage as ``busy`` and a ``refused`` callback, a stay in a room the page has read is only
+    gathered: the booking returned has no id until the page flushes, and if the database's guard refuses it
+    then, ``refused(Overlap)`` is called instead of this raising."""
     if status not in IMPORTED_STATUSES:
         raise ValueError(f"an imported stay cannot be {status}")
+    page = busy if isinstance(busy, ImportPage) else None
+    if page is not None and (room is None or not busy.covers(stay)):
+        page.flush()  # what follows reads the bookings in the database
+        page = None
     if status in ACTIVE:
         if room is None:
             room = _free_room(hotel, room_type, stay, now)
@@ -148,24 +234,37 @@ def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay
         total=amount, quote={"lines": [], "total": str(amount), "sold_by": "pms"},
         cancelled_at=now if status == Status.CANCELLED else None,
     )
-    for _attempt in range(5):
-        try:
-            _save(booking, force_insert=True)
-            break
-        except IntegrityError as exc:
-            if not db.is_violation(exc, constraint="booking_booking_reference_key",
-                                   sqlite_message="booking_booking.reference"):
-                raise
-            booking.reference = new_reference()  # another booking drew the same one
+    if page is not None and refused is not None:
+        page.defer(booking, actor=actor, then=then, now=now, refused=refused)
+        return booking
+    _insert(booking)
     booking._prefetched_objects_cache = {"add_ons": booking.add_ons.none()}
     if busy is not None:
         busy.put(booking)
-    _event(booking, "created", actor, to_status=status, room=room.number, total=str(amount))
+    _created_entry(booking, actor).save(force_insert=True)
     if status == Status.CONFIRMED:
         then.confirmed(booking, now)
     elif status == Status.CHECKED_IN:
         then.status_changed(booking, Status.CONFIRMED, now)
     return booking
+
+
+def _insert(booking: Booking) -> None:
+    """One new booking in a savepoint (Overlap when the guard refuses it), another reference if its was taken."""
+    for _attempt in range(5):
+        try:
+            _save(booking, force_insert=True)
+            return
+        except IntegrityError as exc:
+            if not db.is_violation(exc, constraint="booking_booking_reference_key",
+                                   sqlite_message="booking_booking.reference"):
+                raise
+            booking.reference = new_reference()  # another booking drew the same one
+
+
+def _created_entry(booking: Booking, actor):
+    return _event_entry(booking, "created", actor, to_status=booking.status, room=booking.room.number,
+                        total=str(booking.total))
 
 
 def booking_import_change(*, booking: Booking, room: Room | None, stay: Stay, guest: ImportedGuest,
@@ -175,6 +274,8 @@ def booking_import_change(*, booking: Booking, room: Room | None, stay: Stay, gu
     type), new guest details or price. A new window or room sets off ``then.changed`` (its key follows, its
     messages go at the new times); guest details and price change quietly. Raises Overlap or NoAvailability
     with nothing changed. Call inside the caller's transaction, after ``imports_prepare``."""
+    if isinstance(busy, ImportPage):
+        busy.flush()
     b = Booking.objects.select_for_update(of=("self",)).select_related("hotel", "room__room_type", "room_type").get(
         pk=booking.pk)
     fields = []

@@ -151,10 +151,16 @@ def _lock_room_types(ids) -> None:
 
 def _event(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data) -> None:
     """One entry in the booking's history (the activity log), its verb "booking.<action>"."""
+    _event_entry(booking, action, actor, from_status=from_status, to_status=to_status, **data).save(
+        force_insert=True)
+
+
+def _event_entry(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data):
+    """The entry ``_event`` writes, not written yet (imports write a page's entries in one INSERT)."""
     statuses = {name: value for name, value in (("from_status", from_status), ("to_status", to_status))
                 if value}
-    activity.record(hotel=booking.hotel_id, subject=booking, verb=f"booking.{action}", actor=actor,
-                    data={"reference": booking.reference, **statuses, **data})
+    return activity.entry_for(hotel=booking.hotel_id, subject=booking, verb=f"booking.{action}", actor=actor,
+                              data={"reference": booking.reference, **statuses, **data})
 
 
 class _DuplicateRequest(Exception):

@@ -105,18 +105,28 @@ def record(*, hotel, subject, verb: str, actor, data: dict | None = None,
     """Write one entry. ``hotel`` is a Hotel, its id or None; ``subject`` a model instance or a
     ("app.Model", pk) pair; ``actor`` an Actor (or a user, an old actor string, None for the system).
     Values are stored as JSON; any key that names a secret (password, token, PIN...) is left out."""
+    entry = entry_for(hotel=hotel, subject=subject, verb=verb, actor=actor, data=data, at=at)
+    db.insert([entry])  # every booking writes one: no query built for it
+    return entry
+
+
+def entry_for(*, hotel, subject, verb: str, actor, data: dict | None = None,
+              at: datetime | None = None) -> ActivityLog:
+    """The entry ``record`` writes, not written yet (``record_many`` writes many in one INSERT)."""
     actor = Actor.of(actor)
     if isinstance(subject, Model):
         subject_type, subject_id = subject._meta.label, subject.pk
     else:
         subject_type, subject_id = subject
     hotel_id = hotel.pk if isinstance(hotel, Model) else hotel
-    entry = ActivityLog(
+    return ActivityLog(
         hotel_id=hotel_id, subject_type=subject_type, subject_id=str(subject_id), verb=verb,
         actor_kind=actor.kind, actor_id=actor.id[:100], actor_label=actor.label[:254],
         data=_plain(data or {}), at=at or timezone.now())
-    db.insert([entry])  # every booking writes one: no query built for it
-    return entry
+
+
+def record_many(entries: list[ActivityLog]) -> None:
+    db.insert(entries)
 
 
 def history(subject: Model):

@@ -160,6 +160,18 @@ def ring_on_commit(name: str, pk: int, *, countdown: float | None = None) -> Non
     transaction.on_commit(lambda: ring(name, [pk], countdown=countdown))
 
 
+def ring_many_on_commit(name: str, pks: list[int]) -> None:
+    """After commit, one task per worker's batch of these rows (many rows written in one transaction)."""
+    pks = list(pks)
+
+    def ring_all():
+        for start in range(0, len(pks), BATCH):
+            ring(name, pks[start:start + BATCH])
+
+    if pks:
+        transaction.on_commit(ring_all)
+
+
 def sweep(name: str, *, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Take back rows whose lease ran out and ring for every row overdue by the kind's grace.
 

@@ -46,9 +46,19 @@ class PmsSteps:
     def __init__(self, state: SyncState):
         self.state = state
 
+    def __eq__(self, other):  # one account's steps are the same steps: a page's confirmations go together
+        return isinstance(other, PmsSteps) and other.state.pk == self.state.pk
+
+    def __hash__(self):
+        return hash(("PmsSteps", self.state.pk))
+
     def confirmed(self, booking: Booking, now: datetime) -> None:
         if self.state.send_confirmation:
             STEPS.confirmed(booking, now)
+
+    def confirmed_many(self, bookings: list[Booking], now: datetime) -> None:
+        if self.state.send_confirmation:
+            STEPS.confirmed_many(bookings, now)
 
     def status_changed(self, booking: Booking, before: str, now: datetime) -> None:
         if self.state.send_confirmation:
@@ -94,6 +104,12 @@ def _flag(row: ExternalReservation, problem: str, detail: str = "") -> str:
     return "problem"
 
 
+def _refused(row: ExternalReservation, exc: imported.Overlap) -> None:
+    """A new stay the database refused when its page was written: kept aside, as one refused at once."""
+    row.booking = None
+    _flag(row, Problem.OVERLAP, ", ".join(exc.references))
+
+
 def _walk(booking: Booking, target: str, *, state, now) -> bool:
     steps = PmsSteps(state)
     path = PATHS.get(target, {}).get(booking.status, [])
@@ -113,8 +129,13 @@ def _cancel(booking: Booking | None, *, state, now) -> bool:
 
 def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReservation | None, mapper, now: datetime,
                       busy: imported.Occupancy | None = None) -> str:
-    """One reservation as the PMS has it now (None: the PMS no longer has it) onto its stay here."""
+    """One reservation as the PMS has it now (None: the PMS no longer has it) onto its stay here.
+
+    A new stay in a room the page has read is written when the page flushes (``PmsApply.finish``); if the
+    database refuses it then, the reservation is kept aside as an overlap, as it is when refused at once."""
     hotel, booking = state.hotel, row.booking
+    if booking is not None and isinstance(busy, imported.ImportPage):
+        busy.flush()  # a stay this page made: written before it changes
     if res is None or res.status in (ExternalStatus.CANCELLED, ExternalStatus.TENTATIVE):
         row.problem, row.problem_detail = "", ""
         if res is None:
@@ -138,7 +159,8 @@ def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReserv
             row.booking = imported.booking_import(
                 hotel=hotel, room=room, room_type=room_type, stay=stay, status=target, guest=_guest(hotel, res),
                 guests=res.guests, locale=_locale(hotel, res), total=res.total, currency=res.currency,
-                actor=_actor(state), now=now, then=PmsSteps(state), busy=busy)
+                actor=_actor(state), now=now, then=PmsSteps(state), busy=busy,
+                refused=lambda exc: _refused(row, exc))
             row.problem, row.problem_detail = "", ""
             return "created"
         before = (booking.start, booking.end, booking.room_id, booking.status)
@@ -160,7 +182,7 @@ def reservation_apply(state: SyncState, row: ExternalReservation, res: PmsReserv
 class PmsApply:
     """What the sync calls (innkeeper.pms.services.Apply)."""
 
-    def prepare(self, *, hotel, now: datetime, reservations) -> imported.Occupancy:
+    def prepare(self, *, hotel, now: datetime, reservations) -> imported.ImportPage:
         days = [d for r in reservations for d in (r.check_in, r.check_out) if d is not None]
         moments = [m for r in reservations for m in (r.start, r.end) if m is not None]
         tz = hotel.tz
@@ -171,6 +193,9 @@ class PmsApply:
                                         until=last + timedelta(days=3))
 
     reservation = staticmethod(reservation_apply)
+
+    def finish(self, page: imported.ImportPage) -> None:
+        page.flush()
 
 
 APPLY = PmsApply()

@@ -40,6 +40,16 @@ class Steps:
     def confirmed(self, booking: Booking, now: datetime) -> None:
         self._on(booking, Trigger.CONFIRMED, MessageType.BOOKING_CONFIRMATION, now)
 
+    def confirmed_many(self, bookings: list[Booking], now: datetime) -> None:
+        """``confirmed`` for many bookings of one hotel (a page of imported stays): the same messages, their
+        rows written together."""
+        _made, rule_ids = messaging.message_enqueue_steps(bookings=bookings, type=MessageType.BOOKING_CONFIRMATION,
+                                                          trigger=Trigger.CONFIRMED, now=now)
+        rules = messaging.rules_by_id(bookings[0].hotel, rule_ids) if bookings else []
+        for booking in bookings:
+            for rule in rules:
+                self.rule_due(booking, rule, now)
+
     def status_changed(self, booking: Booking, before: str, now: datetime) -> None:
         keys.keys_on_booking_status(booking=booking, now=now)  # a stay that ended loses its keys
         if booking.status == Status.CANCELLED and before in SOLD:  # a hold nobody paid for was never news

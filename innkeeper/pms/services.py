@@ -50,6 +50,11 @@ class Apply(Protocol):
         ``row.problem`` (the caller saves the row) and says what happened: "created", "updated", "cancelled",
         "unchanged" or "problem"."""
 
+    def finish(self, page: object) -> None:
+        """After a page's reservations, in its transaction, before their rows are saved: the writes the
+        journey gathered for the page; a "created" one it could not place after all is flagged on its row
+        (``row.problem``) and counted as a problem."""
+
 
 def adapter_for(account: IntegrationAccount) -> PmsAdapter:
     try:
@@ -98,7 +103,7 @@ def apply_page(*, state: SyncState, mapper: Mapper, reservations: list[PmsReserv
         ids = [r.external_id[:100] for r in reservations]
         known = {row.external_id: row for row in ExternalReservation.objects.filter(
             hotel=hotel, account=account, external_id__in=ids).select_related("booking")}
-        new, changed = [], []
+        new, changed, outcomes = [], [], []
         for res in reservations:
             key = res.external_id[:100]
             row = known.get(key)
@@ -109,9 +114,12 @@ def apply_page(*, state: SyncState, mapper: Mapper, reservations: list[PmsReserv
             if row is None:
                 row = ExternalReservation(hotel=hotel, account=account, external_id=key, first_seen=now)
             _row_from(row, res, now, mark)
-            counts[apply.reservation(state, row, res, mapper, now, page)] += 1
+            outcomes.append((row, apply.reservation(state, row, res, mapper, now, page)))
             (new if row.pk is None else changed).append(row)
             known[key] = row
+        apply.finish(page)
+        for row, outcome in outcomes:
+            counts["problem" if outcome == "created" and row.problem else outcome] += 1
         ExternalReservation.objects.bulk_create(new)
         if changed:
             ExternalReservation.objects.bulk_update(changed, [
@@ -262,6 +270,7 @@ def _gone(*, state: SyncState, external_id: str, apply: Apply, mapper: Mapper, n
             return "unknown"
         page = apply.prepare(hotel=account.hotel, now=now, reservations=[])
         outcome = apply.reservation(state, row, None, mapper, now, page)
+        apply.finish(page)
         row.last_seen = now
         row.save()
         return outcome

@@ -46,6 +46,7 @@ from innkeeper.messaging.services.enqueue import (
     idempotency_key,
     message_enqueue,
     message_enqueue_step,
+    message_enqueue_steps,
     message_resend,
 )
 from innkeeper.messaging.services.limits import limits_for, send_limit_set
@@ -90,6 +91,6 @@ __all__ = [
     "template_save", "whatsapp_reply",
     "builtin_set", "manual_preview", "message_send_manual", "message_send_test", "rule_due_at",
     "rule_save", "rule_template_save", "rule_wording", "rules_due", "rules_of", "rules_by_id", "wording_fill",
-    "limits_for", "message_enqueue_step", "send_limit_set",
+    "limits_for", "message_enqueue_step", "message_enqueue_steps", "send_limit_set",
     "manual_previews", "wording_preview", "TIMED", "Timing", "builtin_timing", "builtin_timings", "builtin_usual_offset", "moment_of",
 ]

@@ -40,6 +40,10 @@ def _dispatch_on_commit(message_id: int) -> None:
     core_outbox.ring_on_commit(KIND, message_id)
 
 
+def _dispatch_many_on_commit(message_ids: list[int]) -> None:
+    core_outbox.ring_many_on_commit(KIND, message_ids)
+
+
 def dispatch(message_id: int, *, countdown: float | None = None) -> bool:
     """Ring the doorbell: queue a delivery task. A broker that is down loses nothing: the sweeper rings again."""
     return core_outbox.ring(KIND, [message_id], countdown=countdown)
