@@ -151,8 +151,8 @@ def _lock_room_types(ids) -> None:
 
 def _event(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data) -> None:
     """One entry in the booking's history (the activity log), its verb "booking.<action>"."""
-    _event_entry(booking, action, actor, from_status=from_status, to_status=to_status, **data).save(
-        force_insert=True)
+    activity.record_many([_event_entry(booking, action, actor, from_status=from_status, to_status=to_status,
+                                       **data)])
 
 
 def _event_entry(booking: Booking, action: str, actor: str, *, from_status="", to_status="", **data):

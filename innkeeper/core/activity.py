@@ -126,6 +126,7 @@ def entry_for(*, hotel, subject, verb: str, actor, data: dict | None = None,
 
 
 def record_many(entries: list[ActivityLog]) -> None:
+    """Write entries made by ``entry_for``, in one INSERT."""
     db.insert(entries)
 
 
