@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_scopes import ScopeError, scope, scopes_disabled
 
 from innkeeper.booking import services as booking_services
+from innkeeper.booking import stays
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
 from innkeeper.core import dates
@@ -450,3 +451,20 @@ def test_a_stored_template_that_cannot_be_filled_in_sends_the_shipped_wording_an
     assert note.detail.startswith("the hotel's template could not be filled in (A filter or loop")
     theirs = rows(confirmed_booking(other_hotel, email="o@example.com"))["EMAIL"]
     assert theirs.body_text.startswith("Their Anna Petrova")  # the other hotel's template is untouched
+
+
+@pytest.mark.parametrize("locale, promise", [("en", "get your door code"), ("ru", "получите код двери")])
+def test_the_confirmation_promises_a_door_code_only_for_a_room_with_a_smart_lock(hotel, other_hotel, locale,
+                                                                                 promise):
+    """A room without a lock (a hotel without smart locks) has its key collected: no door code is promised."""
+    keyless = rows(confirmed_booking(hotel, locale=locale))["EMAIL"]
+    room_type = factories.make_room_type(other_hotel)
+    factories.make_room(room_type, number="101", lock_id="SIM-101")
+    day = (timezone.now() + timedelta(days=30)).date()
+    with scope(hotel=other_hotel):
+        stay = stays.from_request(other_hotel, check_in=day, check_out=day + timedelta(days=2), now=timezone.now())
+        locked = journey.booking_create(hotel=other_hotel, room_type=room_type.slug, stay=stay, guests=1,
+                                        locale=locale, guest=booking_services.GuestDetails("Ivan", "ivan@example.com"))
+    with_lock = rows(locked)["EMAIL"]
+    assert keyless.booking.check_in and "/check-in/" in keyless.body_text and promise not in keyless.body_text
+    assert "/check-in/" in with_lock.body_text and promise in with_lock.body_text

@@ -52,6 +52,9 @@ def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **
             "key_collection": "",
             # While the guest may still check in online, every message about the booking carries the link.
             "check_in_link": checkin_link(booking) if booking.status in CHECK_IN_OPEN else "",
+            # A door code is promised only for a room with a smart lock (its lock is picked from the hotel's
+            # lock account); the guest of any other room collects a key.
+            "smart_lock": "yes" if booking.room_id and booking.room.lock_id else "",
             "add_ons": [line.add_on.name for line in add_on_lines],
             "total": format_money(booking.total, booking.currency, locale),
             "manage_link": manage_link(booking),

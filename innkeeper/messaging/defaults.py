@@ -16,7 +16,8 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "Reference: {{ reference }}\nRoom: {{ room_type }}\nArrival: {{ check_in }}\nDeparture: {{ check_out }}"
         + _ADD_ONS_EN + "\nTotal: {{ total }}\n\n"
         "Keep your reference: you need it to manage the booking.{% if manage_link %}\n{{ manage_link }}{% endif %}"
-        "{% if check_in_link %}\n\nSave time at arrival: check in online and get your door code before you come:\n"
+        "{% if check_in_link %}\n\nSave time at arrival: check in online{% if smart_lock %} and get your door "
+        "code{% endif %} before you come:\n"
         "{{ check_in_link }}{% endif %}"
         "\n\nWe look forward to welcoming you.\n{{ hotel_name }}",
     ),
@@ -26,8 +27,8 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "Код бронирования: {{ reference }}\nНомер: {{ room_type }}\nЗаезд: {{ check_in }}\nВыезд: {{ check_out }}"
         + _ADD_ONS_RU + "\nИтого: {{ total }}\n\n"
         "Сохраните код: он нужен, чтобы управлять бронированием.{% if manage_link %}\n{{ manage_link }}{% endif %}"
-        "{% if check_in_link %}\n\nСэкономьте время при заезде — пройдите онлайн-регистрацию и получите код двери "
-        "заранее:\n{{ check_in_link }}{% endif %}"
+        "{% if check_in_link %}\n\nСэкономьте время при заезде — пройдите онлайн-регистрацию{% if smart_lock %} "
+        "и получите код двери{% endif %} заранее:\n{{ check_in_link }}{% endif %}"
         "\n\nЖдём вас!\n{{ hotel_name }}",
     ),
     ("BOOKING_CONFIRMATION", WHATSAPP, "en"): (

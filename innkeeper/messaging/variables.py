@@ -21,6 +21,8 @@ VARIABLES = {
     "key_collection": _("Rooms without a smart lock only: where the guest gets the key (the hotel's “Key "
                         "collection” text, else “Collect your key at reception.”)"),
     "check_in_link": _("The online check-in link"),
+    "smart_lock": _("Set when the room has a smart lock (the guest gets a door code); empty when the key is "
+                    "collected"),
     "feedback_link": _("The link to the form where the guest rates the stay"),
     "add_ons": _("The extras booked (a list)"),
     "total": _("The total price"),

@@ -84,7 +84,7 @@ def sample_context(hotel, locale: str) -> dict:
             "check_out_date": dates.format_day(departure, locale, tz=hotel.tz),
             "room_type": "Deluxe", "room_number": "204", "pin": "482913",
             "web_key_link": f"{link}/webkey/?token=…", "check_in_link": f"{link}/check-in/?token=…",
-            "add_ons": ["Breakfast"], "total": format_money(250, hotel.currency, locale),
+            "smart_lock": "yes", "add_ons": ["Breakfast"], "total": format_money(250, hotel.currency, locale),
             "manage_link": f"{link}/manage/…/", "feedback_link": f"{link}/feedback/?token=…",
         }
 
