@@ -295,8 +295,16 @@ def test_a_hotel_moves_the_check_in_reminder_to_a_time_of_day_or_turns_it_off(
         services.builtin_set(hotel=hotel, type="CHECKIN_REMINDER", active=False, email=True, whatsapp=True)
     late = book(hotel, room_type, arrival, arrival + timedelta(days=1))
     journey.checkin_reminders_run(now=evening + timedelta(minutes=15))
+    usual_time = late.start - timedelta(hours=47)  # the usual 48 hours' lead has come, in the afternoon
+    assert journey.checkin_reminders_run(now=usual_time) == []
     with scopes_disabled():
         assert not Message.objects.filter(booking_id=late.pk, type="CHECKIN_REMINDER").exists()
+    # Back on: the booking passed over while it was off is reminded (it was not marked as reminded).
+    with scope(hotel=hotel):
+        services.builtin_set(hotel=hotel, type="CHECKIN_REMINDER", active=True, email=True, whatsapp=True)
+    assert journey.checkin_reminders_run(now=usual_time + timedelta(minutes=5)) == [late]
+    with scopes_disabled():
+        assert Message.objects.filter(booking_id=late.pk, type="CHECKIN_REMINDER").count() == 2
 
 
 def test_a_journey_message_moved_the_wrong_way_is_refused_in_words_and_the_usual_time_comes_back(hotel):

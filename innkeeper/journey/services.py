@@ -123,8 +123,9 @@ def checkin_reminders_run(*, now: datetime | None = None) -> list[Booking]:
     sent = []
     moved = messaging.builtin_timings(type=MessageType.CHECKIN_REMINDER)
     usual = messaging.builtin_timing(None, MessageType.CHECKIN_REMINDER)
+    switched_off = messaging.builtin_off(type=MessageType.CHECKIN_REMINDER)  # left unclaimed until back on
     due = [b for b in checkin.reminders_due(now=now, within=checkin_reminder_leads(now, moved))
-           if checkin_reminder_due(b, moved.get(b.hotel_id, usual), now)]
+           if b.hotel_id not in switched_off and checkin_reminder_due(b, moved.get(b.hotel_id, usual), now)]
     off = pms.steps_turned_off([b.pk for b in due])
     for b in due:
         if "checkin" in off.get(b.pk, ()):  # the hotel's PMS account sends no check-in link

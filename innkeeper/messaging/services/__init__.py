@@ -27,6 +27,7 @@ from innkeeper.messaging.services.accounts import (
 from innkeeper.messaging.services.automation import (
     TIMED,
     Timing,
+    builtin_off,
     builtin_set,
     builtin_timing,
     builtin_timings,
@@ -92,5 +93,5 @@ __all__ = [
     "builtin_set", "manual_preview", "message_send_manual", "message_send_test", "rule_due_at",
     "rule_save", "rule_template_save", "rule_wording", "rules_due", "rules_of", "rules_by_id", "wording_fill",
     "limits_for", "message_enqueue_step", "message_enqueue_steps", "send_limit_set",
-    "manual_previews", "wording_preview", "TIMED", "Timing", "builtin_timing", "builtin_timings", "builtin_usual_offset", "moment_of",
+    "manual_previews", "wording_preview", "TIMED", "Timing", "builtin_off", "builtin_timing", "builtin_timings", "builtin_usual_offset", "moment_of",
 ]

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -77,6 +78,14 @@ def builtin_timings(*, type: str) -> dict[int, Timing]:
     with scopes_disabled():
         rows = AutomationRule.objects.filter(builtin=type, offset_minutes__isnull=False)
         return {r.hotel_id: builtin_timing(r, type) for r in rows.only("hotel_id", "offset_minutes", "at_time")}
+
+
+def builtin_off(*, type: str) -> set[int]:
+    """Cross-hotel, for the sweeps: the hotels that switched journey message ``type`` off (inactive, or no
+    channel left). Their bookings are passed over, not marked as sent, so switching it back on reaches them."""
+    with scopes_disabled():
+        rows = AutomationRule.objects.filter(builtin=type).filter(Q(active=False) | Q(email=False, whatsapp=False))
+        return set(rows.values_list("hotel_id", flat=True))
 
 
 def moment_of(anchor: datetime, offset_minutes: int, at_time: time | None, tz) -> datetime:
