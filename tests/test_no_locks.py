@@ -82,6 +82,10 @@ def test_a_hotel_without_locks_checks_in_through_the_pages_and_the_other_hotel_s
 
     overview = client.get(_page(token), **host)
     assert "we will tell you where to get your key" in overview.text and "door code" not in overview.text
+    details = client.get(_page(token, "guest"), **host)
+    assert "Mobile phone (optional)" in details.text and "door code" not in details.text
+    theirs = client.get(_page(links.checkin_token(locked), "guest"), HTTP_HOST="other.localhost")
+    assert "Mobile phone for your door code (optional)" in theirs.text  # a room with a lock: the code comes
     assert client.post(_page(token, "guest"), IDENTITY, **host)["Location"].endswith("step=extras")
     assert client.post(_page(token, "extras"), {"add_ons": ["airport-transfer"]}, **host)["Location"].endswith(
         "step=confirm")

@@ -27,9 +27,11 @@ class IdentityForm(forms.Form):
     address = forms.CharField(label=_("Home address (optional)"), max_length=255, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
 
-    def __init__(self, *args, today: date, region: str = "", **kwargs):
+    def __init__(self, *args, today: date, region: str = "", smart_lock: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        if not smart_lock:  # the key is collected: the phone is for the hotel's messages, not a door code
+            self.fields["phone"].label = _("Mobile phone (optional)")
         # Built per form, so the names are in the page's language and sorted the way its reader expects.
         self.fields["nationality"].choices = [("", _("Choose a country"))] + [(c.code, c.name) for c in countries]
         self.fields["phone"].localise(region)

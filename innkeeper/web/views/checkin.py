@@ -81,7 +81,8 @@ def check_in(request):
         # The phone's country: the guest's nationality once known, else the hotel's (a stored number has its own).
         region = draft.get("nationality") or booking.hotel.country.code
         initial = {**{f: draft.get(f, "") for f in IDENTITY_FIELDS}, "phone": draft.get("phone", booking.guest_phone)}
-        form = IdentityForm(request.POST or None, initial=initial, today=today, region=region)
+        form = IdentityForm(request.POST or None, initial=initial, today=today, region=region,
+                            smart_lock=lock_selectors.stay_has_smart_lock(booking))
         if request.method == "POST":
             # Only details that pass every check are kept; with any mistake nothing is saved, the page shows
             # every mistake at once and what was typed (Back leaves, keeping the last complete details).
