@@ -171,59 +171,18 @@ def _enqueue_facts(hotel, keys: dict, recipients: dict, *, builtin: str = "", tr
     """In one read: which of ``keys`` have a row already, the channels whose recipient opted out, the
     hotel's WhatsApp switch (``{"provider", "own"}``, as providers.whatsapp_config says it), the channels the
     hotel's switch for the journey message ``builtin`` keeps (None: not switched), and the ids of its own
-    active rules for ``trigger``.
-
-    Plain SQL: it runs with every booking, and building the same union through the ORM cost more than the
-    rest of the enqueue. Every part is filtered by the hotel."""
-    from django.db import connection
-
-    message, optout, account = (Message._meta.db_table, OptOut._meta.db_table, IntegrationAccount._meta.db_table)
-    key_list = list(keys.values()) or [""]
-    parts = [f"SELECT 'key', idempotency_key FROM {message} WHERE hotel_id = %s"  # noqa: S608
-             f" AND idempotency_key IN ({', '.join(['%s'] * len(key_list))})"]
-    params: list = [hotel.pk, *key_list]
-    rule_table = AutomationRule._meta.db_table
-    if builtin:  # E and/or W: the channels the switch keeps
-        parts.append("SELECT 'switch', CASE WHEN active AND email THEN 'E' ELSE '' END"  # noqa: S608
-                     f" || CASE WHEN active AND whatsapp THEN 'W' ELSE '' END FROM {rule_table}"
-                     " WHERE hotel_id = %s AND builtin = %s")
-        params += [hotel.pk, builtin]
-    if trigger:
-        parts.append(f"SELECT 'rule', CAST(id AS TEXT) FROM {rule_table} WHERE hotel_id = %s"  # noqa: S608
-                     f" AND {connection.ops.quote_name('trigger')} = %s AND active AND builtin = ''")
-        params += [hotel.pk, trigger]
-    for channel, recipient in recipients.items():
-        if recipient:  # as address__iexact compares
-            parts.append(f"SELECT 'optout', channel FROM {optout} WHERE hotel_id = %s AND channel = %s"  # noqa: S608
-                         " AND UPPER(address) = UPPER(%s)")
-            params += [hotel.pk, channel, recipient]
-    if Channel.WHATSAPP in keys:
-        parts.append(f"SELECT 'account', provider FROM {account} WHERE hotel_id = %s"  # noqa: S608
-                     " AND kind = 'whatsapp' AND status = %s")
-        params += [hotel.pk, IntegrationAccount.ACTIVE]
-    existing, opted_out, provider, switch, rules = set(), set(), None, None, []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for tag, value in cursor.fetchall():
-            if tag == "key":
-                existing.add(value)
-            elif tag == "optout":
-                opted_out.add(value)
-            elif tag == "switch":
-                switch = {c for c, letter in ((Channel.EMAIL, "E"), (Channel.WHATSAPP, "W")) if letter in value}
-            elif tag == "rule":
-                rules.append(int(value))
-            else:
-                provider = value
-    if provider:  # the hotel's own account says which provider
-        return existing, opted_out, {"provider": provider, "own": True}, switch, sorted(rules)
-    return (existing, opted_out, {"provider": settings.INNKEEPER_WHATSAPP["provider"], "own": False}, switch,
-            sorted(rules))
+    active rules for ``trigger``: ``_enqueue_facts_many`` for one booking."""
+    existing, opted_out, whatsapp, switch, rules = _enqueue_facts_many(
+        hotel, {0: keys}, {0: recipients}, builtin=builtin, trigger=trigger)
+    return existing, opted_out.get(0, set()), whatsapp, switch, rules
 
 
 def _enqueue_facts_many(hotel, keys: dict[int, dict], recipients: dict[int, dict], *, builtin: str, trigger: str):
     """``_enqueue_facts`` for many bookings (``keys`` and ``recipients`` by booking id) in one read; the
-    channels opted out are by booking id."""
+    channels opted out are by booking id.
+
+    Plain SQL: it runs with every booking, and building the same union through the ORM cost more than the
+    rest of the enqueue. Every part is filtered by the hotel."""
     from django.db import connection
 
     message, optout, account = (Message._meta.db_table, OptOut._meta.db_table, IntegrationAccount._meta.db_table)
