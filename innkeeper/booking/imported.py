@@ -140,7 +140,7 @@ class ImportPage(Occupancy):
         activity.record_many([_created_entry(p.booking, p.actor) for p in pending])
         confirmed: dict[object, list[Booking]] = {}
         for p in pending:
-            p.booking._prefetched_objects_cache = {"add_ons": p.booking.add_ons.none()}
+            occupied.no_add_ons(p.booking)
             self.put(p.booking)
             if p.booking.status == Status.CONFIRMED:
                 if hasattr(p.then, "confirmed_many"):
@@ -238,7 +238,7 @@ def booking_import(*, hotel: Hotel, room: Room | None, room_type: RoomType, stay
         page.defer(booking, actor=actor, then=then, now=now, refused=refused)
         return booking
     _insert(booking)
-    booking._prefetched_objects_cache = {"add_ons": booking.add_ons.none()}
+    occupied.no_add_ons(booking)
     if busy is not None:
         busy.put(booking)
     _created_entry(booking, actor).save(force_insert=True)

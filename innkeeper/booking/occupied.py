@@ -43,6 +43,21 @@ def occupied(*, start: datetime, end: datetime, add_on_codes: Iterable[str] = ()
     return Occupied(start, end, end + timedelta(minutes=turnover_minutes))
 
 
+def no_add_ons(booking) -> None:
+    """Mark a booking just written without extras as having none, as ``prefetch_related("add_ons")`` leaves
+    it, so that what reads them next (its wording, the API's answer) sends no query and builds none."""
+    lines = booking.add_ons.none()
+    lines._result_cache, lines._prefetch_done = [], True
+    booking._prefetched_objects_cache = {"add_ons": lines}
+
+
+def add_on_lines(booking) -> list:
+    """``booking``'s extras (each with its ``add_on``), from its prefetched ones when the caller read them."""
+    if "add_ons" in getattr(booking, "_prefetched_objects_cache", {}):
+        return list(booking.add_ons.all())
+    return list(booking.add_ons.select_related("add_on"))
+
+
 def add_on_codes_of(booking) -> list[str]:
     """The codes of ``booking``'s extras, from its prefetched add-ons when the caller read them."""
     if "add_ons" in getattr(booking, "_prefetched_objects_cache", {}):

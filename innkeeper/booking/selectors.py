@@ -15,6 +15,7 @@ from innkeeper.booking import extras, rules
 from innkeeper.booking.errors import NoAvailability
 from innkeeper.booking.models import Booking
 from innkeeper.booking.occupied import Occupied, occupied
+from innkeeper.booking.occupied import add_on_lines as add_on_lines  # published: for the API's answer
 from innkeeper.booking.occupied import of_booking as _of_booking
 from innkeeper.booking.occupied import window as _window
 from innkeeper.booking.pricing import Quote, quote
@@ -126,7 +127,9 @@ def free_room_pick(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: dateti
     database's no-overlap guard still counts it, so the caller releases them before it inserts).
 
     One statement written out: the booking path runs it for every booking, and composing it through the ORM
-    cost more than running it."""
+    cost more than running it. The stays are looked up by room only (the rooms are the hotel's): with a
+    hotel condition beside it, PostgreSQL without fresh statistics (a new or fast-growing table) read every
+    stay of the hotel for each room, 3.5 ms a pick at 600 stays where the room's own index takes 1.0 ms."""
     from django.db import connections
 
     wanted = occupied(start=stay.start, end=stay.end, add_on_codes=add_on_codes,
@@ -143,13 +146,13 @@ def free_room_pick(*, hotel: Hotel, room_type: RoomType, stay: Stay, now: dateti
         f" WHERE l.hotel_id = %s AND lr.room_type_id = %s AND l.status IN ({marks(expiring)})"
         f" AND l.hold_expires_at <= %s) AS lapsed_holds"
         f" FROM {room} r WHERE r.hotel_id = %s AND r.room_type_id = %s AND r.status = %s"
-        f" AND NOT EXISTS (SELECT 1 FROM {booking} b WHERE b.room_id = r.id AND b.hotel_id = %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {booking} b WHERE b.room_id = r.id"
         f" AND b.status IN ({marks(active)}) AND NOT (b.status IN ({marks(expiring)})"
         f" AND b.hold_expires_at IS NOT NULL AND b.hold_expires_at <= %s)"
         f" AND b.blocks_from < %s AND b.blocks_until > %s)"
         f" ORDER BY r.number LIMIT 1")
     params = [hotel.pk, room_type.pk, *expiring, at(now), hotel.pk, room_type.pk, RoomStatus.AVAILABLE,
-              hotel.pk, *active, *expiring, at(now), at(wanted.until), at(wanted.start)]
+              *active, *expiring, at(now), at(wanted.until), at(wanted.start)]
     connection = connections[db]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -318,7 +318,7 @@ def _place(*, hotel, room_type_slug, stay, guests, guest, locale, add_on_codes, 
     if add_ons:
         _save_add_ons(booking, priced, fresh=True)
     else:
-        booking._prefetched_objects_cache = {"add_ons": BookingAddOn.objects.none()}
+        occupied.no_add_ons(booking)
     _event(booking, "created", actor, to_status=status, room=room.number, total=str(priced.total))
     if status == Status.CONFIRMED:
         then.confirmed(booking, now)

@@ -170,7 +170,7 @@ def booking_out(b: Booking, now: dt.datetime | None = None) -> dict:
         "guest": {"name": b.guest_name, "email": b.guest_email, "phone": b.guest_phone},
         "locale": b.locale,
         "add_ons": [{"code": a.add_on.code, "name": a.add_on.name, "quantity": a.quantity, "amount": str(a.amount)}
-                    for a in b.add_ons.select_related("add_on")],
+                    for a in selectors.add_on_lines(b)],
         "total": str(b.total), "currency": b.currency, "quote": b.quote,
         "hold_expires_at": b.hold_expires_at.astimezone(tz) if b.hold_expires_at else None,
         "created_at": b.created_at.astimezone(tz),
