@@ -324,7 +324,8 @@ def _email(env: Mapping[str, str], problems: list[str], production: bool) -> dic
 
 
 def _content_sids(raw: str) -> dict:
-    """TWILIO_CONTENT_SIDS: {"BOOKING_CONFIRMATION": {"en": "HX...", "ru": "HX..."}, ...}."""
+    """TWILIO_CONTENT_SIDS: {"BOOKING_CONFIRMATION": {"en": "HX...", "ru": "HX..."}, ...}: a message type's
+    templates, or KEY_COLLECTION's (the access message of a room without a smart lock)."""
     import json
 
     from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS as types

@@ -48,7 +48,8 @@ def whatsapp_settings(provider: str, base_url: str) -> dict:
                          from_number="+14155238886", status_callback_url="",
                          messaging_service_sid=fake_wa.TWILIO_SERVICE,
                          content_sids={"BOOKING_CONFIRMATION": {"en": fake_wa.TWILIO_CONTENT_EN,
-                                                                "ru": fake_wa.TWILIO_CONTENT_RU}})
+                                                                "ru": fake_wa.TWILIO_CONTENT_RU},
+                                       "KEY_COLLECTION": {"en": fake_wa.TWILIO_KEY_COLLECTION}})
     return cfg
 
 

@@ -4,13 +4,18 @@ have reached the provider (a timeout, a worker that died) is sent again and logg
 
 import json
 import re
+from datetime import date
 from urllib.parse import parse_qs
 
 import pytest
 import time_machine
 from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
-from innkeeper.messaging.models import MessageStatus
+from innkeeper.booking.models import Booking
+from innkeeper.checkin import services as checkin
+from innkeeper.journey import services as journey
+from innkeeper.messaging.models import Message, MessageStatus
 from tests.fakes import whatsapp as fw
 from tests.messaging_helpers import (
     closed_port_url,
@@ -268,3 +273,42 @@ def test_an_unexpected_error_counts_as_an_attempt_and_the_message_ends_dead(hote
         wa = deliver(wa, at=later(wa))
     assert (wa.status, wa.attempts) == (S.DEAD, 3)
     assert log(wa) == ["unclear", "unclear", "dead"] and fake_whatsapp.sends == []
+
+
+@pytest.mark.parametrize("name", ["cloud", "twilio"])
+def test_a_room_without_a_smart_lock_goes_as_the_key_collection_template_in_its_hotels_words(
+        hotel, other_hotel, fast, fake_whatsapp, name):
+    """An approved access template has a door code and a door link, which a room without a lock has not: its
+    access message goes as the KEY_COLLECTION template, with where its own hotel hands out the key."""
+    fast.LOCK_PROVIDER, fast.TTLOCK = "none", None
+    use_whatsapp(fast, name, fake_whatsapp.url)
+    with scopes_disabled():
+        other_hotel.key_collection_text_en = "Ring the night porter at the courtyard door."
+        other_hotel.save()
+    ours = confirmed_booking(hotel, locale="en")
+    theirs = confirmed_booking(other_hotel, locale="en", name="Boris Ivanov", email="boris@example.com")
+    identity = checkin.clean_identity(legal_name="Anna Petrova", date_of_birth="1990-05-17",
+                                      document_number="75 1234567", nationality="RU",
+                                      address="Tverskaya 7, Moscow", today=date(2026, 11, 1))
+    sent = {}
+    for booking in (ours, theirs):
+        with scope(hotel=booking.hotel):
+            journey.checkin_complete(booking=booking, identity=identity)
+        with scopes_disabled():
+            row = Message.objects.get(booking=booking, type="ACCESS_INSTRUCTIONS", channel="WHATSAPP")
+            room = Booking.objects.get(pk=booking.pk).room.number
+        assert deliver(row).status == S.SENT
+        request = fake_whatsapp.requests[-1]
+        if name == "cloud":
+            template = json.loads(request["body"])["template"]
+            assert template["name"] == "innkeeper_key_collection"
+            sent[booking.hotel.slug] = [p["text"] for p in template["components"][0]["parameters"]]
+        else:
+            form = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
+            assert form["ContentSid"] == fw.TWILIO_KEY_COLLECTION and "Body" not in form
+            variables = json.loads(form["ContentVariables"])
+            sent[booking.hotel.slug] = [variables[str(i)] for i in range(1, len(variables) + 1)]
+        assert sent[booking.hotel.slug][2] == room
+    assert sent["moscow"][:2] + sent["moscow"][3:] == ["Anna Petrova", "Moscow Inn", "Collect your key at reception."]
+    assert sent["other"][:2] + sent["other"][3:] == ["Boris Ivanov", "Other Inn",
+                                                     "Ring the night porter at the courtyard door."]

@@ -30,9 +30,10 @@ VARIABLES = {
     "cancellation_fee": _("The fee for cancelling the booking (empty when cancelling was free)"),
 }
 
-# Positional body parameters of the approved WhatsApp template for each message type (WhatsApp only
-# delivers approved templates outside the 24-hour window, so the variables travel, not text): the Cloud
-# API's body parameters in this order, and Twilio's ContentVariables "1", "2", ... in this order.
+# Positional body parameters of each approved WhatsApp template (WhatsApp only delivers approved templates
+# outside the 24-hour window, so the variables travel, not text): the Cloud API's body parameters in this
+# order, and Twilio's ContentVariables "1", "2", ... in this order. A template is named after its message
+# type, except KEY_COLLECTION: the access message of a room without a smart lock (no door code to give).
 CLOUD_TEMPLATE_PARAMETERS = {
     "BOOKING_CONFIRMATION": ["guest_name", "hotel_name", "reference", "check_in", "check_out", "total"],
     "CHECKIN_REMINDER": ["guest_name", "hotel_name", "check_in", "check_in_link"],
@@ -40,4 +41,13 @@ CLOUD_TEMPLATE_PARAMETERS = {
     "CHECKOUT_REMINDER": ["guest_name", "hotel_name", "check_out"],
     "POST_STAY_THANKS": ["guest_name", "hotel_name"],
     "BOOKING_CANCELLED": ["guest_name", "hotel_name", "reference", "check_in", "cancellation_fee"],
+    "KEY_COLLECTION": ["guest_name", "hotel_name", "room_number", "key_collection"],
 }
+
+
+def whatsapp_template(message_type: str, variables: dict) -> str:
+    """The approved template a WhatsApp message of ``message_type`` goes as: its type's, except an access
+    message that says where the key is collected (the room has no smart lock), which has no door code."""
+    if message_type == "ACCESS_INSTRUCTIONS" and variables.get("key_collection") and not variables.get("pin"):
+        return "KEY_COLLECTION"
+    return message_type

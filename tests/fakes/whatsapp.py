@@ -39,9 +39,10 @@ CLOUD_PHONE_ID = "1098765"
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "twilio-test-token"
 TWILIO_SERVICE = "MG" + "1" * 32
-# Approved content templates (ContentSid → their variables "1".."n"): the booking confirmation in two languages.
-TWILIO_CONTENT = {"HX" + "e" * 32: 6, "HX" + "a" * 32: 6}
-TWILIO_CONTENT_EN, TWILIO_CONTENT_RU = TWILIO_CONTENT
+# Approved content templates (ContentSid → their variables "1".."n"): the booking confirmation in two languages,
+# and the access message of a room without a smart lock (where to collect the key) in English.
+TWILIO_CONTENT_EN, TWILIO_CONTENT_RU, TWILIO_KEY_COLLECTION = "HX" + "e" * 32, "HX" + "a" * 32, "HX" + "c" * 32
+TWILIO_CONTENT = {TWILIO_CONTENT_EN: 6, TWILIO_CONTENT_RU: 6, TWILIO_KEY_COLLECTION: 4}
 OUTSIDE_WINDOW = ("Failed to send freeform message because you are outside the allowed window. If you are using "
                   "WhatsApp, please use a Message Template.")
 CORE_MESSAGE = ("WAHA Core support only 'default' session. If you want to run more then one WhatsApp account - "

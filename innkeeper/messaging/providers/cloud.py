@@ -32,7 +32,7 @@ from innkeeper.messaging.providers.whatsapp import (
     short,
     text,
 )
-from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
+from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS, whatsapp_template
 
 STATUSES = {"sent": S.SENT, "delivered": S.DELIVERED, "read": S.READ, "failed": S.FAILED}
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")  # hex HMAC-SHA256
@@ -107,11 +107,12 @@ class CloudApi(Configured):
 
     def send(self, message: Outgoing) -> Sent:
         cfg = self.cfg
-        names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
+        template = whatsapp_template(message.type, message.variables)
+        names = CLOUD_TEMPLATE_PARAMETERS.get(template, [])
         parameters = [{"type": "text", "text": str(message.variables.get(n) or "-")} for n in names]
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": digits(message.recipient),
                 "type": "template",
-                "template": {"name": f"innkeeper_{message.type.lower()}", "language": {"code": message.locale},
+                "template": {"name": f"innkeeper_{template.lower()}", "language": {"code": message.locale},
                              "components": [{"type": "body", "parameters": parameters}]}}
         response = http.request("POST", f"{cfg['base_url']}/{cfg['api_version']}/{cfg['phone_number_id']}/messages",
                                 headers={"Authorization": f"Bearer {cfg['access_token']}"}, json=body)

@@ -27,7 +27,7 @@ from innkeeper.messaging.providers.whatsapp import (
     message_id,
     short,
 )
-from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS
+from innkeeper.messaging.variables import CLOUD_TEMPLATE_PARAMETERS, whatsapp_template
 
 STATUSES = {"sent": S.SENT, "delivered": S.DELIVERED, "read": S.READ, "failed": S.FAILED, "undelivered": S.FAILED}
 _SIGNATURE = re.compile(r"[A-Za-z0-9+/]{27}=")  # base64 HMAC-SHA1
@@ -95,10 +95,11 @@ class Twilio(Configured):
 
     def send(self, message: Outgoing) -> Sent:
         cfg = self.cfg
-        by_locale = (cfg.get("content_sids") or {}).get(message.type) or {}
+        template = whatsapp_template(message.type, message.variables)
+        by_locale = (cfg.get("content_sids") or {}).get(template) or {}
         content_sid = by_locale.get(message.locale) or by_locale.get("en")
         if content_sid:  # an approved template: allowed outside the 24-hour window
-            names = CLOUD_TEMPLATE_PARAMETERS.get(message.type, [])
+            names = CLOUD_TEMPLATE_PARAMETERS.get(template, [])
             variables = {str(i): str(message.variables.get(n) or "-") for i, n in enumerate(names, 1)}
             form = {"To": f"whatsapp:{message.recipient}", "MessagingServiceSid": cfg["messaging_service_sid"],
                     "ContentSid": content_sid, "ContentVariables": json.dumps(variables, ensure_ascii=False)}
