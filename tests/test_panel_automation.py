@@ -77,9 +77,17 @@ def test_switching_off_a_journey_message_on_the_page_stops_it(client, hotel, boo
     page = client.get("/panel/messages/automation/")
     assert page.status_code == 200 and 'data-builtin="BOOKING_CONFIRMATION"' in page.text
     assert client.post("/panel/messages/automation/", {"builtin": "BOOKING_CONFIRMATION"}).status_code == 302
+    assert client.post("/panel/messages/automation/", {"builtin": "CHECKIN_REMINDER", "active": "on",
+                                                       "email": "on"}).status_code == 302
     stay = book(hotel, factories.make_room_type(hotel, slug="std", rooms=1), future, future + timedelta(days=1))
     with scopes_disabled():
         assert not Message.objects.filter(booking_id=stay.pk).exists()
+    # Each message is folded to one line that says what it does: off, one channel, or both.
+    folded = client.get("/panel/messages/automation/").text
+    state = dict(re.findall(r'data-builtin="(\w+)">.*?<span data-state>([^<]*)</span>', folded, re.S))
+    assert state == {"BOOKING_CONFIRMATION": "Off", "CHECKIN_REMINDER": "E-mail only",
+                     "ACCESS_INSTRUCTIONS": "E-mail and WhatsApp", "CHECKOUT_REMINDER": "E-mail and WhatsApp",
+                     "POST_STAY_THANKS": "E-mail and WhatsApp", "BOOKING_CANCELLED": "E-mail and WhatsApp"}
 
 
 def test_staff_write_to_a_guest_with_a_preview_that_is_what_is_sent(client, hotel, other_hotel, booking, smtp, book,

@@ -1,5 +1,6 @@
 """The automation pages in a real browser, phone-sized: an owner writes a rule whose preview follows the typing
-(an unknown placeholder named at once), saves it and finds it in the list, moves the thanks after the stay;
+(an unknown placeholder named at once), saves it and finds it in the list, unfolds the thanks after the stay and
+moves it;
 staff write to a guest from the "Send a message" picker and find the message in the log."""
 
 import re
@@ -50,6 +51,9 @@ def test_an_owner_writes_a_rule_with_a_live_preview_saves_it_and_moves_the_thank
 
     thanks = page.locator('[data-builtin="POST_STAY_THANKS"]')
     expect(thanks.locator("[data-timing]")).to_have_text("1 hour after check-out")
+    expect(thanks.locator("[data-state]")).to_have_text("E-mail and WhatsApp")
+    expect(thanks.get_by_label("How long")).to_be_hidden()  # folded: the page stays short on a phone
+    thanks.locator("summary").click()
     thanks.get_by_label("How long").fill("1")
     thanks.get_by_label(re.compile("^Unit")).select_option("days")
     thanks.get_by_label("At this time of day (optional)").fill("10:00")
