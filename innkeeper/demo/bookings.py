@@ -34,6 +34,7 @@ from innkeeper.booking.errors import AddOnUnavailable, NotCancellable
 from innkeeper.booking.models import Booking
 from innkeeper.booking.states import ACTIVE, Status
 from innkeeper.checkin.services import Identity
+from innkeeper.config import SIMULATOR_EMAIL_BACKEND
 from innkeeper.core import outbox
 from innkeeper.core.errors import DomainError
 from innkeeper.demo import plan as demo_plan
@@ -51,7 +52,7 @@ TICK = timedelta(hours=2)  # a check-out reminder's window: the replayed beat lo
 EVERY_JOB = timedelta(hours=6)  # ...and runs its other jobs this often
 CARD, DECLINED_CARD = "4242 4242 4242 4242", "4000 0000 0000 0002"  # the fake provider's test cards
 # E-mail backends that keep mail on this machine.
-LOCAL_MAIL = ("innkeeper.messaging.providers.simulator.EmailBackend", "django.core.mail.backends.locmem.EmailBackend",
+LOCAL_MAIL = (SIMULATOR_EMAIL_BACKEND, "django.core.mail.backends.locmem.EmailBackend",
               "django.core.mail.backends.dummy.EmailBackend")
 
 
