@@ -3,6 +3,7 @@ from io import StringIO
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
+from innkeeper.booking.models import Booking
 from innkeeper.hotels.models import (
     AddOn,
     BookingModel,
@@ -21,10 +22,12 @@ def counts():
 
 
 def test_seed_demo_creates_two_hotels_and_is_idempotent(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--without-bookings", stdout=StringIO())
     first = counts()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--without-bookings", stdout=StringIO())
     assert counts() == first
+    with scopes_disabled():
+        assert not Booking.objects.exists()  # the hotels only (the bookings: tests/test_demo_bookings.py)
     with scopes_disabled():
         demo = Hotel.objects.get(slug="demo")
         assert (demo.booking_model, demo.time_zone, demo.currency) == (BookingModel.BOTH, "Europe/Moscow", "RUB")
@@ -48,8 +51,8 @@ def test_the_demo_hotel_gives_ttlock_app_keys_and_tbilisi_does_not(db):
     from innkeeper.locks.providers import app_keys_for
 
     out = StringIO()
-    call_command("seed_demo", stdout=out)
-    call_command("seed_demo", stdout=StringIO())  # again: the same accounts, no second one
+    call_command("seed_demo", "--without-bookings", stdout=out)
+    call_command("seed_demo", "--without-bookings", stdout=StringIO())  # again: the same accounts, no second one
     with scopes_disabled():
         demo, tbilisi = Hotel.objects.get(slug="demo"), Hotel.objects.get(slug="tbilisi")
         accounts = {a.hotel.slug: (a.provider, a.config) for a in IntegrationAccount.objects.filter(kind="lock")}

@@ -13,7 +13,13 @@ APP_KEYS = {"demo": True, "tbilisi": False}
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo hotels and their owners' sign-ins (safe to run again)."
+    help = ("Create or refresh the demo hotels and their owners' sign-ins, and play their demo bookings (the past "
+            "30 days, the next 30 booked); safe to run again.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--without-bookings", action="store_true",
+                            help="Only the hotels, their rooms, rates, locks and owners: no demo bookings (seconds "
+                                 "instead of most of a minute).")
 
     def handle(self, *args, **options):
         hotels = demo.seed(timezone.localdate())
@@ -32,7 +38,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{hotel.name}: {locked} of {rooms} rooms have a lock")
         for owner in accounts_demo.seed(hotels):
             self.stdout.write(f"staff panel /panel/: {owner.email} / {accounts_demo.PASSWORD}")
-        self.stdout.write(demo_bookings.seed(hotels))  # the past 30 days played, the next 30 booked
+        if not options["without_bookings"]:
+            self.stdout.write(demo_bookings.seed(hotels))  # the past 30 days played, the next 30 booked
         if unlisted:
             raise CommandError("The lock cloud could not list the locks, so these rooms have no lock yet "
                                f"(run seed_demo again once it answers): {'; '.join(unlisted)}")
