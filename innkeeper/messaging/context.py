@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from innkeeper.booking import selectors as booking_selectors
 from innkeeper.core import dates
 from innkeeper.core.money import format_money
 from innkeeper.hotels.links import checkin_link, feedback_link, manage_link
@@ -31,7 +32,7 @@ def booking_context(booking, *, locale: str | None = None, add_on_lines=None, **
     tz = hotel.tz
     locale = locale or booking.locale
     if add_on_lines is None:
-        add_on_lines = booking.add_ons.select_related("add_on")
+        add_on_lines = booking_selectors.add_on_lines(booking)
     with translation.override(locale):
         window = booking.window
         start, end = window.start, window.end
