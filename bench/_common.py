@@ -181,6 +181,71 @@ def _fmt(value) -> str:
     return str(value)
 
 
+# --- CPU used ------------------------------------------------------------------------------------
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()  # the fields after "(comm)"
+    except OSError:
+        return None
+
+
+def _group_cpu(match) -> float | None:
+    """CPU seconds (user + system) of every live process that ``match(pid, comm, fields)`` selects, plus what
+    they have reaped of their exited children's: a backend or worker that ends mid-run moves its time from
+    its own count to its parent's children count, so differences of two readings stay whole. None without
+    Linux's /proc."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        fields = _proc_stat(pid)
+        if fields is None or not match(pid, comm, fields):
+            continue
+        # fields[11:15] are utime, stime, cutime, cstime (fields 14-17 of proc(5))
+        total += sum(int(x) for x in fields[11:15])
+    return total / tick
+
+
+def database_is_local() -> bool:
+    """Whether DATABASE_URL names a server on this machine (a socket or a loopback address)."""
+    host = urlsplit(os.environ.get("DATABASE_URL", "")).hostname or ""
+    return host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+
+
+class CpuMeter:
+    """CPU seconds used by this process (every thread), by one subprocess session (a server and its workers)
+    and by a PostgreSQL server on this machine, between two readings. Beside a rate that other work on the
+    machine moves, the CPU a booking costs is the steadier figure: at full load, kinds compare as the inverse
+    of their CPU per booking."""
+
+    def __init__(self, *, postgres: bool, session: int | None = None):
+        self.postgres = postgres and os.path.isdir("/proc/self")
+        self.session = session
+
+    def read(self) -> dict:
+        out = {"bench": time.process_time()}
+        if self.session is not None:
+            out["server"] = _group_cpu(lambda pid, comm, f: int(f[3]) == self.session)  # field 6: session id
+        if self.postgres:
+            out["postgres"] = _group_cpu(lambda pid, comm, f: comm == "postgres")
+        return out
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict:
+        return {k: after[k] - before[k] for k in before if before[k] is not None and after.get(k) is not None}
+
+
 # --- bench hotels -------------------------------------------------------------------------------
 
 def create_hotel(slug: str, room_types: list[dict], *, time_zone: str = "Europe/Berlin", **fields):

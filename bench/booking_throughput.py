@@ -13,7 +13,8 @@ For each concurrency N it measures bookings per second of
            the same database), N client threads, each with its own keep-alive HTTP connection.
 Each runs for a fixed time (or until --max bookings); the kinds are interleaved and the whole set repeated
 (--rounds), the best round of each counting, so that other work on the machine skews them less. The
-machine-independent figures are the ratios service/bare and api/bare.
+machine-independent figures are the ratios service/bare and api/bare. A last table gives the CPU each
+booking cost, by process (this one, the API server, a PostgreSQL server on this machine), from /proc.
 
 Bookings cannot collide by design: each kind gets its own hotel with 12 room types x 20 rooms; booking
 number j is a one-night stay in room type j mod 12, and each (type, night) gets exactly as many bookings
@@ -309,11 +310,16 @@ def main() -> int:
             slots = args.workers * args.server_threads
             run_threads(slots, 1.0, 4 * slots, jobs["api"], teardown=client.close)
         # Interleaved, so that a burst of other work on the machine hits every kind alike.
+        local_pg = info["vendor"] == "postgresql" and _common.database_is_local()
+        meters = {kind: _common.CpuMeter(postgres=local_pg, session=proc.pid if kind == "api" else None)
+                  for kind in kinds}
         for r in range(rounds):
             for n in levels:
                 for kind in kinds:
                     setup, teardown = hooks[kind]
+                    before = meters[kind].read()
                     result = run_threads(n, seconds, args.max, jobs[kind], setup=setup, teardown=teardown)
+                    result["cpu"] = _common.CpuMeter.used(before, meters[kind].read())
                     results[kind, n].append(result)
                     _progress(r + 1, kind, n, result)
     finally:
@@ -362,8 +368,31 @@ def report(results, kinds, levels) -> float | None:
                      api / bare if bare and api is not None else None])
     _common.table(["threads", "bare/s", "service/s", "api/s", "service/bare", "api/bare"], rows,
                   title="Bookings per second (best round) and the machine-independent ratios")
+    cpu_table(results, kinds, levels)
     ratios = [row[5] for row in rows if row[5] is not None]
     return max(ratios) if ratios else None
+
+
+def cpu_table(results, kinds, levels) -> None:
+    """CPU milliseconds per booking of the best round, by process: at full load the kinds' rates compare as
+    the inverse of these totals, and they move less than the rates when other work shares the machine."""
+    rows, bare_total = [], {}
+    for kind in kinds:
+        for n in levels:
+            m = best(results[kind, n])
+            cpu, ok = m.get("cpu") or {}, m["ok"]
+            if not ok or not cpu:
+                continue
+            per = {k: v / ok * 1000 for k, v in cpu.items()}
+            total = sum(per.values())
+            if kind == "bare":
+                bare_total[n] = total
+            rows.append([kind, n, per.get("bench"), per.get("server"), per.get("postgres"), total,
+                         bare_total[n] / total if bare_total.get(n) else None])
+    if rows:
+        _common.table(["kind", "threads", "bench process", "api server", "postgres", "total", "bare/kind"], rows,
+                      title="CPU ms per booking (best round; bench process: the app for bare and service, "
+                            "the HTTP client for api; postgres: a server on this machine only)")
 
 
 API_BARE: float | None = None  # the figure the last line states
