@@ -183,7 +183,7 @@ def _fmt(value) -> str:
 
 # --- CPU used ------------------------------------------------------------------------------------
 
-def _proc_stat(pid: int) -> list[str] | None:
+def _proc_stat(pid: str) -> list[str] | None:
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()  # the fields after "(comm)"
@@ -192,7 +192,7 @@ def _proc_stat(pid: int) -> list[str] | None:
 
 
 def _group_cpu(match) -> float | None:
-    """CPU seconds (user + system) of every live process that ``match(pid, comm, fields)`` selects, plus what
+    """CPU seconds (user + system) of every live process that ``match(comm, fields)`` selects, plus what
     they have reaped of their exited children's: a backend or worker that ends mid-run moves its time from
     its own count to its parent's children count, so differences of two readings stay whole. None without
     Linux's /proc."""
@@ -203,14 +203,13 @@ def _group_cpu(match) -> float | None:
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
-        pid = int(name)
         try:
-            with open(f"/proc/{pid}/comm") as f:
+            with open(f"/proc/{name}/comm") as f:
                 comm = f.read().strip()
         except OSError:
             continue
-        fields = _proc_stat(pid)
-        if fields is None or not match(pid, comm, fields):
+        fields = _proc_stat(name)
+        if fields is None or not match(comm, fields):
             continue
         # fields[11:15] are utime, stime, cutime, cstime (fields 14-17 of proc(5))
         total += sum(int(x) for x in fields[11:15])
@@ -225,9 +224,8 @@ def database_is_local() -> bool:
 
 class CpuMeter:
     """CPU seconds used by this process (every thread), by one subprocess session (a server and its workers)
-    and by a PostgreSQL server on this machine, between two readings. Beside a rate that other work on the
-    machine moves, the CPU a booking costs is the steadier figure: at full load, kinds compare as the inverse
-    of their CPU per booking."""
+    and by a PostgreSQL server on this machine, between two readings: beside a rate, what each booking cost
+    and where (at full load, kinds' rates compare as the inverse of their CPU per booking)."""
 
     def __init__(self, *, postgres: bool, session: int | None = None):
         self.postgres = postgres and os.path.isdir("/proc/self")
@@ -236,9 +234,9 @@ class CpuMeter:
     def read(self) -> dict:
         out = {"bench": time.process_time()}
         if self.session is not None:
-            out["server"] = _group_cpu(lambda pid, comm, f: int(f[3]) == self.session)  # field 6: session id
+            out["server"] = _group_cpu(lambda comm, f: int(f[3]) == self.session)  # field 6: session id
         if self.postgres:
-            out["postgres"] = _group_cpu(lambda pid, comm, f: comm == "postgres")
+            out["postgres"] = _group_cpu(lambda comm, f: comm == "postgres")
         return out
 
     @staticmethod

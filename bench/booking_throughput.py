@@ -375,7 +375,7 @@ def report(results, kinds, levels) -> float | None:
 
 def cpu_table(results, kinds, levels) -> None:
     """CPU milliseconds per booking of the best round, by process: at full load the kinds' rates compare as
-    the inverse of these totals, and they move less than the rates when other work shares the machine."""
+    the inverse of these totals."""
     rows, bare_total = [], {}
     for kind in kinds:
         for n in levels:
