@@ -28,7 +28,6 @@ def test_seed_demo_creates_two_hotels_and_is_idempotent(db):
     assert counts() == first
     with scopes_disabled():
         assert not Booking.objects.exists()  # the hotels only (the bookings: tests/test_demo_bookings.py)
-    with scopes_disabled():
         demo = Hotel.objects.get(slug="demo")
         assert (demo.booking_model, demo.time_zone, demo.currency) == (BookingModel.BOTH, "Europe/Moscow", "RUB")
         second = Hotel.objects.exclude(slug="demo").get()
